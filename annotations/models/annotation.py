@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+
+
+class Annotation(models.Model):
+    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="annotations")
+    label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="annotations")
+    # [start, end) in Python code points into article.body.
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    # The W3C TextQuoteSelector: body[start:end] and up to 32 code points either side,
+    # so a span can be checked and re-anchored.
+    quote = models.TextField()
+    prefix = models.CharField(max_length=32, blank=True)
+    suffix = models.CharField(max_length=32, blank=True)
+    speaker = models.CharField(max_length=300, blank=True, help_text="Who made the claim or denial.")
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["article", "start", "-end", "id"]
+        indexes = [models.Index(fields=["article", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__gte=0), name="annotation_start_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="annotation_end_after_start"
+            ),
+        ]
+        permissions = [
+            ("change_any_annotation", "Can edit or delete anyone's annotations"),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.quote[:60]}"

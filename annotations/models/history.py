@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.db import models
+
+
+class HistoryEvent(models.Model):
+    """One create, change, delete or restore of an annotation or a source.
+
+    `before` and `after` are JSON snapshots (see services.snapshot_*), so a deleted
+    annotation, with its sources, can be rebuilt exactly: nothing a reviewer did is lost.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Deleted"
+        RESTORE = "restore", "Restored"
+
+    class Kind(models.TextChoices):
+        ANNOTATION = "annotation", "Annotation"
+        SOURCE = "source", "Source"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    # Kept as a plain id (not a foreign key) so the record outlives what it describes.
+    annotation_id_ref = models.BigIntegerField(db_index=True)
+    article = models.ForeignKey(
+        "Article", null=True, on_delete=models.SET_NULL, related_name="history"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "object_id"])]
+        verbose_name = "history event"
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.kind} #{self.object_id}"

@@ -1,0 +1,29 @@
+"""Error pages: a clear message in our layout, never a traceback."""
+
+from django.shortcuts import render
+
+
+def _error(request, status, title, message):
+    return render(
+        request, "error.html", {"title": title, "message": message}, status=status
+    )
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else "You are not allowed to do that."
+    return _error(request, 403, "Not allowed", message)
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "Not found", "There is nothing at this address.")
+
+
+def server_error(request):
+    return _error(
+        request, 500, "Something went wrong",
+        "The server hit an error; nothing you saved before this was lost. Try again.",
+    )

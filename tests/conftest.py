@@ -1,0 +1,44 @@
+import pytest
+
+from tests.factories import make_article, make_user
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("rita", role="reviewer")
+
+
+@pytest.fixture
+def other_reviewer(db):
+    return make_user("oscar", role="reviewer")
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("edith", role="editor")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("ada", role="admin")
+
+
+@pytest.fixture
+def article(db):
+    return make_article(
+        "Kirby said “the talks are advancing” on Wednesday.\nMoscow denied it.",
+        title="Talks advancing",
+        author="Jane Doe",
+    )
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
