@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import articles, export, review  # noqa: F401
+from .views import articles, export, imports, review
 
 urlpatterns = [
     path("", articles.article_list, name="article-list"),
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("sources/<int:source_id>/delete/", review.source_delete, name="source-delete"),
     path("history/<int:event_id>/restore/", review.annotation_restore, name="annotation-restore"),
+    path("import/", imports.import_page, name="import"),
     path("export/", export.export_page, name="export"),
     path("export/download/", export.export_download, name="export-download"),
 ]
