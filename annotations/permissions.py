@@ -32,4 +32,5 @@ def can_import(user) -> bool:
 
 
 def can_set_status(user) -> bool:
-    return user.is_authenticated and user.has_perm("annotations.change_article")
+    """Whoever annotates may mark an article in review or reviewed."""
+    return can_annotate(user)

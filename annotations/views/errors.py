@@ -1,9 +1,13 @@
 """Error pages: a clear message in our layout, never a traceback."""
 
+from django.http import HttpResponse
 from django.shortcuts import render
 
 
 def _error(request, status, title, message):
+    if getattr(request, "htmx", False):
+        # htmx shows a plain message in the page instead of swapping in a whole page.
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     return render(
         request, "error.html", {"title": title, "message": message}, status=status
     )

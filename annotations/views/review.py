@@ -1,1 +1,226 @@
+"""The review page: read an article, highlight spans, label them, attach sources.
 
+Every change re-renders the page's "workspace" partial (reading pane + sidebar) for
+htmx, and redirects back to the page otherwise, so each URL also works without JS.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import permissions, selectors, services
+from ..forms import AnnotationEditForm, SourceForm, SpanForm, StatusForm
+from ..models import Annotation, Article, HistoryEvent, Label, Source
+from ..offsets import SpanError
+from ..rendering import highlighted_body
+
+PAGE = "annotations/article_detail.html"
+
+
+def _review_context(request, article, *, active=None, edit_form=None, source_form=None):
+    annotations = selectors.article_annotations(article)
+    if active is not None:
+        # Use the prefetched copy so its sources come without another query.
+        active = next((a for a in annotations if a.pk == active.pk), active)
+    can_edit_active = active is not None and permissions.can_edit_annotation(request.user, active)
+    if active is not None and can_edit_active:
+        edit_form = edit_form or AnnotationEditForm(instance=active, prefix="edit")
+        source_form = source_form or SourceForm(prefix="source")
+    return {
+        "article": article,
+        "annotations": annotations,
+        "highlighted": highlighted_body(article.body, annotations),
+        "labels": selectors.active_labels(),
+        "deleted": selectors.deleted_annotations(article),
+        "active": active,
+        "can_edit_active": can_edit_active,
+        "can_annotate": permissions.can_annotate(request.user),
+        "can_set_status": permissions.can_set_status(request.user),
+        "edit_form": edit_form,
+        "source_form": source_form,
+        "status_form": StatusForm(initial={"status": article.status}),
+        "nav": "articles",
+    }
+
+
+def _workspace(request, article, *, status=200, **kwargs):
+    """The whole page, or just the workspace region for htmx."""
+    template = f"{PAGE}#workspace" if request.htmx else PAGE
+    response = render(request, template, _review_context(request, article, **kwargs), status=status)
+    return response
+
+
+def _after_change(request, article, active=None):
+    if request.htmx:
+        return _workspace(request, article, active=active)
+    if active is not None:
+        return redirect("annotation-detail", annotation_id=active.pk)
+    return redirect("article-detail", article_id=article.pk)
+
+
+def _plain_error(message: str, status: int = 400) -> HttpResponse:
+    # htmx shows 4xx bodies in the page's message area (see review.js).
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def article_detail(request, article_id):
+    article = get_object_or_404(Article, pk=article_id)
+    return _workspace(request, article)
+
+
+@require_GET
+def annotation_detail(request, annotation_id):
+    annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
+    if request.htmx:
+        context = _review_context(request, annotation.article, active=annotation)
+        return render(request, f"{PAGE}#editor", context)
+    return _workspace(request, annotation.article, active=annotation)
+
+
+@require_POST
+def annotation_create(request, article_id):
+    article = get_object_or_404(Article, pk=article_id)
+    if not permissions.can_annotate(request.user):
+        raise PermissionDenied("Your account cannot add annotations.")
+    form = SpanForm(request.POST)
+    if not form.is_valid():
+        return _plain_error(form.first_error())
+    try:
+        annotation = services.annotation_create(
+            article=article,
+            label=form.cleaned_data["label"],
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            quote=form.cleaned_data["quote"],
+            author=request.user,
+        )
+    except (SpanError, ValidationError) as error:
+        return _plain_error(_message(error))
+    return _after_change(request, article, active=annotation)
+
+
+@require_POST
+def annotation_update(request, annotation):
+    form = AnnotationEditForm(request.POST, instance=Annotation.objects.get(pk=annotation.pk), prefix="edit")
+    if not form.is_valid():
+        return _workspace(request, annotation.article, active=annotation, edit_form=form, status=422)
+    services.annotation_update(
+        annotation=annotation,
+        actor=request.user,
+        label=form.cleaned_data["label"],
+        speaker=form.cleaned_data["speaker"],
+        note=form.cleaned_data["note"],
+    )
+    if not request.htmx:
+        messages.success(request, "Annotation saved.")
+    return _after_change(request, annotation.article, active=annotation)
+
+
+@require_http_methods(["GET", "POST"])
+def annotation_detail_or_update(request, annotation_id):
+    if request.method == "POST":
+        annotation = get_object_or_404(
+            Annotation.objects.select_related("article", "label"), pk=annotation_id
+        )
+        _require_edit(request, annotation)
+        return annotation_update(request, annotation)
+    return annotation_detail(request, annotation_id)
+
+
+@require_POST
+def annotation_delete(request, annotation_id):
+    annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
+    _require_edit(request, annotation)
+    article = annotation.article
+    services.annotation_delete(annotation=annotation, actor=request.user)
+    if not request.htmx:
+        messages.success(request, "Annotation deleted. You can restore it from the sidebar.")
+    return _after_change(request, article)
+
+
+@require_POST
+def annotation_restore(request, event_id):
+    event = get_object_or_404(HistoryEvent, pk=event_id)
+    article = get_object_or_404(Article, pk=event.article_id)
+    try:
+        annotation = services.annotation_restore(event=event, actor=request.user)
+    except ValidationError as error:
+        return _plain_error(_message(error), status=409)
+    except PermissionDenied:
+        raise PermissionDenied("Only its author or an editor can restore this annotation.")
+    return _after_change(request, article, active=annotation)
+
+
+@require_POST
+def source_create(request, annotation_id):
+    annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
+    _require_edit(request, annotation)
+    form = SourceForm(request.POST, prefix="source")
+    if not form.is_valid():
+        # Re-render with the errors and everything typed, so nothing is lost.
+        return _workspace(request, annotation.article, active=annotation, source_form=form, status=422)
+    try:
+        services.source_create(annotation=annotation, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _workspace(request, annotation.article, active=annotation, source_form=form, status=422)
+    return _after_change(request, annotation.article, active=annotation)
+
+
+@require_POST
+def source_delete(request, source_id):
+    source = get_object_or_404(Source.objects.select_related("annotation__article"), pk=source_id)
+    annotation = source.annotation
+    _require_edit(request, annotation)
+    services.source_delete(source=source, actor=request.user)
+    return _after_change(request, annotation.article, active=annotation)
+
+
+@require_POST
+def article_status(request, article_id):
+    article = get_object_or_404(Article, pk=article_id)
+    if not permissions.can_set_status(request.user):
+        raise PermissionDenied("Your account cannot change an article's status.")
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _plain_error("Unknown status.")
+    services.article_set_status(article=article, status=form.cleaned_data["status"])
+    return _after_change(request, article)
+
+
+@require_GET
+def label_stylesheet(request):
+    """Label colours as CSS custom properties: no inline styles, so CSP stays strict."""
+    rules = [
+        f'[data-label="{label.slug}"] {{ --label-colour: {label.colour}; }}'
+        for label in Label.objects.all()
+        if _safe_colour(label.colour) and _safe_slug(label.slug)
+    ]
+    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+    patch_cache_control(response, private=True, max_age=60)
+    return response
+
+
+def _safe_colour(colour: str) -> bool:
+    return len(colour) == 7 and colour.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in colour[1:])
+
+
+def _safe_slug(slug: str) -> bool:
+    return bool(slug) and all(c.isascii() and (c.isalnum() or c in "-_") for c in slug)
+
+
+def _require_edit(request, annotation):
+    if not permissions.can_edit_annotation(request.user, annotation):
+        raise PermissionDenied("You can only change your own annotations; ask an editor.")
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)

@@ -1,0 +1,78 @@
+from django import forms
+
+from .models import Annotation, Label, Source
+from .models.source import http_url
+
+
+class SpanForm(forms.Form):
+    """A new span as the page sends it: code-point offsets plus the text they cover."""
+
+    label = forms.ModelChoiceField(
+        queryset=Label.objects.filter(active=True),
+        to_field_name="slug",
+        error_messages={"invalid_choice": "Unknown or inactive label.", "required": "Choose a label."},
+    )
+    start = forms.IntegerField(
+        min_value=0, error_messages={"required": "The span has no start offset.", "invalid": "Span offsets must be whole numbers."}
+    )
+    end = forms.IntegerField(
+        min_value=0, error_messages={"required": "The span has no end offset.", "invalid": "Span offsets must be whole numbers."}
+    )
+    quote = forms.CharField(strip=False, error_messages={"required": "The span has no text."})
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return f"{errors[0]}"
+        return "The span is not valid."
+
+
+class AnnotationEditForm(forms.ModelForm):
+    class Meta:
+        model = Annotation
+        fields = ["label", "speaker", "note"]
+        widgets = {
+            "speaker": forms.TextInput(attrs={"placeholder": "Who said it? e.g. John Kirby"}),
+            "note": forms.Textarea(attrs={"rows": 3, "placeholder": "Context for the next reviewer"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.label_id if self.instance else None
+        self.fields["label"].queryset = Label.objects.filter(active=True) | Label.objects.filter(pk=current)
+        self.fields["label"].empty_label = None
+
+
+class SourceForm(forms.ModelForm):
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        validators=[http_url],
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+        error_messages={"required": "Enter the URL of the source."},
+    )
+
+    class Meta:
+        model = Source
+        fields = ["url", "title", "publisher", "stance", "quoted_passage", "accessed_on"]
+        widgets = {
+            "quoted_passage": forms.Textarea(attrs={"rows": 2}),
+            "accessed_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        # Schemes are case-insensitive for browsers ("JavaScript:"), so check them lowered.
+        scheme = url.split(":", 1)[0].lower()
+        if scheme not in {"http", "https"} or any(ch.isspace() for ch in url):
+            raise forms.ValidationError("Enter an http:// or https:// URL without spaces.")
+        return url
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from .models import Article
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = Article.Status.choices

@@ -1,0 +1,47 @@
+"""The reading pane's HTML: the body, escaped, with a <mark> per span fragment.
+
+Spans may overlap, and HTML elements may not, so the text is cut into segments
+(offsets.span_segments) and each segment is wrapped in one nested <mark> per span that
+covers it. Nothing but the body's own characters becomes text: the label badge is a
+data attribute drawn by CSS, so the pane's textContent equals the body exactly.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Iterable
+
+from django.utils.safestring import SafeString, mark_safe
+
+from .offsets import span_segments
+
+
+def _open_mark(annotation, *, first: bool) -> str:
+    label = annotation.label
+    attrs = [
+        f'data-annotation-id="{annotation.pk}"',
+        f'data-label="{escape(label.slug)}"',
+        f'title="{escape(label.name)}"',
+    ]
+    if first:
+        # Only a span's first fragment carries the letter badge and the focus stop.
+        attrs.append(f'data-badge="{escape(label.badge)}" data-first tabindex="0"')
+    return f'<mark class="hl" {" ".join(attrs)}>'
+
+
+def highlighted_body(body: str, annotations: Iterable) -> SafeString:
+    by_id = {a.pk: a for a in annotations}
+    segments = span_segments(len(body), ((a.pk, a.start, a.end) for a in by_id.values()))
+    opened: set = set()
+    parts: list[str] = []
+    for segment in segments:
+        text = escape(body[segment.start : segment.end], quote=False)
+        if not segment.span_ids:
+            parts.append(text)
+            continue
+        opening = []
+        for span_id in segment.span_ids:
+            opening.append(_open_mark(by_id[span_id], first=span_id not in opened))
+            opened.add(span_id)
+        parts.append("".join(opening) + text + "</mark>" * len(segment.span_ids))
+    return mark_safe("".join(parts))

@@ -1,0 +1,58 @@
+"""Reads for the pages: each fetches what its page shows in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import Annotation, Article, HistoryEvent, Label, Source
+
+
+def active_labels() -> list[Label]:
+    return list(Label.objects.filter(active=True))
+
+
+def article_list(
+    *, search: str = "", status: str = "", label_slug: str = "", labels: list[Label]
+) -> QuerySet[Article]:
+    """Articles with one span count per label (one query, whatever the number of rows)."""
+    counts = {
+        f"count_{label.pk}": Count("annotations", filter=Q(annotations__label=label))
+        for label in labels
+    }
+    articles = (
+        Article.objects.select_related("assignee")
+        .defer("body", "import_metadata")
+        .annotate(span_total=Count("annotations"), **counts)
+    )
+    if search:
+        articles = articles.filter(
+            Q(title__icontains=search) | Q(author__icontains=search) | Q(publisher__icontains=search)
+        )
+    if status:
+        articles = articles.filter(status=status)
+    if label_slug:
+        articles = articles.filter(
+            pk__in=Annotation.objects.filter(label__slug=label_slug).values("article_id")
+        )
+    return articles
+
+
+def article_annotations(article: Article) -> list[Annotation]:
+    """The article's spans in text order, with label, author and sources."""
+    return list(
+        article.annotations.select_related("label", "author").prefetch_related(
+            Prefetch("sources", queryset=Source.objects.order_by("id"))
+        )
+    )
+
+
+def deleted_annotations(article: Article, limit: int = 10) -> list[HistoryEvent]:
+    """Recently deleted spans of this article that have not been restored."""
+    live_ids = Annotation.objects.filter(article=article).values("pk")
+    return list(
+        HistoryEvent.objects.filter(
+            article=article, kind=HistoryEvent.Kind.ANNOTATION, action=HistoryEvent.Action.DELETE
+        )
+        .exclude(object_id__in=live_ids)
+        .select_related("actor")[:limit]
+    )
