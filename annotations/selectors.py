@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from .models import Annotation, Article, HistoryEvent, Label, Source
 
@@ -23,6 +23,8 @@ def article_list(
         Article.objects.select_related("assignee")
         .defer("body", "import_metadata")
         .annotate(span_total=Count("annotations"), **counts)
+        # Meta.ordering is ignored by aggregate queries; newest first, undated last.
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
     if search:
         articles = articles.filter(

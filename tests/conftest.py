@@ -3,6 +3,12 @@ import pytest
 from tests.factories import make_article, make_user
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s per user; tests only need passwords to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def reviewer(db):
     return make_user("rita", role="reviewer")
