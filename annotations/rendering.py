@@ -45,3 +45,30 @@ def highlighted_body(body: str, annotations: Iterable) -> SafeString:
             opened.add(span_id)
         parts.append("".join(opening) + text + "</mark>" * len(segment.span_ids))
     return mark_safe("".join(parts))
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def span_list_items(annotations: Iterable, url_prefix: str) -> SafeString:
+    """The sidebar's list of spans, one <li> each.
+
+    Built here rather than in the template: the list can hold a thousand spans and the
+    template engine costs tens of milliseconds for that many rows.
+    """
+    items = []
+    for a in annotations:
+        meta = [escape(a.label.name)]
+        if a.speaker:
+            meta.append(escape(a.speaker))
+        count = getattr(a, "source_count", 0)
+        if count:
+            meta.append(f"{count} source{'s' if count != 1 else ''}")
+        items.append(
+            f'<li><a class="span-item" data-label="{escape(a.label.slug)}" data-span-id="{a.pk}" '
+            f'href="{escape(url_prefix)}{a.pk}/"><span class="swatch" aria-hidden="true"></span>'
+            f'<span class="span-quote">{escape(_truncate(a.quote, 90))}</span>'
+            f'<span class="span-meta small muted">{" · ".join(meta)}</span></a></li>'
+        )
+    return mark_safe("".join(items))

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +18,7 @@ from .. import permissions, selectors, services
 from ..forms import AnnotationEditForm, SourceForm, SpanForm, StatusForm
 from ..models import Annotation, Article, HistoryEvent, Label, Source
 from ..offsets import SpanError
-from ..rendering import highlighted_body
+from ..rendering import highlighted_body, span_list_items
 
 PAGE = "annotations/article_detail.html"
 
@@ -25,8 +26,7 @@ PAGE = "annotations/article_detail.html"
 def _review_context(request, article, *, active=None, edit_form=None, source_form=None):
     annotations = selectors.article_annotations(article)
     if active is not None:
-        # Use the prefetched copy so its sources come without another query.
-        active = next((a for a in annotations if a.pk == active.pk), active)
+        active = selectors.annotation_for_editor(active.pk)
     can_edit_active = active is not None and permissions.can_edit_annotation(request.user, active)
     if active is not None and can_edit_active:
         edit_form = edit_form or AnnotationEditForm(instance=active, prefix="edit")
@@ -44,6 +44,10 @@ def _review_context(request, article, *, active=None, edit_form=None, source_for
         "edit_form": edit_form,
         "source_form": source_form,
         "status_form": StatusForm(initial={"status": article.status}),
+        # One reverse() for a thousand list links: "/annotations/" + id + "/".
+        "span_list": span_list_items(
+            annotations, reverse("annotation-detail", args=[0]).removesuffix("0/")
+        ),
         "nav": "articles",
     }
 

@@ -109,6 +109,12 @@
       markActive();
       return;
     }
+    const item = event.target.closest(".span-item");
+    if (item && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      openAnnotation(item.dataset.spanId);
+      return;
+    }
     const mark = event.target.closest("mark.hl");
     if (mark && window.getSelection().isCollapsed) openAnnotation(mark.dataset.annotationId);
   });
