@@ -17,11 +17,12 @@ help:
 $(PY):
 	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
 	"$(PYTHON)" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install -qq --upgrade pip
 
 # Re-install only when the pinned dependencies change.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) scripts/requirements.py test > $(VENV)/requirements.txt
+	$(PY) -m pip install -qq -r $(VENV)/requirements.txt
 	@touch $@
 
 setup: $(VENV)/.installed
