@@ -1,0 +1,107 @@
+"""Playwright drives Debian's Chromium (it cannot download its own browser here)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the Django ORM calls made by
+# the test itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make chromium' (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # A 4xx answer the page handles (a refused form) is logged by Chromium as a failed
+    # resource; that is not a script error. Missing assets are caught below instead.
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text)
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+        else None,
+    )
+    page.on(
+        "response",
+        lambda response: errors.append(f"{response.status} {response.url}")
+        if response.request.resource_type in {"stylesheet", "script", "image", "font"} and response.status >= 400
+        else None,
+    )
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def sign_in(page, base_url, username, password="pw"):
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+def select_with_mouse(page, text):
+    """Drag the mouse across the first occurrence of `text` in the reading pane."""
+    box = page.evaluate(
+        """(needle) => {
+          const pane = document.getElementById('article-text');
+          const full = pane.textContent;
+          const at = full.indexOf(needle);
+          if (at < 0) return null;
+          const walker = document.createTreeWalker(pane, NodeFilter.SHOW_TEXT);
+          const range = document.createRange();
+          let pos = 0, node, started = false;
+          while ((node = walker.nextNode())) {
+            const len = node.data.length;
+            if (!started && at < pos + len) { range.setStart(node, at - pos); started = true; }
+            if (started && at + needle.length <= pos + len) { range.setEnd(node, at + needle.length - pos); break; }
+            pos += len;
+          }
+          const rects = range.getClientRects();
+          const first = rects[0], last = rects[rects.length - 1];
+          return {x1: first.left + 1, y1: first.top + first.height / 2,
+                  x2: last.right - 1, y2: last.top + last.height / 2};
+        }""",
+        text,
+    )
+    assert box, f"{text!r} is not in the reading pane"
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=4)
+    page.mouse.move(box["x2"], box["y2"], steps=4)
+    page.mouse.up()
