@@ -49,6 +49,9 @@ def canonical_text(raw: str) -> str:
         for ch in text
         if ch in _KEEP_CONTROLS or (unicodedata.category(ch) != "Cc" and ch != "\ufeff")
     )
+    # A lone surrogate (e.g. a JSON "\ud800" escape) cannot be stored or encoded as
+    # UTF-8; mark the damage visibly instead of failing later in the database.
+    text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
     return unicodedata.normalize("NFC", text)
 
 
@@ -99,8 +102,9 @@ def find_quote(
     position = text.find(exact)
     while position != -1:
         end = position + len(exact)
-        before = text[:position]
-        after = text[end:]
+        # Only the context's own width can match; slicing no more keeps long texts fast.
+        before = text[max(0, position - len(prefix)) : position]
+        after = text[end : end + len(suffix)]
         score = _common_suffix(before, prefix) + _common_prefix(after, suffix)
         distance = abs(position - near) if near is not None else 0
         key = (-score, distance, position)
@@ -169,8 +173,16 @@ def span_segments(length: int, spans: Iterable[tuple[object, int, int]]) -> list
     Each segment lists the ids of the spans covering it, outermost first (earlier start,
     then longer), so nested <mark>s can be opened in that order and overlaps stay
     visible. Segments with no span are included, so the segments tile the text.
+    Spans are clipped to the text; empty ones are ignored (they would never close).
     """
-    spans = sorted(spans, key=lambda s: (s[1], -s[2], str(s[0])))
+    spans = sorted(
+        (
+            (span_id, max(start, 0), min(end, length))
+            for span_id, start, end in spans
+            if max(start, 0) < min(end, length)
+        ),
+        key=lambda s: (s[1], -s[2], s[0]),
+    )
     order = {span_id: rank for rank, (span_id, _, _) in enumerate(spans)}
     cuts = {0, length}
     for _, start, end in spans:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -189,6 +190,11 @@ def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
     article = Article.objects.filter(pk=data.get("article_id")).first()
     if article is None:
         raise ValidationError("The article of this annotation no longer exists.")
+    # Without these checks a deleted label or user surfaces as an IntegrityError (a 500).
+    if not Label.objects.filter(pk=data.get("label_id")).exists():
+        raise ValidationError("The label of this annotation no longer exists.")
+    if not get_user_model().objects.filter(pk=data.get("author_id")).exists():
+        raise ValidationError("The author of this annotation no longer exists.")
     annotation = Annotation(
         pk=data["id"],
         article=article,
