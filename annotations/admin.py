@@ -278,32 +278,6 @@ class LabelAdmin(admin.ModelAdmin):
 # --- annotations and their sources ----------------------------------------------------
 
 
-def _source_update(*, source: Source, actor) -> None:
-    """Save an edited source and record the change.
-
-    services has no source_update yet; this is the admin's only write that does not go
-    through it, and it records the same before/after snapshots.
-    """
-    if not can_edit_annotation(actor, source.annotation):
-        raise PermissionDenied("Only its author or an editor can change this annotation.")
-    stored = Source.objects.get(pk=source.pk)
-    before = services.snapshot_source(stored)
-    source.save()
-    after = services.snapshot_source(source)
-    if before == after:
-        return
-    HistoryEvent.objects.create(
-        kind=HistoryEvent.Kind.SOURCE,
-        object_id=source.pk,
-        annotation_id_ref=source.annotation_id,
-        article_id=source.annotation.article_id,
-        action=HistoryEvent.Action.UPDATE,
-        actor=actor,
-        before=before,
-        after=after,
-    )
-
-
 def _source_create(*, annotation: Annotation, source: Source, actor) -> Source:
     return services.source_create(
         annotation=annotation,
@@ -524,7 +498,7 @@ class AnnotationAdmin(admin.ModelAdmin):
         for source in formset.deleted_objects:
             services.source_delete(source=source, actor=request.user)
         for source, _changed in formset.changed_objects:
-            _source_update(source=source, actor=request.user)
+            services.source_update(source=source, actor=request.user)
         for source in formset.new_objects:
             created = _source_create(annotation=annotation, source=source, actor=request.user)
             _copy_saved(created, source)
@@ -589,7 +563,7 @@ class SourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            _source_update(source=obj, actor=request.user)
+            services.source_update(source=obj, actor=request.user)
         else:
             created = _source_create(annotation=obj.annotation, source=obj, actor=request.user)
             _copy_saved(created, obj)

@@ -276,6 +276,29 @@ def source_create(
 
 
 @transaction.atomic
+def source_update(*, source: Source, actor) -> Source:
+    """Save an edited source (its fields already set) and record before and after."""
+    _require_edit(actor, source.annotation)
+    before = snapshot_source(Source.objects.get(pk=source.pk))
+    source.full_clean(exclude=["annotation", "created_by"])
+    after = snapshot_source(source)
+    if before == after:
+        return source
+    source.save()
+    _record(
+        kind=HistoryEvent.Kind.SOURCE,
+        obj_id=source.pk,
+        annotation_id=source.annotation_id,
+        article_id=source.annotation.article_id,
+        action=HistoryEvent.Action.UPDATE,
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    return source
+
+
+@transaction.atomic
 def source_delete(*, source: Source, actor) -> None:
     annotation = source.annotation
     _require_edit(actor, annotation)

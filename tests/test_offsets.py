@@ -73,8 +73,8 @@ TRICKY = [
     "a",
     "b",
 ]
-# Lone surrogates are left out of generated text (canonical_text
-# replace them with U+FFFD; see the test at the end of this file.)
+# Lone surrogates are left out of generated text; canonical_text replaces them with
+# U+FFFD (see the test at the end of this file).
 CHARS = st.characters(exclude_categories=("Cs",))
 any_text = st.text(CHARS, max_size=60)
 astral_text = st.text(st.characters(min_codepoint=0x10000), min_size=1, max_size=20)

@@ -366,6 +366,33 @@ class TestSources:
         assert event.annotation_id_ref == annotation.pk
         assert event.after["url"] == "https://example.org/kremlin-statement"
 
+    def test_update_records_before_and_after(self, annotation, reviewer):
+        """Editing a source saves it and records both versions."""
+        source = make_source(annotation, "https://example.org/a", title="Old")
+        source.title = "New"
+        services.source_update(source=source, actor=reviewer)
+        source.refresh_from_db()
+        assert source.title == "New"
+        event = HistoryEvent.objects.get(kind=HistoryEvent.Kind.SOURCE, action=HistoryEvent.Action.UPDATE)
+        assert (event.before["title"], event.after["title"]) == ("Old", "New")
+
+    def test_update_by_another_reviewer_is_refused(self, annotation, other_reviewer):
+        """Another reviewer cannot edit the source; nothing changes, nothing is recorded."""
+        source = make_source(annotation, "https://example.org/a", title="Old")
+        source.title = "Hijacked"
+        with pytest.raises(PermissionDenied):
+            services.source_update(source=source, actor=other_reviewer)
+        assert Source.objects.get(pk=source.pk).title == "Old"
+        assert not HistoryEvent.objects.filter(action=HistoryEvent.Action.UPDATE).exists()
+
+    def test_update_to_a_non_http_url_is_refused(self, annotation, reviewer):
+        """An edit to a javascript: URL is refused and the stored URL stays."""
+        source = make_source(annotation, "https://example.org/a")
+        source.url = "javascript:alert(1)"
+        with pytest.raises(ValidationError):
+            services.source_update(source=source, actor=reviewer)
+        assert Source.objects.get(pk=source.pk).url == "https://example.org/a"
+
     def test_http_is_accepted(self, annotation, reviewer):
         """Plain http:// is allowed too."""
         source = services.source_create(
