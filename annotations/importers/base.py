@@ -1,0 +1,77 @@
+"""What every import format shares: the records a parser returns and the ways it refuses.
+
+Parsers are pure (text in, records out); checks that need the database (labels, users,
+duplicates) happen when the records are stored (see service.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class ImportRefused(ValueError):
+    """The whole file cannot be imported; the message says why, for a person."""
+
+
+class LineError(ValueError):
+    """One record (a JSONL line) cannot be imported; the others still can."""
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    url: str
+    title: str = ""
+    publisher: str = ""
+    stance: str = "context"
+    quoted_passage: str = ""
+    accessed_on: date | None = None
+
+
+@dataclass(slots=True)
+class SpanRecord:
+    """`[start, end)` in code points into the record's body, already checked against it."""
+
+    start: int
+    end: int
+    label: str  # a Label slug
+    speaker: str = ""
+    note: str = ""
+    annotator: str = ""  # a username; resolved (or replaced) when stored
+    created_at: datetime | None = None
+    sources: list[SourceRecord] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ArticleRecord:
+    title: str
+    body: str  # canonical text (offsets.canonical_text)
+    author: str = ""
+    published_at: datetime | None = None  # aware
+    source_url: str = ""
+    publisher: str = ""
+    status: str = ""  # empty: decided when stored
+    metadata: dict = field(default_factory=dict)
+    spans: list[SpanRecord] = field(default_factory=list)
+    line: int | None = None  # where it came from in a many-article file
+
+
+@dataclass(slots=True)
+class ParseResult:
+    records: list[ArticleRecord]
+    # (line number, reason) for each record that was refused while parsing.
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFormat:
+    """One import format: a module that provides one of these is a format."""
+
+    name: str
+    label: str  # what the import page calls it
+    description: str  # one sentence for the import page
+    extensions: tuple[str, ...]  # lower case, with the dot
+    parse: Callable[..., ParseResult]  # parse(text, *, name) -> ParseResult
+    # Given the decoded text of a file whose extension matches, does it look like ours?
+    sniff: Callable[[str], bool] = lambda text: True

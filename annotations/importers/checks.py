@@ -1,0 +1,62 @@
+"""Does a parsed record fit our models? Checked before anything is written.
+
+Field limits come from the models themselves, so PostgreSQL never has to refuse a value
+half-way through a bulk insert (SQLite would silently store it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.core.exceptions import ValidationError
+
+from ..models import Annotation, Article, Source
+from ..models.source import http_url
+from .base import ArticleRecord
+
+
+def record_problem(record: ArticleRecord, *, label_slugs: Collection[str]) -> str | None:
+    """Why this record cannot be stored, or None. `label_slugs`: the labels that exist."""
+    if not record.title.strip():
+        return "the article has no title"
+    if not record.body.strip():
+        return "the article has no text"
+    for field in ("title", "author", "publisher", "source_url"):
+        problem = _too_long(Article, field, getattr(record, field))
+        if problem:
+            return problem
+    if record.source_url and (problem := _bad_url(record.source_url)):
+        return f"source_url: {problem}"
+    if record.status and record.status not in Article.Status.values:
+        return f"unknown status “{record.status}” (use one of: {', '.join(Article.Status.values)})"
+    for index, span in enumerate(record.spans, start=1):
+        if span.label not in label_slugs:
+            return f"span {index}: unknown label “{span.label}” (add it in the admin first)"
+        if problem := _too_long(Annotation, "speaker", span.speaker):
+            return f"span {index}: {problem}"
+        for number, source in enumerate(span.sources, start=1):
+            where = f"span {index}, source {number}"
+            if problem := _bad_url(source.url) or _too_long(Source, "url", source.url):
+                return f"{where}: {problem}"
+            if source.stance not in Source.Stance.values:
+                stances = ", ".join(Source.Stance.values)
+                return f"{where}: unknown stance “{source.stance}” (use one of: {stances})"
+            for field in ("title", "publisher"):
+                if problem := _too_long(Source, field, getattr(source, field)):
+                    return f"{where}: {problem}"
+    return None
+
+
+def _too_long(model, field: str, value: str) -> str | None:
+    limit = model._meta.get_field(field).max_length
+    if limit is not None and len(value) > limit:
+        return f"{field} is longer than {limit} characters ({len(value)})"
+    return None
+
+
+def _bad_url(url: str) -> str | None:
+    try:
+        http_url(url)
+    except ValidationError as error:
+        return f"{error.messages[0]} (got {url[:80]!r})"
+    return None

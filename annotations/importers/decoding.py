@@ -1,0 +1,178 @@
+"""Bytes to text for imports, or a refusal a person can act on.
+
+The text contract (DESIGN.md) says an article is never mojibake, so this module never
+guesses: it trusts a byte-order mark, then strict UTF-8, then a charset the file
+declares itself; anything else is refused with where and why. Pure functions, no Django.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Checked longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+# A declaration is only looked for near the top, as browsers do (HTML's 1024-byte prescan).
+_PRESCAN_BYTES = 4096
+_DECLARATIONS = (
+    re.compile(rb"""<meta[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE),
+    re.compile(rb"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE),
+    re.compile(rb"""^content-type:[^\n]*?\bcharset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I | re.M),
+)
+
+# Pages that say Latin-1 or ASCII are really windows-1252 (the WHATWG Encoding Standard
+# maps these labels so); decoding them as Latin-1 would turn curly quotes into C1 control
+# characters, which the canonical text then deletes without a word.
+_WHATWG_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "cp819": "cp1252",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+}
+
+# Text has few control characters besides tab and line breaks; a file with many is not text.
+_TEXT_CONTROLS = {"\t", "\n", "\r", "\f", "\v"}
+_MAX_CONTROL_SHARE = 0.05
+_SAMPLE_CHARS = 20_000
+
+
+class DecodingError(ValueError):
+    """The file cannot be turned into text without guessing; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedText:
+    text: str
+    encoding: str  # what was used, for the import metadata
+    how: str  # "byte-order mark", "UTF-8", or "declared charset"
+
+
+def decode_bytes(data: bytes) -> DecodedText:
+    """Decode an uploaded or scanned file, or raise DecodingError.
+
+    Order: byte-order mark (UTF-8/16/32), strict UTF-8, a charset the file declares
+    (`<meta charset>`, `<?xml encoding>`, a Content-Type line). Never Latin-1 by guess.
+    """
+    if not data:
+        raise DecodingError("The file is empty.")
+
+    for bom, encoding, family in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as error:
+                raise DecodingError(
+                    f"The file starts with a {family} byte-order mark but is not valid {family} "
+                    f"(bad bytes at position {error.start + len(bom)})."
+                ) from None
+            _refuse_binary_text(text)
+            return DecodedText(text, encoding, "byte-order mark")
+
+    if b"\x00" in data:
+        raise DecodingError(
+            f"The file looks binary: it contains NUL bytes (first at byte {data.index(0)}). "
+            "Only text files can be imported."
+        )
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as utf8_error:
+        declared = declared_charset(data)
+        if declared is None:
+            _refuse_binary_bytes(data)
+            raise DecodingError(
+                f"The file is not valid UTF-8 ({_where(data, utf8_error.start)}: byte "
+                f"0x{data[utf8_error.start]:02X}) and does not declare its character set. "
+                "Save it as UTF-8 and import it again."
+            ) from None
+        text = _decode_declared(data, declared)
+        _refuse_binary_text(text)
+        return DecodedText(text, _python_name(declared), "declared charset")
+
+    # Valid UTF-8 wins over a declaration: scrapers often re-save pages as UTF-8 but keep
+    # the original <meta charset>, and non-ASCII bytes that happen to form valid UTF-8 are
+    # almost never another encoding.
+    _refuse_binary_text(text)
+    return DecodedText(text, "utf-8", "UTF-8")
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset label a file declares near its top, as written (e.g. 'windows-1252')."""
+    head = data[:_PRESCAN_BYTES]
+    for pattern in _DECLARATIONS:
+        match = pattern.search(head)
+        if match:
+            return match.group(1).decode("ascii").strip().lower()
+    return None
+
+
+def _python_name(label: str) -> str:
+    return _WHATWG_ALIASES.get(label, label)
+
+
+def _decode_declared(data: bytes, label: str) -> str:
+    name = _python_name(label)
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise DecodingError(
+            f"The file declares the character set “{label}”, which is not one we know. "
+            "Save it as UTF-8 and import it again."
+        ) from None
+    # Codecs such as rot13 or base64 are transforms, not text encodings.
+    if not getattr(info, "_is_text_encoding", True) or info.name.startswith(("utf-16", "utf-32")):
+        raise DecodingError(
+            f"The file declares the character set “{label}”, but its bytes are not in it. "
+            "Save it as UTF-8 and import it again."
+        )
+    try:
+        return data.decode(info.name)
+    except UnicodeDecodeError as error:
+        raise DecodingError(
+            f"The file declares the character set “{label}” but is not valid {label} "
+            f"({_where(data, error.start)}: byte 0x{data[error.start]:02X}). "
+            "Save it as UTF-8 and import it again."
+        ) from None
+
+
+def _where(data: bytes, position: int) -> str:
+    line = data.count(b"\n", 0, position) + 1
+    return f"line {line}, byte {position}"
+
+
+def _refuse_binary_bytes(data: bytes) -> None:
+    sample = data[:_SAMPLE_CHARS]
+    controls = sum(1 for b in sample if (b < 0x20 and b not in b"\t\n\r\f\v") or b == 0x7F)
+    if controls > len(sample) * _MAX_CONTROL_SHARE:
+        raise DecodingError("The file looks binary, not text. Only text files can be imported.")
+
+
+def _refuse_binary_text(text: str) -> None:
+    sample = text[:_SAMPLE_CHARS]
+    if "\x00" in sample:
+        raise DecodingError(
+            "The file looks binary: it contains NUL characters. Only text files can be imported."
+        )
+    controls = sum(
+        1
+        for ch in sample
+        if ch not in _TEXT_CONTROLS and unicodedata.category(ch) in ("Cc", "Cn", "Co")
+    )
+    if controls > len(sample) * _MAX_CONTROL_SHARE:
+        raise DecodingError("The file looks binary, not text. Only text files can be imported.")

@@ -1,0 +1,227 @@
+"""Native JSONL: one article a line, with its spans and their sources.
+
+This is what the native exporter writes, so an export imports back as it was. A line:
+
+    {"id": 7, "title": "...", "text": "...", "author": "...", "published_at": "ISO 8601",
+     "source_url": "...", "publisher": "...", "status": "in_review",
+     "offset_unit": "python_code_point",
+     "spans": [{"start": 0, "end": 5, "label": "claim", "text": "Kirby", "speaker": "",
+                "note": "", "annotator": "rita", "created_at": "ISO 8601",
+                "sources": [{"url": "https://...", "title": "", "publisher": "",
+                             "stance": "supports", "quoted_passage": "",
+                             "accessed_on": "2024-05-01"}]}]}
+
+Offsets are Python code points into "text", checked against the span's "text". A line
+that does not fit is refused with its number and the reason; the other lines still import.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from ..exporters.base import CODE_POINTS  # the unit our exporter states, read back here
+from ..offsets import SpanError, canonical_text, check_span
+from .base import ArticleRecord, ImportFormat, LineError, ParseResult, SourceRecord, SpanRecord
+from .plaintext import MAX_TITLE_LINE
+
+NAME = "native-jsonl"
+
+_ARTICLE_KEYS = {
+    "id",
+    "title",
+    "text",
+    "author",
+    "published_at",
+    "source_url",
+    "publisher",
+    "status",
+    "offset_unit",
+    "spans",
+}
+
+
+def parse(text: str, *, name: str = "") -> ParseResult:
+    result = ParseResult(records=[])
+    for number, line in enumerate(_lines(text), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = parse_line(line)
+        except LineError as error:
+            result.refused.append((number, str(error)))
+            continue
+        record.line = number
+        result.records.append(record)
+    return result
+
+
+def _lines(text: str):
+    """The lines of `text`, one at a time (a list of them all would be a second copy of a
+    large file). Split on "\n" only: JSON strings may hold U+2028 and other characters
+    that str.splitlines() also breaks on; json.loads ignores a trailing "\r"."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            end = len(text)
+        yield text[start:end]
+        start = end + 1
+
+
+def parse_line(line: str) -> ArticleRecord:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise LineError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(data, dict):
+        raise LineError("each line must be a JSON object (one article)")
+
+    raw_text = _string(data, "text")
+    if not raw_text.strip():
+        raise LineError("the article has no “text”")
+    body = canonical_text(raw_text)
+    metadata: dict = {"format": NAME}
+    if data.get("id") is not None:
+        metadata["original_id"] = data["id"]
+    ignored = sorted(set(data) - _ARTICLE_KEYS)
+    if ignored:
+        metadata["ignored_fields"] = ignored
+
+    spans = data.get("spans") or []
+    if not isinstance(spans, list):
+        raise LineError("“spans” must be a list")
+    unit = data.get("offset_unit", CODE_POINTS)
+    if spans and unit != CODE_POINTS:
+        raise LineError(f"offsets are counted in “{unit}”; this format counts “{CODE_POINTS}”")
+    records = []
+    for index, span in enumerate(spans, start=1):
+        try:
+            records.append(_span(span, body))
+        except LineError as error:
+            hint = ""
+            if body != raw_text:
+                hint = (
+                    " (the text was not in canonical form: NFC, \\n newlines, no control "
+                    "characters; normalising it moved the offsets)"
+                )
+            raise LineError(f"span {index}: {error}{hint}") from None
+
+    return ArticleRecord(
+        title=" ".join(_field(data, "title").split()) or _first_line(body),
+        body=body,
+        author=_field(data, "author"),
+        published_at=_datetime(data, "published_at"),
+        source_url=_field(data, "source_url"),
+        publisher=_field(data, "publisher"),
+        status=_field(data, "status"),
+        metadata=metadata,
+        spans=records,
+    )
+
+
+def _span(data, body: str) -> SpanRecord:
+    if not isinstance(data, dict):
+        raise LineError("must be a JSON object")
+    start, end = data.get("start"), data.get("end")
+    quote = data.get("text")
+    if quote is not None and not isinstance(quote, str):
+        raise LineError("“text” must be a string")
+    try:
+        check_span(body, start, end, quote)
+    except SpanError as error:
+        raise LineError(f"[{start}, {end}) {error}") from None
+    label = _field(data, "label")
+    if not label:
+        raise LineError("has no “label”")
+    sources = data.get("sources") or []
+    if not isinstance(sources, list):
+        raise LineError("“sources” must be a list")
+    return SpanRecord(
+        start=start,
+        end=end,
+        label=label,
+        speaker=_field(data, "speaker"),
+        note=_field(data, "note"),
+        annotator=_field(data, "annotator"),
+        created_at=_datetime(data, "created_at"),
+        sources=[_source(source, n) for n, source in enumerate(sources, start=1)],
+    )
+
+
+def _source(data, number: int) -> SourceRecord:
+    if not isinstance(data, dict):
+        raise LineError(f"source {number} must be a JSON object")
+    url = _field(data, "url")
+    if not url:
+        raise LineError(f"source {number} has no “url”")
+    return SourceRecord(
+        url=url,
+        title=_field(data, "title"),
+        publisher=_field(data, "publisher"),
+        stance=_field(data, "stance") or "context",
+        quoted_passage=_field(data, "quoted_passage"),
+        accessed_on=_date(data, "accessed_on"),
+    )
+
+
+def _field(data: dict, key: str) -> str:
+    """A short text field, held to the text contract like the body (no NUL, which
+    PostgreSQL refuses, nor other control characters; NFC), without surrounding space."""
+    value = _string(data, key)
+    return canonical_text(value).strip() if value else ""
+
+
+def _string(data: dict, key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise LineError(f"“{key}” must be a string")
+    return value
+
+
+def _datetime(data: dict, key: str) -> datetime | None:
+    value = _string(data, key).strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise LineError(f"“{key}” is not an ISO 8601 date and time: {value!r}") from None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
+
+
+def _date(data: dict, key: str) -> date | None:
+    value = _string(data, key).strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value).date()
+    except ValueError:
+        raise LineError(f"“{key}” is not an ISO 8601 date: {value!r}") from None
+
+
+def _first_line(body: str) -> str:
+    first = next((line for line in body.split("\n") if line.strip()), "")
+    return " ".join(first.split())[:MAX_TITLE_LINE]
+
+
+FORMAT = ImportFormat(
+    name=NAME,
+    label="Factcheck JSONL (.jsonl)",
+    description=(
+        "One article a line with its spans and sources, as the native export writes it; "
+        "a line that does not fit is refused with its number, the others still import."
+    ),
+    extensions=(".jsonl", ".ndjson"),
+    parse=parse,
+)

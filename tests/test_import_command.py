@@ -1,0 +1,456 @@
+"""`manage.py import_articles` and the import service behind it."""
+
+import codecs
+import json
+import shutil
+from datetime import UTC, date, datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError
+
+from annotations.exporters import get_format
+from annotations.exporters.query import export_articles
+from annotations.importers.service import FALLBACK_USERNAME
+from annotations.models import Annotation, Article, HistoryEvent, Source
+from tests.factories import make_annotation, make_article, make_source
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
+BROKEN_JSON = "Expecting property name enclosed in double quotes at column 2"  # for "{broken"
+SEED_TITLE = "Russia, North Korea ‘Actively Advancing’ Arms Deal For Ukraine War: White House"
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> list[str]:
+    out = StringIO()
+    call_command("import_articles", *[str(a) for a in args], stdout=out, no_color=True)
+    return out.getvalue().splitlines()
+
+
+@pytest.fixture
+def seed_copy(tmp_path):
+    path = tmp_path / SEED.name
+    shutil.copy(SEED, path)
+    return path
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+# --- text files ------------------------------------------------------------------------------
+
+
+def test_seed_file_is_imported_with_one_line_and_a_total(seed_copy):
+    """One line per file, then the totals; the article has the seed's title, author and date."""
+    assert run(seed_copy) == [
+        f'created: {seed_copy} — "{SEED_TITLE}"',
+        "1 created, 0 already present, 0 refused",
+    ]
+    article = Article.objects.get()
+    assert article.title == SEED_TITLE
+    assert article.author == "Tyler Durden"
+    assert article.published_at == datetime(2023, 8, 30, 22, 40, tzinfo=UTC)
+    assert article.body.startswith("The White House is again accusing Moscow")
+    assert article.status == Article.Status.NEW
+    metadata = article.import_metadata
+    assert metadata["source_file"] == str(seed_copy)
+    assert metadata["format"] == "scraped-page"
+    assert metadata["encoding"] == "utf-8"
+    assert "error: Content is protected !!" in [d["text"] for d in metadata["dropped_lines"]]
+
+
+def test_re_running_is_a_no_op_that_says_so(seed_copy):
+    """Importing the same text again creates nothing and reports it as already present."""
+    run(seed_copy)
+    assert run(seed_copy) == [
+        f'already present: {seed_copy} — "{SEED_TITLE}"',
+        "0 created, 1 already present, 0 refused",
+    ]
+    assert Article.objects.count() == 1
+
+
+def test_folders_are_walked_recursively_in_order_and_hidden_files_skipped(tmp_path):
+    """Files in folders are imported sorted by path; dotfiles are not looked at."""
+    write(tmp_path / "b.txt", "Bee\nThe bee text.")
+    write(tmp_path / "a.txt", "Ay\nThe ay text.")
+    write(tmp_path / "sub" / "c.txt", "Sea\nThe sea text.")
+    write(tmp_path / ".DS_Store", b"\x00\x01binary")
+    write(tmp_path / ".git" / "x.txt", "Hidden\nNot imported.")
+    lines = run(tmp_path)
+    assert lines == [
+        f'created: {tmp_path / "a.txt"} — "Ay"',
+        f'created: {tmp_path / "b.txt"} — "Bee"',
+        f'created: {tmp_path / "sub" / "c.txt"} — "Sea"',
+        "3 created, 0 already present, 0 refused",
+    ]
+
+
+def test_a_file_named_twice_is_imported_once(seed_copy):
+    """A file reached twice (its folder and its own name) is imported once."""
+    assert run(seed_copy.parent, seed_copy)[-1] == "1 created, 0 already present, 0 refused"
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.txt", b"", "The file is empty."),
+        ("blank.txt", b"  \n\n\t\n", "The file has no text (only white space)."),
+        (
+            "binary.txt",
+            b"GIF89a\x01\x00\x01\x00\x00\xff\x00",
+            "The file looks binary: it contains NUL bytes",
+        ),
+        (
+            "latin1.txt",
+            "Titre\nLe café".encode("latin-1"),
+            "The file is not valid UTF-8 (line 2, byte 12: byte 0xE9)",
+        ),
+        (
+            "photo.png",
+            b"\x89PNG\r\n\x1a\n",
+            "Cannot import “.png” files; accepted: .jsonl, .ndjson, .txt.",
+        ),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason_and_store_nothing(tmp_path, name, data, reason):
+    """A file that cannot be read as an article is refused with why; nothing is stored for
+    it, and the other files in the same run still import."""
+    bad = write(tmp_path / "1" / name, data)
+    good = write(tmp_path / "2" / "good.txt", "Good\nA good article.")
+    lines = run(tmp_path)
+    assert lines[0].startswith(f"refused: {bad}: {reason}")
+    assert lines[1] == f'created: {good} — "Good"'
+    assert lines[2] == "1 created, 0 already present, 1 refused"
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good"]
+
+
+def test_crlf_input_is_normalised(tmp_path):
+    """Windows line endings become \\n; the same text with \\n is then already present."""
+    write(tmp_path / "crlf.txt", "Title\r\nLine one.\r\n\r\nLine two.\r\n")
+    run(tmp_path / "crlf.txt")
+    assert Article.objects.get().body == "Line one.\n\nLine two."
+    write(tmp_path / "lf.txt", "Title\nLine one.\n\nLine two.\n")
+    assert run(tmp_path / "lf.txt")[-1] == "0 created, 1 already present, 0 refused"
+
+
+def test_utf16_file_with_byte_order_mark_decodes(tmp_path):
+    """A UTF-16 file (as Windows Notepad saves it) imports as the same text."""
+    text = "Café “news”\r\nKirby said 😀 東京.\r\n"
+    write(tmp_path / "u16.txt", codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    run(tmp_path / "u16.txt")
+    article = Article.objects.get()
+    assert (article.title, article.body) == ("Café “news”", "Kirby said 😀 東京.")
+    assert article.import_metadata["encoding"] == "utf-16-le"
+
+
+def test_markup_stays_literal_text(tmp_path):
+    """<script> in a text file is text: stored as written, not stripped or interpreted."""
+    write(tmp_path / "x.txt", "Markup\n<script>alert('x')</script> & <b>bold</b>")
+    run(tmp_path / "x.txt")
+    assert Article.objects.get().body == "<script>alert('x')</script> & <b>bold</b>"
+
+
+def test_missing_path_fails_before_importing_anything(seed_copy, tmp_path):
+    """A path that does not exist is an error (non-zero exit), and nothing is imported."""
+    with pytest.raises(CommandError, match="No such file or folder: .*nope"):
+        run(seed_copy, tmp_path / "nope")
+    assert not Article.objects.exists()
+
+
+def test_unknown_user_is_an_error(seed_copy):
+    """--user naming nobody is an error before anything is imported."""
+    with pytest.raises(CommandError, match="No user named “ghost”"):
+        run(seed_copy, "--user", "ghost")
+    assert not Article.objects.exists()
+
+
+def test_user_option_is_recorded(seed_copy, editor):
+    """--user is recorded as who imported the article."""
+    run(seed_copy, "--user", editor.username)
+    assert Article.objects.get().import_metadata["imported_by"] == editor.username
+
+
+# --- JSONL -----------------------------------------------------------------------------------
+
+
+def _annotated_articles(reviewer):
+    first = make_article(
+        "Kirby said “the talks are advancing” 😀 on Wednesday.\nMoscow denied it.",
+        title="Talks",
+        author="Jane Doe",
+        publisher="Example",
+        source_url="https://example.org/talks",
+        published_at=datetime(2023, 8, 30, 22, 40, tzinfo=UTC),
+        status=Article.Status.IN_REVIEW,
+    )
+    claim = make_annotation(first, 11, 36, author=reviewer, speaker="Kirby", note="check this")
+    make_source(
+        claim,
+        "https://example.org/a",
+        title="A",
+        publisher="AP",
+        quoted_passage="q",
+        accessed_on=date(2024, 1, 3),
+        stance=Source.Stance.REFUTES,
+    )
+    make_source(claim, "https://example.org/b")
+    make_annotation(first, 53, 70, author=reviewer, label_slug="denial")
+    second = make_article("Nothing flagged here.", title="Quiet")
+    return first, second
+
+
+def _snapshot():
+    """Everything a round trip must keep, without database ids."""
+    return [
+        (
+            a.title,
+            a.body,
+            a.author,
+            a.published_at,
+            a.source_url,
+            a.publisher,
+            a.status,
+            [
+                (
+                    s.start,
+                    s.end,
+                    s.label.slug,
+                    s.quote,
+                    s.prefix,
+                    s.suffix,
+                    s.speaker,
+                    s.note,
+                    s.author.username,
+                    s.created_at,
+                    [
+                        (
+                            src.url,
+                            src.title,
+                            src.publisher,
+                            src.stance,
+                            src.quoted_passage,
+                            src.accessed_on,
+                        )
+                        for src in s.sources.all()
+                    ],
+                )
+                for s in a.annotations.all()
+            ],
+        )
+        for a in Article.objects.order_by("title")
+    ]
+
+
+def test_export_imports_back_with_spans_and_sources(tmp_path, reviewer, editor):
+    """Round trip: the native JSONL export, imported into an empty database, recreates the
+    articles, their spans (offsets, labels, quotes, annotators, times) and the sources."""
+    _annotated_articles(reviewer)
+    before = _snapshot()
+    exported = "".join(get_format("jsonl").stream(export_articles()))
+    Article.objects.all().delete()
+
+    path = write(tmp_path / "export.jsonl", exported)
+    lines = run(path, "--user", editor.username)
+    assert lines == [
+        f'created: {path} — 2 articles: "Talks", "Quiet"',
+        "2 created, 0 already present, 0 refused",
+    ]
+    assert _snapshot() == before
+    # Each imported span is in the history (its sources inside), brought in by the editor.
+    events = HistoryEvent.objects.filter(
+        action=HistoryEvent.Action.CREATE, kind=HistoryEvent.Kind.ANNOTATION
+    )
+    assert sorted(len(e.after["sources"]) for e in events.filter(actor=editor)) == [0, 2]
+    # And importing the export again changes nothing.
+    assert run(path)[-1] == "0 created, 2 already present, 0 refused"
+
+
+def _jsonl(*records) -> str:
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n"
+
+
+def _record(text, spans=(), **fields):
+    return {"title": fields.pop("title", text), "text": text, "spans": list(spans), **fields}
+
+
+def test_jsonl_bad_lines_are_refused_by_number_and_the_rest_import(tmp_path, reviewer):
+    """Each bad line is reported with its number and reason; the good lines are stored."""
+    path = write(
+        tmp_path / "batch.jsonl",
+        _jsonl(
+            _record(
+                "First article.",
+                [{"start": 0, "end": 5, "label": "claim", "text": "First", "annotator": "rita"}],
+            ),
+            _record(
+                "Second article.", [{"start": 0, "end": 6, "label": "rumour", "text": "Second"}]
+            ),
+            _record("Third article.", [{"start": 0, "end": 5, "label": "claim", "text": "Wrong"}]),
+        )
+        + "{broken\n"
+        + _jsonl(_record("First article.")),
+    )
+    lines = run(path)
+    assert lines == [
+        f'created: {path} — "First article." (1 already present, 3 refused)',
+        f"refused: {path}, line 2: span 1: unknown label “rumour” (add it in the admin first)",
+        f"refused: {path}, line 3: span 1: [0, 5) The selected text does not match the article at "
+        "those offsets; reload the page and select it again.",
+        f"refused: {path}, line 4: not valid JSON ({BROKEN_JSON})",
+        "1 created, 1 already present, 3 refused",
+    ]
+    article = Article.objects.get()
+    assert article.import_metadata["line"] == 1
+    assert article.status == Article.Status.IN_REVIEW
+    assert article.annotations.get().author == reviewer
+    assert Annotation.objects.count() == 1
+
+
+def test_jsonl_with_no_good_line_is_refused_and_stores_nothing(tmp_path):
+    """A JSONL file in which no line can be imported is refused as a whole, each line's
+    reason listed, and nothing is stored."""
+    path = write(tmp_path / "bad.jsonl", "{broken\n[]\n")
+    assert run(path) == [
+        f"refused: {path}: No line could be imported.",
+        f"refused: {path}, line 1: not valid JSON ({BROKEN_JSON})",
+        f"refused: {path}, line 2: each line must be a JSON object (one article)",
+        "0 created, 0 already present, 2 refused",
+    ]
+    assert not Article.objects.exists()
+
+
+def test_unknown_annotator_is_attributed_to_the_importer_and_remembered(tmp_path, editor):
+    """A span by someone with no account here goes to the --user; the original name is kept
+    in the article's import metadata, not written into the reviewer's note."""
+    path = write(
+        tmp_path / "x.jsonl",
+        _jsonl(
+            _record(
+                "Claim here.",
+                [{"start": 0, "end": 5, "label": "claim", "annotator": "zoe", "note": "n"}],
+            )
+        ),
+    )
+    run(path, "--user", editor.username)
+    span = Annotation.objects.get()
+    assert span.author == editor
+    assert span.note == "n"
+    assert span.article.import_metadata["reassigned_spans"] == [
+        {
+            "span": 1,
+            "start": 0,
+            "end": 5,
+            "label": "claim",
+            "annotator": "zoe",
+            "attributed_to": editor.username,
+        }
+    ]
+
+
+def test_unknown_annotator_without_user_goes_to_an_inactive_fallback_account(tmp_path):
+    """Without --user, spans of unknown annotators go to an inactive account that cannot sign in."""
+    path = write(
+        tmp_path / "x.jsonl",
+        _jsonl(
+            _record("Claim here.", [{"start": 0, "end": 5, "label": "claim", "annotator": "zoe"}])
+        ),
+    )
+    run(path)
+    author = Annotation.objects.get().author
+    assert author.username == FALLBACK_USERNAME
+    assert not author.is_active
+    assert not author.has_usable_password()
+
+
+def test_a_database_failure_rolls_the_whole_file_back(tmp_path, monkeypatch):
+    """Each file is one transaction: if storing its sources fails, its articles and spans are
+    not kept either, and the next file still imports."""
+    bad = write(
+        tmp_path / "1.jsonl",
+        _jsonl(
+            _record(
+                "Claim here.",
+                [
+                    {
+                        "start": 0,
+                        "end": 5,
+                        "label": "claim",
+                        "sources": [{"url": "https://example.org/"}],
+                    }
+                ],
+            )
+        ),
+    )
+    good = write(tmp_path / "2.txt", "Fine\nA fine article.")
+
+    def fail(*args, **kwargs):
+        raise IntegrityError("simulated failure")
+
+    monkeypatch.setattr(Source.objects, "bulk_create", fail)
+    lines = run(tmp_path)
+    assert (
+        lines[0]
+        == f"refused: {bad}: The database refused the file (simulated failure); nothing was stored."
+    )
+    assert lines[1] == f'created: {good} — "Fine"'
+    assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
+    assert not Annotation.objects.exists()
+
+
+def _many(n: int, word: str) -> str:
+    """n articles, each with a claim (with a source and a time) and a denial."""
+    return _jsonl(
+        *(
+            _record(
+                f"{word} {i:05}: the minister said the bridge is safe.",
+                [
+                    {
+                        "start": 0,
+                        "end": len(word),
+                        "label": "claim",
+                        "text": word,
+                        "annotator": "rita",
+                        "created_at": "2024-01-02T03:04:05+00:00",
+                        "sources": [{"url": "https://example.org/", "stance": "supports"}],
+                    },
+                    {
+                        "start": len(word) + 12,
+                        "end": len(word) + 24,
+                        "label": "denial",
+                        "annotator": "rita",
+                    },
+                ],
+            )
+            for i in range(n)
+        )
+    )
+
+
+def test_jsonl_import_uses_the_same_queries_for_10_or_200_articles(
+    tmp_path, reviewer, django_assert_max_num_queries
+):
+    """Bulk writes: the number of queries does not grow with the articles, spans or sources."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert run(write(tmp_path / "small.jsonl", _many(10, "Article")))[-1].startswith(
+            "10 created"
+        )
+    with CaptureQueriesContext(connection) as large:
+        assert run(write(tmp_path / "large.jsonl", _many(200, "Item")))[-1].startswith(
+            "200 created"
+        )
+    assert Annotation.objects.count() == 420
+    assert Source.objects.count() == 210
+    assert len(large) == len(small)
+    with django_assert_max_num_queries(20):
+        run(write(tmp_path / "again.jsonl", _many(200, "Entry")))

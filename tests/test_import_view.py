@@ -1,0 +1,164 @@
+"""The import page: editors upload files and see what each became; nobody else can."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from annotations.models import Annotation, Article
+from annotations.views import imports
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
+SEED_TITLE = "Russia, North Korea ‘Actively Advancing’ Arms Deal For Ukraine War: White House"
+URL = "/import/"
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(name: str, data: bytes | str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def seed_upload() -> SimpleUploadedFile:
+    return upload(SEED.name, SEED.read_bytes())
+
+
+def test_import_url_is_named():
+    """The page lives at /import/ under the URL name 'import'."""
+    assert reverse("import") == URL
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    """Anonymous visitors are sent to the login page."""
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_reviewer_cannot_see_the_import_page(reviewer_client):
+    """A reviewer gets 403 with a message, not the form."""
+    response = reviewer_client.get(URL)
+    assert response.status_code == 403
+    assert "Only editors can import articles." in response.content.decode()
+
+
+def test_reviewer_cannot_import(reviewer_client):
+    """A reviewer's upload is refused with 403 and stores nothing."""
+    response = reviewer_client.post(URL, {"files": [seed_upload()]})
+    assert response.status_code == 403
+    assert not Article.objects.exists()
+
+
+def test_editor_sees_the_form_and_what_will_happen(editor_client):
+    """Before uploading, the page lists the accepted formats and the dedupe rule."""
+    response = editor_client.get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file" name="files"' in page and "multiple" in page
+    for expected in (
+        "Scraped page (.txt)",
+        "Plain text (.txt)",
+        "Factcheck JSONL (.jsonl)",
+        "already present",
+    ):
+        assert expected in page
+    assert response.context["nav"] == "import"
+
+
+def test_editor_upload_creates_the_article_and_links_to_it(editor_client, editor):
+    """The report says 'Created' and links to the new article's review page."""
+    response = editor_client.post(URL, {"files": [seed_upload()]})
+    assert response.status_code == 200
+    article = Article.objects.get()
+    assert article.title == SEED_TITLE
+    assert article.import_metadata["source_file"] == SEED.name
+    assert article.import_metadata["imported_by"] == editor.username
+    page = response.content.decode()
+    assert "Created" in page
+    assert f'href="{reverse("article-detail", kwargs={"article_id": article.pk})}"' in page
+    assert "1 created" in page and "0 refused" in page
+
+
+def test_uploading_again_reports_already_present(editor_client):
+    """Uploading the same text again stores nothing and says 'Already present'."""
+    editor_client.post(URL, {"files": [seed_upload()]})
+    response = editor_client.post(URL, {"files": [seed_upload()]})
+    assert "Already present" in response.content.decode()
+    assert Article.objects.count() == 1
+
+
+def test_bad_file_is_refused_with_its_reason_and_the_good_one_imports(editor_client):
+    """Several files at once: the binary one is refused (with why), the other is created."""
+    response = editor_client.post(
+        URL,
+        {
+            "files": [
+                upload("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00"),
+                upload("ok.txt", "Okay\nFine text."),
+            ]
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Refused" in page
+    assert "The file looks binary: it contains NUL bytes" in page
+    assert list(Article.objects.values_list("title", flat=True)) == ["Okay"]
+
+
+def test_jsonl_refused_lines_are_listed(editor_client):
+    """A JSONL upload lists each refused line with its number and reason; the good lines
+    are stored."""
+    lines = [
+        {
+            "title": "Good",
+            "text": "Good text.",
+            "spans": [{"start": 0, "end": 4, "label": "claim", "text": "Good"}],
+        },
+        {"title": "Bad", "text": "Bad text.", "spans": [{"start": 0, "end": 3, "label": "nope"}]},
+    ]
+    data = "\n".join(json.dumps(line) for line in lines)
+    response = editor_client.post(URL, {"files": [upload("batch.jsonl", data)]})
+    page = response.content.decode()
+    assert "Line 2: span 1: unknown label “nope” (add it in the admin first)" in page
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good"]
+    assert Annotation.objects.count() == 1
+
+
+def test_empty_upload_is_a_form_error_and_stores_nothing(editor_client):
+    """An empty file is named in a form error (422); none of the files is imported."""
+    response = editor_client.post(URL, {"files": [upload("empty.txt", b""), seed_upload()]})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "“empty.txt” is empty." in page
+    assert "Nothing was imported" in page
+    assert not Article.objects.exists()
+
+
+def test_oversized_upload_is_a_form_error_and_stores_nothing(editor_client, monkeypatch):
+    """A file over the size limit is a form error (422) naming it and the limit; nothing
+    is stored."""
+    monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 100)
+    response = editor_client.post(URL, {"files": [seed_upload()]})
+    assert response.status_code == 422
+    assert f"“{SEED.name}” is " in response.content.decode()
+    assert "the limit is 100\xa0bytes a file" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_posting_no_file_is_a_form_error(editor_client):
+    """Submitting without a file is a form error (422) that says what to do."""
+    response = editor_client.post(URL, {})
+    assert response.status_code == 422
+    assert "Choose at least one file to import." in response.content.decode()
+
+
+def test_htmx_gets_only_the_import_region(editor_client):
+    """htmx swaps the form-and-report region; a normal request gets the whole page."""
+    response = editor_client.post(URL, {"files": [seed_upload()]}, headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert page.lstrip().startswith('<div id="import-region"')
+    assert "<html" not in page
+    assert "Created" in page
