@@ -26,11 +26,16 @@ EDITOR_PERMISSIONS = REVIEWER_PERMISSIONS + [
 
 
 def add_groups(apps, schema_editor):
-    # Permissions are normally created after migrate; make sure they exist now.
+    # Permissions are normally created after migrate; make sure they exist now. In a
+    # migration's app registry the configs have no models module, which
+    # create_permissions needs set (it only checks that the app has models).
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        stub = getattr(app_config, "models_module", None) is None
+        if stub:
+            app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if stub:
+            app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -2,9 +2,11 @@
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 
 # Playwright's sync API runs an event loop in this thread; the Django ORM calls made by
 # the test itself are still synchronous and safe.
@@ -22,6 +24,18 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(autouse=True)
+def data_migration_defaults(transactional_db):
+    """Put back the labels and groups that the data migrations create.
+
+    Live-server tests run on a flushed database, which loses migration-made rows (and
+    pytest-django's serialized_rollback does not restore them once Playwright's event loop
+    is running), so the migrations' own functions are run again here.
+    """
+    import_module("annotations.migrations.0002_default_labels").add_labels(django_apps, None)
+    import_module("annotations.migrations.0003_roles").add_groups(django_apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,7 @@ from tests.browser.conftest import select_with_mouse, sign_in
 from tests.factories import make_user
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-# serialized_rollback: the labels and groups from data migrations survive each flush.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
