@@ -1,9 +1,69 @@
-from django.http import HttpResponse
+"""The export page (filters, formats, live counts) and the streamed download."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from ..exporters import ExportOptions, all_formats, get_format
+from ..exporters.query import ExportFilters, export_articles, export_summary
+from ..forms_export import ExportForm
+from ..permissions import can_export
+
+TEMPLATE = "annotations/export.html"
 
 
-def export_page(request):  # placeholder until the export page lands
-    return HttpResponse("Export page coming", content_type="text/plain")
+def _check_permission(user):
+    if not can_export(user):
+        raise PermissionDenied("Only editors can export datasets. Ask an editor for the file.")
 
 
-def export_download(request):  # placeholder
-    return HttpResponse("", content_type="text/plain")
+def _context(form: ExportForm) -> dict:
+    valid = form.is_bound and form.is_valid()
+    filters = form.filters() if valid else ExportFilters()
+    name = form.cleaned_data["format"] if valid else form["format"].value() or "jsonl"
+    chosen = {f.name: f for f in all_formats()}.get(name)
+    return {
+        "form": form,
+        "nav": "export",
+        "formats": all_formats(),
+        "chosen": chosen,
+        "filename": chosen.filename(timezone.localdate()) if chosen else "",
+        # Counting an invalid filter would count the wrong thing: show the errors instead.
+        "summary": export_summary(filters) if (valid or not form.is_bound) else None,
+    }
+
+
+@require_GET
+def export_page(request):
+    _check_permission(request.user)
+    form = ExportForm(request.GET or None)
+    context = _context(form)
+    if request.htmx and not request.htmx.history_restore_request:
+        # htmx swaps only 2xx responses: errors come back in the summary with a 200.
+        return render(request, f"{TEMPLATE}#summary", context)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, TEMPLATE, context, status=status)
+
+
+@require_GET
+def export_download(request):
+    _check_permission(request.user)
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return render(request, TEMPLATE, _context(form), status=400)
+    export_format = get_format(form.cleaned_data["format"])
+    options = ExportOptions(base_url=request.build_absolute_uri("/").rstrip("/"))
+    response = StreamingHttpResponse(
+        export_format.stream(export_articles(form.filters()), options),
+        content_type=export_format.media_type,
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=export_format.filename(timezone.localdate())
+    )
+    # Let a proxy pass the stream through instead of buffering the whole file first.
+    response["X-Accel-Buffering"] = "no"
+    response["Cache-Control"] = "no-store"
+    return response

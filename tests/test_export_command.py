@@ -1,0 +1,143 @@
+"""manage.py export_dataset (annotations/management/commands/export_dataset.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from annotations.exporters import get_format
+from tests.test_exporters import GOLDEN, build_dataset
+
+
+@pytest.fixture
+def dataset(db):
+    return build_dataset()
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_dataset", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def golden(name: str) -> str:
+    return (GOLDEN / f"dataset.{get_format(name).extension}").read_bytes().decode("utf-8")
+
+
+def test_it_writes_jsonl_to_standard_output_by_default(dataset):
+    """Without --output the dataset goes to stdout, exactly the golden JSONL, and stderr
+    stays quiet so the output can be piped."""
+    out, err = run()
+    assert out == golden("jsonl")
+    assert err == ""
+
+
+@pytest.mark.parametrize("name", ["csv", "w3c", "conll"])
+def test_dash_means_standard_output_for_every_format(dataset, name):
+    """--output - writes the chosen format to stdout."""
+    out, _ = run("--format", name, "--output", "-")
+    assert out == golden(name)
+
+
+def test_it_writes_a_file_and_prints_a_summary_line(dataset, tmp_path):
+    """With --output FILE the file holds the export, a summary line (articles and spans
+    written) goes to stderr, and no temporary file is left next to it."""
+    target = tmp_path / "dataset.jsonl"
+    out, err = run("--format", "jsonl", "--output", str(target))
+    assert target.read_bytes().decode("utf-8") == golden("jsonl")
+    assert out == ""
+    assert err.startswith(f"Wrote 3 articles and 5 spans as jsonl to {target} in ")
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset.jsonl"]
+
+
+def test_filters_narrow_the_export(dataset, tmp_path):
+    """--label, --reviewer, --since/--until, --status and --article filter like the page."""
+    out, _ = run(
+        "--label",
+        "claim",
+        "--reviewer",
+        "oscar",
+        "--since",
+        "2026-11-25",
+        "--until",
+        "2026-11-25",
+        "--status",
+        "in_review",
+    )
+    assert [
+        (r["id"], [s["id"] for s in r["spans"]]) for r in map(json.loads, out.splitlines())
+    ] == [(9002, [7005])]
+    out, _ = run("--article", "9002,9003", "--article", "9001")
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [9001, 9002, 9003]
+    out, _ = run("--label", "claim", "--label", "denial", "--format", "doccano")
+    assert [len(json.loads(line)["label"]) for line in out.splitlines()] == [3, 1]
+
+
+def test_base_url_turns_json_ld_ids_into_links(dataset):
+    """--base-url makes W3C ids point at the site's review pages."""
+    out, _ = run("--format", "w3c", "--base-url", "https://factcheck.example/")
+    items = json.loads(out)["first"]["items"]
+    assert items[0]["id"] == "https://factcheck.example/annotations/7002/"
+    assert items[0]["target"]["source"] == "https://factcheck.example/articles/9001/"
+
+
+def test_an_unknown_format_is_a_clear_error(dataset):
+    """--format xml fails before anything is written, listing the known formats."""
+    with pytest.raises(CommandError) as error:
+        run("--format", "xml")
+    message = str(error.value)
+    assert message.startswith("--format: Unknown export format “xml”. Known formats: jsonl, csv,")
+    assert "conll" in message
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--label", "rumour"], "--label: There is no label “rumour”. Known labels: claim, denial"),
+        (["--status", "done"], "--status: Select a valid choice. done is not one of"),
+        (["--reviewer", "nobody"], "--reviewer: Nobody called “nobody” has annotated anything."),
+        (["--since", "28/11/2026"], "--since: Enter a valid date."),
+        (
+            ["--since", "2026-11-30", "--until", "2026-11-01"],
+            "--until: The annotation range ends before it starts.",
+        ),
+        (["--article", "12a"], "--article: Article ids are whole numbers"),
+        (["--article", "404"], "--article: No article with id 404."),
+    ],
+)
+def test_a_bad_filter_is_a_clear_error_naming_the_option(dataset, args, message):
+    """Each bad filter fails with the page's message, prefixed by the option to fix."""
+    with pytest.raises(CommandError) as error:
+        run(*args)
+    assert str(error.value).startswith(message)
+
+
+def test_a_missing_folder_is_a_clear_error(dataset, tmp_path):
+    """Writing into a folder that does not exist says so instead of a traceback."""
+    with pytest.raises(CommandError, match="does not exist"):
+        run("--output", str(tmp_path / "nope" / "out.jsonl"))
+
+
+def test_an_interrupted_export_leaves_no_file_behind(dataset, tmp_path, monkeypatch):
+    """If the export fails half-way, neither a truncated file nor a temporary one remains,
+    and an earlier file of that name is left as it was."""
+    from annotations.exporters.formats import jsonl
+
+    def failing(articles, options):
+        yield "partial line\n"
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(
+        "annotations.management.commands.export_dataset.get_format",
+        lambda name: dataclasses.replace(jsonl.FORMAT, render=failing),
+    )
+    target = tmp_path / "dataset.jsonl"
+    target.write_text("the previous export\n")
+    with pytest.raises(RuntimeError):
+        run("--output", str(target))
+    assert target.read_text() == "the previous export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset.jsonl"]

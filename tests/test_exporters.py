@@ -1,0 +1,731 @@
+"""Export formats and the query that feeds them (annotations/exporters/)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotations.exporters import ExportOptions, UnknownFormat, all_formats, get_format
+from annotations.exporters.base import CHUNK_CHARS, coalesce
+from annotations.exporters.query import (
+    ExportFilters,
+    ExportStats,
+    export_articles,
+    export_summary,
+)
+from annotations.models import Annotation, Article
+from annotations.offsets import codepoint_to_utf16
+from tests.factories import make_annotation, make_article, make_source, make_user
+
+GOLDEN = Path(__file__).parent / "golden" / "export"
+VALIDATORS = Path(os.environ.get("FACTCHECK_VALIDATORS", "/work/shared/validators"))
+
+# The hard cases of the text contract, all in one article: an emoji (two UTF-16 units),
+# CJK, a combining mark with no precomposed form (so NFC keeps two code points), a
+# no-break space, typographic quotes, and two overlapping spans.
+RICH_BODY = (
+    "Minister 😀 Ana said “the bridge is safe” on Monday.\n"
+    "北京 officials denied it\u00a0today: «no x\u0302 deal was signed».\n"
+    "Critics called the claim an unverified allegation."
+)
+PLAIN_BODY = "The mayor said the budget is balanced. The auditor disagreed."
+EMPTY_BODY = "A short item with nothing to flag."
+CREATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+LATER = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+
+
+def span_of(body: str, quote: str, occurrence: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = body.index(quote, start + 1)
+    return start, start + len(quote)
+
+
+def build_dataset() -> dict:
+    """Three articles with fixed ids and times, so every format has a golden file."""
+    # The conftest fixtures may have made rita and oscar already.
+    rita = User.objects.filter(username="rita").first() or make_user("rita", role="reviewer")
+    oscar = User.objects.filter(username="oscar").first() or make_user("oscar", role="reviewer")
+    rich = make_article(
+        RICH_BODY,
+        id=9001,
+        title="Bridge “safe”, minister says",
+        author="Jane Doe",
+        publisher="Daily Example",
+        source_url="https://news.example/bridge",
+        published_at=datetime(2026, 11, 19, 8, 0, tzinfo=UTC),
+        status=Article.Status.REVIEWED,
+    )
+    plain = make_article(
+        PLAIN_BODY,
+        id=9002,
+        title="Budget",
+        published_at=datetime(2026, 10, 2, 12, 0, tzinfo=UTC),
+        status=Article.Status.IN_REVIEW,
+    )
+    empty = make_article(EMPTY_BODY, id=9003, title="Nothing here", status=Article.Status.NEW)
+
+    bridge = make_annotation(
+        rich,
+        *span_of(RICH_BODY, "the bridge is safe"),
+        author=rita,
+        label_slug="claim",
+        id=7001,
+        speaker="Ana",
+        note="Said twice in the interview.",
+    )
+    # Overlaps the claim: starts earlier, ends inside it.
+    said = make_annotation(
+        rich,
+        *span_of(RICH_BODY, "😀 Ana said “the bridge"),
+        author=oscar,
+        label_slug="unverified-allegation",
+        id=7002,
+    )
+    denied = make_annotation(
+        rich,
+        *span_of(RICH_BODY, "北京 officials denied it"),
+        author=rita,
+        label_slug="denial",
+        id=7003,
+        speaker="北京 officials",
+    )
+    deal = make_annotation(
+        rich,
+        *span_of(RICH_BODY, "no x\u0302 deal was signed"),
+        author=rita,
+        label_slug="claim",
+        id=7004,
+    )
+    balanced = make_annotation(
+        plain,
+        *span_of(PLAIN_BODY, "the budget is balanced"),
+        author=oscar,
+        label_slug="claim",
+        id=7005,
+    )
+    make_source(
+        bridge,
+        "https://gov.example/report",
+        id=5001,
+        title="Inspection report",
+        publisher="Ministry",
+        stance="refutes",
+        quoted_passage="Cracks were found.",
+        accessed_on=date(2026, 11, 21),
+    )
+    make_source(bridge, "https://archive.example/a", id=5002, stance="context")
+    make_source(deal, "https://wire.example/deal", id=5003, title="Wire story", stance="supports")
+    Annotation.objects.update(created_at=CREATED)
+    Annotation.objects.filter(pk=balanced.pk).update(created_at=LATER)
+    return {
+        "rita": rita,
+        "oscar": oscar,
+        "rich": rich,
+        "plain": plain,
+        "empty": empty,
+        "bridge": bridge,
+        "said": said,
+        "denied": denied,
+        "deal": deal,
+        "balanced": balanced,
+    }
+
+
+@pytest.fixture
+def dataset(db):
+    return build_dataset()
+
+
+NO_FILTERS = ExportFilters()
+
+
+def export_text(name: str, filters: ExportFilters = NO_FILTERS, **options) -> str:
+    return "".join(get_format(name).stream(export_articles(filters), ExportOptions(**options)))
+
+
+def jsonl_records(filters: ExportFilters = NO_FILTERS) -> list[dict]:
+    return [json.loads(line) for line in export_text("jsonl", filters).splitlines()]
+
+
+# --- registry ---------------------------------------------------------------------------
+
+
+def test_every_format_is_registered_once_with_what_the_page_needs():
+    """Each format module registers a name, label, description, extension, media type and
+    offset unit; the page lists them in a fixed order, the native JSONL first."""
+    formats = all_formats()
+    names = [f.name for f in formats]
+    assert names == ["jsonl", "csv", "w3c", "claimreview", "doccano", "labelstudio", "conll"]
+    for f in formats:
+        assert f.label and f.description and f.extension and f.media_type and f.offset_unit
+        assert f.filename(date(2026, 11, 28)) == f"factcheck-2026-11-28.{f.extension}"
+
+
+def test_an_unknown_format_is_one_clear_error_listing_the_known_ones():
+    """Asking for a format nobody registered names it and lists every known format."""
+    with pytest.raises(UnknownFormat) as error:
+        get_format("xml")
+    message = str(error.value)
+    assert "xml" in message
+    for f in all_formats():
+        assert f.name in message
+
+
+def test_coalesce_joins_small_chunks_into_large_writes():
+    """Many small records leave as a few chunks of about 64 KiB; nothing is lost."""
+    pieces = ["x" * 100] * 2000
+    chunks = list(coalesce(pieces))
+    assert "".join(chunks) == "".join(pieces)
+    assert all(len(c) >= CHUNK_CHARS for c in chunks[:-1])
+    assert len(chunks) == 4  # 200,000 characters in pieces of 100: 3 x 65,600 + the rest
+
+
+# --- golden files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [f.name for f in all_formats()])
+def test_each_format_matches_its_golden_file(dataset, name):
+    """The whole file for the small dataset is exactly the reviewed golden file.
+
+    Set UPDATE_GOLDEN=1 to rewrite the files after a deliberate change (then review the
+    diff: the golden file is the specification).
+    """
+    export_format = get_format(name)
+    output = export_text(name)
+    path = GOLDEN / f"dataset.{export_format.extension}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(output.encode("utf-8"))
+    assert output == path.read_bytes().decode("utf-8")
+
+
+# --- native JSONL -----------------------------------------------------------------------
+
+
+def test_jsonl_is_one_article_a_line_with_its_exact_text(dataset):
+    """Every article is one "\\n"-terminated line whose text is Article.body exactly,
+    with non-ASCII kept as is (ensure_ascii=False)."""
+    output = export_text("jsonl")
+    assert output.endswith("\n")
+    lines = output.split("\n")[:-1]
+    assert len(lines) == 3
+    assert "😀" in lines[0] and "北京" in lines[0] and "\\u" not in lines[0]
+    records = [json.loads(line) for line in lines]
+    bodies = {a.pk: a.body for a in Article.objects.all()}
+    for record in records:
+        assert record["text"] == bodies[record["id"]]
+        assert record["offset_unit"] == "python_code_point"
+
+
+def test_jsonl_span_offsets_slice_the_text_to_the_span_text(dataset):
+    """text[start:end] == span["text"] for every span, emoji, CJK and combining marks
+    included, and spans come in text order (start, then the longer first)."""
+    records = jsonl_records()
+    spans = [s for r in records for s in r["spans"]]
+    assert len(spans) == 5
+    for record in records:
+        for span in record["spans"]:
+            assert record["text"][span["start"] : span["end"]] == span["text"]
+        keys = [(s["start"], -s["end"]) for s in record["spans"]]
+        assert keys == sorted(keys)
+    rich = records[0]
+    assert [s["id"] for s in rich["spans"]] == [7002, 7001, 7003, 7004]
+    assert rich["spans"][1]["sources"][0] == {
+        "url": "https://gov.example/report",
+        "title": "Inspection report",
+        "publisher": "Ministry",
+        "stance": "refutes",
+        "quoted_passage": "Cracks were found.",
+        "accessed_on": "2026-11-21",
+    }
+
+
+def test_jsonl_keeps_line_separators_inside_one_line(db):
+    """U+2028/U+2029 in a text are escaped, so splitlines() still sees one article a line."""
+    user = make_user("lina")
+    body = "First part\u2028second part\u2029third part."
+    article = make_article(body, title="Separators")
+    make_annotation(article, 0, 10, author=user)
+    output = export_text("jsonl")
+    assert len(output.splitlines()) == 1
+    record = json.loads(output)
+    assert record["text"] == body
+
+
+def test_jsonl_parses_back_with_the_jsonl_importer(dataset):
+    """Round trip: the JSONL importer reads the export back without refusing a line, with
+    the same texts, spans (offsets, labels, speakers, annotators, times) and sources."""
+    importer = pytest.importorskip("annotations.importers.jsonl")
+    result = importer.parse(export_text("jsonl"), name="dataset.jsonl")
+    assert result.refused == []
+    exported = list(export_articles())
+    assert [r.body for r in result.records] == [a.text for a in exported]
+    for record, article in zip(result.records, exported):
+        assert [
+            (s.start, s.end, s.label, s.speaker, s.note, s.annotator) for s in record.spans
+        ] == [(s.start, s.end, s.label, s.speaker, s.note, s.annotator) for s in article.spans]
+        assert [s.created_at.isoformat() for s in record.spans] == [
+            s.created_at for s in article.spans
+        ]
+        assert [[src.url for src in s.sources] for s in record.spans] == [
+            [src.url for src in s.sources] for s in article.spans
+        ]
+        assert (record.title, record.status, record.published_at) == (
+            article.title,
+            article.status,
+            article.published_at,
+        )
+
+
+def test_a_span_whose_quote_no_longer_matches_is_left_out_and_counted(dataset):
+    """A span whose stored quote differs from the text at its offsets is never exported;
+    the stats say how many were left out."""
+    Annotation.objects.filter(pk=7004).update(quote="something else")
+    stats = ExportStats()
+    records = [
+        json.loads(line)
+        for line in "".join(get_format("jsonl").stream(export_articles(stats=stats))).splitlines()
+    ]
+    assert 7004 not in [s["id"] for r in records for s in r["spans"]]
+    assert (stats.articles, stats.spans, stats.skipped_spans) == (3, 4, 1)
+
+
+def test_spans_sharing_a_start_come_longest_first(db):
+    """Text order is the review page's: by start, then the longer span first, then id."""
+    user = make_user("lina")
+    article = make_article("The minister said the bridge is safe.")
+    short = make_annotation(article, 4, 12, author=user)
+    long = make_annotation(article, 4, 37, author=user)
+    later = make_annotation(article, 13, 17, author=user)
+    same = make_annotation(article, 4, 12, author=user, label_slug="denial")
+    (exported_article,) = export_articles()
+    assert [s.id for s in exported_article.spans] == [long.pk, short.pk, same.pk, later.pk]
+
+
+def test_created_at_is_iso_8601_in_utc_to_the_microsecond(db):
+    """Timestamps are written as Python's isoformat() of the aware UTC datetime, on every
+    database (SQLite formats them in SQL)."""
+    user = make_user("lina")
+    article = make_article("The minister said the bridge is safe.")
+    span = make_annotation(article, 4, 12, author=user)
+    moment = datetime(2026, 11, 28, 7, 5, 3, 120500, tzinfo=UTC)
+    Annotation.objects.filter(pk=span.pk).update(created_at=moment)
+    (exported_article,) = export_articles()
+    assert exported_article.spans[0].created_at == "2026-11-28T07:05:03.120500+00:00"
+    assert datetime.fromisoformat(exported_article.spans[0].created_at) == moment
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+def exported(filters: ExportFilters) -> dict[int, list[int]]:
+    return {a.id: [s.id for s in a.spans] for a in export_articles(filters)}
+
+
+def test_without_filters_every_article_is_exported_even_without_spans(dataset):
+    """No filter: all articles, including one with no spans, every span."""
+    assert exported(ExportFilters()) == {
+        9001: [7002, 7001, 7003, 7004],
+        9002: [7005],
+        9003: [],
+    }
+
+
+def test_a_label_filter_keeps_matching_spans_and_only_their_articles(dataset):
+    """Labels choose spans; articles without a matching span are left out."""
+    assert exported(ExportFilters(labels=("claim",))) == {9001: [7001, 7004], 9002: [7005]}
+    assert exported(ExportFilters(labels=("denial", "unverified-allegation"))) == {
+        9001: [7002, 7003]
+    }
+
+
+def test_a_reviewer_filter_keeps_that_reviewers_spans(dataset):
+    """The reviewer is the annotation's author, by user name."""
+    assert exported(ExportFilters(reviewer="oscar")) == {9001: [7002], 9002: [7005]}
+
+
+def test_the_annotation_date_range_includes_both_days(dataset):
+    """annotated_from/annotated_to are whole days of created_at, both included."""
+    day = CREATED.date()
+    assert exported(ExportFilters(annotated_from=day, annotated_to=day)) == {
+        9001: [7002, 7001, 7003, 7004]
+    }
+    assert exported(ExportFilters(annotated_from=date(2026, 11, 21))) == {9002: [7005]}
+    assert exported(ExportFilters(annotated_to=date(2026, 11, 19))) == {}
+
+
+def test_status_published_range_and_ids_choose_articles_with_all_their_spans(dataset):
+    """Article filters keep every span of the chosen articles, and articles without spans."""
+    assert exported(ExportFilters(statuses=("new", "in_review"))) == {9002: [7005], 9003: []}
+    assert exported(
+        ExportFilters(published_from=date(2026, 11, 1), published_to=date(2026, 11, 19))
+    ) == {9001: [7002, 7001, 7003, 7004]}
+    assert exported(ExportFilters(article_ids=(9002, 9003))) == {9002: [7005], 9003: []}
+
+
+def test_span_and_article_filters_combine(dataset):
+    """Filters add up: claims in reviewed articles."""
+    assert exported(ExportFilters(labels=("claim",), statuses=("reviewed",))) == {
+        9001: [7001, 7004]
+    }
+
+
+def test_sources_follow_their_span_when_other_spans_are_filtered_out(dataset):
+    """Sources are merged by span, so filtering spans never shifts sources onto others."""
+    articles = list(export_articles(ExportFilters(labels=("claim",))))
+    sources = {s.id: [src.url for src in s.sources] for a in articles for s in a.spans}
+    assert sources == {
+        7001: ["https://gov.example/report", "https://archive.example/a"],
+        7004: ["https://wire.example/deal"],
+        7005: [],
+    }
+
+
+def test_the_summary_counts_what_the_export_contains(dataset, django_assert_num_queries):
+    """The page's counts (articles, spans, spans per label) match the export, in 2 queries."""
+    filters = ExportFilters(labels=("claim", "denial"))
+    with django_assert_num_queries(2):
+        summary = export_summary(filters)
+    articles = list(export_articles(filters))
+    assert summary["articles"] == len(articles) == 2
+    assert summary["spans"] == sum(len(a.spans) for a in articles) == 4
+    assert [(row["label__slug"], row["spans"]) for row in summary["by_label"]] == [
+        ("claim", 3),
+        ("denial", 1),
+    ]
+    assert export_summary(ExportFilters())["articles"] == 3
+
+
+# --- queries and streaming --------------------------------------------------------------
+
+
+def make_articles(count: int, author) -> None:
+    for n in range(count):
+        article = make_article(f"Article {n}: the minister said the bridge is safe.")
+        span = make_annotation(article, *span_of(article.body, "the bridge is safe"), author=author)
+        make_source(span)
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_the_number_of_queries_does_not_grow_with_articles(db, django_assert_num_queries, count):
+    """One query for the articles, then one for spans and one for sources per batch of
+    articles: 3 queries for 3 articles and for 40, never one per article or span."""
+    make_articles(count, make_user("rita"))
+    with django_assert_num_queries(3):
+        for name in ("jsonl",):
+            assert len("".join(get_format(name).stream(export_articles())).splitlines()) == count
+
+
+def test_queries_grow_with_batches_not_articles(db, django_assert_num_queries):
+    """With batches of 10 articles, 25 articles take 1 + 2 x 3 queries."""
+    make_articles(25, make_user("rita"))
+    with django_assert_num_queries(7):
+        articles = list(export_articles(chunk_size=10))
+    assert len(articles) == 25 and all(len(a.spans) == 1 and a.spans[0].sources for a in articles)
+
+
+def test_the_export_is_lazy_until_read(dataset, django_assert_num_queries):
+    """Building the stream runs no query: the response can start before the data is read."""
+    with django_assert_num_queries(0):
+        stream = get_format("jsonl").stream(export_articles())
+    assert next(stream)
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def test_csv_has_one_row_per_span_with_context_and_sources(dataset):
+    """One row per span (articles without spans have none), its text equal to the article
+    text at its offsets, 32 code points of context, sources as compact JSON."""
+    rows = list(csv.DictReader(io.StringIO(export_text("csv"), newline="")))
+    assert [int(r["span_id"]) for r in rows] == [7002, 7001, 7003, 7004, 7005]
+    bodies = {a.pk: a.body for a in Article.objects.all()}
+    for row in rows:
+        body, start, end = bodies[int(row["article_id"])], int(row["start"]), int(row["end"])
+        assert body[start:end] == row["text"]
+        assert row["prefix"] == body[max(0, start - 32) : start]
+        assert row["suffix"] == body[end : end + 32]
+        assert row["offset_unit"] == "python_code_point"
+    bridge = rows[1]
+    assert [s["url"] for s in json.loads(bridge["sources"])] == [
+        "https://gov.example/report",
+        "https://archive.example/a",
+    ]
+    assert rows[0]["sources"] == ""
+
+
+# --- W3C Web Annotation -----------------------------------------------------------------
+
+
+def _w3c_validators():
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    root = VALIDATORS / "w3c"
+    if not root.is_dir():
+        pytest.skip(f"The W3C schemas are not at {root}.")
+    resources = []
+    for path in root.rglob("*.json"):
+        schema = json.loads(path.read_text())
+        resource = referencing.Resource.from_contents(
+            schema, default_specification=referencing.jsonschema.DRAFT4
+        )
+        resources.append((schema.get("id", path.name), resource))
+    registry = referencing.Registry().with_resources(resources)
+
+    def check(test_file: str, document: dict) -> list[str]:
+        """Every assertion of a W3C `.test` file; returns the failures."""
+        test = json.loads((root / test_file).read_text())
+        failures = []
+        for assertion in test["assertions"]:
+            schema = json.loads((root / assertion).read_text())
+            validator = jsonschema.Draft4Validator(
+                schema, registry=registry, format_checker=jsonschema.FormatChecker()
+            )
+            valid = validator.is_valid(document)
+            if valid != (schema.get("expectedResult", "valid") == "valid"):
+                failures.append(f"{assertion}: {schema.get('errorMessage', '')}")
+        return failures
+
+    return check
+
+
+def test_w3c_export_passes_the_w3c_test_suite_schemas(dataset):
+    """The collection, its page and every annotation pass the MUST assertions of the W3C
+    Web Annotation test suite (validated offline with jsonschema)."""
+    check = _w3c_validators()
+    document = json.loads(export_text("w3c", base_url="https://factcheck.example"))
+    page = document["first"]
+    assert check("collections/collectionMusts.test", document) == []
+    assert check("collections/pages/pageMusts.test", document) == []
+    assert len(page["items"]) == 5
+    for item in page["items"]:
+        standalone = {"@context": document["@context"], **item}
+        assert check("annotations/annotationMusts.test", standalone) == []
+        # jsonschema checks date-time formats only with an optional package: check here.
+        assert datetime.fromisoformat(item["created"]).tzinfo is not None
+
+
+def test_w3c_selectors_count_code_points_and_carry_the_quote(dataset):
+    """TextPositionSelector offsets are code points into the article text (the W3C
+    "character" positions, not UTF-16 units), and the TextQuoteSelector repeats the text."""
+    items = json.loads(export_text("w3c"))["first"]["items"]
+    body = RICH_BODY
+    for item in items[:4]:
+        position, quote = item["target"]["selector"]
+        assert position["type"] == "TextPositionSelector"
+        assert body[position["start"] : position["end"]] == quote["exact"]
+        assert body[: position["start"]].endswith(quote.get("prefix", ""))
+        assert item["target"]["source"] == "urn:factcheck:article:9001"
+    bridge = items[1]
+    assert bridge["id"] == "urn:factcheck:annotation:7001"
+    assert bridge["target"]["selector"][0]["start"] == RICH_BODY.index("the bridge")
+    assert bridge["body"][0] == {"type": "TextualBody", "purpose": "tagging", "value": "claim"}
+
+
+def test_w3c_export_is_valid_json_ld(dataset):
+    """Expanded with the W3C context (offline), every key maps to an IRI: none is dropped."""
+    pyld = pytest.importorskip("pyld")
+    context = json.loads((VALIDATORS / "w3c" / "anno.jsonld").read_text())
+
+    def loader(url, options=None):
+        assert url.rstrip("/") in {
+            "http://www.w3.org/ns/anno.jsonld",
+            "https://www.w3.org/ns/anno.jsonld",
+        }
+        return {"contextUrl": None, "documentUrl": url, "document": context}
+
+    document = json.loads(export_text("w3c", base_url="https://factcheck.example"))
+    expanded = pyld.jsonld.expand(document, {"documentLoader": loader})
+    text = json.dumps(expanded)
+    assert "http://www.w3.org/ns/oa#hasTarget" in text
+    assert "http://www.w3.org/ns/oa#TextPositionSelector" in text
+    # Keys without a mapping are silently dropped by expansion; count what survived.
+    assert text.count("http://www.w3.org/ns/oa#exact") == 5 + 1  # span quotes, one source quote
+    assert text.count("http://purl.org/dc/terms/publisher") == 1
+
+
+# --- schema.org ClaimReview -------------------------------------------------------------
+
+
+def _schemaorg_vocabulary() -> tuple[set[str], set[str]]:
+    path = VALIDATORS / "schemaorg" / "schemaorg-current-https.ttl"
+    if not path.is_file():
+        pytest.skip(f"The schema.org vocabulary is not at {path}.")
+    text = path.read_text()
+    classes = set(re.findall(r"^schema:(\w+) a rdfs:Class", text, re.MULTILINE))
+    classes |= set(re.findall(r"^schema:(\w+) a [^;\n]*schema:\w+", text, re.MULTILINE))
+    properties = set(re.findall(r"^schema:(\w+) a rdf:Property", text, re.MULTILINE))
+    return classes, properties
+
+
+def test_claimreview_uses_only_schema_org_types_and_properties(dataset):
+    """Every @type is a schema.org class and every key a schema.org property (checked
+    against the schema.org 30.0 vocabulary, offline)."""
+    classes, properties = _schemaorg_vocabulary()
+    document = json.loads(export_text("claimreview"))
+    assert document["@context"] == "https://schema.org"
+    seen_types, seen_keys = set(), set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@type":
+                    seen_types.add(value)
+                elif not key.startswith("@"):
+                    seen_keys.add(key)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document["@graph"])
+    assert seen_types <= classes, seen_types - classes
+    assert seen_keys <= properties, seen_keys - properties
+    assert {"ClaimReview", "Claim", "NewsArticle", "CreativeWork"} <= seen_types
+
+
+def test_claimreview_expands_as_json_ld(dataset):
+    """With the schema.org context (offline), the graph expands to schema.org IRIs."""
+    pyld = pytest.importorskip("pyld")
+    context = json.loads((VALIDATORS / "schemaorg" / "schemaorgcontext.jsonld").read_text())
+
+    def loader(url, options=None):
+        return {"contextUrl": None, "documentUrl": url, "document": context}
+
+    expanded = pyld.jsonld.expand(
+        json.loads(export_text("claimreview")), {"documentLoader": loader}
+    )
+    reviews = [n for n in expanded if "http://schema.org/ClaimReview" in n.get("@type", [])]
+    assert len(reviews) == 5
+    claimed = {r["http://schema.org/claimReviewed"][0]["@value"] for r in reviews}
+    assert "the bridge is safe" in claimed
+
+
+def test_claimreview_describes_claim_speaker_article_and_sources(dataset):
+    """One ClaimReview per span: the quote, the speaker as the claim's author, the article
+    where it appeared, the reviewer, the note and the sources as citations."""
+    graph = json.loads(export_text("claimreview"))["@graph"]
+    bridge = next(r for r in graph if r["@id"] == "urn:factcheck:annotation:7001")
+    assert bridge["claimReviewed"] == "the bridge is safe"
+    assert bridge["itemReviewed"]["author"] == {"@type": "Person", "name": "Ana"}
+    appearance = bridge["itemReviewed"]["appearance"]
+    assert appearance["url"] == "https://news.example/bridge"
+    assert appearance["headline"] == "Bridge “safe”, minister says"
+    assert bridge["author"] == {"@type": "Person", "name": "rita"}
+    assert bridge["reviewBody"] == "Said twice in the interview."
+    assert [c["keywords"] for c in bridge["citation"]] == ["refutes", "context"]
+    assert "reviewRating" not in bridge
+
+
+# --- doccano ----------------------------------------------------------------------------
+
+
+def utf16_slice(text: str, start: int, end: int) -> str:
+    """What JavaScript's text.slice(start, end) returns."""
+    return text.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le")
+
+
+def test_doccano_offsets_are_utf16_code_units(dataset):
+    """doccano indexes text like JavaScript: after the emoji every offset is one more
+    than in code points, and slicing in UTF-16 gives the span text."""
+    records = [json.loads(line) for line in export_text("doccano").splitlines()]
+    assert [r["article_id"] for r in records] == [9001, 9002, 9003]
+    rich = records[0]
+    assert rich["text"] == RICH_BODY and rich["offset_unit"] == "utf16_code_unit"
+    quotes = [
+        "😀 Ana said “the bridge",
+        "the bridge is safe",
+        "北京 officials denied it",
+        "no x\u0302 deal was signed",
+    ]
+    for (start, end, label), quote in zip(rich["label"], quotes):
+        assert utf16_slice(rich["text"], start, end) == quote
+        cp_start, cp_end = span_of(RICH_BODY, quote)
+        assert (start, end) == (
+            codepoint_to_utf16(RICH_BODY, cp_start),
+            codepoint_to_utf16(RICH_BODY, cp_end),
+        )
+    assert rich["label"][1][0] == RICH_BODY.index("the bridge") + 1  # the emoji's second unit
+    assert records[1]["label"] == [[*span_of(PLAIN_BODY, "the budget is balanced"), "claim"]]
+    assert records[2]["label"] == []
+
+
+# --- Label Studio -----------------------------------------------------------------------
+
+
+def test_labelstudio_tasks_have_one_annotation_per_reviewer_in_code_points(dataset):
+    """Each article is a task; each reviewer's spans are one annotation; offsets are
+    code points (Label Studio converts its UTF-16 positions to code points itself)."""
+    tasks = json.loads(export_text("labelstudio"))
+    assert [t["data"]["article_id"] for t in tasks] == [9001, 9002, 9003]
+    rich = tasks[0]
+    assert [a["created_username"] for a in rich["annotations"]] == ["oscar", "rita"]
+    for annotation in rich["annotations"]:
+        for region in annotation["result"]:
+            value = region["value"]
+            assert rich["data"]["text"][value["start"] : value["end"]] == value["text"]
+            assert region["from_name"] == "label" and region["to_name"] == "text"
+    rita_regions = rich["annotations"][1]["result"]
+    assert [r["value"]["labels"] for r in rita_regions] == [["claim"], ["denial"], ["claim"]]
+    assert rita_regions[0]["meta"] == {"text": ["Said twice in the interview."]}
+    assert tasks[2]["annotations"] == []
+
+
+# --- CoNLL ------------------------------------------------------------------------------
+
+
+def conll_documents(output: str) -> list[list[list[str]]]:
+    """Documents -> sentences -> token lines (split on white space)."""
+    documents = []
+    for line in output.split("\n"):
+        if line.startswith("-DOCSTART-"):
+            documents.append([[]])
+        elif not line:
+            if documents and documents[-1][-1]:
+                documents[-1].append([])
+        else:
+            documents[-1][-1].append(line.split(" "))
+    return [[s for s in doc if s] for doc in documents]
+
+
+def test_conll_is_valid_iob2_with_code_point_token_offsets(dataset):
+    """Tokens are white-space runs (NBSP included) with code-point offsets into the text;
+    every I- continues a B- or I- of the same label; each article is a document."""
+    documents = conll_documents(export_text("conll"))
+    assert len(documents) == 3
+    texts = [RICH_BODY, PLAIN_BODY, EMPTY_BODY]
+    for document, text in zip(documents, texts):
+        previous = "O"
+        for sentence in document:
+            previous = "O"
+            for token, start, end, tag in sentence:
+                assert text[int(start) : int(end)] == token
+                assert "\u00a0" not in token
+                if tag.startswith("I-"):
+                    assert previous[2:] == tag[2:] and previous[0] in "BI"
+                previous = tag
+    assert ["it", "today:"] == [t[0] for t in documents[0][1] if t[0] in ("it", "today:")]
+
+
+def test_conll_overlaps_keep_the_span_that_starts_first(dataset):
+    """Overlapping spans cannot nest in IOB2: the earlier (then longer) one is kept, the
+    other is left out of this format."""
+    rich = conll_documents(export_text("conll"))[0]
+    tags = {token: tag for sentence in rich for token, _, _, tag in sentence}
+    assert tags["😀"] == "B-unverified-allegation"
+    assert tags["“the"] == "I-unverified-allegation"
+    assert tags["bridge"] == "I-unverified-allegation"
+    assert tags["is"] == "O"  # the claim overlapping it was left out
+    assert tags["北京"] == "B-denial"
+    assert tags["x\u0302"] == "I-claim"
+    # Paragraphs are sentences: three lines of text, three sentences.
+    assert len(rich) == 3
