@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
 
@@ -157,6 +158,29 @@ def utf16_to_codepoint(text: str, offset: int) -> int:
     if units == offset:
         return len(text)
     raise SpanError(f"UTF-16 offset {offset} is past the end of the text ({units} units).")
+
+
+class Utf16Index:
+    """Many code-point offsets into one text, converted to UTF-16 code units.
+
+    Only characters beyond the Basic Multilingual Plane (emoji, rare CJK) take two units,
+    so an offset moves by the number of them before it: found once per text, then a
+    binary search per offset, where codepoint_to_utf16 walks the text every time.
+    Offsets are not range-checked here; the exporters pass checked spans.
+    """
+
+    __slots__ = ("_astral",)
+
+    def __init__(self, text: str):
+        self._astral = [] if text.isascii() else [m.start() for m in _ASTRAL.finditer(text)]
+
+    def __call__(self, offset: int) -> int:
+        if not self._astral:
+            return offset
+        return offset + bisect_left(self._astral, offset)
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def codepoint_to_utf16(text: str, offset: int) -> int:

@@ -17,7 +17,6 @@ from . import offsets
 from .models import Annotation, Article, HistoryEvent, Label, Source
 from .permissions import can_edit_annotation
 
-
 # --- snapshots (what the history keeps) -------------------------------------------------
 
 

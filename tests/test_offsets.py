@@ -766,3 +766,15 @@ def test_canonical_text_replaces_lone_surrogates_so_the_text_can_be_stored():
     text = canonical_text("before \ud800 after \udfff")
     assert text == "before \ufffd after \ufffd"
     text.encode("utf-8")  # would raise on a surrogate
+
+
+@given(st.text(CHARS, max_size=60))
+def test_utf16_index_agrees_with_codepoint_to_utf16_everywhere(text):
+    """The exporters' fast Utf16Index gives what codepoint_to_utf16 gives at every offset."""
+    from annotations.offsets import Utf16Index
+
+    convert = Utf16Index(text + "😀👩‍👩‍👧 𠀋 x̂")
+    full = text + "😀👩‍👩‍👧 𠀋 x̂"
+    assert [convert(i) for i in range(len(full) + 1)] == [
+        codepoint_to_utf16(full, i) for i in range(len(full) + 1)
+    ]
