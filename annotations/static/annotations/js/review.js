@@ -129,7 +129,15 @@
   // Keep the label bar's buttons from stealing the selection on mousedown.
   bar.addEventListener("mousedown", function (event) { event.preventDefault(); });
 
-  document.body.addEventListener("htmx:afterSettle", markActive);
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    markActive();
+    // On a narrow screen the editor sits below the article: bring it into view.
+    const editor = document.getElementById("annotation-editor");
+    if (editor && event.detail.target === editor) {
+      const box = editor.getBoundingClientRect();
+      if (box.top > window.innerHeight || box.bottom < 0) editor.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+  });
   document.body.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
     const type = xhr.getResponseHeader("Content-Type") || "";
