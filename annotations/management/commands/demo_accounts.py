@@ -35,6 +35,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Create them even though DATABASE_URL points at another database.",
         )
+        parser.add_argument("--url", default=URL, help="Where the app is served, to print.")
 
     def handle(self, *args, force=False, **options):
         if not getattr(settings, "USING_LOCAL_DEFAULT_DATABASE", False) and not force:
@@ -78,4 +79,4 @@ class Command(BaseCommand):
         for row in table:
             cells = [cell.ljust(width) for cell, width in zip(row, widths)]
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
-        self.stdout.write(self.style.SUCCESS(f"Sign in at {URL}"))
+        self.stdout.write(self.style.SUCCESS(f"Sign in at {options['url']}"))
