@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 "a throwaway one, run again with --force."
             )
         rows = self._ensure_accounts()
-        self._print(rows)
+        self._print(rows, url=options.get("url") or URL)
 
     @transaction.atomic
     def _ensure_accounts(self):
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             rows.append((username, username, can, created))
         return rows
 
-    def _print(self, rows):
+    def _print(self, rows, *, url):
         table = [("user", "password", "account", "can")] + [
             (username, password, "created" if created else "kept", can)
             for username, password, can, created in rows
@@ -79,4 +79,4 @@ class Command(BaseCommand):
         for row in table:
             cells = [cell.ljust(width) for cell, width in zip(row, widths)]
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
-        self.stdout.write(self.style.SUCCESS(f"Sign in at {options['url']}"))
+        self.stdout.write(self.style.SUCCESS(f"Sign in at {url}"))
