@@ -91,6 +91,7 @@ def sign_in(page, base_url, username, password="pw"):
 
 def select_with_mouse(page, text):
     """Drag the mouse across the first occurrence of `text` in the reading pane."""
+    page.wait_for_load_state("networkidle")
     box = page.evaluate(
         """(needle) => {
           const pane = document.getElementById('article-text');
@@ -106,6 +107,9 @@ def select_with_mouse(page, text):
             if (started && at + needle.length <= pos + len) { range.setEnd(node, at + needle.length - pos); break; }
             pos += len;
           }
+          // Centre it first: a drag near the viewport's edge makes the browser autoscroll.
+          const box = range.getBoundingClientRect();
+          window.scrollBy(0, box.top - window.innerHeight / 2);
           const rects = range.getClientRects();
           const first = rects[0], last = rects[rects.length - 1];
           return {x1: first.left + 1, y1: first.top + first.height / 2,
