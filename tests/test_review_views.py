@@ -42,9 +42,9 @@ def test_anonymous_users_are_sent_to_the_login_page(client, name, args):
 
 @pytest.mark.django_db
 def test_anonymous_post_stores_nothing(client, article):
-    """An anonymous POST of a span is redirected to login and stores nothing."""
+    """An anonymous POST of a span is sent to login and stores nothing."""
     response = create(client, article, 0, 5)
-    assert response.status_code == 302
+    assert response["HX-Redirect"].startswith(reverse("login"))
     assert Annotation.objects.count() == 0
 
 
@@ -391,3 +391,41 @@ def test_pages_send_a_strict_content_security_policy(reviewer_client, article):
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "script-src 'self' 'nonce-" in policy
     assert not re.search(r'(src|href)="(https?:)?//', response.content.decode())
+
+
+@pytest.mark.django_db
+def test_expired_session_on_an_htmx_request_sends_the_browser_to_login(client, article):
+    """An htmx request without a session gets HX-Redirect to login (not a login form swapped in)."""
+    page = f"http://testserver/articles/{article.pk}/"
+    response = client.post(
+        reverse("annotation-create", args=[article.pk]),
+        {"label": "claim", "start": 0, "end": 5, "quote": article.body[:5]},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=page,
+    )
+    assert response["HX-Redirect"] == f"/login/?next=/articles/{article.pk}/"
+    assert Annotation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_stale_csrf_token_gets_a_clear_message_and_stores_nothing(reviewer, article):
+    """A POST with a stale CSRF token is refused with a message a person can act on."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotation-create", args=[article.pk]),
+        {"label": "claim", "start": 0, "end": 5, "quote": article.body[:5]},
+        HTTP_HX_REQUEST="true",
+        HTTP_X_CSRFTOKEN="stale",
+    )
+    assert response.status_code == 403
+    assert "Reload the page" in response.content.decode()
+    assert Annotation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_favicon_is_served_to_anyone(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response.url.endswith("favicon.svg")

@@ -31,3 +31,11 @@ def server_error(request):
         request, 500, "Something went wrong",
         "The server hit an error; nothing you saved before this was lost. Try again.",
     )
+
+
+def csrf_failure(request, reason=""):
+    return _error(
+        request, 403, "Page expired",
+        "This page was open too long or you signed in elsewhere. Reload the page and try "
+        "again; nothing from this request was saved.",
+    )
