@@ -32,7 +32,7 @@ run: setup
 	$(PY) manage.py import_articles seeds/
 	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 chromium:
 	@scripts/ensure-chromium
