@@ -1,5 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 
+from .importers import accepted_extensions
 from .models import Annotation, Label, Source
 from .models.source import http_url
 
@@ -76,3 +79,52 @@ class StatusForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = Article.Status.choices
+
+
+# A news article is kilobytes; 20 MB is a JSONL batch of about 10,000 articles.
+# Bigger imports belong to `manage.py import_articles`, which reads from disk.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """FileField cleans one upload; this one cleans each of several."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        uploads = [u for u in (data if isinstance(data, (list, tuple)) else [data]) if u]
+        if not uploads:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        # Empty files are reported below with their names, not by FileField's generic message.
+        allow_empty_file=True,
+        widget=MultipleFileInput(
+            attrs={"accept": ",".join(accepted_extensions()), "aria-describedby": "import-help"}
+        ),
+        error_messages={"required": "Choose at least one file to import."},
+    )
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        errors = []
+        for upload in uploads:
+            if not upload.size:
+                errors.append(f"“{upload.name}” is empty.")
+            elif upload.size > MAX_UPLOAD_BYTES:
+                errors.append(
+                    f"“{upload.name}” is {filesizeformat(upload.size)}; the limit is "
+                    f"{filesizeformat(MAX_UPLOAD_BYTES)} a file "
+                    "(use manage.py import_articles for more)."
+                )
+        if errors:
+            errors.append("Nothing was imported; choose the files again.")
+            raise ValidationError(errors)
+        return uploads

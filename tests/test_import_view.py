@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotations.models import Annotation, Article
-from annotations.views import imports
+from annotations import forms
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
 SEED_TITLE = "Russia, North Korea ‘Actively Advancing’ Arms Deal For Ukraine War: White House"
@@ -140,7 +140,7 @@ def test_empty_upload_is_a_form_error_and_stores_nothing(editor_client):
 def test_oversized_upload_is_a_form_error_and_stores_nothing(editor_client, monkeypatch):
     """A file over the size limit is a form error (422) naming it and the limit; nothing
     is stored."""
-    monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(forms, "MAX_UPLOAD_BYTES", 100)
     response = editor_client.post(URL, {"files": [seed_upload()]})
     assert response.status_code == 422
     assert f"“{SEED.name}” is " in response.content.decode()
