@@ -50,6 +50,7 @@ def test_select_after_curly_quote_press_key_and_reload(live_server, page, seed_a
     assert marks.count() >= 1
     assert mark_text(page, annotation.pk) == phrase
     assert page.eval_on_selector("#article-text", "e => e.textContent") == seed_article.body
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky sidebar drawn where it rests
     page.screenshot(path=str(artifacts / "review-page.png"), full_page=True)
     assert page.js_errors == []
 
@@ -101,6 +102,7 @@ def test_open_span_set_speaker_add_source_and_overlap(live_server, page, seed_ar
     assert mark_text(page, inner.pk) == inner.quote
     page.locator(f'mark[data-annotation-id="{inner.pk}"]').last.click()
     page.wait_for_selector(f'.editor-card[data-annotation-ref="{inner.pk}"]')
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(artifacts / "review-editor.png"), full_page=True)
     assert page.js_errors == []
 
