@@ -454,3 +454,56 @@ def test_jsonl_import_uses_the_same_queries_for_10_or_200_articles(
     assert len(large) == len(small)
     with django_assert_max_num_queries(20):
         run(write(tmp_path / "again.jsonl", _many(200, "Entry")))
+
+
+def test_imported_spans_are_in_the_history_as_the_services_snapshot_them(tmp_path, editor):
+    """Each imported span's history event holds what services.snapshot_annotation says of
+    the stored span, sources included (the importer builds it without loading the span)."""
+    from annotations.services import snapshot_annotation
+
+    run(write(tmp_path / "a.jsonl", _many(3, "Claim")), "--user", editor.username)
+    events = list(HistoryEvent.objects.all())
+    assert len(events) == Annotation.objects.count() == 6
+    for event in events:
+        annotation = Annotation.objects.get(pk=event.object_id)
+        assert (event.kind, event.action) == ("annotation", "create")
+        assert (event.annotation_id_ref, event.article_id) == (annotation.pk, annotation.article_id)
+        assert (event.actor, event.before) == (editor, None)
+        assert event.after == snapshot_annotation(annotation)
+
+
+def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer, monkeypatch):
+    """A file is written a few lines at a time: spans still land on their own article, a bad
+    line is still reported by number, and a text repeated in a later chunk is stored once and
+    reported as already present after the articles created."""
+    from annotations.importers import service
+
+    monkeypatch.setattr(service, "_CHUNK", 2)
+    monkeypatch.setattr(service, "_LOOKUP_CHUNK", 2)
+    monkeypatch.setattr(service, "_ROWS_PER_INSERT", 3)  # 4 spans a chunk: a full group and one
+    existing = make_article("Item 00003: the minister said the bridge is safe.", title="Old")
+    lines = _many(6, "Item").splitlines()
+    text = "\n".join([*lines[:2], "{broken", *lines[2:], lines[0]]) + "\n"
+    result = service.import_path(write(tmp_path / "many.jsonl", text))
+
+    assert [ref.title for ref in result.created] == [
+        f"Item {i:05}: the minister said the bridge is safe." for i in (0, 1, 2, 4, 5)
+    ]
+    assert [ref.title for ref in result.already_present] == ["Old", result.created[0].title]
+    assert [line for line, _ in result.refused_lines] == [3]
+    assert Article.objects.count() == 6
+    assert Annotation.objects.filter(article=existing).count() == 0
+    spans = Annotation.objects.select_related("article", "label")
+    assert sorted(s.label.slug for s in spans) == ["claim"] * 5 + ["denial"] * 5
+    for span in spans:
+        # The context was taken from the record's text: it matches the article it is on.
+        body = span.article.body
+        assert (span.prefix, span.quote, span.suffix) == (
+            body[max(0, span.start - 32) : span.start],
+            body[span.start : span.end],
+            body[span.end : span.end + 32],
+        )
+        # The sources, and the history's ids, went to the span they came with.
+        assert span.sources.count() == (1 if span.label.slug == "claim" else 0)
+        event = HistoryEvent.objects.get(object_id=span.pk)
+        assert (event.article_id, event.after["start"]) == (span.article_id, span.start)

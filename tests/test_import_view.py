@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from annotations.models import Annotation, Article
 from annotations import forms
+from annotations.models import Annotation, Article
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
 SEED_TITLE = "Russia, North Korea ‘Actively Advancing’ Arms Deal For Ukraine War: White House"

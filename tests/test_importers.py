@@ -393,3 +393,39 @@ def test_jsonl_short_fields_follow_the_text_contract_too():
     [record] = jsonl.parse(_line(title="A\x00B", text="Kirby spoke.", spans=spans)).records
     assert record.title == "AB"
     assert (record.spans[0].note, record.spans[0].speaker) == ("note", "Café")
+
+
+def test_jsonl_parse_chunks_yields_the_records_of_parse_a_few_lines_at_a_time():
+    """The importer reads a large file chunk by chunk: the same records and refusals as
+    parse(), in order, `size` lines a chunk (blank lines not counted)."""
+    lines = [
+        _line(id=1),
+        "{broken",
+        "",
+        _line(id=3, text="Other text.", spans=[]),
+        _line(id=4, text="Third.", spans=[]),
+    ]
+    text = "\n".join(lines) + "\n"
+    chunks = list(jsonl.parse_chunks(text, size=2))
+    assert [([r.line for r in c.records], c.refused) for c in chunks] == [
+        ([1], [(2, jsonl.parse("{broken").refused[0][1])]),
+        ([4, 5], []),
+    ]
+    whole = jsonl.parse(text)
+    assert [r.line for r in whole.records] == [1, 4, 5]
+    assert [r.body for c in chunks for r in c.records] == [r.body for r in whole.records]
+
+
+def test_the_importer_writes_every_column_of_the_tables_it_inserts_into():
+    """Articles, spans and their history are inserted with plain SQL, column by column: a
+    field added to one of these models must be added to the importer too."""
+    from annotations.importers import service
+    from annotations.models import Annotation, Article, HistoryEvent
+
+    for model, columns in (
+        (Article, service._ARTICLE_COLUMNS),
+        (Annotation, service._ANNOTATION_COLUMNS),
+        (HistoryEvent, service._HISTORY_COLUMNS),
+    ):
+        fields = {f.column for f in model._meta.concrete_fields if not f.primary_key}
+        assert sorted(columns) == sorted(fields), model.__name__

@@ -6,7 +6,7 @@ duplicates) happen when the records are stored (see service.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -75,3 +75,8 @@ class ImportFormat:
     parse: Callable[..., ParseResult]  # parse(text, *, name) -> ParseResult
     # Given the decoded text of a file whose extension matches, does it look like ours?
     sniff: Callable[[str], bool] = lambda text: True
+    # For formats with many records a file: parse_chunks(text, *, name, size) yields what
+    # parse() would return, `size` records (refused ones included) at a time and in order,
+    # so the importer stores them as they come instead of holding a large file's every
+    # record at once. None: the format has parse() only.
+    parse_chunks: Callable[..., Iterator[ParseResult]] | None = None

@@ -15,22 +15,23 @@ under "reassigned_spans". We never write it into the note: that is the reviewer'
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone
 
 from ..models import Annotation, Article, HistoryEvent, Label, Source
 from ..models.article import body_hash
 from ..offsets import quote_selector
 from ..services import snapshot_annotation, snapshot_source
 from . import format_for, formats_for
-from .base import ArticleRecord, ImportRefused, ParseResult, SpanRecord
+from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .checks import record_problem
 from .decoding import DecodingError, decode_bytes
 
@@ -38,9 +39,13 @@ FALLBACK_USERNAME = "imported-annotations"
 
 # Keeps `content_hash IN (...)` under SQLite's bound-parameter limit.
 _LOOKUP_CHUNK = 900
-# Articles written per round of bulk inserts (with their spans, sources and history):
-# bounds the model objects held in memory; a handful of queries per round, never per row.
-_WRITE_CHUNK = 1000
+# Rows per INSERT statement (see "writing" below); 50 rows of any table we fill stay
+# far under SQLite's bound-parameter limit.
+_ROWS_PER_INSERT = 50
+# Records parsed, checked and written per round (articles with their spans, sources and
+# history): bounds what a large file holds in memory at once; a handful of queries per
+# round, never per row. The lookup's size, so that a round looks its texts up in one query.
+_CHUNK = _LOOKUP_CHUNK
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +148,7 @@ def import_file(*, name: str, data: bytes, user=None) -> FileResult:
         formats_for(name)  # refuse by extension before decoding: "image.png" is not "binary text"
         decoded = decode_bytes(data)
         fmt = format_for(name, decoded.text)
-        parsed = fmt.parse(decoded.text, name=name)
+        chunks = _parse(fmt, decoded.text, name=name)
     except (ImportRefused, DecodingError) as error:
         return FileResult(name=name, reason=str(error))
 
@@ -155,7 +160,13 @@ def import_file(*, name: str, data: bytes, user=None) -> FileResult:
     result = FileResult(name=name, format=fmt.name)
     try:
         with transaction.atomic():
-            _store(parsed, result, provenance=provenance, user=user)
+            store = _FileStore(result, provenance=provenance, user=user)
+            for chunk in chunks:
+                store.add(chunk)
+            store.finish()
+    except ImportRefused as error:
+        # A format that parses as it goes refused the file part-way; nothing is kept.
+        return FileResult(name=name, reason=str(error))
     except (IntegrityError, DataError) as error:
         # E.g. another import stored the same text a moment ago; the whole file rolled back.
         return FileResult(
@@ -166,6 +177,14 @@ def import_file(*, name: str, data: bytes, user=None) -> FileResult:
     if not result.created and not result.already_present:
         result.reason = _nothing_imported(result)
     return result
+
+
+def _parse(fmt: ImportFormat, text: str, *, name: str) -> Iterable[ParseResult]:
+    """The file's records in chunks: lazily when the format can, else all at once (parsed
+    here, so that a refusal comes before the transaction opens)."""
+    if fmt.parse_chunks is not None:
+        return fmt.parse_chunks(text, name=name, size=_CHUNK)
+    return [fmt.parse(text, name=name)]
 
 
 def _nothing_imported(result: FileResult) -> str:
@@ -179,43 +198,70 @@ def _nothing_imported(result: FileResult) -> str:
     return "The file contains no articles."
 
 
-def _store(parsed: ParseResult, result: FileResult, *, provenance: dict, user) -> None:
-    result.refused_lines.extend(parsed.refused)
-    labels = Label.objects.in_bulk(
-        {span.label for record in parsed.records for span in record.spans}, field_name="slug"
-    )
-    valid: list[ArticleRecord] = []
-    for record in parsed.records:
-        problem = record_problem(record, label_slugs=labels)
-        if problem:
-            result.refused_lines.append((record.line, problem))
-        else:
-            valid.append(record)
-    result.refused_lines.sort(key=lambda item: item[0] or 0)
+class _FileStore:
+    """Stores one file's records a chunk at a time, inside the file's transaction.
 
-    digests = [body_hash(r.body) for r in valid]
-    existing = _existing_articles(digests)
-    new: dict[str, ArticleRecord] = {}
-    repeats: list[str] = []  # a text that appears twice in one file is stored once
-    for record, digest in zip(valid, digests, strict=True):
-        if digest in existing:
-            result.already_present.append(existing[digest])
-        elif digest in new:
-            repeats.append(digest)
-        else:
-            new[digest] = record
-    if not new:
-        return
+    Keeps what must span chunks: the labels and accounts looked up so far, and the texts
+    this file has stored (a text that appears twice in one file is stored once; its
+    repeats are reported as already present, after everything created).
+    """
 
-    authors = _annotators(new.values(), user=user)
-    created: dict[str, ArticleRef] = {}
-    for chunk in itertools.batched(new.items(), _WRITE_CHUNK):
-        articles = _create_articles(
-            dict(chunk), provenance=provenance, authors=authors, labels=labels, actor=user
+    def __init__(self, result: FileResult, *, provenance: dict, user):
+        self.result = result
+        self.provenance = provenance
+        self.user = user
+        self.labels: dict[str, int] = {}  # slug -> id, of the labels that exist
+        self.authors = _Annotators(importer=user)
+        self.created: dict[str, ArticleRef] = {}  # by content hash
+        self.repeats: list[str] = []
+
+    def add(self, chunk: ParseResult) -> None:
+        self.result.refused_lines.extend(chunk.refused)
+        self._look_up_labels(chunk.records)
+        valid: list[ArticleRecord] = []
+        for record in chunk.records:
+            problem = record_problem(record, label_slugs=self.labels)
+            if problem:
+                self.result.refused_lines.append((record.line, problem))
+            else:
+                valid.append(record)
+        new = self._new(valid)
+        if not new:
+            return
+        self.authors.look_up(new.values())
+        refs = _create_articles(
+            new,
+            provenance=self.provenance,
+            authors=self.authors,
+            labels=self.labels,
+            actor=self.user,
         )
-        created.update((digest, ArticleRef(a.pk, a.title)) for digest, a in articles.items())
-    result.created.extend(created.values())
-    result.already_present.extend(created[digest] for digest in repeats)
+        self.created.update(zip(new, refs, strict=True))
+        self.result.created.extend(refs)
+
+    def finish(self) -> None:
+        self.result.refused_lines.sort(key=lambda item: item[0] or 0)
+        self.result.already_present.extend(self.created[digest] for digest in self.repeats)
+
+    def _look_up_labels(self, records: list[ArticleRecord]) -> None:
+        wanted = {span.label for record in records for span in record.spans} - self.labels.keys()
+        if wanted:
+            self.labels.update(Label.objects.filter(slug__in=wanted).values_list("slug", "pk"))
+
+    def _new(self, valid: list[ArticleRecord]) -> dict[str, ArticleRecord]:
+        """The records to store, by content hash; the others are reported as present."""
+        digests = [body_hash(r.body) for r in valid]
+        # What this file stored is in the database now too, but it is a repeat, not "present".
+        existing = _existing_articles([d for d in digests if d not in self.created])
+        new: dict[str, ArticleRecord] = {}
+        for record, digest in zip(valid, digests, strict=True):
+            if digest in existing:
+                self.result.already_present.append(existing[digest])
+            elif digest in new or digest in self.created:
+                self.repeats.append(digest)
+            else:
+                new[digest] = record
+        return new
 
 
 def _existing_articles(digests: list[str]) -> dict[str, ArticleRef]:
@@ -227,74 +273,172 @@ def _existing_articles(digests: list[str]) -> dict[str, ArticleRef]:
     return found
 
 
+# --- writing -----------------------------------------------------------------------------
+#
+# Articles, spans and history go in through plain INSERT statements, with values already in
+# the database's form. bulk_create would build a model instance per row and run every value
+# through its field's conversions, which for 30,000 spans took most of the import (seconds,
+# against a few hundred milliseconds for the INSERTs themselves). The column lists name
+# every concrete field (a test holds them to the models), and the values are what those
+# fields would store: the same connection.ops adapters, auto_now(_add) fields set to now.
+#
+# Rows go in _ROWS_PER_INSERT to a statement, the statement run once per group through
+# executemany (SQLite loops in C; psycopg pipelines). Measured on 30,000 spans: one row a
+# statement costs PostgreSQL a parse and plan per row (2x slower), and thousands of rows a
+# statement make psycopg's client-side binding re-parse a huge statement each time (3x
+# slower); 20 to 75 rows were equally fast, on SQLite too.
+#
+# executemany does not return the new ids, so they are read back (one query per chunk):
+# the articles by their unique content hash, the spans by article.
+#
+# Sources keep bulk_create: a third as many rows, and their instances serve the history
+# snapshots.
+
+_ARTICLE_COLUMNS = (
+    "title",
+    "body",
+    "author",
+    "published_at",
+    "source_url",
+    "publisher",
+    "content_hash",
+    "status",
+    "assignee_id",
+    "import_metadata",
+    "imported_at",
+    "updated_at",
+)
+_ANNOTATION_COLUMNS = (
+    "article_id",
+    "label_id",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "speaker",
+    "note",
+    "author_id",
+    "created_at",
+    "updated_at",
+)
+_HISTORY_COLUMNS = (
+    "kind",
+    "object_id",
+    "annotation_id_ref",
+    "article_id",
+    "action",
+    "actor_id",
+    "at",
+    "before",
+    "after",
+)
+
+
 def _create_articles(
     new: dict[str, ArticleRecord], *, provenance, authors, labels, actor
-) -> dict[str, Article]:
-    """Bulk-insert the articles, their spans, the spans' sources and the history records."""
-    articles: dict[str, Article] = {}
-    pending_spans: list[tuple[Article, SpanRecord]] = []
-    for digest, record in new.items():
-        metadata = {**provenance, **record.metadata}
-        if record.line is not None:
-            metadata["line"] = record.line
-        reassigned = [
-            {
-                "span": index,
-                "start": span.start,
-                "end": span.end,
-                "label": span.label,
-                "annotator": span.annotator,
-                "attributed_to": authors.fallback.get_username(),
-            }
-            for index, span in enumerate(record.spans, start=1)
-            if span.annotator not in authors.known
-        ]
-        if reassigned:
-            metadata["reassigned_spans"] = reassigned
-        article = Article(
-            title=record.title,
-            body=record.body,
-            author=record.author,
-            published_at=record.published_at,
-            source_url=record.source_url,
-            publisher=record.publisher,
-            content_hash=digest,  # bulk_create skips Article.save(), which would set it
+) -> list[ArticleRef]:
+    """Insert the articles, their spans, the spans' sources and the history records."""
+    now = timezone.now()  # for the auto_now(_add) fields, as bulk_create would set them
+    ops = connection.ops
+    metadata_encoder = Article._meta.get_field("import_metadata").encoder
+    stamp = ops.adapt_datetimefield_value(now)
+    rows = [
+        (
+            record.title,
+            record.body,
+            record.author,
+            ops.adapt_datetimefield_value(record.published_at),
+            record.source_url,
+            record.publisher,
+            digest,  # Article.save() would set it from the body
             # An article that arrives with spans is being reviewed, as annotation_create does.
-            status=record.status
-            or (Article.Status.IN_REVIEW if record.spans else Article.Status.NEW),
-            import_metadata=metadata,
+            record.status
+            or (Article.Status.IN_REVIEW if record.spans else Article.Status.NEW).value,
+            None,  # assignee
+            ops.adapt_json_value(_metadata(record, provenance, authors), metadata_encoder),
+            stamp,  # imported_at
+            stamp,  # updated_at
         )
-        articles[digest] = article
-        pending_spans.extend((article, span) for span in record.spans)
-    Article.objects.bulk_create(articles.values(), batch_size=500)
-    if pending_spans:
-        _create_spans(pending_spans, authors=authors, labels=labels, actor=actor)
-    return articles
+        for digest, record in new.items()
+    ]
+    _insert(Article, _ARTICLE_COLUMNS, rows)
+    stored = _existing_articles(list(new))
+    refs = [stored[digest] for digest in new]
+    pending = [
+        (ref.id, record.body, span)
+        for ref, record in zip(refs, new.values(), strict=True)
+        for span in record.spans
+    ]
+    if pending:
+        _create_spans(pending, authors=authors, labels=labels, actor=actor, now=now)
+    return refs
 
 
-def _create_spans(pending, *, authors, labels, actor) -> None:
-    annotations, sources_of, with_time = [], [], []
-    for article, span in pending:
-        selector = quote_selector(article.body, span.start, span.end)
-        # Ids rather than instances: cheaper to build and to check, 30,000 times over.
-        annotation = Annotation(
-            article_id=article.pk,
-            label_id=labels[span.label].pk,
-            start=span.start,
-            end=span.end,
-            quote=selector.exact,
-            prefix=selector.prefix,
-            suffix=selector.suffix,
-            speaker=span.speaker,
-            note=span.note,
-            author_id=authors.user_for(span.annotator).pk,
+def _metadata(record: ArticleRecord, provenance: dict, authors: _Annotators) -> dict:
+    metadata = {**provenance, **record.metadata}
+    if record.line is not None:
+        metadata["line"] = record.line
+    reassigned = [
+        {
+            "span": index,
+            "start": span.start,
+            "end": span.end,
+            "label": span.label,
+            "annotator": span.annotator,
+            "attributed_to": authors.fallback.get_username(),
+        }
+        for index, span in enumerate(record.spans, start=1)
+        if span.annotator not in authors.known
+    ]
+    if reassigned:
+        metadata["reassigned_spans"] = reassigned
+    return metadata
+
+
+@dataclass(slots=True)
+class _NewAnnotation:
+    """An annotation on its way in: its column values, under the names an Annotation has,
+    so that services.snapshot_annotation describes it for the history as it would the model
+    (30,000 Annotation instances cost more to build than to insert)."""
+
+    article_id: int
+    label_id: int
+    start: int
+    end: int
+    quote: str
+    prefix: str
+    suffix: str
+    speaker: str
+    note: str
+    author_id: int
+    created_at: datetime
+    pk: int | None = None
+
+
+def _create_spans(pending, *, authors, labels, actor, now: datetime) -> None:
+    annotations: list[_NewAnnotation] = []
+    sources_of: list = []
+    for article_id, body, span in pending:
+        selector = quote_selector(body, span.start, span.end)
+        annotations.append(
+            _NewAnnotation(
+                article_id=article_id,
+                label_id=labels[span.label],
+                start=span.start,
+                end=span.end,
+                quote=selector.exact,
+                prefix=selector.prefix,
+                suffix=selector.suffix,
+                speaker=span.speaker,
+                note=span.note,
+                author_id=authors.user_for(span.annotator).pk,
+                # The exported creation time; a span without one is created now.
+                created_at=span.created_at if span.created_at is not None else now,
+            )
         )
-        annotations.append(annotation)
         sources_of.append(span.sources)
-        if span.created_at is not None:
-            with_time.append((annotation, span.created_at))
-    Annotation.objects.bulk_create(annotations, batch_size=2000)
-    _restore_created_at(with_time)
+    _insert_annotations(annotations, now=now)
 
     sources = [
         [
@@ -314,56 +458,105 @@ def _create_spans(pending, *, authors, labels, actor) -> None:
         for annotation, records in zip(annotations, sources_of, strict=True)
     ]
     Source.objects.bulk_create([s for group in sources for s in group], batch_size=2000)
-    _record_history(annotations, sources, actor=actor)
+    _record_history(annotations, sources, actor=actor, now=now)
 
 
-def _restore_created_at(with_time) -> None:
-    """auto_now_add stamps every insert with now; put the exported creation times back.
+def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> None:
+    """Insert the spans and give each its id."""
+    adapt = connection.ops.adapt_datetimefield_value
+    updated_at = adapt(now)
+    rows = [
+        (
+            a.article_id,
+            a.label_id,
+            a.start,
+            a.end,
+            a.quote,
+            a.prefix,
+            a.suffix,
+            a.speaker,
+            a.note,
+            a.author_id,
+            adapt(a.created_at),
+            updated_at,
+        )
+        for a in annotations
+    ]
+    _insert(Annotation, _ANNOTATION_COLUMNS, rows)
+    ids = _annotation_ids(list(dict.fromkeys(a.article_id for a in annotations)))
+    for annotation, pk in zip(annotations, ids, strict=True):
+        annotation.pk = pk
 
-    One executemany rather than bulk_update: bulk_update's CASE WHEN expression takes
-    seconds to build for 10,000 rows, while executemany runs in one call (SQLite loops in
-    C; psycopg 3 pipelines the statements).
+
+def _annotation_ids(article_ids: list[int]) -> list[int]:
+    """The ids of the spans just inserted on these articles, in the order they were inserted.
+
+    The articles were created in this transaction, so every span on them is ours; and ids
+    only grow (a PostgreSQL sequence, SQLite's AUTOINCREMENT), so id order is insert order.
     """
-    if not with_time:
-        return
-    ops = connection.ops
-    table = ops.quote_name(Annotation._meta.db_table)
-    sql = (
-        f"UPDATE {table} SET {ops.quote_name('created_at')} = %s WHERE {ops.quote_name('id')} = %s"
-    )
-    rows = []
-    for annotation, created_at in with_time:
-        annotation.created_at = created_at
-        rows.append((ops.adapt_datetimefield_value(created_at), annotation.pk))
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    ids: list[int] = []
+    for i in range(0, len(article_ids), _LOOKUP_CHUNK):
+        spans = Annotation.objects.filter(article_id__in=article_ids[i : i + _LOOKUP_CHUNK])
+        ids.extend(spans.order_by("pk").values_list("pk", flat=True))
+    return ids
 
 
-def _record_history(annotations, sources, *, actor) -> None:
+def _record_history(annotations, sources, *, actor, now: datetime) -> None:
     """Imported spans are creations too: the history says who brought them in.
 
     One event per span, its sources inside the snapshot (as a restore records it), so the
     history holds everything without an event per source.
     """
-    actor = actor if _is_person(actor) else None
-    HistoryEvent.objects.bulk_create(
+    ops = connection.ops
+    actor_id = actor.pk if _is_person(actor) else None
+    at = ops.adapt_datetimefield_value(now)
+    encoder = HistoryEvent._meta.get_field("after").encoder
+    kind, action = HistoryEvent.Kind.ANNOTATION.value, HistoryEvent.Action.CREATE.value
+    rows = [
         (
-            HistoryEvent(
-                kind=HistoryEvent.Kind.ANNOTATION,
-                object_id=a.pk,
-                annotation_id_ref=a.pk,
-                article_id=a.article_id,
-                action=HistoryEvent.Action.CREATE,
-                actor=actor,
-                after={
+            kind,
+            a.pk,  # object_id
+            a.pk,  # annotation_id_ref
+            a.article_id,
+            action,
+            actor_id,
+            at,
+            None,  # before: SQL NULL, as bulk_create stores None
+            ops.adapt_json_value(
+                {
                     **snapshot_annotation(a, with_sources=False),
                     "sources": [snapshot_source(s) for s in group],
                 },
-            )
-            for a, group in zip(annotations, sources, strict=True)
-        ),
-        batch_size=2000,
-    )
+                encoder,
+            ),
+        )
+        for a, group in zip(annotations, sources, strict=True)
+    ]
+    _insert(HistoryEvent, _HISTORY_COLUMNS, rows)
+
+
+def _insert(model, columns: Sequence[str], rows: list[tuple]) -> None:
+    """INSERT `rows` (values ready for the database, in `columns` order) into `model`'s
+    table, in order: one statement of _ROWS_PER_INSERT rows run for each full group in a
+    single executemany call, and one statement for the rest."""
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    names = ", ".join(ops.quote_name(column) for column in columns)
+    one_row = f"({', '.join(['%s'] * len(columns))})"
+
+    def statement(count: int) -> str:
+        return f"INSERT INTO {table} ({names}) VALUES {', '.join([one_row] * count)}"
+
+    def values(group: Sequence[tuple]) -> list:
+        return [value for row in group for value in row]
+
+    full = len(rows) - len(rows) % _ROWS_PER_INSERT
+    with connection.cursor() as cursor:
+        if full:
+            groups = (rows[i : i + _ROWS_PER_INSERT] for i in range(0, full, _ROWS_PER_INSERT))
+            cursor.executemany(statement(_ROWS_PER_INSERT), [values(g) for g in groups])
+        if full < len(rows):
+            cursor.execute(statement(len(rows) - full), values(rows[full:]))
 
 
 # --- who annotated ---------------------------------------------------------------------------
@@ -373,25 +566,28 @@ class _Annotators:
     """Who each imported span is attributed to: its annotator when that account exists,
     otherwise the importer (or the fallback account, created only when first needed)."""
 
-    def __init__(self, known: dict, importer):
-        self.known = known  # username -> user
+    def __init__(self, importer):
+        self.known: dict = {}  # username -> user, of the names looked up so far
         self.importer = importer
+        self._looked_up: set[str] = set()
 
     @cached_property
     def fallback(self):
         return self.importer if _is_person(self.importer) else _fallback_user()
 
+    def look_up(self, records: Iterable[ArticleRecord]) -> None:
+        """Find the accounts of these records' annotators (those not looked up before)."""
+        names = {span.annotator for record in records for span in record.spans if span.annotator}
+        names -= self._looked_up
+        if not names:
+            return
+        User = get_user_model()
+        users = User.objects.filter(**{f"{User.USERNAME_FIELD}__in": names})
+        self.known.update((u.get_username(), u) for u in users)
+        self._looked_up |= names
+
     def user_for(self, username: str):
         return self.known.get(username) or self.fallback
-
-
-def _annotators(records: Iterable[ArticleRecord], *, user) -> _Annotators:
-    names = {span.annotator for record in records for span in record.spans if span.annotator}
-    User = get_user_model()
-    known = {
-        u.get_username(): u for u in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": names})
-    }
-    return _Annotators(known, importer=user)
 
 
 def _fallback_user():
