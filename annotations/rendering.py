@@ -16,22 +16,26 @@ from django.utils.safestring import SafeString, mark_safe
 from .offsets import span_segments
 
 
-def _open_mark(annotation, *, first: bool) -> str:
+def _open_tags(annotation) -> tuple[str, str]:
+    """The <mark> that opens a span's first fragment, and the one for its other fragments.
+
+    Only the first carries the letter badge and the focus stop. Built once per span, not
+    once per fragment: overlaps cut a span into several.
+    """
     label = annotation.label
-    attrs = [
-        f'data-annotation-id="{annotation.pk}"',
-        f'data-label="{escape(label.slug)}"',
-        f'title="{escape(label.name)}"',
-    ]
-    if first:
-        # Only a span's first fragment carries the letter badge and the focus stop.
-        attrs.append(f'data-badge="{escape(label.badge)}" data-first tabindex="0"')
-    return f'<mark class="hl" {" ".join(attrs)}>'
+    common = (
+        f'<mark class="hl" data-annotation-id="{annotation.pk}" '
+        f'data-label="{escape(label.slug)}" title="{escape(label.name)}"'
+    )
+    return (
+        f'{common} data-badge="{escape(label.badge)}" data-first tabindex="0">',
+        f"{common}>",
+    )
 
 
 def highlighted_body(body: str, annotations: Iterable) -> SafeString:
-    by_id = {a.pk: a for a in annotations}
-    segments = span_segments(len(body), ((a.pk, a.start, a.end) for a in by_id.values()))
+    tags = {a.pk: (a, _open_tags(a)) for a in annotations}
+    segments = span_segments(len(body), ((pk, a.start, a.end) for pk, (a, _) in tags.items()))
     opened: set = set()
     parts: list[str] = []
     for segment in segments:
@@ -39,11 +43,15 @@ def highlighted_body(body: str, annotations: Iterable) -> SafeString:
         if not segment.span_ids:
             parts.append(text)
             continue
-        opening = []
         for span_id in segment.span_ids:
-            opening.append(_open_mark(by_id[span_id], first=span_id not in opened))
-            opened.add(span_id)
-        parts.append("".join(opening) + text + "</mark>" * len(segment.span_ids))
+            first, rest = tags[span_id][1]
+            if span_id in opened:
+                parts.append(rest)
+            else:
+                parts.append(first)
+                opened.add(span_id)
+        parts.append(text)
+        parts.append("</mark>" * len(segment.span_ids))
     return mark_safe("".join(parts))
 
 
@@ -62,7 +70,7 @@ def span_list_items(annotations: Iterable, url_prefix: str) -> SafeString:
         meta = [escape(a.label.name)]
         if a.speaker:
             meta.append(escape(a.speaker))
-        count = getattr(a, "source_count", 0)
+        count = a.source_count
         if count:
             meta.append(f"{count} source{'s' if count != 1 else ''}")
         items.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from .models import Annotation, Article, HistoryEvent, Label, Source
@@ -39,19 +41,33 @@ def article_list(
     return articles
 
 
-def article_annotations(article: Article) -> list[Annotation]:
-    """The article's spans in text order, light enough for a thousand of them: the
-    columns the pane and the list show, a source count, and labels from one small query
-    instead of a join per row."""
+@dataclass(frozen=True, slots=True)
+class SpanSummary:
+    """What the reading pane and the span list show of a span."""
+
+    pk: int
+    label: Label
+    start: int
+    end: int
+    quote: str
+    speaker: str
+    source_count: int
+
+
+def article_annotations(article: Article) -> list[SpanSummary]:
+    """The article's spans in text order, light enough for a thousand of them: plain rows
+    instead of model instances, a source count instead of the sources, and labels from
+    one small query instead of a join per row."""
     labels = {label.pk: label for label in Label.objects.all()}
-    annotations = list(
-        article.annotations.only("id", "article_id", "label_id", "start", "end", "quote", "speaker")
-        .annotate(source_count=Count("sources"))
+    rows = (
+        article.annotations.annotate(source_count=Count("sources"))
         .order_by("start", "-end", "id")
+        .values_list("id", "label_id", "start", "end", "quote", "speaker", "source_count")
     )
-    for annotation in annotations:
-        annotation.label = labels[annotation.label_id]
-    return annotations
+    return [
+        SpanSummary(pk, labels[label_id], start, end, quote, speaker, source_count)
+        for pk, label_id, start, end, quote, speaker, source_count in rows
+    ]
 
 
 def annotation_for_editor(annotation_id: int) -> Annotation | None:
