@@ -6,6 +6,8 @@ htmx, and redirects back to the page otherwise, so each URL also works without J
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -23,26 +25,33 @@ from ..rendering import highlighted_body, span_list_items
 PAGE = "annotations/article_detail.html"
 
 
-def _review_context(request, article, *, active=None, edit_form=None, source_form=None):
-    annotations = selectors.article_annotations(article)
+def _editor_context(request, active, *, edit_form=None, source_form=None) -> dict:
+    """The span editor: the open span with its sources, and its forms if the user may edit."""
     if active is not None:
         active = selectors.annotation_for_editor(active.pk)
     can_edit_active = active is not None and permissions.can_edit_annotation(request.user, active)
-    if active is not None and can_edit_active:
+    if can_edit_active:
         edit_form = edit_form or AnnotationEditForm(instance=active, prefix="edit")
         source_form = source_form or SourceForm(prefix="source")
     return {
+        "active": active,
+        "can_edit_active": can_edit_active,
+        "edit_form": edit_form,
+        "source_form": source_form,
+    }
+
+
+def _review_context(request, article, *, active=None, edit_form=None, source_form=None):
+    annotations = selectors.article_annotations(article)
+    return {
+        **_editor_context(request, active, edit_form=edit_form, source_form=source_form),
         "article": article,
         "annotations": annotations,
         "highlighted": highlighted_body(article.body, annotations),
         "labels": selectors.active_labels(),
         "deleted": selectors.deleted_annotations(article),
-        "active": active,
-        "can_edit_active": can_edit_active,
         "can_annotate": permissions.can_annotate(request.user),
         "can_set_status": permissions.can_set_status(request.user),
-        "edit_form": edit_form,
-        "source_form": source_form,
         "status_form": StatusForm(initial={"status": article.status}),
         # One reverse() for a thousand list links: "/annotations/" + id + "/".
         "span_list": span_list_items(
@@ -55,8 +64,7 @@ def _review_context(request, article, *, active=None, edit_form=None, source_for
 def _workspace(request, article, *, status=200, **kwargs):
     """The whole page, or just the workspace region for htmx."""
     template = f"{PAGE}#workspace" if request.htmx else PAGE
-    response = render(request, template, _review_context(request, article, **kwargs), status=status)
-    return response
+    return render(request, template, _review_context(request, article, **kwargs), status=status)
 
 
 def _after_change(request, article, active=None):
@@ -82,8 +90,8 @@ def article_detail(request, article_id):
 def annotation_detail(request, annotation_id):
     annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
     if request.htmx:
-        context = _review_context(request, annotation.article, active=annotation)
-        return render(request, f"{PAGE}#editor", context)
+        # Only the editor is swapped: no need to highlight the whole article.
+        return render(request, f"{PAGE}#editor", _editor_context(request, annotation))
     return _workspace(request, annotation.article, active=annotation)
 
 
@@ -109,9 +117,11 @@ def annotation_create(request, article_id):
     return _after_change(request, article, active=annotation)
 
 
-@require_POST
-def annotation_update(request, annotation):
-    form = AnnotationEditForm(request.POST, instance=Annotation.objects.get(pk=annotation.pk), prefix="edit")
+def _update_annotation(request, annotation):
+    # The form writes its values into its instance while validating; give it a copy so
+    # `annotation` is still the stored version when the service records "before".
+    copy = Annotation.objects.get(pk=annotation.pk)
+    form = AnnotationEditForm(request.POST, instance=copy, prefix="edit")
     if not form.is_valid():
         return _workspace(request, annotation.article, active=annotation, edit_form=form, status=422)
     services.annotation_update(
@@ -133,7 +143,7 @@ def annotation_detail_or_update(request, annotation_id):
             Annotation.objects.select_related("article", "label"), pk=annotation_id
         )
         _require_edit(request, annotation)
-        return annotation_update(request, annotation)
+        return _update_annotation(request, annotation)
     return annotation_detail(request, annotation_id)
 
 
@@ -211,12 +221,17 @@ def label_stylesheet(request):
     return response
 
 
+# Label values are written into CSS: only what the admin's validators allow gets through.
+_SAFE_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_SAFE_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
 def _safe_colour(colour: str) -> bool:
-    return len(colour) == 7 and colour.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in colour[1:])
+    return _SAFE_COLOUR.fullmatch(colour) is not None
 
 
 def _safe_slug(slug: str) -> bool:
-    return bool(slug) and all(c.isascii() and (c.isalnum() or c in "-_") for c in slug)
+    return _SAFE_SLUG.fullmatch(slug) is not None
 
 
 def _require_edit(request, annotation):
