@@ -298,9 +298,7 @@ class SourceInline(admin.TabularInline):
     readonly_fields = ("created_by",)
     formfield_overrides = {
         # A tabular row has no room for a big text area.
-        models.TextField: {
-            "widget": forms.Textarea(attrs={"rows": 2, "cols": 40})
-        },
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
     }
 
     def has_add_permission(self, request, obj=None):

@@ -13,13 +13,24 @@ class SpanForm(forms.Form):
     label = forms.ModelChoiceField(
         queryset=Label.objects.filter(active=True),
         to_field_name="slug",
-        error_messages={"invalid_choice": "Unknown or inactive label.", "required": "Choose a label."},
+        error_messages={
+            "invalid_choice": "Unknown or inactive label.",
+            "required": "Choose a label.",
+        },
     )
     start = forms.IntegerField(
-        min_value=0, error_messages={"required": "The span has no start offset.", "invalid": "Span offsets must be whole numbers."}
+        min_value=0,
+        error_messages={
+            "required": "The span has no start offset.",
+            "invalid": "Span offsets must be whole numbers.",
+        },
     )
     end = forms.IntegerField(
-        min_value=0, error_messages={"required": "The span has no end offset.", "invalid": "Span offsets must be whole numbers."}
+        min_value=0,
+        error_messages={
+            "required": "The span has no end offset.",
+            "invalid": "Span offsets must be whole numbers.",
+        },
     )
     quote = forms.CharField(strip=False, error_messages={"required": "The span has no text."})
 
@@ -35,13 +46,17 @@ class AnnotationEditForm(forms.ModelForm):
         fields = ["label", "speaker", "note"]
         widgets = {
             "speaker": forms.TextInput(attrs={"placeholder": "Who said it? e.g. John Kirby"}),
-            "note": forms.Textarea(attrs={"rows": 3, "placeholder": "Context for the next reviewer"}),
+            "note": forms.Textarea(
+                attrs={"rows": 3, "placeholder": "Context for the next reviewer"}
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance.label_id if self.instance else None
-        self.fields["label"].queryset = Label.objects.filter(active=True) | Label.objects.filter(pk=current)
+        self.fields["label"].queryset = Label.objects.filter(active=True) | Label.objects.filter(
+            pk=current
+        )
         self.fields["label"].empty_label = None
 
 

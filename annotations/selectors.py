@@ -30,7 +30,9 @@ def article_list(
     )
     if search:
         articles = articles.filter(
-            Q(title__icontains=search) | Q(author__icontains=search) | Q(publisher__icontains=search)
+            Q(title__icontains=search)
+            | Q(author__icontains=search)
+            | Q(publisher__icontains=search)
         )
     if status:
         articles = articles.filter(status=status)

@@ -219,7 +219,9 @@ def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
             publisher=source["publisher"],
             stance=source["stance"],
             quoted_passage=source["quoted_passage"],
-            accessed_on=date.fromisoformat(source["accessed_on"]) if source["accessed_on"] else None,
+            accessed_on=date.fromisoformat(source["accessed_on"])
+            if source["accessed_on"]
+            else None,
             created_by_id=source["created_by_id"],
         )
     _record(

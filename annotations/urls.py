@@ -12,7 +12,11 @@ urlpatterns = [
         review.annotation_create,
         name="annotation-create",
     ),
-    path("annotations/<int:annotation_id>/", review.annotation_detail_or_update, name="annotation-detail"),
+    path(
+        "annotations/<int:annotation_id>/",
+        review.annotation_detail_or_update,
+        name="annotation-detail",
+    ),
     path(
         "annotations/<int:annotation_id>/delete/",
         review.annotation_delete,

@@ -1,6 +1,6 @@
 """Review page with 1,000 spans: server time and query count.
 
-    .venv/bin/python bench/bench_review.py [--spans 1000] [--runs 30]
+.venv/bin/python bench/bench_review.py [--spans 1000] [--runs 30]
 """
 
 import argparse
@@ -24,15 +24,21 @@ def main():
 
     from annotations.models import Annotation, Article, Label, Source
 
-    words = ("The minister said 😀 the bridge is “safe” and 東京 agreed. " * (args.spans // 6 + 1))
+    words = "The minister said 😀 the bridge is “safe” and 東京 agreed. " * (args.spans // 6 + 1)
     article = Article.objects.create(title="Bench", body=words)
     user = User.objects.create_user("bench", password="bench")
     user.groups.add(Group.objects.get(name="Reviewers"))
     labels = list(Label.objects.all())
     step = len(words) // args.spans
     spans = [
-        Annotation(article=article, label=labels[i % 3], start=i * step, end=i * step + step + 3 * (i % 2),
-                   quote=words[i * step:i * step + step + 3 * (i % 2)], author=user)
+        Annotation(
+            article=article,
+            label=labels[i % 3],
+            start=i * step,
+            end=i * step + step + 3 * (i % 2),
+            quote=words[i * step : i * step + step + 3 * (i % 2)],
+            author=user,
+        )
         for i in range(args.spans)
     ]
     Annotation.objects.bulk_create(spans)
@@ -52,9 +58,11 @@ def main():
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
-    print(f"review page, {args.spans} spans ({connection.vendor}): "
-          f"median {statistics.median(timings):.1f} ms, p90 {sorted(timings)[int(len(timings) * .9) - 1]:.1f} ms, "
-          f"{len(queries.captured_queries)} queries, {len(response.content) / 1024:.0f} KiB")
+    print(
+        f"review page, {args.spans} spans ({connection.vendor}): "
+        f"median {statistics.median(timings):.1f} ms, p90 {sorted(timings)[int(len(timings) * 0.9) - 1]:.1f} ms, "
+        f"{len(queries.captured_queries)} queries, {len(response.content) / 1024:.0f} KiB"
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ def make_user(username: str | None = None, *, role: str = "reviewer", password: 
 
 def make_article(body: str | None = None, **fields) -> Article:
     n = next(_counter)
-    body = canonical_text(body if body is not None else f"Article number {n}. The minister said the bridge is safe.")
+    body = canonical_text(
+        body if body is not None else f"Article number {n}. The minister said the bridge is safe."
+    )
     fields.setdefault("title", f"Article {n}")
     return Article.objects.create(body=body, **fields)
 
@@ -39,7 +41,9 @@ def label(slug: str = "claim") -> Label:
     return Label.objects.get(slug=slug)
 
 
-def make_annotation(article: Article, start: int, end: int, *, author: User, label_slug="claim", **fields) -> Annotation:
+def make_annotation(
+    article: Article, start: int, end: int, *, author: User, label_slug="claim", **fields
+) -> Annotation:
     selector = quote_selector(article.body, start, end)
     return Annotation.objects.create(
         article=article,
@@ -54,6 +58,8 @@ def make_annotation(article: Article, start: int, end: int, *, author: User, lab
     )
 
 
-def make_source(annotation: Annotation, url: str = "https://example.org/report", **fields) -> Source:
+def make_source(
+    annotation: Annotation, url: str = "https://example.org/report", **fields
+) -> Source:
     fields.setdefault("stance", Source.Stance.SUPPORTS)
     return Source.objects.create(annotation=annotation, url=url, **fields)

@@ -670,9 +670,7 @@ def test_restore_action_brings_annotations_back(admin_client, article, reviewer)
     make_source(first)
     second = make_annotation(article, 6, 10, author=reviewer)
     pks = [first.pk, second.pk]
-    events = [
-        services.annotation_delete(annotation=a, actor=reviewer) for a in (first, second)
-    ]
+    events = [services.annotation_delete(annotation=a, actor=reviewer) for a in (first, second)]
     response = restore(admin_client, *events)
     assert response.status_code == 200
     texts = [str(m) for m in get_messages(response.wsgi_request)]

@@ -13,8 +13,12 @@ def test_database_refuses_empty_reversed_or_negative_spans(reviewer, article, st
     """The check constraints stop a bad span even when code bypasses the services."""
     with pytest.raises(IntegrityError), transaction.atomic():
         Annotation.objects.create(
-            article=article, label=Label.objects.get(slug="claim"), start=start, end=end,
-            quote="x", author=reviewer,
+            article=article,
+            label=Label.objects.get(slug="claim"),
+            start=start,
+            end=end,
+            quote="x",
+            author=reviewer,
         )
     assert not Annotation.objects.exists()
 

@@ -78,9 +78,7 @@ TRICKY = [
 CHARS = st.characters(exclude_categories=("Cs",))
 any_text = st.text(CHARS, max_size=60)
 astral_text = st.text(st.characters(min_codepoint=0x10000), min_size=1, max_size=20)
-tricky_text = st.lists(
-    st.one_of(st.sampled_from(TRICKY), CHARS), max_size=40
-).map("".join)
+tricky_text = st.lists(st.one_of(st.sampled_from(TRICKY), CHARS), max_size=40).map("".join)
 texts = st.one_of(any_text, tricky_text, astral_text)
 
 
@@ -142,7 +140,7 @@ class TestCanonicalText:
         assert canonical_text(f"a{control}b") == "ab"
 
     def test_newline_and_tab_are_kept(self):
-        """"\\n" and "\\t" are the only control characters that stay."""
+        """ "\\n" and "\\t" are the only control characters that stay."""
         assert canonical_text("a\tb\nc") == "a\tb\nc"
 
     def test_byte_order_mark_is_dropped(self):
@@ -182,9 +180,7 @@ class TestCanonicalText:
         assert "\r" not in text
         assert "\ufeff" not in text
         assert unicodedata.is_normalized("NFC", text)
-        assert all(
-            ch in "\n\t" or unicodedata.category(ch) != "Cc" for ch in text
-        )
+        assert all(ch in "\n\t" or unicodedata.category(ch) != "Cc" for ch in text)
 
     @given(texts)
     def test_is_idempotent(self, raw):
@@ -464,7 +460,7 @@ class TestFindQuote:
         assert find_quote("no. no. no.", "no") == (0, 2)
 
     def test_overlapping_occurrences_are_considered(self):
-        """"aa" in "aaaa" can start at 0, 1 or 2."""
+        """ "aa" in "aaaa" can start at 0, 1 or 2."""
         assert find_quote("aaaa", "aa", near=2) == (2, 4)
         assert find_quote("aaaa", "aa", prefix="a") == (1, 3)
 
@@ -525,7 +521,14 @@ class TestUtf16:
         """Every code-point boundary in "a👩‍👩‍👧b" maps to the browser's offset."""
         text = f"a{FAMILY}b"
         assert [codepoint_to_utf16(text, i) for i in range(len(text) + 1)] == [
-            0, 1, 3, 4, 6, 7, 9, 10,
+            0,
+            1,
+            3,
+            4,
+            6,
+            7,
+            9,
+            10,
         ]
         assert [utf16_to_codepoint(text, u) for u in (0, 1, 3, 4, 6, 7, 9, 10)] == list(
             range(len(text) + 1)

@@ -32,7 +32,9 @@ def create(client, article, start, end, quote=None, label="claim", **extra):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name,args", [("article-list", []), ("article-detail", [1]), ("export", [])])
+@pytest.mark.parametrize(
+    "name,args", [("article-list", []), ("article-detail", [1]), ("export", [])]
+)
 def test_anonymous_users_are_sent_to_the_login_page(client, name, args):
     """Anonymous users see only the login page."""
     response = client.get(reverse(name, args=args))
@@ -52,7 +54,9 @@ def test_anonymous_post_stores_nothing(client, article):
 
 
 @pytest.mark.django_db
-def test_pane_text_equals_body_with_overlapping_spans_and_hard_characters(reviewer_client, reviewer):
+def test_pane_text_equals_body_with_overlapping_spans_and_hard_characters(
+    reviewer_client, reviewer
+):
     """The pane's textContent equals the body exactly, with overlaps, emoji, RTL, CJK and markup."""
     body = "Le ministre a dit 😀 «non»\u00a0!\nשלום עולם 東京 e\u0301\t<script>alert(1)</script> & <img src=x onerror=alert(1)>"
     article = make_article(body)
@@ -77,13 +81,21 @@ def test_each_span_is_marked_with_its_id_and_label(reviewer_client, reviewer, ar
 
 
 @pytest.mark.django_db
-def test_review_page_query_count_does_not_grow_with_spans(client, django_assert_num_queries, reviewer):
+def test_review_page_query_count_does_not_grow_with_spans(
+    client, django_assert_num_queries, reviewer
+):
     """The review page runs the same number of queries for 10 and for 1,000 spans."""
     small, large = make_article("word " * 2000), make_article("text " * 2000)
     for article, count in ((small, 10), (large, 1000)):
         Annotation.objects.bulk_create(
-            Annotation(article=article, label_id=1 + i % 3, start=i * 5, end=i * 5 + 4,
-                       quote=article.body[i * 5:i * 5 + 4], author=reviewer)
+            Annotation(
+                article=article,
+                label_id=1 + i % 3,
+                start=i * 5,
+                end=i * 5 + 4,
+                quote=article.body[i * 5 : i * 5 + 4],
+                author=reviewer,
+            )
             for i in range(count)
         )
     make_source(Annotation.objects.filter(article=large).first())
@@ -108,8 +120,12 @@ def test_reviewer_creates_a_span_and_gets_the_workspace_back(reviewer_client, re
     response = create(reviewer_client, article, start, end)
     assert response.status_code == 200
     annotation = Annotation.objects.get()
-    assert (annotation.start, annotation.end, annotation.quote) == (start, end, "the talks are advancing")
-    assert annotation.prefix == article.body[max(0, start - 32):start]
+    assert (annotation.start, annotation.end, annotation.quote) == (
+        start,
+        end,
+        "the talks are advancing",
+    )
+    assert annotation.prefix == article.body[max(0, start - 32) : start]
     assert annotation.author == reviewer
     assert f'data-annotation-id="{annotation.pk}"'.encode() in response.content
     assert b'id="workspace"' in response.content and b"<html" not in response.content
@@ -140,9 +156,16 @@ def test_span_offsets_count_code_points_not_utf16_units(reviewer_client):
         ("abc", 4, "x", "whole numbers"),
     ],
 )
-def test_bad_spans_are_refused_with_a_message_and_nothing_stored(reviewer_client, article, start, end, quote, message):
+def test_bad_spans_are_refused_with_a_message_and_nothing_stored(
+    reviewer_client, article, start, end, quote, message
+):
     """Out-of-range, empty, reversed, mismatched or non-numeric spans get a clear 400."""
-    data = {"label": "claim", "start": start, "end": end, "quote": quote if quote is not None else "x"}
+    data = {
+        "label": "claim",
+        "start": start,
+        "end": end,
+        "quote": quote if quote is not None else "x",
+    }
     response = reviewer_client.post(reverse("annotation-create", args=[article.pk]), data, **HTMX)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -182,10 +205,16 @@ def test_author_sets_speaker_note_and_label(reviewer_client, reviewer, article):
     """The author edits a span in place: label, speaker and note are saved and recorded."""
     annotation = make_annotation(article, 0, 5, author=reviewer)
     denial = annotation.label.__class__.objects.get(slug="denial")
-    response = edit(reviewer_client, annotation, label=denial.pk, speaker="John Kirby", note="Said on Wednesday")
+    response = edit(
+        reviewer_client, annotation, label=denial.pk, speaker="John Kirby", note="Said on Wednesday"
+    )
     assert response.status_code == 200
     annotation.refresh_from_db()
-    assert (annotation.label.slug, annotation.speaker, annotation.note) == ("denial", "John Kirby", "Said on Wednesday")
+    assert (annotation.label.slug, annotation.speaker, annotation.note) == (
+        "denial",
+        "John Kirby",
+        "Said on Wednesday",
+    )
     event = HistoryEvent.objects.get(action="update")
     assert event.before["speaker"] == "" and event.after["speaker"] == "John Kirby"
 
@@ -224,7 +253,9 @@ def test_editor_edits_anyones_span(editor_client, reviewer, article):
 
 
 @pytest.mark.django_db
-def test_deleted_span_is_listed_and_can_be_restored_with_its_sources(reviewer_client, reviewer, article):
+def test_deleted_span_is_listed_and_can_be_restored_with_its_sources(
+    reviewer_client, reviewer, article
+):
     """Deleting keeps a history entry; Restore brings back the span and its sources."""
     annotation = make_annotation(article, 0, 5, author=reviewer)
     make_source(annotation, "https://example.org/a", title="Report A")
@@ -258,8 +289,14 @@ def test_annotation_url_opens_the_page_with_the_editor(reviewer_client, reviewer
 
 
 def add_source(client, annotation, **data):
-    payload = {"source-url": "https://example.org/", "source-title": "", "source-publisher": "",
-               "source-stance": "supports", "source-quoted_passage": "", "source-accessed_on": ""}
+    payload = {
+        "source-url": "https://example.org/",
+        "source-title": "",
+        "source-publisher": "",
+        "source-stance": "supports",
+        "source-quoted_passage": "",
+        "source-accessed_on": "",
+    }
     payload.update({f"source-{k}": v for k, v in data.items()})
     return client.post(reverse("source-create", args=[annotation.pk]), payload, **HTMX)
 
@@ -268,8 +305,16 @@ def add_source(client, annotation, **data):
 def test_reviewer_attaches_sources_to_a_span(reviewer_client, reviewer, article):
     """One or more sources with URL, title and stance are attached to a span."""
     annotation = make_annotation(article, 0, 5, author=reviewer)
-    add_source(reviewer_client, annotation, url="https://www.whitehouse.gov/briefing", title="Briefing", stance="supports")
-    response = add_source(reviewer_client, annotation, url="http://example.org/denial", stance="refutes")
+    add_source(
+        reviewer_client,
+        annotation,
+        url="https://www.whitehouse.gov/briefing",
+        title="Briefing",
+        stance="supports",
+    )
+    response = add_source(
+        reviewer_client, annotation, url="http://example.org/denial", stance="refutes"
+    )
     assert response.status_code == 200
     assert list(annotation.sources.values_list("url", "stance")) == [
         ("https://www.whitehouse.gov/briefing", "supports"),
@@ -281,10 +326,20 @@ def test_reviewer_attaches_sources_to_a_span(reviewer_client, reviewer, article)
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
-    ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<b>x</b>", "ftp://example.org/f",
-     "https://exa mple.org/", "https://example.org/a b", "not a url", ""],
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<b>x</b>",
+        "ftp://example.org/f",
+        "https://exa mple.org/",
+        "https://example.org/a b",
+        "not a url",
+        "",
+    ],
 )
-def test_non_http_source_urls_are_a_form_error_and_nothing_is_stored(reviewer_client, reviewer, article, url):
+def test_non_http_source_urls_are_a_form_error_and_nothing_is_stored(
+    reviewer_client, reviewer, article, url
+):
     """A source URL that is not http(s) re-renders the form with an error; nothing stored."""
     annotation = make_annotation(article, 0, 5, author=reviewer)
     response = add_source(reviewer_client, annotation, url=url, title="Kept title")
@@ -296,7 +351,9 @@ def test_non_http_source_urls_are_a_form_error_and_nothing_is_stored(reviewer_cl
 
 
 @pytest.mark.django_db
-def test_reviewer_cannot_add_or_remove_sources_on_another_reviewers_span(client, reviewer, other_reviewer, article):
+def test_reviewer_cannot_add_or_remove_sources_on_another_reviewers_span(
+    client, reviewer, other_reviewer, article
+):
     """Sources of another reviewer's span cannot be added or removed by a reviewer."""
     annotation = make_annotation(article, 0, 5, author=other_reviewer)
     source = make_source(annotation)
@@ -321,7 +378,9 @@ def test_removing_a_source_is_recorded(reviewer_client, reviewer, article):
 
 @pytest.mark.django_db
 def test_reviewer_marks_article_reviewed(reviewer_client, article):
-    response = reviewer_client.post(reverse("article-status", args=[article.pk]), {"status": "reviewed"}, **HTMX)
+    response = reviewer_client.post(
+        reverse("article-status", args=[article.pk]), {"status": "reviewed"}, **HTMX
+    )
     assert response.status_code == 200
     article.refresh_from_db()
     assert article.status == "reviewed"
@@ -329,14 +388,18 @@ def test_reviewer_marks_article_reviewed(reviewer_client, article):
 
 @pytest.mark.django_db
 def test_unknown_status_is_refused(reviewer_client, article):
-    response = reviewer_client.post(reverse("article-status", args=[article.pk]), {"status": "done"}, **HTMX)
+    response = reviewer_client.post(
+        reverse("article-status", args=[article.pk]), {"status": "done"}, **HTMX
+    )
     assert response.status_code == 400
     article.refresh_from_db()
     assert article.status == "new"
 
 
 @pytest.mark.django_db
-def test_article_list_shows_metadata_status_and_counts_per_label(reviewer_client, reviewer, article):
+def test_article_list_shows_metadata_status_and_counts_per_label(
+    reviewer_client, reviewer, article
+):
     """The list shows title, author, date, status and span counts per label."""
     make_annotation(article, 0, 5, author=reviewer)
     make_annotation(article, 6, 10, author=reviewer)

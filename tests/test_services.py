@@ -259,14 +259,32 @@ class TestDeleteAndRestore:
 
         assert restored.pk == original["id"]
         again = Annotation.objects.values().get(pk=original["id"])
-        for field in ("article_id", "label_id", "start", "end", "quote", "prefix", "suffix",
-                      "speaker", "note", "author_id"):
+        for field in (
+            "article_id",
+            "label_id",
+            "start",
+            "end",
+            "quote",
+            "prefix",
+            "suffix",
+            "speaker",
+            "note",
+            "author_id",
+        ):
             assert again[field] == original[field]
         restored_sources = list(
             Source.objects.filter(annotation_id=restored.pk).order_by("pk").values()
         )
-        for field in ("id", "url", "title", "publisher", "stance", "quoted_passage",
-                      "accessed_on", "created_by_id"):
+        for field in (
+            "id",
+            "url",
+            "title",
+            "publisher",
+            "stance",
+            "quoted_passage",
+            "accessed_on",
+            "created_by_id",
+        ):
             assert [s[field] for s in restored_sources] == [s[field] for s in sources]
         actions = list(
             HistoryEvent.objects.filter(annotation_id_ref=restored.pk)
@@ -373,7 +391,9 @@ class TestSources:
         services.source_update(source=source, actor=reviewer)
         source.refresh_from_db()
         assert source.title == "New"
-        event = HistoryEvent.objects.get(kind=HistoryEvent.Kind.SOURCE, action=HistoryEvent.Action.UPDATE)
+        event = HistoryEvent.objects.get(
+            kind=HistoryEvent.Kind.SOURCE, action=HistoryEvent.Action.UPDATE
+        )
         assert (event.before["title"], event.after["title"]) == ("Old", "New")
 
     def test_update_by_another_reviewer_is_refused(self, annotation, other_reviewer):

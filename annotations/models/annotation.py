@@ -13,7 +13,9 @@ class Annotation(models.Model):
     quote = models.TextField()
     prefix = models.CharField(max_length=32, blank=True)
     suffix = models.CharField(max_length=32, blank=True)
-    speaker = models.CharField(max_length=300, blank=True, help_text="Who made the claim or denial.")
+    speaker = models.CharField(
+        max_length=300, blank=True, help_text="Who made the claim or denial."
+    )
     note = models.TextField(blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"

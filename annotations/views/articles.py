@@ -18,7 +18,9 @@ def article_list(request):
     label_slug = request.GET.get("label", "")
     if label_slug not in {label.slug for label in labels}:
         label_slug = ""
-    articles = selectors.article_list(search=search, status=status, label_slug=label_slug, labels=labels)
+    articles = selectors.article_list(
+        search=search, status=status, label_slug=label_slug, labels=labels
+    )
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     for article in page:
         article.label_counts = [(label, getattr(article, f"count_{label.pk}")) for label in labels]
@@ -29,5 +31,7 @@ def article_list(request):
         "filters": {"q": search, "status": status, "label": label_slug},
         "nav": "articles",
     }
-    template = "annotations/article_list.html#results" if request.htmx else "annotations/article_list.html"
+    template = (
+        "annotations/article_list.html#results" if request.htmx else "annotations/article_list.html"
+    )
     return render(request, template, context)

@@ -8,9 +8,7 @@ def _error(request, status, title, message):
     if getattr(request, "htmx", False):
         # htmx shows a plain message in the page instead of swapping in a whole page.
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-    return render(
-        request, "error.html", {"title": title, "message": message}, status=status
-    )
+    return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
 def bad_request(request, exception=None):
@@ -28,14 +26,18 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error(
-        request, 500, "Something went wrong",
+        request,
+        500,
+        "Something went wrong",
         "The server hit an error; nothing you saved before this was lost. Try again.",
     )
 
 
 def csrf_failure(request, reason=""):
     return _error(
-        request, 403, "Page expired",
+        request,
+        403,
+        "Page expired",
         "This page was open too long or you signed in elsewhere. Reload the page and try "
         "again; nothing from this request was saved.",
     )

@@ -16,6 +16,7 @@ from ..importers.service import import_file, totals
 
 PAGE = "annotations/import.html"
 
+
 @require_http_methods(["GET", "POST"])
 def import_page(request):
     if not permissions.can_import(request.user):

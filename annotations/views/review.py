@@ -123,7 +123,9 @@ def _update_annotation(request, annotation):
     copy = Annotation.objects.get(pk=annotation.pk)
     form = AnnotationEditForm(request.POST, instance=copy, prefix="edit")
     if not form.is_valid():
-        return _workspace(request, annotation.article, active=annotation, edit_form=form, status=422)
+        return _workspace(
+            request, annotation.article, active=annotation, edit_form=form, status=422
+        )
     services.annotation_update(
         annotation=annotation,
         actor=request.user,
@@ -178,12 +180,16 @@ def source_create(request, annotation_id):
     form = SourceForm(request.POST, prefix="source")
     if not form.is_valid():
         # Re-render with the errors and everything typed, so nothing is lost.
-        return _workspace(request, annotation.article, active=annotation, source_form=form, status=422)
+        return _workspace(
+            request, annotation.article, active=annotation, source_form=form, status=422
+        )
     try:
         services.source_create(annotation=annotation, actor=request.user, **form.cleaned_data)
     except ValidationError as error:
         form.add_error(None, error)
-        return _workspace(request, annotation.article, active=annotation, source_form=form, status=422)
+        return _workspace(
+            request, annotation.article, active=annotation, source_form=form, status=422
+        )
     return _after_change(request, annotation.article, active=annotation)
 
 

@@ -41,7 +41,9 @@ def data_migration_defaults(transactional_db):
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make chromium' (apt-get install chromium).")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run 'make chromium' (apt-get install chromium)."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -60,15 +62,20 @@ def page(browser):
     # resource; that is not a script error. Missing assets are caught below instead.
     page.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
     )
     page.on(
         "response",
-        lambda response: errors.append(f"{response.status} {response.url}")
-        if response.request.resource_type in {"stylesheet", "script", "image", "font"} and response.status >= 400
-        else None,
+        lambda response: (
+            errors.append(f"{response.status} {response.url}")
+            if response.request.resource_type in {"stylesheet", "script", "image", "font"}
+            and response.status >= 400
+            else None
+        ),
     )
     page.js_errors = errors
     yield page

@@ -22,7 +22,8 @@ def seed_article(transactional_db):
 def mark_text(page, annotation_id):
     return page.eval_on_selector_all(
         f'#article-text mark[data-annotation-id="{annotation_id}"]',
-        "marks => marks.filter(m => !m.parentElement.closest('mark[data-annotation-id=\"%s\"]')).map(m => m.textContent).join('')" % annotation_id,
+        "marks => marks.filter(m => !m.parentElement.closest('mark[data-annotation-id=\"%s\"]')).map(m => m.textContent).join('')"
+        % annotation_id,
     )
 
 
@@ -43,7 +44,7 @@ def test_select_after_curly_quote_press_key_and_reload(live_server, page, seed_a
 
     annotation = Annotation.objects.get()
     assert annotation.quote == phrase
-    assert seed_article.body[annotation.start:annotation.end] == phrase
+    assert seed_article.body[annotation.start : annotation.end] == phrase
 
     page.reload()
     marks = page.locator(f'#article-text mark[data-annotation-id="{annotation.pk}"]')
@@ -96,7 +97,9 @@ def test_open_span_set_speaker_add_source_and_overlap(live_server, page, seed_ar
     page.reload()
     outer.refresh_from_db()
     assert outer.speaker == "John Kirby"
-    assert list(outer.sources.values_list("url", "stance")) == [("https://www.whitehouse.gov/briefing-room/", "supports")]
+    assert list(outer.sources.values_list("url", "stance")) == [
+        ("https://www.whitehouse.gov/briefing-room/", "supports")
+    ]
     # Both spans are still visible and clickable after the reload.
     assert mark_text(page, outer.pk) == outer.quote
     assert mark_text(page, inner.pk) == inner.quote
@@ -113,7 +116,9 @@ def test_a_refused_span_shows_a_message(live_server, page, seed_article):
     sign_in(page, live_server.url, "rita")
     page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
     # Tamper with the pane so the selection no longer matches the stored body.
-    page.evaluate("document.getElementById('article-text').firstChild.data = 'XXXX' + document.getElementById('article-text').firstChild.data.slice(4)")
+    page.evaluate(
+        "document.getElementById('article-text').firstChild.data = 'XXXX' + document.getElementById('article-text').firstChild.data.slice(4)"
+    )
     select_with_mouse(page, "XXXXWhite House")
     page.keyboard.press("2")
     page.wait_for_selector("#flash:not([hidden])")
