@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
 from .importers import accepted_extensions
-from .models import Annotation, Label, Source
+from .models import Annotation, Article, Label, Source
 from .models.source import http_url
 
 
@@ -87,13 +87,7 @@ class SourceForm(forms.ModelForm):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[])
-
-    def __init__(self, *args, **kwargs):
-        from .models import Article
-
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = Article.Status.choices
+    status = forms.ChoiceField(choices=Article.Status.choices)
 
 
 # A news article is kilobytes; 20 MB is a JSONL batch of about 10,000 articles.

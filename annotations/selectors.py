@@ -24,7 +24,7 @@ def article_list(
     articles = (
         Article.objects.select_related("assignee")
         .defer("body", "import_metadata")
-        .annotate(span_total=Count("annotations"), **counts)
+        .annotate(**counts)
         # Meta.ordering is ignored by aggregate queries; newest first, undated last.
         .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
@@ -83,12 +83,20 @@ def annotation_for_editor(annotation_id: int) -> Annotation | None:
 
 
 def deleted_annotations(article: Article, limit: int = 10) -> list[HistoryEvent]:
-    """Recently deleted spans of this article that have not been restored."""
+    """Recently deleted spans of this article that have not been restored.
+
+    A span deleted, restored and deleted again has two delete events; only the latest
+    describes it as it was, so only that one is offered for a restore.
+    """
     live_ids = Annotation.objects.filter(article=article).values("pk")
-    return list(
+    events = (
         HistoryEvent.objects.filter(
             article=article, kind=HistoryEvent.Kind.ANNOTATION, action=HistoryEvent.Action.DELETE
         )
         .exclude(object_id__in=live_ids)
-        .select_related("actor")[:limit]
+        .select_related("actor")[: limit * 3]
     )
+    latest: dict[int, HistoryEvent] = {}
+    for event in events:  # newest first
+        latest.setdefault(event.object_id, event)
+    return list(latest.values())[:limit]

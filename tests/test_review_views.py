@@ -492,3 +492,21 @@ def test_stale_csrf_token_gets_a_clear_message_and_stores_nothing(reviewer, arti
 def test_favicon_is_served_to_anyone(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 302 and response.url.endswith("favicon.svg")
+
+
+@pytest.mark.django_db
+def test_a_span_deleted_twice_is_offered_for_restore_once(reviewer_client, reviewer, article):
+    """Delete, restore, edit, delete again: one Restore entry, and it brings back the last version."""
+    annotation = make_annotation(article, 0, 5, author=reviewer, speaker="First")
+    delete_url = reverse("annotation-delete", args=[annotation.pk])
+    reviewer_client.post(delete_url, **HTMX)
+    first = HistoryEvent.objects.get(action="delete")
+    reviewer_client.post(reverse("annotation-restore", args=[first.pk]), **HTMX)
+    edit(reviewer_client, Annotation.objects.get(pk=annotation.pk), speaker="Second")
+    response = reviewer_client.post(delete_url, **HTMX)
+    content = response.content.decode()
+    assert content.count(">Restore</button>") == 1
+    latest = HistoryEvent.objects.filter(action="delete").order_by("-at", "-id").first()
+    assert f"/history/{latest.pk}/restore/" in content
+    reviewer_client.post(reverse("annotation-restore", args=[latest.pk]), **HTMX)
+    assert Annotation.objects.get(pk=annotation.pk).speaker == "Second"
