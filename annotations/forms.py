@@ -41,6 +41,10 @@ class SpanForm(forms.Form):
 
 
 class AnnotationEditForm(forms.ModelForm):
+    # The version this form was rendered from: a save from an older one is checked
+    # against what changed since (services.annotation_update), never blindly applied.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
     class Meta:
         model = Annotation
         fields = ["label", "speaker", "note"]
@@ -58,6 +62,8 @@ class AnnotationEditForm(forms.ModelForm):
             pk=current
         )
         self.fields["label"].empty_label = None
+        if self.instance and self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
 
 
 class SourceForm(forms.ModelForm):

@@ -1,36 +1,94 @@
-"""Who may do what. Every view asks here, so the rule lives once."""
+"""Who may do what: one function per action, driven by the groups' Django permissions.
+
+The services call these before every write (so the admin, the views and the commands
+share them), and the views and templates call them to decide what to offer. Taking a
+permission away from a group takes the action away everywhere.
+"""
 
 from __future__ import annotations
 
 EXPORT_PERMISSION = "annotations.export_dataset"
 IMPORT_PERMISSION = "annotations.import_articles"
 EDIT_ANY_PERMISSION = "annotations.change_any_annotation"
+SET_STATUS_PERMISSION = "annotations.set_article_status"
 
 REVIEWERS = "Reviewers"
 EDITORS = "Editors"
 
 
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _owns_or_edits_any(user, author_id) -> bool:
+    """A reviewer acts on their own spans; an editor on anyone's."""
+    return author_id == user.pk or user.has_perm(EDIT_ANY_PERMISSION)
+
+
 def can_annotate(user) -> bool:
-    return user.is_authenticated and user.has_perm("annotations.add_annotation")
+    return _signed_in(user) and user.has_perm("annotations.add_annotation")
 
 
-def can_edit_annotation(user, annotation) -> bool:
-    """A reviewer edits their own spans; editors and admins edit anyone's."""
-    if not user.is_authenticated:
+def can_change_annotation(user, annotation) -> bool:
+    if not _signed_in(user):
         return False
     if user.has_perm(EDIT_ANY_PERMISSION):
         return True
     return annotation.author_id == user.pk and user.has_perm("annotations.change_annotation")
 
 
-def can_export(user) -> bool:
-    return user.is_authenticated and user.has_perm(EXPORT_PERMISSION)
+# The editor form is offered to whoever may change the span.
+can_edit_annotation = can_change_annotation
 
 
-def can_import(user) -> bool:
-    return user.is_authenticated and user.has_perm(IMPORT_PERMISSION)
+def can_delete_annotation(user, annotation) -> bool:
+    return (
+        _signed_in(user)
+        and user.has_perm("annotations.delete_annotation")
+        and _owns_or_edits_any(user, annotation.author_id)
+    )
+
+
+def can_restore_annotation(user, author_id: int | None) -> bool:
+    """Restoring a deleted span re-creates it: its author or an editor may."""
+    return (
+        _signed_in(user)
+        and user.has_perm("annotations.add_annotation")
+        and _owns_or_edits_any(user, author_id)
+    )
+
+
+def can_add_source(user, annotation) -> bool:
+    return (
+        _signed_in(user)
+        and user.has_perm("annotations.add_source")
+        and _owns_or_edits_any(user, annotation.author_id)
+    )
+
+
+def can_change_source(user, annotation) -> bool:
+    return (
+        _signed_in(user)
+        and user.has_perm("annotations.change_source")
+        and _owns_or_edits_any(user, annotation.author_id)
+    )
+
+
+def can_delete_source(user, annotation) -> bool:
+    return (
+        _signed_in(user)
+        and user.has_perm("annotations.delete_source")
+        and _owns_or_edits_any(user, annotation.author_id)
+    )
 
 
 def can_set_status(user) -> bool:
-    """Whoever annotates may mark an article in review or reviewed."""
-    return can_annotate(user)
+    return _signed_in(user) and user.has_perm(SET_STATUS_PERMISSION)
+
+
+def can_export(user) -> bool:
+    return _signed_in(user) and user.has_perm(EXPORT_PERMISSION)
+
+
+def can_import(user) -> bool:
+    return _signed_in(user) and user.has_perm(IMPORT_PERMISSION)

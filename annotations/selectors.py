@@ -83,20 +83,72 @@ def annotation_for_editor(annotation_id: int) -> Annotation | None:
 
 
 def deleted_annotations(article: Article, limit: int = 10) -> list[HistoryEvent]:
-    """Recently deleted spans of this article that have not been restored.
+    """Recently deleted spans of this article that can be restored.
 
-    A span deleted, restored and deleted again has two delete events; only the latest
-    describes it as it was, so only that one is offered for a restore.
+    Which deletion may be restored is annotation_restore's rule (restore_refusal): only
+    the latest deletion of a span that is not live. It is asked here with the live ids and
+    the latest deletion of each span read once, so the page offers only what will work.
     """
-    live_ids = Annotation.objects.filter(article=article).values("pk")
-    events = (
+    from .services import restore_refusal  # services import selectors' models only
+
+    live_ids = set(Annotation.objects.filter(article=article).values_list("pk", flat=True))
+    events = list(
         HistoryEvent.objects.filter(
             article=article, kind=HistoryEvent.Kind.ANNOTATION, action=HistoryEvent.Action.DELETE
         )
         .exclude(object_id__in=live_ids)
-        .select_related("actor")[: limit * 3]
+        .select_related("actor")
+        .order_by("-id")[: limit * 3]
     )
     latest: dict[int, HistoryEvent] = {}
     for event in events:  # newest first
         latest.setdefault(event.object_id, event)
-    return list(latest.values())[:limit]
+    # Each event kept is its span's latest deletion: there is none later.
+    offered = [
+        event
+        for event in latest.values()
+        if restore_refusal(event, live_ids=live_ids, later_deletes=set()) is None
+    ]
+    return offered[:limit]
+
+
+def latest_deletion(annotation_id: int) -> HistoryEvent | None:
+    return (
+        HistoryEvent.objects.filter(
+            kind=HistoryEvent.Kind.ANNOTATION,
+            object_id=annotation_id,
+            action=HistoryEvent.Action.DELETE,
+        )
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictField:
+    name: str  # the form field's label
+    saved: str  # the value someone else saved
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictSummary:
+    message: str
+    changed_by: str | None
+    changed_at: object
+    fields: list[ConflictField]
+
+
+_FIELD_NAMES = {"label_id": "Label", "speaker": "Speaker", "note": "Note"}
+
+
+def conflict_summary(conflict) -> ConflictSummary:
+    """What the editor shows of a StaleEdit: the saved value of each clashing field."""
+    labels = {label.pk: label.name for label in Label.objects.all()}
+    fields = []
+    for name in conflict.fields:
+        value = conflict.current.get(name)
+        if name == "label_id":
+            value = labels.get(value, "?")
+        fields.append(ConflictField(_FIELD_NAMES.get(name, name), value or "—"))
+    return ConflictSummary(conflict.message, conflict.changed_by, conflict.changed_at, fields)

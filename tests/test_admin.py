@@ -691,7 +691,7 @@ def test_restore_action_reports_what_it_could_not_do(admin_client, article, revi
     response = restore(admin_client, event, created)
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert texts == [
-        f"Annotation #{pk} was not restored: This annotation has already been restored.",
+        f"Annotation #{pk} was not restored: This span has already been restored.",
         "Skipped 1 event(s) that are not deletions of an annotation.",
     ]
     assert Annotation.objects.count() == 1

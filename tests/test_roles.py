@@ -23,14 +23,15 @@ REVIEWER_CAN = {
     "delete_annotation",
     "view_source",
     "add_source",
+    "change_source",
     "delete_source",
+    "set_article_status",
 }
 EDITOR_CAN = REVIEWER_CAN | {
     "add_article",
     "change_article",
     "add_label",
     "change_label",
-    "change_source",
     "view_historyevent",
     "change_any_annotation",
     "import_articles",

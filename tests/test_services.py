@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotations import services
+from annotations.conflicts import Conflict
 from annotations.models import Annotation, Article, HistoryEvent, Label, Source
 from annotations.offsets import SpanError
 from tests.factories import label, make_article, make_source
@@ -300,15 +301,14 @@ class TestDeleteAndRestore:
         event = services.annotation_delete(annotation=annotation, actor=reviewer)
         services.annotation_restore(event=event, actor=reviewer)
         before = state()
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(Conflict, match="already been restored"):
             services.annotation_restore(event=event, actor=reviewer)
-        assert info.value.messages == ["This annotation has already been restored."]
         assert state() == before
 
     def test_only_delete_events_can_be_restored(self, annotation, reviewer):
         """A create event is not something to restore."""
         created = HistoryEvent.objects.get(action=HistoryEvent.Action.CREATE)
-        with pytest.raises(ValidationError, match="Only a deleted annotation can be restored"):
+        with pytest.raises(Conflict, match="Only a deleted annotation can be restored"):
             services.annotation_restore(event=created, actor=reviewer)
 
     def test_other_reviewer_cannot_restore(self, annotation, reviewer, other_reviewer):
@@ -331,7 +331,7 @@ class TestDeleteAndRestore:
         event = services.annotation_delete(annotation=annotation, actor=reviewer)
         Article.objects.all().delete()
         event.refresh_from_db()
-        with pytest.raises(ValidationError, match="article of this annotation no longer exists"):
+        with pytest.raises(Conflict, match="article of this annotation no longer exists"):
             services.annotation_restore(event=event, actor=reviewer)
 
     def test_restore_after_the_label_is_gone(self, article, reviewer):
@@ -341,9 +341,8 @@ class TestDeleteAndRestore:
         event = services.annotation_delete(annotation=annotation, actor=reviewer)
         temporary.delete()
         before = state()
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(Conflict, match="^The label of this annotation no longer exists.$"):
             services.annotation_restore(event=event, actor=reviewer)
-        assert info.value.messages == ["The label of this annotation no longer exists."]
         assert state() == before
 
     def test_restore_after_the_author_is_gone(self, annotation, reviewer, editor):
@@ -351,9 +350,8 @@ class TestDeleteAndRestore:
         event = services.annotation_delete(annotation=annotation, actor=reviewer)
         reviewer.delete()
         before = state()
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(Conflict, match="^The author of this annotation no longer exists.$"):
             services.annotation_restore(event=event, actor=editor)
-        assert info.value.messages == ["The author of this annotation no longer exists."]
         assert state() == before
 
 
@@ -494,16 +492,18 @@ class TestSources:
 
 
 class TestArticleStatus:
-    def test_set_status(self, article):
+    def test_set_status(self, article, reviewer):
         """A known status is saved."""
-        services.article_set_status(article=article, status=Article.Status.REVIEWED)
+        services.article_set_status(
+            article=article, status=Article.Status.REVIEWED, actor=reviewer
+        )
         article.refresh_from_db()
         assert article.status == Article.Status.REVIEWED
 
-    def test_unknown_status_is_refused(self, article):
+    def test_unknown_status_is_refused(self, article, reviewer):
         """An unknown status raises and changes nothing."""
         with pytest.raises(ValidationError) as info:
-            services.article_set_status(article=article, status="done")
+            services.article_set_status(article=article, status="done", actor=reviewer)
         assert info.value.messages == ["Unknown status “done”."]
         article.refresh_from_db()
         assert article.status == Article.Status.NEW

@@ -29,7 +29,7 @@ from django.utils import timezone
 from ..models import Annotation, Article, HistoryEvent, Label, Source
 from ..models.article import body_hash
 from ..offsets import quote_selector
-from ..services import snapshot_annotation, snapshot_source
+from ..history import snapshot_annotation
 from . import format_for, formats_for
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .checks import record_problem
@@ -321,6 +321,7 @@ _ANNOTATION_COLUMNS = (
     "author_id",
     "created_at",
     "updated_at",
+    "version",
 )
 _HISTORY_COLUMNS = (
     "kind",
@@ -399,7 +400,7 @@ def _metadata(record: ArticleRecord, provenance: dict, authors: _Annotators) -> 
 @dataclass(slots=True)
 class _NewAnnotation:
     """An annotation on its way in: its column values, under the names an Annotation has,
-    so that services.snapshot_annotation describes it for the history as it would the model
+    so that history.snapshot_annotation describes it for the history as it would the model
     (30,000 Annotation instances cost more to build than to insert)."""
 
     article_id: int
@@ -414,6 +415,7 @@ class _NewAnnotation:
     author_id: int
     created_at: datetime
     pk: int | None = None
+    version: int = 1
 
 
 def _create_spans(pending, *, authors, labels, actor, now: datetime) -> None:
@@ -479,6 +481,7 @@ def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> 
             a.author_id,
             adapt(a.created_at),
             updated_at,
+            a.version,
         )
         for a in annotations
     ]
@@ -523,10 +526,7 @@ def _record_history(annotations, sources, *, actor, now: datetime) -> None:
             at,
             None,  # before: SQL NULL, as bulk_create stores None
             ops.adapt_json_value(
-                {
-                    **snapshot_annotation(a, with_sources=False),
-                    "sources": [snapshot_source(s) for s in group],
-                },
+                snapshot_annotation(a, sources=group),
                 encoder,
             ),
         )

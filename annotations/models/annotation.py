@@ -22,6 +22,9 @@ class Annotation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every edit: an edit form carries the version it was rendered from, so a
+    # save made from a stale page is caught instead of silently overwriting a newer one.
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         ordering = ["article", "start", "-end", "id"]

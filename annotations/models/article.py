@@ -46,6 +46,7 @@ class Article(models.Model):
         permissions = [
             ("import_articles", "Can import articles"),
             ("export_dataset", "Can export datasets"),
+            ("set_article_status", "Can set an article's review status"),
         ]
 
     def __str__(self):

@@ -25,6 +25,8 @@ class Source(models.Model):
         related_name="sources_added",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every edit (see Annotation.version).
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         ordering = ["annotation", "id"]

@@ -10,13 +10,14 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import permissions, selectors, services
+from ..conflicts import Conflict, Gone, StaleEdit
 from ..forms import AnnotationEditForm, SourceForm, SpanForm, StatusForm
 from ..models import Annotation, Article, HistoryEvent, Label, Source
 from ..offsets import SpanError
@@ -25,7 +26,7 @@ from ..rendering import highlighted_body, span_list_items
 PAGE = "annotations/article_detail.html"
 
 
-def _editor_context(request, active, *, edit_form=None, source_form=None) -> dict:
+def _editor_context(request, active, *, edit_form=None, source_form=None, conflict=None) -> dict:
     """The span editor: the open span with its sources, and its forms if the user may edit."""
     if active is not None:
         active = selectors.annotation_for_editor(active.pk)
@@ -36,15 +37,21 @@ def _editor_context(request, active, *, edit_form=None, source_form=None) -> dic
     return {
         "active": active,
         "can_edit_active": can_edit_active,
+        "can_delete_active": active is not None
+        and permissions.can_delete_annotation(request.user, active),
         "edit_form": edit_form,
         "source_form": source_form,
+        "conflict": selectors.conflict_summary(conflict) if conflict else None,
     }
 
 
-def _review_context(request, article, *, active=None, edit_form=None, source_form=None):
+def _review_context(request, article, *, active=None, edit_form=None, source_form=None,
+                    conflict=None):
     annotations = selectors.article_annotations(article)
     return {
-        **_editor_context(request, active, edit_form=edit_form, source_form=source_form),
+        **_editor_context(
+            request, active, edit_form=edit_form, source_form=source_form, conflict=conflict
+        ),
         "article": article,
         "annotations": annotations,
         "highlighted": highlighted_body(article.body, annotations),
@@ -80,6 +87,21 @@ def _plain_error(message: str, status: int = 400) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
+def _span_or_gone(annotation_id, related=("article",)) -> Annotation:
+    """The span, or Gone naming who deleted it (a 409), or a 404 if it never existed."""
+    annotation = Annotation.objects.select_related(*related).filter(pk=annotation_id).first()
+    if annotation is not None:
+        return annotation
+    deletion = selectors.latest_deletion(annotation_id)
+    if deletion is None:
+        raise Http404("No such span.")
+    who = deletion.actor.get_username() if deletion.actor else "someone"
+    raise Gone(
+        f"This span was deleted by {who}; nothing was changed. It can be restored from "
+        "“Recently deleted” on its article."
+    )
+
+
 @require_GET
 def article_detail(request, article_id):
     article = get_object_or_404(Article, pk=article_id)
@@ -88,7 +110,7 @@ def article_detail(request, article_id):
 
 @require_GET
 def annotation_detail(request, annotation_id):
-    annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
+    annotation = _span_or_gone(annotation_id)
     if request.htmx:
         # Only the editor is swapped: no need to highlight the whole article.
         return render(request, f"{PAGE}#editor", _editor_context(request, annotation))
@@ -97,7 +119,7 @@ def annotation_detail(request, annotation_id):
 
 @require_POST
 def annotation_create(request, article_id):
-    article = get_object_or_404(Article, pk=article_id)
+    article = get_object_or_404(Article.objects.defer("body"), pk=article_id)
     if not permissions.can_annotate(request.user):
         raise PermissionDenied("Your account cannot add annotations.")
     form = SpanForm(request.POST)
@@ -126,24 +148,47 @@ def _update_annotation(request, annotation):
         return _workspace(
             request, annotation.article, active=annotation, edit_form=form, status=422
         )
-    services.annotation_update(
-        annotation=annotation,
-        actor=request.user,
-        label=form.cleaned_data["label"],
-        speaker=form.cleaned_data["speaker"],
-        note=form.cleaned_data["note"],
-    )
+    try:
+        services.annotation_update(
+            annotation=annotation,
+            actor=request.user,
+            label=form.cleaned_data["label"],
+            speaker=form.cleaned_data["speaker"],
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except StaleEdit as conflict:
+        return _stale_edit(request, annotation, conflict)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _workspace(
+            request, annotation.article, active=annotation, edit_form=form, status=422
+        )
     if not request.htmx:
         messages.success(request, "Annotation saved.")
     return _after_change(request, annotation.article, active=annotation)
 
 
+def _stale_edit(request, annotation, conflict: StaleEdit):
+    """409: the saved version beside what this user typed, which stays in the form.
+
+    The form now carries the saved version, so saving it again applies these values on
+    top of the other person's change, knowingly.
+    """
+    data = request.POST.copy()
+    data["edit-version"] = str(conflict.current["version"])
+    form = AnnotationEditForm(data, instance=Annotation.objects.get(pk=annotation.pk), prefix="edit")
+    form.is_valid()
+    return _workspace(
+        request, annotation.article, active=annotation, edit_form=form, conflict=conflict,
+        status=409,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def annotation_detail_or_update(request, annotation_id):
     if request.method == "POST":
-        annotation = get_object_or_404(
-            Annotation.objects.select_related("article", "label"), pk=annotation_id
-        )
+        annotation = _span_or_gone(annotation_id, related=("article", "label"))
         _require_edit(request, annotation)
         return _update_annotation(request, annotation)
     return annotation_detail(request, annotation_id)
@@ -151,8 +196,9 @@ def annotation_detail_or_update(request, annotation_id):
 
 @require_POST
 def annotation_delete(request, annotation_id):
-    annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
-    _require_edit(request, annotation)
+    annotation = _span_or_gone(annotation_id)
+    if not permissions.can_delete_annotation(request.user, annotation):
+        raise PermissionDenied("You can only delete your own annotations; ask an editor.")
     article = annotation.article
     services.annotation_delete(annotation=annotation, actor=request.user)
     if not request.htmx:
@@ -166,17 +212,16 @@ def annotation_restore(request, event_id):
     article = get_object_or_404(Article, pk=event.article_id)
     try:
         annotation = services.annotation_restore(event=event, actor=request.user)
-    except ValidationError as error:
-        return _plain_error(_message(error), status=409)
-    except PermissionDenied:
-        raise PermissionDenied("Only its author or an editor can restore this annotation.")
+    except Conflict as conflict:
+        return _plain_error(conflict.message, status=409)
     return _after_change(request, article, active=annotation)
 
 
 @require_POST
 def source_create(request, annotation_id):
-    annotation = get_object_or_404(Annotation.objects.select_related("article"), pk=annotation_id)
-    _require_edit(request, annotation)
+    annotation = _span_or_gone(annotation_id)
+    if not permissions.can_add_source(request.user, annotation):
+        raise PermissionDenied("Only the span's author or an editor can add its sources.")
     form = SourceForm(request.POST, prefix="source")
     if not form.is_valid():
         # Re-render with the errors and everything typed, so nothing is lost.
@@ -197,7 +242,8 @@ def source_create(request, annotation_id):
 def source_delete(request, source_id):
     source = get_object_or_404(Source.objects.select_related("annotation__article"), pk=source_id)
     annotation = source.annotation
-    _require_edit(request, annotation)
+    if not permissions.can_delete_source(request.user, annotation):
+        raise PermissionDenied("Only the span's author or an editor can remove its sources.")
     services.source_delete(source=source, actor=request.user)
     return _after_change(request, annotation.article, active=annotation)
 
@@ -210,7 +256,9 @@ def article_status(request, article_id):
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _plain_error("Unknown status.")
-    services.article_set_status(article=article, status=form.cleaned_data["status"])
+    services.article_set_status(
+        article=article, status=form.cleaned_data["status"], actor=request.user
+    )
     return _after_change(request, article)
 
 

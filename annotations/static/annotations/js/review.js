@@ -138,6 +138,24 @@
       if (box.top > window.innerHeight || box.bottom < 0) editor.scrollIntoView({ behavior: "smooth", block: "start" });
     }
   });
+  // A 409 that comes as a page region (a stale edit: the saved version beside what was
+  // typed) is swapped in like a form error; a plain-text 409 is a message.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr.status === 409 && (xhr.getResponseHeader("Content-Type") || "").startsWith("text/html")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    // Bring a form error or a conflict into view, and put the keyboard on it.
+    const problem = document.querySelector("#annotation-editor .conflict, #annotation-editor .form-errors, #annotation-editor .errorlist");
+    if (problem) {
+      problem.scrollIntoView({ block: "nearest" });
+      const focusable = problem.closest("[tabindex]") || problem;
+      if (focusable.focus) focusable.focus({ preventScroll: true });
+    }
+  });
   document.body.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
     const type = xhr.getResponseHeader("Content-Type") || "";

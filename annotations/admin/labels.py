@@ -1,0 +1,54 @@
+"""Labels in the admin: colours, shortcut keys and order, editable in the list."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
+
+from ..models import Label
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ("name", "swatch", "slug", "colour", "shortcut", "order", "active", "span_count")
+    list_display_links = ("name",)
+    list_editable = ("colour", "shortcut", "order", "active")
+    list_filter = ("active",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "colour", "shortcut", "description", "order", "active")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(span_count=Count("annotations"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "colour":
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        elif db_field.name == "shortcut":
+            kwargs["widget"] = forms.TextInput(attrs={"size": 2, "style": "width: 3em"})
+        elif db_field.name == "order":
+            kwargs["widget"] = forms.NumberInput(attrs={"style": "width: 5em"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="Highlight")
+    def swatch(self, obj):
+        if not _HEX_COLOUR.match(obj.colour or ""):
+            return "—"
+        return format_html(
+            '<span title="{}" style="display: inline-block; width: 2.5em; height: 1.1em; '
+            "vertical-align: middle; border-radius: 3px; border: 1px solid rgba(0,0,0,.3); "
+            'background: {}"></span> <strong>{}</strong>',
+            obj.colour,
+            obj.colour,
+            obj.badge,
+        )
+
+    @admin.display(description="Spans", ordering="span_count")
+    def span_count(self, obj):
+        return obj.span_count

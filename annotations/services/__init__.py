@@ -1,0 +1,28 @@
+"""Business rules: every write to annotations, sources and their history goes through here.
+
+Views, the admin, the commands and the importer call these functions, so each rule
+(offset checks, who may do what, locking, versions, the history record, when a restore
+is allowed) lives once. Each function locks what it changes and checks the actor's
+permission inside its transaction; see annotations.conflicts for what it may refuse.
+"""
+
+from ..history import snapshot_annotation, snapshot_source
+from .annotations import annotation_create, annotation_delete, annotation_update, merge_edit
+from .articles import article_set_status
+from .restore import annotation_restore, restore_refusal
+from .sources import source_create, source_delete, source_update
+
+__all__ = [
+    "annotation_create",
+    "annotation_delete",
+    "annotation_restore",
+    "annotation_update",
+    "article_set_status",
+    "merge_edit",
+    "restore_refusal",
+    "snapshot_annotation",
+    "snapshot_source",
+    "source_create",
+    "source_delete",
+    "source_update",
+]

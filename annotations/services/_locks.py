@@ -1,0 +1,51 @@
+"""Row locks that the services take before they read what they are about to change.
+
+`select_for_update` makes a concurrent writer of the same row wait on PostgreSQL; on
+SQLite every write transaction already holds the database's write lock from its start
+(settings: transaction_mode IMMEDIATE). A row that is gone raises Gone, so a write on a
+deleted span or source is answered, never turned into an INSERT.
+"""
+
+from __future__ import annotations
+
+from ..conflicts import Gone
+from ..models import Annotation, Article, Source
+
+SPAN_GONE = "This span was deleted in the meantime; nothing was changed. Reload the page."
+
+
+def locked_annotation(pk, *, missing: str = SPAN_GONE) -> Annotation:
+    annotation = Annotation.objects.select_for_update().filter(pk=pk).first()
+    if annotation is None:
+        raise Gone(missing)
+    return annotation
+
+
+def locked_article(pk, *, fields: tuple[str, ...] = ()) -> Article:
+    query = Article.objects.select_for_update().filter(pk=pk)
+    if fields:
+        query = query.only(*fields)
+    article = query.first()
+    if article is None:
+        raise Gone("This article was deleted in the meantime; nothing was changed.")
+    return article
+
+
+def locked_source(pk) -> tuple[Source, Annotation]:
+    """A source and its span, both locked, the span first.
+
+    Every writer locks a span before its sources (a span's delete removes its sources),
+    so taking them in the same order here cannot deadlock with a delete.
+    """
+    for _ in range(3):
+        annotation_id = Source.objects.filter(pk=pk).values_list("annotation_id", flat=True).first()
+        if annotation_id is None:
+            break
+        annotation = locked_annotation(annotation_id)
+        source = Source.objects.select_for_update().filter(pk=pk).first()
+        if source is None:
+            break
+        if source.annotation_id == annotation.pk:
+            return source, annotation
+        # Moved to another span between the two reads: lock that one instead.
+    raise Gone("This source was deleted in the meantime; nothing was changed. Reload the page.")

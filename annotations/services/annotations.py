@@ -1,0 +1,194 @@
+"""Creating, editing and deleting spans.
+
+Each write runs in one transaction that first locks the row it changes (so a concurrent
+edit, delete or restore of the same span waits for it), checks the actor's permission on
+what it locked, saves only the fields it changes (a vanished row is an error, never an
+INSERT), and records the history in the one snapshot format (annotations.history).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from .. import history, offsets, permissions
+from ..conflicts import Conflict, Gone, StaleEdit
+from ..models import Annotation, Article, HistoryEvent, Label
+from ._locks import locked_annotation, locked_article
+
+SPEAKER_MAX = Annotation._meta.get_field("speaker").max_length
+
+
+def _clean_speaker(speaker: str) -> str:
+    speaker = offsets.canonical_text(speaker).strip()
+    if len(speaker) > SPEAKER_MAX:
+        raise ValidationError(
+            f"The speaker is {len(speaker)} characters long; the limit is {SPEAKER_MAX}."
+        )
+    return speaker
+
+
+def _clean_note(note: str) -> str:
+    return offsets.canonical_text(note).strip()
+
+
+def _require_active(label: Label, *, current_label_id: int | None = None) -> None:
+    if not label.active and label.pk != current_label_id:
+        raise ValidationError(f"The label “{label.name}” is no longer in use.")
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    article: Article,
+    label: Label,
+    start: int,
+    end: int,
+    quote: str | None,
+    author,
+    speaker: str = "",
+    note: str = "",
+) -> Annotation:
+    """Store a span after checking it against the article body.
+
+    Raises PermissionDenied, ValidationError, offsets.SpanError or Gone (the article was
+    deleted); nothing is stored then.
+    """
+    if not permissions.can_annotate(author):
+        raise PermissionDenied("Your account cannot add annotations.")
+    _require_active(label)
+    speaker, note = _clean_speaker(speaker), _clean_note(note)
+    # Locked, so the body checked here is the body the span is stored against.
+    stored = locked_article(article.pk, fields=("body", "status"))
+    offsets.check_span(stored.body, start, end, quote)
+    selector = offsets.quote_selector(stored.body, start, end)
+    annotation = Annotation.objects.create(
+        article_id=stored.pk,
+        label=label,
+        start=start,
+        end=end,
+        quote=selector.exact,
+        prefix=selector.prefix,
+        suffix=selector.suffix,
+        speaker=speaker,
+        note=note,
+        author=author,
+    )
+    annotation.article = article
+    if stored.status == Article.Status.NEW:
+        Article.objects.filter(pk=stored.pk).update(status=Article.Status.IN_REVIEW)
+        article.status = Article.Status.IN_REVIEW
+    history.record(
+        kind=HistoryEvent.Kind.ANNOTATION,
+        obj_id=annotation.pk,
+        annotation_id=annotation.pk,
+        article_id=stored.pk,
+        action=HistoryEvent.Action.CREATE,
+        actor=author,
+        after=history.snapshot_annotation(annotation),
+    )
+    return annotation
+
+
+def merge_edit(stored: Annotation, wanted: dict, expected_version: int | None) -> dict:
+    """The changes to apply: all of `wanted` when the form was rendered from the stored
+    version; else only the fields this user changed, unless someone else changed one of
+    them too (StaleEdit: the same field is never silently overwritten)."""
+    current = history.snapshot_annotation(stored)
+    if expected_version is None or expected_version == stored.version:
+        return {f: v for f, v in wanted.items() if current[f] != v}
+    base = history.annotation_version_snapshot(stored.pk, expected_version)
+    if base is None:
+        # The version the form came from is unknown: every field it sends counts as
+        # changed, so any difference from what is stored is a conflict.
+        mine = dict(wanted)
+        theirs = set(wanted)
+    else:
+        mine = {f: v for f, v in wanted.items() if base.get(f) != v}
+        theirs = {f for f in wanted if base.get(f) != current[f]}
+    clashes = tuple(f for f in mine if f in theirs and mine[f] != current[f])
+    if clashes:
+        latest = history.latest_annotation_event(stored.pk)
+        raise StaleEdit(
+            "Someone else changed this span while you were editing it. Your changes are "
+            "kept below: compare them with the saved version and save again to apply them.",
+            current=current,
+            fields=clashes,
+            changed_by=latest.actor.get_username() if latest and latest.actor else None,
+            changed_at=latest.at if latest else None,
+        )
+    return {f: v for f, v in mine.items() if current[f] != v}
+
+
+@transaction.atomic
+def annotation_update(
+    *,
+    annotation: Annotation,
+    actor,
+    label: Label | None = None,
+    speaker: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Annotation:
+    """Change a span's label, speaker or note; returns the stored span.
+
+    `expected_version` is the version the edit form was rendered from: when the span has
+    moved on since, edits of different fields merge and an edit of a field someone else
+    changed raises StaleEdit. A deleted span raises Gone.
+    """
+    stored = locked_annotation(annotation.pk)
+    if not permissions.can_change_annotation(actor, stored):
+        raise PermissionDenied("Only its author or an editor can change this annotation.")
+    wanted = {}
+    if label is not None:
+        _require_active(label, current_label_id=stored.label_id)
+        wanted["label_id"] = label.pk
+    if speaker is not None:
+        wanted["speaker"] = _clean_speaker(speaker)
+    if note is not None:
+        wanted["note"] = _clean_note(note)
+    changes = merge_edit(stored, wanted, expected_version)
+    if not changes:
+        return stored
+    before = history.snapshot_annotation(stored)
+    for field, value in changes.items():
+        setattr(stored, field, value)
+    stored.version += 1
+    stored.save(update_fields=[*changes, "version", "updated_at"])
+    history.record(
+        kind=HistoryEvent.Kind.ANNOTATION,
+        obj_id=stored.pk,
+        annotation_id=stored.pk,
+        article_id=stored.article_id,
+        action=HistoryEvent.Action.UPDATE,
+        actor=actor,
+        before=before,
+        after=history.snapshot_annotation(stored),
+    )
+    return stored
+
+
+@transaction.atomic
+def annotation_delete(*, annotation: Annotation, actor) -> HistoryEvent:
+    """Delete a span and its sources; the history keeps all of it for a restore."""
+    stored = locked_annotation(annotation.pk, missing="This span was already deleted.")
+    if not permissions.can_delete_annotation(actor, stored):
+        raise PermissionDenied("Only its author or an editor can delete this annotation.")
+    # The span is locked, so no source can be added between this snapshot and the delete.
+    before = history.snapshot_annotation(stored, sources=stored.sources.order_by("id"))
+    pk, article_id = stored.pk, stored.article_id
+    deleted, _ = Annotation.objects.filter(pk=pk).delete()
+    if not deleted:
+        raise Conflict("This span was already deleted.")
+    return history.record(
+        kind=HistoryEvent.Kind.ANNOTATION,
+        obj_id=pk,
+        annotation_id=pk,
+        article_id=article_id,
+        action=HistoryEvent.Action.DELETE,
+        actor=actor,
+        before=before,
+    )
+
+
+__all__ = ["Gone", "annotation_create", "annotation_delete", "annotation_update", "merge_edit"]

@@ -1,0 +1,167 @@
+"""Restoring a deleted span: the one owner of the rule for when a restore is allowed.
+
+A deletion can be restored when it is the latest deletion of that span (an older one
+would bring back an old version and drop later edits), the span is not live, its article,
+label and author still exist, and its text is still in the article: at its offsets, or
+found again by its quote and context when the text was edited since. The span comes back
+with its id, its creation time and its sources.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from .. import history, offsets, permissions
+from ..conflicts import Conflict, Gone
+from ..models import Annotation, Article, HistoryEvent, Label, Source
+
+
+def restore_refusal(event: HistoryEvent, *, live_ids=None, later_deletes=None) -> str | None:
+    """Why this deletion cannot be restored (a message), or None if it can.
+
+    Checks what can be known without the article text; the page uses it to decide which
+    deletions to offer, and annotation_restore calls it again under its lock.
+    """
+    if event.kind != HistoryEvent.Kind.ANNOTATION or event.action != HistoryEvent.Action.DELETE:
+        return "Only a deleted annotation can be restored."
+    span_id = event.object_id
+    is_live = (
+        span_id in live_ids if live_ids is not None else Annotation.objects.filter(pk=span_id).exists()
+    )
+    if is_live:
+        return "This span has already been restored."
+    has_later = (
+        span_id in later_deletes
+        if later_deletes is not None
+        else HistoryEvent.objects.filter(
+            kind=HistoryEvent.Kind.ANNOTATION,
+            object_id=span_id,
+            action=HistoryEvent.Action.DELETE,
+            pk__gt=event.pk,
+        ).exists()
+    )
+    if has_later:
+        return (
+            "This span was restored and deleted again later; restore its latest deletion "
+            "instead, which has its later changes."
+        )
+    return None
+
+
+def _placed(body: str, data: dict) -> tuple[int, int]:
+    """Where the span's text is in the article now: its offsets, or found again."""
+    start, end, quote = data["start"], data["end"], data["quote"]
+    try:
+        offsets.check_span(body, start, end, quote)
+        return start, end
+    except offsets.SpanError:
+        pass
+    found = offsets.find_quote(body, quote, data.get("prefix", ""), data.get("suffix", ""), start)
+    if found is None:
+        raise Conflict(
+            "The article's text has changed and this span's text is no longer in it, so "
+            "the span cannot be restored. Its record stays in the history."
+        )
+    return found
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@transaction.atomic
+def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
+    """Rebuild a deleted annotation, with its sources, id and creation time."""
+    # Two restores of one deletion queue on this lock; the second finds the span live.
+    locked = HistoryEvent.objects.select_for_update().filter(pk=event.pk).first()
+    if locked is None:
+        raise Gone("This history record no longer exists.")
+    refusal = restore_refusal(locked)
+    if refusal:
+        raise Conflict(refusal)
+    data = locked.before or {}
+    if not permissions.can_restore_annotation(actor, data.get("author_id")):
+        raise PermissionDenied("Only its author or an editor can restore this annotation.")
+    article = Article.objects.select_for_update().filter(pk=data.get("article_id")).first()
+    if article is None:
+        raise Conflict("The article of this annotation no longer exists.")
+    if not Label.objects.filter(pk=data.get("label_id")).exists():
+        raise Conflict("The label of this annotation no longer exists.")
+    if not get_user_model().objects.filter(pk=data.get("author_id")).exists():
+        raise Conflict("The author of this annotation no longer exists.")
+    start, end = _placed(article.body, data)
+    selector = offsets.quote_selector(article.body, start, end)
+    annotation = Annotation(
+        pk=data["id"],
+        article=article,
+        label_id=data["label_id"],
+        start=start,
+        end=end,
+        quote=selector.exact,
+        prefix=selector.prefix,
+        suffix=selector.suffix,
+        speaker=data.get("speaker", ""),
+        note=data.get("note", ""),
+        author_id=data["author_id"],
+        version=int(data.get("version") or 1) + 1,
+    )
+    try:
+        with transaction.atomic():
+            annotation.save(force_insert=True)
+            snapshots = data.get("sources", [])
+            people = _existing_users(s.get("created_by_id") for s in snapshots)
+            sources = [_source_from(s, annotation, people) for s in snapshots]
+            Source.objects.bulk_create(sources)
+    except IntegrityError:
+        raise Conflict("This span has already been restored.") from None
+    _restore_creation_times(annotation, data)
+    annotation.refresh_from_db()
+    history.record(
+        kind=HistoryEvent.Kind.ANNOTATION,
+        obj_id=annotation.pk,
+        annotation_id=annotation.pk,
+        article_id=article.pk,
+        action=HistoryEvent.Action.RESTORE,
+        actor=actor,
+        after=history.snapshot_annotation(annotation, sources=annotation.sources.order_by("id")),
+    )
+    return annotation
+
+
+def _existing_users(ids) -> set[int]:
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return set()
+    return set(get_user_model().objects.filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def _source_from(snapshot: dict, annotation: Annotation, people: set[int]) -> Source:
+    accessed = snapshot.get("accessed_on")
+    return Source(
+        pk=snapshot["id"],
+        annotation=annotation,
+        url=snapshot["url"],
+        title=snapshot.get("title", ""),
+        publisher=snapshot.get("publisher", ""),
+        stance=snapshot.get("stance", Source.Stance.CONTEXT),
+        quoted_passage=snapshot.get("quoted_passage", ""),
+        accessed_on=date.fromisoformat(accessed) if accessed else None,
+        # Whoever added it may have left since (the column is SET_NULL too).
+        created_by_id=snapshot.get("created_by_id") if snapshot.get("created_by_id") in people else None,
+        version=int(snapshot.get("version") or 1),
+    )
+
+
+def _restore_creation_times(annotation: Annotation, data: dict) -> None:
+    """auto_now_add stamps "now" on insert; a restored span keeps when it was made."""
+    created = _parse_time(data.get("created_at"))
+    if created is not None:
+        Annotation.objects.filter(pk=annotation.pk).update(created_at=created)
+    for snapshot in data.get("sources", []):
+        source_created = _parse_time(snapshot.get("created_at"))
+        if source_created is not None:
+            Source.objects.filter(pk=snapshot["id"]).update(created_at=source_created)
