@@ -297,3 +297,34 @@ def test_a_stale_source_edit_is_a_conflict(annotation, reviewer, editor):
     with pytest.raises(Conflict, match="Someone else changed this source"):
         services.source_update(source=second, actor=reviewer, expected_version=1)
     assert Source.objects.get(pk=source.pk).title == "Editor's title"
+
+
+# --- articles --------------------------------------------------------------------------
+
+
+def test_article_text_cannot_change_once_a_span_points_into_it(article, reviewer, editor):
+    """article_update checks for spans under the article's lock: a span made just before
+    the edit refuses the new text, and nothing is saved."""
+    create(article, "Moscow denied it", reviewer)
+    with pytest.raises(Conflict, match="spans now point into it"):
+        services.article_update(
+            article=article, actor=editor, changes={"body": "Other text.", "title": "New"}
+        )
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.body, stored.title) == (article.body, article.title)
+
+
+def test_article_metadata_edit_saves_only_what_changed(article, editor):
+    """An editor's title change is saved; the text and its hash stay."""
+    saved = services.article_update(article=article, actor=editor, changes={"title": "Fixed"})
+    stored = Article.objects.get(pk=article.pk)
+    assert (saved.title, stored.title, stored.content_hash) == (
+        "Fixed", "Fixed", article.content_hash
+    )
+
+
+def test_a_reviewer_cannot_edit_article_metadata(article, reviewer):
+    """Changing articles needs change_article, which reviewers do not have."""
+    with pytest.raises(PermissionDenied):
+        services.article_update(article=article, actor=reviewer, changes={"title": "Mine"})
+    assert Article.objects.get(pk=article.pk).title == article.title

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from .. import offsets, services
 from ..models import Annotation, Article
 from ..models.article import body_hash
-from ._common import _pretty_json
+from ._common import _copy_saved, _pretty_json
 
 User = get_user_model()
 
@@ -168,9 +168,21 @@ class ArticleAdmin(admin.ModelAdmin):
         return _pretty_json(obj.import_metadata)
 
     def save_model(self, request, obj, form, change):
-        if not change and not obj.import_metadata:
-            obj.import_metadata = {"importer": "admin", "imported_by": request.user.get_username()}
-        super().save_model(request, obj, form, change)
+        if not change:
+            if not obj.import_metadata:
+                obj.import_metadata = {
+                    "importer": "admin",
+                    "imported_by": request.user.get_username(),
+                }
+            super().save_model(request, obj, form, change)
+            return
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.articles.EDITABLE_FIELDS
+        }
+        saved = services.article_update(article=obj, actor=request.user, changes=changes)
+        _copy_saved(saved, obj)
 
     def delete_model(self, request, obj):
         self._delete_articles(request, [obj])

@@ -8,7 +8,7 @@ permission inside its transaction; see annotations.conflicts for what it may ref
 
 from ..history import snapshot_annotation, snapshot_source
 from .annotations import annotation_create, annotation_delete, annotation_update, merge_edit
-from .articles import article_set_status
+from .articles import article_set_status, article_update
 from .restore import annotation_restore, restore_refusal
 from .sources import source_create, source_delete, source_update
 
@@ -18,6 +18,7 @@ __all__ = [
     "annotation_restore",
     "annotation_update",
     "article_set_status",
+    "article_update",
     "merge_edit",
     "restore_refusal",
     "snapshot_annotation",
