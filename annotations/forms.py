@@ -43,7 +43,9 @@ class SpanForm(forms.Form):
 class AnnotationEditForm(forms.ModelForm):
     # The version this form was rendered from: a save from an older one is checked
     # against what changed since (services.annotation_update), never blindly applied.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False
+    )
 
     class Meta:
         model = Annotation

@@ -23,7 +23,7 @@ class VersionField(forms.IntegerField):
     widget = forms.HiddenInput
 
     def __init__(self, **kwargs):
-        super().__init__(min_value=1, required=False, **kwargs)
+        super().__init__(min_value=1, max_value=2**31 - 1, required=False, **kwargs)
 
 
 def _stale_message(what: str, changed: dict[str, object]) -> ValidationError:

@@ -110,8 +110,7 @@ def merge_edit(stored: Annotation, wanted: dict, expected_version: int | None) -
     if clashes:
         latest = history.latest_annotation_event(stored.pk)
         raise StaleEdit(
-            "Someone else changed this span while you were editing it. Your changes are "
-            "kept below: compare them with the saved version and save again to apply them.",
+            "Someone else changed this span while you were editing it.",
             current=current,
             fields=clashes,
             changed_by=latest.actor.get_username() if latest and latest.actor else None,
