@@ -1,8 +1,16 @@
+import logging
+import time
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django_htmx.http import HttpResponseClientRedirect
+
+from annotations.views.errors import database_unavailable, is_database_unavailable
+
+logger = logging.getLogger(__name__)
 
 
 class HtmxAwareLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -23,3 +31,71 @@ class HtmxAwareLoginRequiredMiddleware(LoginRequiredMiddleware):
             )
             return HttpResponseClientRedirect(response.url)
         return super().handle_no_permission(request, view_func)
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is down, a view that needs it answers 503 with a clear message.
+
+    Django would log a traceback and render the 500 page (which itself needs the
+    database for the signed-in user). One warning line per request is enough: the cause
+    is outside the app, and it recovers by itself once the database answers again.
+    Failures elsewhere in the middleware reach handler500, which gives the same answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # The signed-in user is loaded lazily, first by LoginRequiredMiddleware's
+        # process_view, where an outage would bypass process_exception; load it here.
+        user = getattr(request, "user", None)
+        if user is None:
+            return None
+        try:
+            user.is_authenticated  # noqa: B018 (evaluating it loads the session and user)
+        except Exception as exception:
+            if is_database_unavailable(exception):
+                return self.process_exception(request, exception)
+            raise
+        return None
+
+    def process_exception(self, request, exception):
+        if not is_database_unavailable(exception):
+            return None
+        logger.warning(
+            "Database unavailable during %s %s: %s",
+            request.method,
+            request.path,
+            type(exception).__name__,
+        )
+        return database_unavailable(request)
+
+
+class SlidingSessionMiddleware:
+    """A signed-in session ends SESSION_COOKIE_AGE after the last request, not the login.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would do that with a database write on every
+    request; renewing the expiry once per 1/24 of the age (30 minutes of a 12-hour
+    session) keeps it sliding for the cost of one write per half hour of activity.
+    """
+
+    REFRESHED_AT = "_session_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # In process_view, after DatabaseUnavailableMiddleware has loaded the session (or
+        # answered 503). No cookie, nothing to renew; a session without a user is never
+        # renewed, so a stale cookie does not create rows.
+        session = request.session
+        if session.session_key is not None and SESSION_KEY in session:
+            now = int(time.time())
+            if now - session.get(self.REFRESHED_AT, 0) >= settings.SESSION_COOKIE_AGE // 24:
+                session[self.REFRESHED_AT] = now  # marks it modified: saved, cookie renewed

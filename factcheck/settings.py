@@ -2,12 +2,18 @@
 
 DATABASE_URL unset  -> an SQLite file under var/ (zero-setup default).
 DATABASE_URL=postgres://... -> PostgreSQL through psycopg 3 with its connection pool.
+
+Production is the default. Local development is opted into with DJANGO_DEBUG=1 or
+FACTCHECK_DEV=1 (`make run`, `make test` and the test settings set the latter); only then
+may the built-in secret key and the uncollected static files be used.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,9 +27,30 @@ def env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 DEBUG = env_flag("DJANGO_DEBUG", default=False)
-# The default key is only good for a laptop; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-development-key-change-me")
+LOCAL_DEVELOPMENT = DEBUG or env_flag("FACTCHECK_DEV", default=False)
+
+# A known key would let anyone forge sessions, so it is only ever used on a laptop.
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not LOCAL_DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. In production set it to a long random value, e.g. "
+            "DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+            "For local development use `make run` / `make test`, or set FACTCHECK_DEV=1."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -41,21 +68,28 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "annotations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but for security: a database outage anywhere below becomes a clear 503.
+    "annotations.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "annotations.middleware.SlidingSessionMiddleware",
     "annotations.middleware.HtmxAwareLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "annotations.conflict_middleware.ConflictMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -87,8 +121,23 @@ if DATABASE_URL:
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # psycopg 3's pool: one per worker process, connections reused across requests.
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env_flag("DATABASE_POOL", True)
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        # While PostgreSQL is unreachable, a request must fail within seconds (a 503), not
+        # hang until the proxy gives up: both the TCP connect and the wait for a pooled
+        # connection are bounded.
+        options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+        if env_flag("DATABASE_POOL", True):
+            # psycopg 3's pool: one per worker process, connections reused across requests.
+            # A request holds one connection, so max_size = threads per worker means no
+            # thread ever waits for another's; gunicorn.conf.py sets it to its thread count.
+            pool_max = max(1, env_int("DATABASE_POOL_MAX_SIZE", 4))
+            options["pool"] = {
+                "min_size": min(2, pool_max),
+                "max_size": pool_max,
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 3),
+            }
+        else:
+            options["pool"] = False
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -105,6 +154,23 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: a locked-out attempt is refused before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "factcheck.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock the pair (user name, address): a guesser cannot lock a colleague out from
+# elsewhere, and a locked user can still sign in from another machine.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "annotations.views.errors.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "factcheck.auth.client_ip_address"
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
+# client is REMOTE_ADDR). Behind one nginx/Caddy this is 1.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -128,10 +194,17 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it to exist
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production serves collectstatic's hashed, pre-compressed files (cached forever);
+    # development and tests serve them straight from the apps, no collectstatic.
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if LOCAL_DEVELOPMENT
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
 }
-# Serve static files straight from the apps in development and tests, no collectstatic.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = LOCAL_DEVELOPMENT
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Nothing is loaded from another origin; scripts need our nonce.
@@ -147,14 +220,38 @@ SECURE_CSP = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A working day, sliding (annotations.middleware.SlidingSessionMiddleware): a session
+# ends SESSION_HOURS after the last request, so a reviewer is not signed out mid-article
+# and a forgotten laptop does not stay signed in.
+SESSION_COOKIE_AGE = max(1, env_int("SESSION_HOURS", 12)) * 3600
 X_FRAME_OPTIONS = "DENY"
+
+# Behind an HTTPS-terminating proxy (which must set X-Forwarded-Proto itself).
+HTTPS = env_flag("DJANGO_HTTPS", False)
+SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # The proxy or a load balancer asks for /healthz over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Joining browsers' preload lists is hard to undo, so it is a deliberate choice; the
+    # check that asks for it is silenced only while it is left off on purpose.
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = []
+if HTTPS and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+if HTTPS and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    SILENCED_SYSTEM_CHECKS.append("security.W005")
 
 # Import size limit: a news article is kilobytes; 20 MB covers a batch of JSONL.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Long imports and exports will move to django-tasks-db's DatabaseBackend, whose worker
+# `make serve` and `make run` will start beside the web server (see the Makefile).
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 LOGGING = {
@@ -162,5 +259,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Every sign-in is in axes' access log table; the log file only needs lockouts.
+        "axes": {"level": "WARNING"},
+    },
 }

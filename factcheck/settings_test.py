@@ -1,0 +1,13 @@
+"""The test suite's settings: production settings in local-development mode.
+
+pytest-django loads settings before any conftest runs, so the flag that allows the
+built-in secret key and uncollected static files is set here (tests run from a bare
+clone with no environment). Tests that need production behaviour start a subprocess
+with an environment of their own.
+"""
+
+import os
+
+os.environ.setdefault("FACTCHECK_DEV", "1")
+
+from factcheck.settings import *  # noqa: F403
