@@ -469,6 +469,7 @@ def main(argv=None) -> int:
 
         # --- 2. the load ---------------------------------------------------------------
         load_before = os.getloadavg()
+        cpu_before = time.process_time()
         start_at = time.monotonic() + 1.0
         deadline = start_at + args.duration
         crowd = []
@@ -504,6 +505,7 @@ def main(argv=None) -> int:
             r.start()
         for r in crowd:
             r.join(timeout=max(0, deadline - time.monotonic()) + args.timeout * 3 + 5)
+        load_cpu = time.process_time() - cpu_before
         stuck = [r.name for r in crowd if r.is_alive()]
         load_end = time.monotonic()
         if restarter is not None:
@@ -567,7 +569,8 @@ def main(argv=None) -> int:
             print(f"    {op} under load {checks[-1][1]}")
         print(
             f"    (on {os.cpu_count()} cores, shared with the load generator; load average "
-            f"{load_before[0]:.2f} before the run, {os.getloadavg()[0]:.2f} after)"
+            f"{load_before[0]:.2f} before the run, {os.getloadavg()[0]:.2f} after; the load "
+            f"generator itself used {load_cpu / elapsed:.0%} of a core)"
         )
 
         failures = []
@@ -637,7 +640,13 @@ def main(argv=None) -> int:
         else:
             passed = True
             print(
-                "PASS: no errors, every acknowledged write is in the database"
+                "PASS: "
+                + (
+                    "no errors outside the outage window, the app recovered, "
+                    if restarter
+                    else "no errors, "
+                )
+                + "every acknowledged write is in the database"
                 + (
                     f" (performance targets missed: {len(missed)})"
                     if missed
