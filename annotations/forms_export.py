@@ -8,11 +8,44 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .exporters import all_formats, unknown_format_message
-from .exporters.query import ExportFilters
+from .exporters import ExportOptions, all_formats, unknown_format_message
+from .exporters.query import FIRST_DAY, LAST_DAY, MAX_ID, ExportFilters
 from .models import Annotation, Article, Label
 
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
+# C0 controls and DEL: never in a slug or a user name, and PostgreSQL refuses NUL in a
+# query parameter outright (a 500 if it reaches the database).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+MAX_ARTICLE_IDS = 10_000  # a pasted list, not a dump of the table
+
+
+def _shown(value, limit: int = 40) -> str:
+    """A value quoted back in a message, cut short: an error must not echo 10 kB."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refuse_control_characters(values, what: str) -> None:
+    for value in values if isinstance(values, (list, tuple)) else [values]:
+        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+            raise forms.ValidationError(
+                "%(what)s cannot contain control characters (such as NUL).",
+                code="control_characters",
+                params={"what": what},
+            )
+
+
+class BoundedDateField(forms.DateField):
+    """A day the export can query: FIRST_DAY to LAST_DAY, both included."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise forms.ValidationError(
+                "Enter a day from %(first)s to %(last)s; %(value)s is outside that range.",
+                code="out_of_range",
+                params={"first": FIRST_DAY, "last": LAST_DAY, "value": value},
+            )
 
 
 class LabelChoiceField(forms.ModelMultipleChoiceField):
@@ -20,6 +53,7 @@ class LabelChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
     def clean(self, value):
+        _refuse_control_characters(value, "Labels")
         try:
             return super().clean(value)
         except forms.ValidationError as error:
@@ -29,12 +63,13 @@ class LabelChoiceField(forms.ModelMultipleChoiceField):
             raise forms.ValidationError(
                 "There is no label “%(value)s”. Known labels: %(known)s.",
                 code="invalid_choice",
-                params={"value": error.params["value"], "known": known},
+                params={"value": _shown(error.params["value"]), "known": known},
             ) from None
 
 
 class ReviewerChoiceField(forms.ModelChoiceField):
     def clean(self, value):
+        _refuse_control_characters(value, "A reviewer's name")
         try:
             return super().clean(value)
         except forms.ValidationError as error:
@@ -45,7 +80,7 @@ class ReviewerChoiceField(forms.ModelChoiceField):
             raise forms.ValidationError(
                 "Nobody called “%(value)s” has annotated anything. People who have: %(known)s.",
                 code="invalid_choice",
-                params={"value": value, "known": known or "nobody yet"},
+                params={"value": _shown(value), "known": known or "nobody yet"},
             ) from None
 
 
@@ -70,16 +105,16 @@ class ExportForm(forms.Form):
         required=False,
         empty_label="Anyone",
     )
-    annotated_from = forms.DateField(
+    annotated_from = BoundedDateField(
         required=False, label="Annotated from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    annotated_to = forms.DateField(
+    annotated_to = BoundedDateField(
         required=False, label="Annotated until", widget=forms.DateInput(attrs={"type": "date"})
     )
-    published_from = forms.DateField(
+    published_from = BoundedDateField(
         required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    published_to = forms.DateField(
+    published_to = BoundedDateField(
         required=False, label="Published until", widget=forms.DateInput(attrs={"type": "date"})
     )
     articles = forms.CharField(
@@ -87,6 +122,12 @@ class ExportForm(forms.Form):
         label="Article ids",
         help_text="Optional, e.g. 12, 15, 31.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    csv_raw = forms.BooleanField(
+        required=False,
+        label="Raw CSV cells (for programs)",
+        help_text="CSV only. Unticked, a cell starting with = + - @ gets a leading ' so a "
+        "spreadsheet shows it as text instead of running it as a formula.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -108,13 +149,32 @@ class ExportForm(forms.Form):
         if not raw:
             return ()
         parts = [p for p in _ID_SEPARATORS.split(raw) if p]
-        bad = [p for p in parts if not p.isdigit()]
+        # isdigit() alone accepts "²" and "١", which int() refuses or reads differently.
+        bad = [p for p in parts if not (p.isascii() and p.isdigit())]
         if bad:
             raise forms.ValidationError(
                 "Article ids are whole numbers separated by commas; “%(bad)s” is not.",
-                params={"bad": bad[0]},
+                params={"bad": _shown(bad[0])},
             )
-        ids = tuple(sorted({int(p) for p in parts}))
+        # Compared as text first: Python refuses int() of a string of 4,300+ digits.
+        digits = [p.lstrip("0") or "0" for p in parts]
+        outside = [
+            part
+            for part, number in zip(parts, digits, strict=True)
+            if len(number) > len(str(MAX_ID)) or not 1 <= int(number) <= MAX_ID
+        ]
+        if outside:
+            raise forms.ValidationError(
+                "Article ids go from 1 to %(max)s (the database's id range); “%(bad)s” is not one.",
+                code="out_of_range",
+                params={"max": MAX_ID, "bad": _shown(outside[0])},
+            )
+        ids = tuple(sorted({int(number) for number in digits}))
+        if len(ids) > MAX_ARTICLE_IDS:
+            raise forms.ValidationError(
+                "At most %(max)s article ids at a time; this list has %(count)s.",
+                params={"max": f"{MAX_ARTICLE_IDS:,}", "count": f"{len(ids):,}"},
+            )
         found = set(Article.objects.filter(pk__in=ids).values_list("pk", flat=True))
         missing = [str(i) for i in ids if i not in found]
         if missing:
@@ -147,3 +207,7 @@ class ExportForm(forms.Form):
             published_to=data.get("published_to"),
             article_ids=data.get("articles") or (),
         )
+
+    def options(self, *, base_url: str = "") -> ExportOptions:
+        """How the chosen format renders (call after is_valid())."""
+        return ExportOptions(base_url=base_url, csv_raw=bool(self.cleaned_data.get("csv_raw")))

@@ -141,3 +141,41 @@ def test_an_interrupted_export_leaves_no_file_behind(dataset, tmp_path, monkeypa
         run("--output", str(target))
     assert target.read_text() == "the previous export\n"
     assert [p.name for p in tmp_path.iterdir()] == ["dataset.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--until", "9999-12-31"],
+            "--until: Enter a day from 1900-01-01 to 2999-12-31; 9999-12-31 is outside that range.",
+        ),
+        (["--since", "0001-01-01"], "--since: Enter a day from 1900-01-01 to 2999-12-31;"),
+        (["--published-until", "9999-12-31"], "--published-until: Enter a day from 1900-01-01"),
+        (["--published-since", "0001-01-01"], "--published-since: Enter a day from 1900-01-01"),
+        (
+            ["--article", "99999999999999999999"],
+            "--article: Article ids go from 1 to 9223372036854775807 (the database's id range)",
+        ),
+        (["--reviewer", "ri\x00ta"], "--reviewer: A reviewer's name cannot contain control"),
+    ],
+)
+def test_a_filter_out_of_range_is_an_error_and_writes_nothing(dataset, tmp_path, args, message):
+    """Days outside 1900-01-01..2999-12-31 and ids outside the BigAutoField range fail with
+    a CommandError naming the option, before the output file is even created."""
+    target = tmp_path / "dataset.jsonl"
+    with pytest.raises(CommandError) as error:
+        run(*args, "--output", str(target))
+    assert str(error.value).startswith(message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_raw_writes_cells_exactly_as_stored(dataset):
+    """--csv-raw keeps a formula-like cell as stored; without it the cell gets a "'"."""
+    from annotations.models import Annotation
+
+    Annotation.objects.filter(pk=7001).update(note="@SUM(A1)")
+    safe, _ = run("--format", "csv")
+    raw, _ = run("--format", "csv", "--csv-raw")
+    assert ",'@SUM(A1)," in safe and ",@SUM(A1)," not in safe
+    assert ",@SUM(A1)," in raw

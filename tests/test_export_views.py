@@ -155,3 +155,80 @@ def test_an_admin_can_export(client, admin_user, dataset):
     """Superusers hold every permission, export included."""
     client.force_login(admin_user)
     assert client.get(reverse("export")).status_code == 200
+
+
+# --- hostile filters: refused before the download starts --------------------------------
+
+OUT_OF_RANGE = "Enter a day from 1900-01-01 to 2999-12-31; "
+HOSTILE_FILTERS = [
+    ({"annotated_to": "9999-12-31"}, "Annotated until: " + OUT_OF_RANGE + "9999-12-31 is outside"),
+    ({"published_to": "9999-12-31"}, "Published until: " + OUT_OF_RANGE + "9999-12-31 is outside"),
+    ({"annotated_from": "0001-01-01"}, "Annotated from: " + OUT_OF_RANGE + "0001-01-01 is outside"),
+    ({"published_from": "0001-01-01"}, "Published from: " + OUT_OF_RANGE + "0001-01-01 is outside"),
+    ({"published_from": "0000-00-00"}, "Published from: Enter a valid date."),
+    (
+        {"articles": "99999999999999999999"},
+        "Article ids go from 1 to 9223372036854775807 (the database&#x27;s id range); "
+        "“99999999999999999999” is not one.",
+    ),
+    ({"articles": "0"}, "Article ids go from 1 to 9223372036854775807"),
+    ({"articles": "1" * 10_000}, "“" + "1" * 39 + "…” is not one."),
+    ({"articles": "²"}, "Article ids are whole numbers separated by commas; “²” is not."),
+    ({"reviewer": "ri\x00ta"}, "A reviewer&#x27;s name cannot contain control characters"),
+    ({"labels": ["claim\x00"]}, "Labels cannot contain control characters (such as NUL)."),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), HOSTILE_FILTERS)
+def test_a_filter_the_database_cannot_hold_is_a_400_page_not_a_broken_stream(
+    editor_client, dataset, params, message
+):
+    """A day outside 1900-01-01..2999-12-31, an id outside 1..2**63-1 or a control
+    character never reaches a query: the download is the form again (400, not a stream,
+    no file), with a message naming the field and the allowed range."""
+    response = editor_client.get(reverse("export-download"), {"format": "csv", **params})
+    assert response.status_code == 400
+    assert not response.streaming
+    assert "Content-Disposition" not in response
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(("params", "message"), HOSTILE_FILTERS[:6])
+def test_the_page_shows_the_same_errors_in_the_form(editor_client, dataset, params, message):
+    """The export page itself answers 400 with the error by the field, and its htmx
+    summary answers 200 with the error instead of counts."""
+    page = editor_client.get(reverse("export"), params)
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    summary = editor_client.get(reverse("export"), params, headers={"HX-Request": "true"})
+    assert summary.status_code == 200
+    assert message in summary.content.decode()
+    assert "<strong>" not in summary.content.decode()
+
+
+def test_the_widest_allowed_range_downloads(editor_client, dataset):
+    """1900-01-01 to 2999-12-31 is accepted and the whole file streams."""
+    response = editor_client.get(
+        reverse("export-download"),
+        {
+            "annotated_from": "1900-01-01",
+            "annotated_to": "2999-12-31",
+            "published_to": "2999-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert [json.loads(line)["id"] for line in body_of(response).splitlines()] == [9001, 9002]
+
+
+def test_the_csv_is_spreadsheet_safe_unless_raw_cells_are_ticked(editor_client, dataset):
+    """The download neutralises formulas by default; the page's "Raw CSV cells" box
+    (csv_raw) gives the stored text back exactly."""
+    from annotations.models import Annotation
+
+    Annotation.objects.filter(pk=7001).update(speaker="=HYPERLINK(1)")
+    page = editor_client.get(reverse("export"))
+    assert 'name="csv_raw"' in page.content.decode()
+    safe = body_of(editor_client.get(reverse("export-download"), {"format": "csv"}))
+    raw = body_of(editor_client.get(reverse("export-download"), {"format": "csv", "csv_raw": "on"}))
+    assert ",'=HYPERLINK(1)," in safe and ",=HYPERLINK(1)," not in safe
+    assert ",=HYPERLINK(1)," in raw

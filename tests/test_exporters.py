@@ -26,7 +26,9 @@ from annotations.offsets import codepoint_to_utf16
 from tests.factories import make_annotation, make_article, make_source, make_user
 
 GOLDEN = Path(__file__).parent / "golden" / "export"
-VALIDATORS = Path(os.environ.get("FACTCHECK_VALIDATORS", "/work/shared/validators"))
+# Offline copies of the W3C and schema.org files, kept in the repository (see its README)
+# so the tests read nothing outside the clone.
+VALIDATORS = Path(__file__).parent / "validators"
 
 # The hard cases of the text contract, all in one article: an emoji (two UTF-16 units),
 # CJK, a combining mark with no precomposed form (so NFC keeps two code points), a
@@ -269,7 +271,7 @@ def test_jsonl_parses_back_with_the_jsonl_importer(dataset):
     assert result.refused == []
     exported = list(export_articles())
     assert [r.body for r in result.records] == [a.text for a in exported]
-    for record, article in zip(result.records, exported):
+    for record, article in zip(result.records, exported, strict=True):
         assert [
             (s.start, s.end, s.label, s.speaker, s.note, s.annotator) for s in record.spans
         ] == [(s.start, s.end, s.label, s.speaker, s.note, s.annotator) for s in article.spans]
@@ -463,6 +465,107 @@ def test_csv_has_one_row_per_span_with_context_and_sources(dataset):
     assert rows[0]["sources"] == ""
 
 
+# What a spreadsheet would run, one per text column, each starting with a different one of
+# OWASP's formula characters (= + - @ tab CR).
+FORMULA_BODY = "-1 leads. +cmd|' /C calc'!A0\t@tail follows the quote."
+FORMULA_QUOTE = "+cmd|' /C calc'!A0"
+FORMULA_CELLS = {
+    "article_title": '=HYPERLINK("https://evil.example","open")',
+    "label": "-formula-label",
+    "text": FORMULA_QUOTE,
+    "prefix": "-1 leads. ",
+    "suffix": "\t@tail follows the quote.",
+    "speaker": "@SUM(A1:A9)",
+    "note": "\r=1+1",
+    "annotator": "=rogue",
+}
+
+
+@pytest.fixture
+def formula_rows(db):
+    """One span whose every text column starts like a formula; its source too."""
+    from annotations.models import Label
+
+    Label.objects.create(name="Formula", slug=FORMULA_CELLS["label"], order=99)
+    article = make_article(FORMULA_BODY, title=FORMULA_CELLS["article_title"])
+    span = make_annotation(
+        article,
+        *span_of(FORMULA_BODY, FORMULA_QUOTE),
+        author=make_user(FORMULA_CELLS["annotator"]),
+        label_slug=FORMULA_CELLS["label"],
+        speaker=FORMULA_CELLS["speaker"],
+        note=FORMULA_CELLS["note"],
+    )
+    make_source(span, "https://evil.example/=x", title="=IMPORTXML(1)", publisher="+pub")
+
+
+def csv_rows(**options) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(export_text("csv", **options), newline="")))
+
+
+def test_csv_neutralises_a_formula_in_every_text_column(formula_rows):
+    """By default each text cell that starts with = + - @, a tab or a CR is written with a
+    leading ' (OWASP's advice), so a spreadsheet shows it as text instead of running it;
+    numbers and the JSON sources cell (which starts with "[") are left as they are."""
+    assert {raw[0] for raw in FORMULA_CELLS.values()} == set("=+-@\t\r")  # all six kinds
+    [row] = csv_rows()
+    for column, raw in FORMULA_CELLS.items():
+        assert row[column] == "'" + raw, column
+    assert row["start"] == str(FORMULA_BODY.index(FORMULA_QUOTE))
+    sources = json.loads(row["sources"])
+    assert row["sources"].startswith("[")
+    assert sources[0]["title"] == "=IMPORTXML(1)"  # inside JSON, never a cell's start
+
+
+def test_csv_raw_writes_every_cell_exactly_as_stored(formula_rows):
+    """csv_raw (--csv-raw, the export page's box) gives the stored values back exactly,
+    so a program's text[start:end] equals the span text."""
+    [row] = csv_rows(csv_raw=True)
+    for column, raw in FORMULA_CELLS.items():
+        assert row[column] == raw, column
+    start, end = int(row["start"]), int(row["end"])
+    assert FORMULA_BODY[start:end] == row["text"]
+
+
+def test_csv_leaves_ordinary_text_alone(dataset):
+    """Text that does not start like a formula is not touched: the default file is the
+    golden one, byte for byte, and the same as the raw one."""
+    assert export_text("csv") == export_text("csv", csv_raw=True)
+
+
+# --- filters that cannot be queried -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"annotated_to": date(9999, 12, 31)}, "annotated_to: 9999-12-31 is outside"),
+        ({"published_from": date(1, 1, 1)}, "published_from: 0001-01-01 is outside"),
+        ({"article_ids": (2**63,)}, "article_ids: 9223372036854775808 is outside"),
+        ({"article_ids": (0,)}, "article_ids: 0 is outside"),
+    ],
+)
+def test_filters_outside_what_the_database_holds_fail_before_any_query(
+    db, django_assert_num_queries, fields, message
+):
+    """ExportFilters refuses a day past 1900-01-01..2999-12-31 or an id past 1..2**63-1
+    when it is built, so no caller can start a stream that would fail half-way."""
+    with django_assert_num_queries(0), pytest.raises(ValueError, match=message):
+        ExportFilters(**fields)
+
+
+def test_the_extreme_days_allowed_still_export(dataset):
+    """1900-01-01 and 2999-12-31 are valid bounds: "the day after" the last one is still
+    a datetime the databases hold, so the export runs to its end."""
+    filters = ExportFilters(
+        annotated_from=date(1900, 1, 1),
+        annotated_to=date(2999, 12, 31),
+        published_from=date(1900, 1, 1),
+        published_to=date(2999, 12, 31),
+    )
+    assert [r["id"] for r in jsonl_records(filters)] == [9001, 9002]
+
+
 # --- W3C Web Annotation -----------------------------------------------------------------
 
 
@@ -470,8 +573,6 @@ def _w3c_validators():
     jsonschema = pytest.importorskip("jsonschema")
     referencing = pytest.importorskip("referencing")
     root = VALIDATORS / "w3c"
-    if not root.is_dir():
-        pytest.skip(f"The W3C schemas are not at {root}.")
     resources = []
     for path in root.rglob("*.json"):
         schema = json.loads(path.read_text())
@@ -558,8 +659,6 @@ def test_w3c_export_is_valid_json_ld(dataset):
 
 def _schemaorg_vocabulary() -> tuple[set[str], set[str]]:
     path = VALIDATORS / "schemaorg" / "schemaorg-current-https.ttl"
-    if not path.is_file():
-        pytest.skip(f"The schema.org vocabulary is not at {path}.")
     text = path.read_text()
     classes = set(re.findall(r"^schema:(\w+) a rdfs:Class", text, re.MULTILINE))
     classes |= set(re.findall(r"^schema:(\w+) a [^;\n]*schema:\w+", text, re.MULTILINE))
@@ -647,7 +746,7 @@ def test_doccano_offsets_are_utf16_code_units(dataset):
         "北京 officials denied it",
         "no x\u0302 deal was signed",
     ]
-    for (start, end, label), quote in zip(rich["label"], quotes):
+    for (start, end, _label), quote in zip(rich["label"], quotes, strict=True):
         assert utf16_slice(rich["text"], start, end) == quote
         cp_start, cp_end = span_of(RICH_BODY, quote)
         assert (start, end) == (
@@ -703,7 +802,7 @@ def test_conll_is_valid_iob2_with_code_point_token_offsets(dataset):
     documents = conll_documents(export_text("conll"))
     assert len(documents) == 3
     texts = [RICH_BODY, PLAIN_BODY, EMPTY_BODY]
-    for document, text in zip(documents, texts):
+    for document, text in zip(documents, texts, strict=True):
         previous = "O"
         for sentence in document:
             previous = "O"
@@ -713,7 +812,7 @@ def test_conll_is_valid_iob2_with_code_point_token_offsets(dataset):
                 if tag.startswith("I-"):
                     assert previous[2:] == tag[2:] and previous[0] in "BI"
                 previous = tag
-    assert ["it", "today:"] == [t[0] for t in documents[0][1] if t[0] in ("it", "today:")]
+    assert [t[0] for t in documents[0][1] if t[0] in ("it", "today:")] == ["it", "today:"]
 
 
 def test_conll_overlaps_keep_the_span_that_starts_first(dataset):

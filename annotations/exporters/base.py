@@ -36,9 +36,14 @@ class ExportOptions:
     `base_url` (the site's origin, e.g. "https://factcheck.example") turns ids into links
     to the review pages; without it (the command run offline) ids are `urn:factcheck:`
     names, which are still valid IRIs.
+
+    `csv_raw` writes CSV cells exactly as stored, for programs. By default a text cell
+    that a spreadsheet would run as a formula is written with a leading `'` (see
+    formats/csv.py).
     """
 
     base_url: str = ""
+    csv_raw: bool = False
 
     def export_iri(self) -> str:
         if self.base_url:

@@ -33,6 +33,15 @@ from ..models import Annotation, Article, Source
 ARTICLE_CHUNK = 500  # articles per batch: bounds the IN (...) list and the memory held
 ROW_CHUNK = 2000  # rows fetched per round trip from the span and source cursors
 
+# The days a date filter may name. Far enough for any real article; near enough that
+# "the day after" and the time zone shift stay inside what datetime and the databases
+# hold (date.max + 1 day overflows in the middle of a streamed download).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+# Ids are BigAutoField values: what a 64-bit signed column holds above zero. A larger id
+# overflows the query parameter (SQLite, PostgreSQL) instead of matching nothing.
+MAX_ID = 2**63 - 1
+
 
 @dataclass(frozen=True, slots=True)
 class ExportFilters:
@@ -44,6 +53,18 @@ class ExportFilters:
     published_from: date | None = None
     published_to: date | None = None
     article_ids: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        # The form reports these with messages a person can act on; this guards every
+        # other caller, so a filter that cannot be queried fails here, before a byte of
+        # the export is streamed, instead of in the middle of the file.
+        for name in ("annotated_from", "annotated_to", "published_from", "published_to"):
+            day = getattr(self, name)
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                raise ValueError(f"{name}: {day} is outside {FIRST_DAY} to {LAST_DAY}.")
+        for article_id in self.article_ids:
+            if not 1 <= article_id <= MAX_ID:
+                raise ValueError(f"article_ids: {article_id} is outside 1 to {MAX_ID}.")
 
     @property
     def selects_spans(self) -> bool:

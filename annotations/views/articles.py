@@ -1,3 +1,5 @@
+import re
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -6,12 +8,21 @@ from .. import selectors
 from ..models import Article
 
 PAGE_SIZE = 50
+# Longer than any title worth searching for; a 10 kB query string is not a search.
+MAX_SEARCH = 200
+# Control characters never occur in titles (imports strip them), and PostgreSQL refuses
+# a NUL in a query parameter with an error: they are dropped from the search box.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _search_terms(raw: str) -> str:
+    return _CONTROL_CHARACTERS.sub("", raw).strip()[:MAX_SEARCH].strip()
 
 
 @require_GET
 def article_list(request):
     labels = selectors.active_labels()
-    search = request.GET.get("q", "").strip()
+    search = _search_terms(request.GET.get("q", ""))
     status = request.GET.get("status", "")
     if status not in Article.Status.values:
         status = ""

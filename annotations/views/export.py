@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from ..exporters import ExportOptions, all_formats, get_format
+from ..exporters import all_formats, get_format
 from ..exporters.query import ExportFilters, export_articles, export_summary
 from ..forms_export import ExportForm
 from ..permissions import can_export
@@ -52,10 +52,12 @@ def export_page(request):
 def export_download(request):
     _check_permission(request.user)
     form = ExportForm(request.GET)
+    # Everything a filter can get wrong is found here, before the 200 and the first byte
+    # go out: once streaming, an error can only cut the file short.
     if not form.is_valid():
         return render(request, TEMPLATE, _context(form), status=400)
     export_format = get_format(form.cleaned_data["format"])
-    options = ExportOptions(base_url=request.build_absolute_uri("/").rstrip("/"))
+    options = form.options(base_url=request.build_absolute_uri("/").rstrip("/"))
     response = StreamingHttpResponse(
         export_format.stream(export_articles(form.filters()), options),
         content_type=export_format.media_type,

@@ -86,7 +86,10 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
 FORMAT = ExportFormat(
     name="claimreview",
     label="schema.org ClaimReview",
-    description="One ClaimReview per span (claim, speaker, article, sources) as JSON-LD; quotes, no offsets.",
+    description=(
+        "One ClaimReview per span (claim, speaker, article, sources) as JSON-LD; "
+        "quotes, no offsets."
+    ),
     extension="claimreview.jsonld",
     media_type="application/ld+json",
     offset_unit="none (quotes only)",

@@ -88,7 +88,9 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
             "@context": CONTEXT,
             "id": collection,
             "type": "AnnotationCollection",
-            "label": "Factcheck annotations; TextPositionSelector offsets count Unicode code points",
+            "label": (
+                "Factcheck annotations; TextPositionSelector offsets count Unicode code points"
+            ),
             "first": {"id": f"{collection}#page-1", "type": "AnnotationPage", "startIndex": 0},
         }
     )

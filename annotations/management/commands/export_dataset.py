@@ -20,7 +20,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
-from annotations.exporters import ExportOptions, all_formats, get_format
+from annotations.exporters import all_formats, get_format
 from annotations.exporters.query import ExportStats, export_articles
 from annotations.forms_export import ExportForm
 
@@ -35,6 +35,7 @@ OPTION_NAMES = {
     "published_from": "--published-since",
     "published_to": "--published-until",
     "articles": "--article",
+    "csv_raw": "--csv-raw",
 }
 
 
@@ -67,6 +68,12 @@ class Command(BaseCommand):
             help="An article id (or a comma list); repeatable.",
         )
         parser.add_argument(
+            "--csv-raw",
+            action="store_true",
+            help="CSV: write cells exactly as stored, for programs. By default a text cell "
+            "starting with = + - @, a tab or CR gets a leading ' so spreadsheets do not run it.",
+        )
+        parser.add_argument(
             "--base-url",
             default="",
             help="The site's address (https://...), so JSON-LD ids link to it; else urn: ids.",
@@ -79,7 +86,7 @@ class Command(BaseCommand):
         export_format = get_format(form.cleaned_data["format"])
         stats = ExportStats()
         articles = export_articles(form.filters(), stats=stats)
-        chunks = export_format.stream(articles, ExportOptions(base_url=options["base_url"]))
+        chunks = export_format.stream(articles, form.options(base_url=options["base_url"]))
         started = time.perf_counter()
 
         output = options["output"]
@@ -123,6 +130,8 @@ class Command(BaseCommand):
             if options[option]:
                 data[field] = options[option]
         data["articles"] = ",".join(options["article"])
+        if options["csv_raw"]:
+            data["csv_raw"] = "on"
         return data
 
     def _errors(self, form: ExportForm) -> str:
