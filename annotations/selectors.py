@@ -56,11 +56,15 @@ class SpanSummary:
     source_count: int
 
 
-def article_annotations(article: Article) -> list[SpanSummary]:
+def all_labels() -> dict[int, Label]:
+    return {label.pk: label for label in Label.objects.all()}
+
+
+def article_annotations(article: Article, labels: dict[int, Label] | None = None) -> list[SpanSummary]:
     """The article's spans in text order, light enough for a thousand of them: plain rows
     instead of model instances, a source count instead of the sources, and labels from
-    one small query instead of a join per row."""
-    labels = {label.pk: label for label in Label.objects.all()}
+    one small query (or the caller's) instead of a join per row."""
+    labels = labels if labels is not None else all_labels()
     rows = (
         article.annotations.annotate(source_count=Count("sources"))
         .order_by("start", "-end", "id")
@@ -74,8 +78,9 @@ def article_annotations(article: Article) -> list[SpanSummary]:
 
 def annotation_for_editor(annotation_id: int) -> Annotation | None:
     """One span with everything its editor shows."""
+    # Not the article: its body can be megabytes and the editor shows none of it.
     return (
-        Annotation.objects.select_related("label", "author", "article")
+        Annotation.objects.select_related("label", "author")
         .prefetch_related(Prefetch("sources", queryset=Source.objects.order_by("id")))
         .filter(pk=annotation_id)
         .first()
@@ -91,7 +96,7 @@ def deleted_annotations(article: Article, limit: int = 10) -> list[HistoryEvent]
     """
     from .services import restore_refusal  # services import selectors' models only
 
-    live_ids = set(Annotation.objects.filter(article=article).values_list("pk", flat=True))
+    live_ids = Annotation.objects.filter(article=article).values("pk")
     events = list(
         HistoryEvent.objects.filter(
             article=article, kind=HistoryEvent.Kind.ANNOTATION, action=HistoryEvent.Action.DELETE
@@ -103,11 +108,12 @@ def deleted_annotations(article: Article, limit: int = 10) -> list[HistoryEvent]
     latest: dict[int, HistoryEvent] = {}
     for event in events:  # newest first
         latest.setdefault(event.object_id, event)
-    # Each event kept is its span's latest deletion: there is none later.
+    # Live spans were excluded in the query, and each event kept is its span's latest
+    # deletion: what restore_refusal would look up is already known.
     offered = [
         event
         for event in latest.values()
-        if restore_refusal(event, live_ids=live_ids, later_deletes=set()) is None
+        if restore_refusal(event, live_ids=set(), later_deletes=set()) is None
     ]
     return offered[:limit]
 

@@ -48,6 +48,7 @@ def django_with_fresh_database():
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         os.environ["FACTCHECK_VAR_DIR"] = folder
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    os.environ.setdefault("FACTCHECK_DEV", "1")  # a local run: the development secret key
     import django
 
     django.setup()

@@ -47,7 +47,8 @@ def _editor_context(request, active, *, edit_form=None, source_form=None, confli
 
 def _review_context(request, article, *, active=None, edit_form=None, source_form=None,
                     conflict=None):
-    annotations = selectors.article_annotations(article)
+    labels = selectors.all_labels()
+    annotations = selectors.article_annotations(article, labels)
     return {
         **_editor_context(
             request, active, edit_form=edit_form, source_form=source_form, conflict=conflict
@@ -55,7 +56,7 @@ def _review_context(request, article, *, active=None, edit_form=None, source_for
         "article": article,
         "annotations": annotations,
         "highlighted": highlighted_body(article.body, annotations),
-        "labels": selectors.active_labels(),
+        "labels": [label for label in labels.values() if label.active],
         "deleted": selectors.deleted_annotations(article),
         "can_annotate": permissions.can_annotate(request.user),
         "can_set_status": permissions.can_set_status(request.user),
@@ -119,7 +120,7 @@ def annotation_detail(request, annotation_id):
 
 @require_POST
 def annotation_create(request, article_id):
-    article = get_object_or_404(Article.objects.defer("body"), pk=article_id)
+    article = get_object_or_404(Article, pk=article_id)
     if not permissions.can_annotate(request.user):
         raise PermissionDenied("Your account cannot add annotations.")
     form = SpanForm(request.POST)
