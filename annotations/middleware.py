@@ -80,6 +80,8 @@ class SlidingSessionMiddleware:
     Django's SESSION_SAVE_EVERY_REQUEST would do that with a database write on every
     request; renewing the expiry once per 1/24 of the age (30 minutes of a 12-hour
     session) keeps it sliding for the cost of one write per half hour of activity.
+    The clock starts when a request saves the session anyway (signing in); a session
+    written outside a request (the test client's force_login) just keeps its expiry.
     """
 
     REFRESHED_AT = "_session_refreshed_at"
@@ -88,14 +90,20 @@ class SlidingSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Runs before SessionMiddleware saves: stamping a session that is being saved
+        # anyway costs nothing.
+        if session is not None and session.modified and SESSION_KEY in session:
+            session.setdefault(self.REFRESHED_AT, int(time.time()))
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        # In process_view, after DatabaseUnavailableMiddleware has loaded the session (or
-        # answered 503). No cookie, nothing to renew; a session without a user is never
-        # renewed, so a stale cookie does not create rows.
+        # After DatabaseUnavailableMiddleware has loaded the session (or answered 503).
         session = request.session
-        if session.session_key is not None and SESSION_KEY in session:
-            now = int(time.time())
-            if now - session.get(self.REFRESHED_AT, 0) >= settings.SESSION_COOKIE_AGE // 24:
-                session[self.REFRESHED_AT] = now  # marks it modified: saved, cookie renewed
+        if session.session_key is None or SESSION_KEY not in session:
+            return
+        refreshed_at = session.get(self.REFRESHED_AT)
+        now = int(time.time())
+        if refreshed_at is not None and now - refreshed_at >= settings.SESSION_COOKIE_AGE // 24:
+            session[self.REFRESHED_AT] = now  # marks it modified: saved, cookie renewed
