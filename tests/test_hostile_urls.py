@@ -102,7 +102,10 @@ def param_names() -> list[str]:
             fields = getattr(value, "base_fields", None)
             if isinstance(fields, dict):
                 names |= set(fields)
-    names |= {f"{prefix}-{name}" for prefix in ("edit", "source") for name in set(names)}
+                if module is review_forms:  # the review page prefixes its editor forms
+                    names |= {
+                        f"{prefix}-{name}" for prefix in ("edit", "source") for name in fields
+                    }
     for model in admin.site._registry:
         names |= {field.name for field in model._meta.concrete_fields}
     return sorted(names)
