@@ -34,3 +34,17 @@ def client_ip_address(request) -> str | None:
     if len(hops) < count:
         return remote
     return hops[-count]
+
+
+# Django user names are at most 150 characters; django-axes stores the attempted one in a
+# 255-character column, so a longer guess would fail the INSERT (a 500 on PostgreSQL).
+USERNAME_MAX_LENGTH = 150
+
+
+def attempted_username(request, credentials=None) -> str | None:
+    """The user name an attempt was for, cut to what a real user name can be."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "data", request.POST).get("username")
+    return username[:USERNAME_MAX_LENGTH] if isinstance(username, str) else username

@@ -168,6 +168,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "annotations.views.errors.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "factcheck.auth.client_ip_address"
+AXES_USERNAME_CALLABLE = "factcheck.auth.attempted_username"
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
 # client is REMOTE_ADDR). Behind one nginx/Caddy this is 1.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)

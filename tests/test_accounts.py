@@ -126,6 +126,13 @@ def test_a_forged_forwarded_for_does_not_escape_the_lock(client, reviewer, setti
 
 
 @pytest.mark.django_db
+def test_an_absurdly_long_user_name_is_refused_not_a_500(client, reviewer):
+    """10,000 characters of user name: the form's error, then the lock; never a 500."""
+    statuses = {_sign_in(client, "x" * 10_000, "wrong").status_code for _ in range(6)}
+    assert statuses == {200, 429}
+
+
+@pytest.mark.django_db
 def test_force_login_and_the_test_clients_login_still_work(client, reviewer):
     """Tests sign in without a request (client.login) or without a password (force_login)."""
     assert client.login(username="rita", password="pw")
