@@ -29,8 +29,15 @@ class StaleEdit(Conflict):
     `changed_by`/`changed_at` who made the newer version and when (if known).
     """
 
-    def __init__(self, message: str, *, current: dict, fields: tuple[str, ...], changed_by=None,
-                 changed_at=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        current: dict,
+        fields: tuple[str, ...],
+        changed_by=None,
+        changed_at=None,
+    ):
         super().__init__(message)
         self.current = current
         self.fields = fields

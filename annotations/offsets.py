@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from itertools import pairwise
+from typing import NamedTuple
 
 CONTEXT_WIDTH = 32
 
@@ -118,7 +120,7 @@ def find_quote(
 
 def _common_prefix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1
@@ -127,7 +129,7 @@ def _common_prefix(a: str, b: str) -> int:
 
 def _common_suffix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(reversed(a), reversed(b)):
+    for x, y in zip(reversed(a), reversed(b), strict=False):
         if x != y:
             break
         n += 1
@@ -223,7 +225,7 @@ def span_segments(length: int, spans: Iterable[tuple[object, int, int]]) -> list
 
     active: set = set()
     segments = []
-    for left, right in zip(boundaries, boundaries[1:]):
+    for left, right in pairwise(boundaries):
         active.difference_update(ending.get(left, ()))
         active.update(starting.get(left, ()))
         if right > left:

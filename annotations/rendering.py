@@ -8,8 +8,8 @@ data attribute drawn by CSS, so the pane's textContent equals the body exactly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Iterable
 
 from django.utils.safestring import SafeString, mark_safe
 

@@ -60,7 +60,9 @@ def all_labels() -> dict[int, Label]:
     return {label.pk: label for label in Label.objects.all()}
 
 
-def article_annotations(article: Article, labels: dict[int, Label] | None = None) -> list[SpanSummary]:
+def article_annotations(
+    article: Article, labels: dict[int, Label] | None = None
+) -> list[SpanSummary]:
     """The article's spans in text order, light enough for a thousand of them: plain rows
     instead of model instances, a source count instead of the sources, and labels from
     one small query (or the caller's) instead of a join per row."""

@@ -60,7 +60,8 @@ def main():
         assert response.status_code == 200
     print(
         f"review page, {args.spans} spans ({connection.vendor}): "
-        f"median {statistics.median(timings):.1f} ms, p90 {sorted(timings)[int(len(timings) * 0.9) - 1]:.1f} ms, "
+        f"median {statistics.median(timings):.1f} ms, "
+        f"p90 {sorted(timings)[int(len(timings) * 0.9) - 1]:.1f} ms, "
         f"{len(queries.captured_queries)} queries, {len(response.content) / 1024:.0f} KiB"
     )
 

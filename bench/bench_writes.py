@@ -65,8 +65,12 @@ def main():
                 article=article, label=claim, start=start, end=end, quote=quote, author=user
             )
             HistoryEvent.objects.create(
-                kind="annotation", object_id=annotation.pk, annotation_id_ref=annotation.pk,
-                article=article, action="create", actor=user,
+                kind="annotation",
+                object_id=annotation.pk,
+                annotation_id_ref=annotation.pk,
+                article=article,
+                action="create",
+                actor=user,
                 after=history.snapshot_annotation(annotation),
             )
 
@@ -88,8 +92,12 @@ def main():
             span.note = f"note {i}"
             span.save(update_fields=["note", "updated_at"])
             HistoryEvent.objects.create(
-                kind="annotation", object_id=span.pk, annotation_id_ref=span.pk,
-                article=article, action="update", actor=user,
+                kind="annotation",
+                object_id=span.pk,
+                annotation_id_ref=span.pk,
+                article=article,
+                action="update",
+                actor=user,
                 after=history.snapshot_annotation(span),
             )
 
@@ -106,10 +114,14 @@ def main():
         deletions.append(services.annotation_delete(annotation=spans[i], actor=user))
 
     rows.append(("delete (services.annotation_delete)", *_timed(service_delete, args.runs)))
-    rows.append((
-        "restore (services.annotation_restore)",
-        *_timed(lambda i: services.annotation_restore(event=deletions[i], actor=user), args.runs),
-    ))
+    rows.append(
+        (
+            "restore (services.annotation_restore)",
+            *_timed(
+                lambda i: services.annotation_restore(event=deletions[i], actor=user), args.runs
+            ),
+        )
+    )
 
     # The endpoints, as the review page calls them (htmx), answering with the workspace.
     client = Client(HTTP_HOST="127.0.0.1", HTTP_HX_REQUEST="true")
@@ -128,15 +140,21 @@ def main():
     rows.append(("POST create, 40-sentence article", *_timed(lambda i: view_create(short, i), 100)))
     Annotation.objects.bulk_create(
         Annotation(
-            article=article, label=claim, start=offsets(i)[0], end=offsets(i)[1], quote=quote,
+            article=article,
+            label=claim,
+            start=offsets(i)[0],
+            end=offsets(i)[1],
+            quote=quote,
             author=user,
         )
         for i in range(min(1000, args.runs))
     )
-    rows.append((
-        f"POST create, article with {min(1000, args.runs)} spans",
-        *_timed(lambda i: view_create(article, i), 50),
-    ))
+    rows.append(
+        (
+            f"POST create, article with {min(1000, args.runs)} spans",
+            *_timed(lambda i: view_create(article, i), 50),
+        )
+    )
 
     print(f"span writes ({connection.vendor}), {args.runs} runs each")
     print(f"{'operation':<46} {'p50 ms':>8} {'p95 ms':>8}")

@@ -24,7 +24,11 @@ NO_SOURCES = {
 def create(article, text, author):
     start = article.body.index(text)
     return services.annotation_create(
-        article=article, label=label("claim"), start=start, end=start + len(text), quote=text,
+        article=article,
+        label=label("claim"),
+        start=start,
+        end=start + len(text),
+        quote=text,
         author=author,
     )
 
@@ -74,16 +78,19 @@ def test_stale_source_form_is_refused_with_the_saved_values(
     assert Source.objects.get(pk=source.pk).title == "Saved by the reviewer"
 
 
-def test_stale_annotation_form_is_refused_with_the_saved_values(
-    editor_client, article, reviewer
-):
+def test_stale_annotation_form_is_refused_with_the_saved_values(editor_client, article, reviewer):
     """The note was changed after the editor opened the span: the save is refused with
     the saved note shown and the editor's note still in the form; resubmitting applies it."""
     annotation = create(article, "Moscow denied it", reviewer)
     services.annotation_update(annotation=annotation, actor=reviewer, note="Reviewer's note")
     url = reverse("admin:annotations_annotation_change", args=[annotation.pk])
-    data = {"label": label("claim").pk, "speaker": "", "note": "Editor's note", "version": 1,
-            **NO_SOURCES}
+    data = {
+        "label": label("claim").pk,
+        "speaker": "",
+        "note": "Editor's note",
+        "version": 1,
+        **NO_SOURCES,
+    }
     response = editor_client.post(url, data)
     page = response.content.decode()
     assert response.status_code == 200

@@ -125,11 +125,15 @@ def test_two_edits_of_the_same_field_never_silently_overwrite(people, article):
         version = annotation.version
         outcomes = race(
             lambda: services.annotation_update(
-                annotation=annotation, actor=reviewer, note=f"rita {trial}",
+                annotation=annotation,
+                actor=reviewer,
+                note=f"rita {trial}",
                 expected_version=version,
             ),
             lambda: services.annotation_update(
-                annotation=annotation, actor=editor, note=f"edith {trial}",
+                annotation=annotation,
+                actor=editor,
+                note=f"edith {trial}",
                 expected_version=version,
             ),
         )
@@ -152,11 +156,17 @@ def test_two_edits_of_different_fields_both_land(people, article):
         version = annotation.version
         outcomes = race(
             lambda: services.annotation_update(
-                annotation=annotation, actor=reviewer, speaker=f"Kirby {trial}", note="",
+                annotation=annotation,
+                actor=reviewer,
+                speaker=f"Kirby {trial}",
+                note="",
                 expected_version=version,
             ),
             lambda: services.annotation_update(
-                annotation=annotation, actor=editor, speaker="", note=f"checked {trial}",
+                annotation=annotation,
+                actor=editor,
+                speaker="",
+                note=f"checked {trial}",
                 expected_version=version,
             ),
         )
@@ -224,12 +234,17 @@ def test_views_edit_racing_delete(people, article):
         edit_url = reverse("annotation-detail", args=[annotation.pk])
         delete_url = reverse("annotation-delete", args=[annotation.pk])
         outcomes = race(
-            lambda: editing.post(
-                edit_url,
-                {"edit-label": annotation.label_id,
-                 "edit-speaker": "Kirby", "edit-note": f"v{trial}",
-                 "edit-version": annotation.version},
-            ).status_code,
+            lambda: (
+                editing.post(
+                    edit_url,
+                    {
+                        "edit-label": annotation.label_id,
+                        "edit-speaker": "Kirby",
+                        "edit-note": f"v{trial}",
+                        "edit-version": annotation.version,
+                    },
+                ).status_code
+            ),
             lambda: deleting.post(delete_url).status_code,
         )
         edit_status, delete_status = (o[1] for o in outcomes)
@@ -263,10 +278,12 @@ def test_views_source_racing_delete(people, article):
         adding, deleting = _client_for(reviewer), _client_for(reviewer)
         url = f"https://example.org/page/{trial}"
         outcomes = race(
-            lambda: adding.post(
-                reverse("source-create", args=[annotation.pk]),
-                {"source-url": url, "source-stance": "supports"},
-            ).status_code,
+            lambda: (
+                adding.post(
+                    reverse("source-create", args=[annotation.pk]),
+                    {"source-url": url, "source-stance": "supports"},
+                ).status_code
+            ),
             lambda: deleting.post(reverse("annotation-delete", args=[annotation.pk])).status_code,
         )
         add_status, delete_status = (o[1] for o in outcomes)

@@ -160,7 +160,7 @@ def test_markup_stays_literal_text(tmp_path):
 
 def test_missing_path_fails_before_importing_anything(seed_copy, tmp_path):
     """A path that does not exist is an error (non-zero exit), and nothing is imported."""
-    with pytest.raises(CommandError, match="No such file or folder: .*nope"):
+    with pytest.raises(CommandError, match=r"No such file or folder: .*nope"):
         run(seed_copy, tmp_path / "nope")
     assert not Article.objects.exists()
 
@@ -470,8 +470,8 @@ def test_imported_spans_are_in_the_history_as_the_services_snapshot_them(tmp_pat
         assert (event.annotation_id_ref, event.article_id) == (annotation.pk, annotation.article_id)
         assert (event.actor, event.before) == (editor, None)
         assert event.after == snapshot_annotation(
-                annotation, sources=annotation.sources.order_by("id")
-            )
+            annotation, sources=annotation.sources.order_by("id")
+        )
 
 
 def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer, monkeypatch):

@@ -3,6 +3,7 @@ highlight segments. Pure functions on `str`, so no database here."""
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import pytest
@@ -730,7 +731,7 @@ class TestSpanSegments:
         segments = span_segments(length, spans)
         assert segments[0].start == 0
         assert segments[-1].end == length
-        for left, right in zip(segments, segments[1:]):
+        for left, right in itertools.pairwise(segments):
             assert left.end == right.start
             assert set(left.span_ids) != set(right.span_ids)
         nesting = {span_id: (start, -end) for span_id, start, end in spans}

@@ -22,7 +22,11 @@ def annotation(article, reviewer):
     text = "Moscow denied it"
     start = article.body.index(text)
     return services.annotation_create(
-        article=article, label=label("claim"), start=start, end=start + len(text), quote=text,
+        article=article,
+        label=label("claim"),
+        start=start,
+        end=start + len(text),
+        quote=text,
         author=reviewer,
     )
 

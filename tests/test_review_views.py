@@ -58,7 +58,10 @@ def test_pane_text_equals_body_with_overlapping_spans_and_hard_characters(
     reviewer_client, reviewer
 ):
     """The pane's textContent equals the body exactly, with overlaps, emoji, RTL, CJK and markup."""
-    body = "Le ministre a dit 😀 «non»\u00a0!\nשלום עולם 東京 e\u0301\t<script>alert(1)</script> & <img src=x onerror=alert(1)>"
+    body = (
+        "Le ministre a dit 😀 «non»\u00a0!\nשלום עולם 東京 e\u0301\t"
+        "<script>alert(1)</script> & <img src=x onerror=alert(1)>"
+    )
     article = make_article(body)
     make_annotation(article, 0, 12, author=reviewer)
     make_annotation(article, 5, 25, author=reviewer, label_slug="denial")
@@ -114,7 +117,8 @@ def test_review_page_query_count_does_not_grow_with_spans(
 
 @pytest.mark.django_db
 def test_reviewer_creates_a_span_and_gets_the_workspace_back(reviewer_client, reviewer, article):
-    """A valid span is stored with its quote and context, and the workspace comes back highlighted."""
+    """A valid span is stored with its quote and context, and the workspace comes back
+    highlighted."""
     start = article.body.index("the talks")
     end = start + len("the talks are advancing")
     response = create(reviewer_client, article, start, end)
@@ -496,7 +500,8 @@ def test_favicon_is_served_to_anyone(client):
 
 @pytest.mark.django_db
 def test_a_span_deleted_twice_is_offered_for_restore_once(reviewer_client, reviewer, article):
-    """Delete, restore, edit, delete again: one Restore entry, and it brings back the last version."""
+    """Delete, restore, edit, delete again: one Restore entry, and it brings back the last
+    version."""
     annotation = make_annotation(article, 0, 5, author=reviewer, speaker="First")
     delete_url = reverse("annotation-delete", args=[annotation.pk])
     reviewer_client.post(delete_url, **HTMX)

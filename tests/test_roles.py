@@ -185,6 +185,6 @@ def test_demo_accounts_needs_the_groups(settings):
     """Without the role groups (migrations not run) it says what to do; nothing is kept."""
     settings.USING_LOCAL_DEFAULT_DATABASE = True
     Group.objects.filter(name=permissions.REVIEWERS).delete()
-    with pytest.raises(CommandError, match="run `manage.py migrate` first"):
+    with pytest.raises(CommandError, match=r"run `manage\.py migrate` first"):
         run_demo_accounts()
     assert not User.objects.exists()

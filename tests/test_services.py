@@ -341,7 +341,7 @@ class TestDeleteAndRestore:
         event = services.annotation_delete(annotation=annotation, actor=reviewer)
         temporary.delete()
         before = state()
-        with pytest.raises(Conflict, match="^The label of this annotation no longer exists.$"):
+        with pytest.raises(Conflict, match=r"^The label of this annotation no longer exists\.$"):
             services.annotation_restore(event=event, actor=reviewer)
         assert state() == before
 
@@ -350,7 +350,7 @@ class TestDeleteAndRestore:
         event = services.annotation_delete(annotation=annotation, actor=reviewer)
         reviewer.delete()
         before = state()
-        with pytest.raises(Conflict, match="^The author of this annotation no longer exists.$"):
+        with pytest.raises(Conflict, match=r"^The author of this annotation no longer exists\.$"):
             services.annotation_restore(event=event, actor=editor)
         assert state() == before
 
@@ -494,9 +494,7 @@ class TestSources:
 class TestArticleStatus:
     def test_set_status(self, article, reviewer):
         """A known status is saved."""
-        services.article_set_status(
-            article=article, status=Article.Status.REVIEWED, actor=reviewer
-        )
+        services.article_set_status(article=article, status=Article.Status.REVIEWED, actor=reviewer)
         article.refresh_from_db()
         assert article.status == Article.Status.REVIEWED
 

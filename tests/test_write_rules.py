@@ -14,7 +14,7 @@ from annotations import services
 from annotations.conflicts import Conflict, Gone, StaleEdit
 from annotations.models import Annotation, Article, HistoryEvent, Source
 from annotations.permissions import REVIEWERS
-from tests.factories import label, make_article, make_user
+from tests.factories import label, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -319,7 +319,9 @@ def test_article_metadata_edit_saves_only_what_changed(article, editor):
     saved = services.article_update(article=article, actor=editor, changes={"title": "Fixed"})
     stored = Article.objects.get(pk=article.pk)
     assert (saved.title, stored.title, stored.content_hash) == (
-        "Fixed", "Fixed", article.content_hash
+        "Fixed",
+        "Fixed",
+        article.content_hash,
     )
 
 

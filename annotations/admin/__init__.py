@@ -7,7 +7,6 @@ can be restored. User text is only ever shown escaped (`format_html`, never
 `mark_safe`).
 """
 
-
 from .annotations import AnnotationAdmin, AnnotationAdminForm, SourceAdmin, SourceInline
 from .articles import ArticleAdmin, ArticleAdminForm
 from .history import HistoryEventAdmin

@@ -10,8 +10,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .. import offsets, services
-from .. import permissions
+from .. import offsets, permissions, services
 from ..conflicts import StaleEdit
 from ..models import Annotation, HistoryEvent, Label, Source
 from ._common import _copy_saved, _short
@@ -27,7 +26,9 @@ class VersionField(forms.IntegerField):
 
 
 def _stale_message(what: str, changed: dict[str, object]) -> ValidationError:
-    saved = "; ".join(f"{name}: “{_short(str(value or '—'), 120)}”" for name, value in changed.items())
+    saved = "; ".join(
+        f"{name}: “{_short(str(value or '—'), 120)}”" for name, value in changed.items()
+    )
     return ValidationError(
         f"Someone else changed this {what} after you opened it (saved now: {saved}). Your "
         "values are still in the form: check them, then save again to replace theirs.",
@@ -115,7 +116,9 @@ class AnnotationAdminForm(forms.ModelForm):
         try:
             offsets.check_span(article.body, start, end, quote)
         except offsets.SpanError as exc:
-            raise ValidationError(self._span_message(article.body, start, end, quote, exc))
+            raise ValidationError(
+                self._span_message(article.body, start, end, quote, exc)
+            ) from None
         selector = offsets.quote_selector(article.body, start, end)
         self.instance.prefix, self.instance.suffix = selector.prefix, selector.suffix
         return cleaned
@@ -139,7 +142,9 @@ class AnnotationAdminForm(forms.ModelForm):
             names = {"label_id": "label", "speaker": "speaker", "note": "note"}
             labels = dict(Label.objects.values_list("pk", "name"))
             changed = {
-                names[f]: labels.get(conflict.current[f]) if f == "label_id" else conflict.current[f]
+                names[f]: labels.get(conflict.current[f])
+                if f == "label_id"
+                else conflict.current[f]
                 for f in conflict.fields
             }
             # The next save applies these values over the saved ones, knowingly.
@@ -281,7 +286,8 @@ class AnnotationAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Source:
-            return super().save_formset(request, form, formset, change)
+            super().save_formset(request, form, formset, change)
+            return
         annotation = form.instance
         formset.save(commit=False)
         for source in formset.deleted_objects:
@@ -356,7 +362,7 @@ class SourceAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = list(SourceAdminForm._meta.fields)
-        return fields + ["version", "created_by", "created_at"] if obj else fields
+        return [*fields, "version", "created_by", "created_at"] if obj else fields
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (

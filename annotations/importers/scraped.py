@@ -52,7 +52,26 @@ _ISO_DATELINE = re.compile(
 _BYLINE = re.compile(r"^\s*(?:by\s+)?(?P<name>[^\W\d_][\w.'’-]*(?:\s+[\w.'’-]+){0,4})\s*$", re.I)
 _MAX_BYLINE = 80
 _NAME_PARTICLES = frozenset(
-    "van von der den de del della da di du dos das la le bin ibn al y".split()
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "da",
+        "di",
+        "du",
+        "dos",
+        "das",
+        "la",
+        "le",
+        "bin",
+        "ibn",
+        "al",
+        "y",
+    ]
 )
 
 # How far from the end the byline/dateline may sit: they close the article.

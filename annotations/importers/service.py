@@ -26,10 +26,10 @@ from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ..history import snapshot_annotation
 from ..models import Annotation, Article, HistoryEvent, Label, Source
 from ..models.article import body_hash
 from ..offsets import quote_selector
-from ..history import snapshot_annotation
 from . import format_for, formats_for
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .checks import record_problem

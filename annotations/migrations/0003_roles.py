@@ -39,7 +39,10 @@ def add_groups(apps, schema_editor):
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in (("Reviewers", REVIEWER_PERMISSIONS), ("Editors", EDITOR_PERMISSIONS)):
+    for group_name, codenames in (
+        ("Reviewers", REVIEWER_PERMISSIONS),
+        ("Editors", EDITOR_PERMISSIONS),
+    ):
         group, _ = Group.objects.get_or_create(name=group_name)
         group.permissions.set(
             Permission.objects.filter(content_type__app_label="annotations", codename__in=codenames)

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0003_roles'),
+        ("annotations", "0003_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='annotation',
-            name='version',
+            model_name="annotation",
+            name="version",
             field=models.PositiveIntegerField(db_default=1, default=1),
         ),
         migrations.AddField(
-            model_name='source',
-            name='version',
+            model_name="source",
+            name="version",
             field=models.PositiveIntegerField(db_default=1, default=1),
         ),
     ]

@@ -4,14 +4,20 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0004_versions'),
+        ("annotations", "0004_versions"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='article',
-            options={'ordering': ['-published_at', '-id'], 'permissions': [('import_articles', 'Can import articles'), ('export_dataset', 'Can export datasets'), ('set_article_status', "Can set an article's review status")]},
+            name="article",
+            options={
+                "ordering": ["-published_at", "-id"],
+                "permissions": [
+                    ("import_articles", "Can import articles"),
+                    ("export_dataset", "Can export datasets"),
+                    ("set_article_status", "Can set an article's review status"),
+                ],
+            },
         ),
     ]

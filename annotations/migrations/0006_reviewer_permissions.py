@@ -29,7 +29,9 @@ def grant(apps, schema_editor):
         if group is None:
             continue
         group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="annotations", codename__in=codenames)
+            *Permission.objects.filter(
+                content_type__app_label="annotations", codename__in=codenames
+            )
         )
 
 

@@ -12,8 +12,16 @@ from ..models import Annotation, Article
 from ._locks import locked_article
 
 # What an editor may change on a stored article (the body only while no span points in).
-EDITABLE_FIELDS = ("title", "author", "publisher", "published_at", "source_url", "status",
-                   "assignee", "body")
+EDITABLE_FIELDS = (
+    "title",
+    "author",
+    "publisher",
+    "published_at",
+    "source_url",
+    "status",
+    "assignee",
+    "body",
+)
 
 
 @transaction.atomic

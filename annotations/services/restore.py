@@ -30,7 +30,9 @@ def restore_refusal(event: HistoryEvent, *, live_ids=None, later_deletes=None) -
         return "Only a deleted annotation can be restored."
     span_id = event.object_id
     is_live = (
-        span_id in live_ids if live_ids is not None else Annotation.objects.filter(pk=span_id).exists()
+        span_id in live_ids
+        if live_ids is not None
+        else Annotation.objects.filter(pk=span_id).exists()
     )
     if is_live:
         return "This span has already been restored."
@@ -151,7 +153,9 @@ def _source_from(snapshot: dict, annotation: Annotation, people: set[int]) -> So
         quoted_passage=snapshot.get("quoted_passage", ""),
         accessed_on=date.fromisoformat(accessed) if accessed else None,
         # Whoever added it may have left since (the column is SET_NULL too).
-        created_by_id=snapshot.get("created_by_id") if snapshot.get("created_by_id") in people else None,
+        created_by_id=snapshot.get("created_by_id")
+        if snapshot.get("created_by_id") in people
+        else None,
         version=int(snapshot.get("version") or 1),
     )
 

@@ -19,8 +19,15 @@ from ..models import HistoryEvent, Source
 from ._locks import locked_annotation, locked_source
 
 # What a source's edit may change; `annotation` moves it to another span.
-EDITABLE_FIELDS = ("annotation", "url", "title", "publisher", "stance", "quoted_passage",
-                   "accessed_on")
+EDITABLE_FIELDS = (
+    "annotation",
+    "url",
+    "title",
+    "publisher",
+    "stance",
+    "quoted_passage",
+    "accessed_on",
+)
 _NOT_ADDED = "This span was deleted in the meantime; the source was not added."
 
 
@@ -80,7 +87,9 @@ def source_update(*, source: Source, actor, expected_version: int | None = None)
         )
     target = span
     if source.annotation_id != stored.annotation_id:
-        target = locked_annotation(source.annotation_id, missing="The span to move it to was deleted.")
+        target = locked_annotation(
+            source.annotation_id, missing="The span to move it to was deleted."
+        )
         if not permissions.can_change_source(actor, target):
             raise PermissionDenied("You cannot move a source to a span you cannot change.")
     before = history.snapshot_source(stored)

@@ -45,8 +45,9 @@ def _editor_context(request, active, *, edit_form=None, source_form=None, confli
     }
 
 
-def _review_context(request, article, *, active=None, edit_form=None, source_form=None,
-                    conflict=None):
+def _review_context(
+    request, article, *, active=None, edit_form=None, source_form=None, conflict=None
+):
     labels = selectors.all_labels()
     annotations = selectors.article_annotations(article, labels)
     return {
@@ -178,10 +179,16 @@ def _stale_edit(request, annotation, conflict: StaleEdit):
     """
     data = request.POST.copy()
     data["edit-version"] = str(conflict.current["version"])
-    form = AnnotationEditForm(data, instance=Annotation.objects.get(pk=annotation.pk), prefix="edit")
+    form = AnnotationEditForm(
+        data, instance=Annotation.objects.get(pk=annotation.pk), prefix="edit"
+    )
     form.is_valid()
     return _workspace(
-        request, annotation.article, active=annotation, edit_form=form, conflict=conflict,
+        request,
+        annotation.article,
+        active=annotation,
+        edit_form=form,
+        conflict=conflict,
         status=409,
     )
 

@@ -112,7 +112,9 @@ def select_with_mouse(page, text):
           while ((node = walker.nextNode())) {
             const len = node.data.length;
             if (!started && at < pos + len) { range.setStart(node, at - pos); started = true; }
-            if (started && at + needle.length <= pos + len) { range.setEnd(node, at + needle.length - pos); break; }
+            if (started && at + needle.length <= pos + len) {
+              range.setEnd(node, at + needle.length - pos); break;
+            }
             pos += len;
           }
           // Centre it first: a drag near the viewport's edge makes the browser autoscroll.

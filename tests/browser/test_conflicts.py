@@ -22,12 +22,17 @@ def test_second_editor_sees_the_conflict_and_keeps_their_text(
     """Rita and Edith open one span; Edith saves a note; Rita saves hers from the older
     page: Rita sees Edith's note beside her own (still in the form), nothing is lost,
     and saving again applies Rita's note on purpose."""
-    rita, edith = make_user("rita", role="reviewer"), make_user("edith", role="editor")
+    rita = make_user("rita", role="reviewer")
+    make_user("edith", role="editor")
     article = make_article("Kirby said the talks are advancing. Moscow denied it on Thursday.")
     text = "Moscow denied it"
     start = article.body.index(text)
     annotation = services.annotation_create(
-        article=article, label=label("denial"), start=start, end=start + len(text), quote=text,
+        article=article,
+        label=label("denial"),
+        start=start,
+        end=start + len(text),
+        quote=text,
         author=rita,
     )
     other = browser.new_context(viewport={"width": 1280, "height": 900})

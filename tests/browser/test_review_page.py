@@ -22,8 +22,9 @@ def seed_article(transactional_db):
 def mark_text(page, annotation_id):
     return page.eval_on_selector_all(
         f'#article-text mark[data-annotation-id="{annotation_id}"]',
-        "marks => marks.filter(m => !m.parentElement.closest('mark[data-annotation-id=\"%s\"]')).map(m => m.textContent).join('')"
-        % annotation_id,
+        "marks => marks"
+        f".filter(m => !m.parentElement.closest('mark[data-annotation-id=\"{annotation_id}\"]'))"
+        ".map(m => m.textContent).join('')",
     )
 
 
@@ -117,7 +118,8 @@ def test_a_refused_span_shows_a_message(live_server, page, seed_article):
     page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
     # Tamper with the pane so the selection no longer matches the stored body.
     page.evaluate(
-        "document.getElementById('article-text').firstChild.data = 'XXXX' + document.getElementById('article-text').firstChild.data.slice(4)"
+        "() => { const node = document.getElementById('article-text').firstChild;"
+        " node.data = 'XXXX' + node.data.slice(4); }"
     )
     select_with_mouse(page, "XXXXWhite House")
     page.keyboard.press("2")

@@ -77,6 +77,6 @@ class Command(BaseCommand):
         widths = [max(len(row[i]) for row in table) for i in range(3)]
         self.stdout.write("Demo accounts (local use only; existing passwords are never reset):")
         for row in table:
-            cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
         self.stdout.write(self.style.SUCCESS(f"Sign in at {url}"))
