@@ -66,6 +66,13 @@ def parse_args(argv=None):
         "--think", type=float, default=0, help="mean pause between a reviewer's requests, s"
     )
     p.add_argument(
+        "--ramp",
+        type=float,
+        default=3,
+        help="seconds over which the reviewers start, one after another (as people sign in; "
+        "0 starts them all at once)",
+    )
+    p.add_argument(
         "--editors",
         type=int,
         default=None,
@@ -478,7 +485,7 @@ def main(argv=None) -> int:
                 i + 1,
                 user,
                 articles[i % len(articles)],
-                start_at,
+                start_at + args.ramp * i / max(1, len(users)),
                 deadline,
                 editor=user.pk in fx["editor_ids"],
                 hot_id=hot.pk if hot else None,
@@ -498,7 +505,8 @@ def main(argv=None) -> int:
             restarter.start()
         print(
             f"load: {args.users} reviewers ({args.editors} also editors) for {args.duration:.0f} s "
-            f"on {len(articles)} articles, think {args.think} s, timeout {args.timeout} s",
+            f"on {len(articles)} articles, think {args.think} s, ramp {args.ramp} s, "
+            f"timeout {args.timeout} s",
             flush=True,
         )
         for r in crowd:

@@ -29,12 +29,11 @@ def article_list(request):
     label_slug = request.GET.get("label", "")
     if label_slug not in {label.slug for label in labels}:
         label_slug = ""
-    articles = selectors.article_list(
-        search=search, status=status, label_slug=label_slug, labels=labels
-    )
+    articles = selectors.article_list(search=search, status=status, label_slug=label_slug)
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.label_counts([article.pk for article in page])
     for article in page:
-        article.label_counts = [(label, getattr(article, f"count_{label.pk}")) for label in labels]
+        article.label_counts = [(label, counts.get((article.pk, label.pk), 0)) for label in labels]
     context = {
         "page": page,
         "labels": labels,
