@@ -58,6 +58,23 @@ def make_annotation(
     )
 
 
+def make_span(article: Article, text: str, author: User, *, label_slug="claim", **fields):
+    """A span over the first occurrence of `text`, made through the service (history and
+    all), as the review page makes it."""
+    from annotations import services
+
+    start = article.body.index(text)
+    return services.annotation_create(
+        article=article,
+        label=label(label_slug),
+        start=start,
+        end=start + len(text),
+        quote=text,
+        author=author,
+        **fields,
+    )
+
+
 def make_source(
     annotation: Annotation, url: str = "https://example.org/report", **fields
 ) -> Source:

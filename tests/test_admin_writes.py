@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Annotation, HistoryEvent, Source
-from tests.factories import label
+from tests.factories import label, make_span
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +21,7 @@ NO_SOURCES = {
 }
 
 
-def create(article, text, author):
-    start = article.body.index(text)
-    return services.annotation_create(
-        article=article,
-        label=label("claim"),
-        start=start,
-        end=start + len(text),
-        quote=text,
-        author=author,
-    )
+create = make_span
 
 
 def source_form(source, **changes):

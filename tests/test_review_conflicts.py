@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Annotation, Article, HistoryEvent, Source
-from tests.factories import label
+from tests.factories import label, make_span
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +19,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def annotation(article, reviewer):
-    text = "Moscow denied it"
-    start = article.body.index(text)
-    return services.annotation_create(
-        article=article,
-        label=label("claim"),
-        start=start,
-        end=start + len(text),
-        quote=text,
-        author=reviewer,
-    )
+    return make_span(article, "Moscow denied it", reviewer)
 
 
 def post_edit(client, annotation, version, **values):

@@ -14,7 +14,7 @@ from annotations import services
 from annotations.conflicts import Conflict, Gone, StaleEdit
 from annotations.models import Annotation, Article, HistoryEvent, Source
 from annotations.permissions import REVIEWERS
-from tests.factories import label, make_user
+from tests.factories import make_span, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +27,7 @@ def state():
     )
 
 
-def create(article, text, author, **kwargs):
-    start = article.body.index(text)
-    return services.annotation_create(
-        article=article,
-        label=kwargs.pop("label", label("claim")),
-        start=start,
-        end=start + len(text),
-        quote=text,
-        author=author,
-        **kwargs,
-    )
+create = make_span
 
 
 @pytest.fixture

@@ -23,16 +23,8 @@ User = get_user_model()
 class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
-        fields = [
-            "title",
-            "author",
-            "publisher",
-            "published_at",
-            "source_url",
-            "status",
-            "assignee",
-            "body",
-        ]
+        # What article_update may change, so the form offers nothing it would refuse.
+        fields = list(services.articles.EDITABLE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,10 +3,9 @@ not silently overwrite the first; the page shows both versions and keeps what wa
 
 import pytest
 
-from annotations import services
 from annotations.models import Annotation
 from tests.browser.conftest import sign_in
-from tests.factories import label, make_article, make_user
+from tests.factories import make_article, make_span, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,16 +24,7 @@ def test_second_editor_sees_the_conflict_and_keeps_their_text(
     rita = make_user("rita", role="reviewer")
     make_user("edith", role="editor")
     article = make_article("Kirby said the talks are advancing. Moscow denied it on Thursday.")
-    text = "Moscow denied it"
-    start = article.body.index(text)
-    annotation = services.annotation_create(
-        article=article,
-        label=label("denial"),
-        start=start,
-        end=start + len(text),
-        quote=text,
-        author=rita,
-    )
+    annotation = make_span(article, "Moscow denied it", rita, label_slug="denial")
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         second = other.new_page()
