@@ -98,6 +98,34 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Article.Status.choices)
 
 
+class ArticleMetadataForm(forms.ModelForm):
+    """What an editor corrects from the review page; the text itself stays as imported."""
+
+    source_url = forms.CharField(
+        label="Source URL",
+        required=False,
+        max_length=2000,
+        validators=[http_url],
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )
+
+    class Meta:
+        model = Article
+        fields = ["title", "author", "published_at", "source_url"]
+        widgets = {
+            "published_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
+        }
+        labels = {"published_at": "Published"}
+
+    def clean_source_url(self):
+        url = self.cleaned_data["source_url"].strip()
+        if url and url.split(":", 1)[0].lower() not in {"http", "https"}:
+            raise forms.ValidationError("Enter an http:// or https:// URL.")
+        return url
+
+
 # A news article is kilobytes; 20 MB is a JSONL batch of about 10,000 articles.
 # Bigger imports belong to `manage.py import_articles`, which reads from disk.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -92,3 +92,8 @@ def can_export(user) -> bool:
 
 def can_import(user) -> bool:
     return _signed_in(user) and user.has_perm(IMPORT_PERMISSION)
+
+
+def can_edit_article(user) -> bool:
+    """Editors correct an article's title, author, date and source link."""
+    return _signed_in(user) and user.has_perm("annotations.change_article")

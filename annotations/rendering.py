@@ -66,17 +66,22 @@ def span_list_items(annotations: Iterable, url_prefix: str) -> SafeString:
     template engine costs tens of milliseconds for that many rows.
     """
     items = []
+    prefix = escape(url_prefix)
     for a in annotations:
+        # <bdi>: a right-to-left name or an unterminated direction mark in user text stays
+        # inside its own box instead of reversing what follows it.
         meta = [escape(a.label.name)]
         if a.speaker:
-            meta.append(escape(a.speaker))
+            meta.append(f"<bdi>{escape(a.speaker)}</bdi>")
         count = a.source_count
         if count:
             meta.append(f"{count} source{'s' if count != 1 else ''}")
+        if a.author:
+            meta.append(f"by <bdi>{escape(a.author)}</bdi>")
         items.append(
             f'<li><a class="span-item" data-label="{escape(a.label.slug)}" data-span-id="{a.pk}" '
-            f'href="{escape(url_prefix)}{a.pk}/"><span class="swatch" aria-hidden="true"></span>'
-            f'<span class="span-quote">{escape(_truncate(a.quote, 90))}</span>'
+            f'href="{prefix}{a.pk}/"><span class="swatch" aria-hidden="true"></span>'
+            f'<bdi class="span-quote" dir="auto">{escape(_truncate(a.quote, 90))}</bdi>'
             f'<span class="span-meta small muted">{" · ".join(meta)}</span></a></li>'
         )
     return mark_safe("".join(items))

@@ -4,35 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from .models import Annotation, Article, HistoryEvent, Label, Source
+from .search import SearchResults
+from .search import search as search_articles
 
 
 def active_labels() -> list[Label]:
     return list(Label.objects.filter(active=True))
 
 
-def article_list(*, search: str = "", status: str = "", label_slug: str = "") -> QuerySet[Article]:
+def article_list(
+    *, search: str = "", status: str = "", label_slug: str = ""
+) -> QuerySet[Article] | SearchResults:
     """The articles a list shows, newest first, undated last; no aggregates, so counting
-    and slicing a page stay cheap however many spans there are (see label_counts)."""
+    and slicing a page stay cheap however many spans there are (see label_counts).
+
+    With `search`: the matching articles best first, each page with its highlighted
+    snippets (annotations/search.py; `.note` says when the search was shortened or had
+    nothing to look for)."""
     articles = (
         Article.objects.select_related("assignee")
         .defer("body", "import_metadata")
         .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
-    if search:
-        articles = articles.filter(
-            Q(title__icontains=search)
-            | Q(author__icontains=search)
-            | Q(publisher__icontains=search)
-        )
     if status:
         articles = articles.filter(status=status)
     if label_slug:
         articles = articles.filter(
             pk__in=Annotation.objects.filter(label__slug=label_slug).values("article_id")
         )
+    if search:
+        return search_articles(articles, search)
     return articles
 
 
@@ -59,6 +64,7 @@ class SpanSummary:
     quote: str
     speaker: str
     source_count: int
+    author: str = ""  # user name
 
 
 def all_labels() -> dict[int, Label]:
@@ -75,12 +81,76 @@ def article_annotations(
     rows = (
         article.annotations.annotate(source_count=Count("sources"))
         .order_by("start", "-end", "id")
-        .values_list("id", "label_id", "start", "end", "quote", "speaker", "source_count")
+        .values_list(
+            "id", "label_id", "start", "end", "quote", "speaker", "source_count", "author__username"
+        )
     )
     return [
-        SpanSummary(pk, labels[label_id], start, end, quote, speaker, source_count)
-        for pk, label_id, start, end, quote, speaker, source_count in rows
+        SpanSummary(pk, labels[label_id], start, end, quote, speaker, sources, author)
+        for pk, label_id, start, end, quote, speaker, sources, author in rows
     ]
+
+
+# --- the review desk: where an article stands, and the articles around it ------------------
+
+
+def article_state_tag(article_id: int) -> str:
+    """Changes whenever a span, a source or the article itself changes: every span and
+    source write records a history event, and article writes bump updated_at. The page
+    asks with it (If-None-Match) to learn cheaply whether anything moved."""
+    latest = HistoryEvent.objects.filter(article_id=article_id).order_by("-id").values("id")[:1]
+    row = (
+        Article.objects.filter(pk=article_id)
+        .annotate(latest=models.Subquery(latest))
+        .values_list("updated_at", "latest")
+        .first()
+    )
+    if row is None:
+        return ""
+    updated_at, latest_event = row
+    return f"{latest_event or 0}-{updated_at.timestamp():.6f}"
+
+
+def _after_in_list(article: Article) -> Q:
+    """Articles after this one in the list's order (published newest first, undated last,
+    then id descending)."""
+    if article.published_at is None:
+        return Q(published_at__isnull=True, pk__lt=article.pk)
+    return (
+        Q(published_at__lt=article.published_at)
+        | Q(published_at=article.published_at, pk__lt=article.pk)
+        | Q(published_at__isnull=True)
+    )
+
+
+def _before_in_list(article: Article) -> Q:
+    if article.published_at is None:
+        return Q(published_at__isnull=False) | Q(published_at__isnull=True, pk__gt=article.pk)
+    return Q(published_at__gt=article.published_at) | Q(
+        published_at=article.published_at, pk__gt=article.pk
+    )
+
+
+_LIST_ORDER = (F("published_at").desc(nulls_last=True), "-id")
+_LIST_ORDER_REVERSED = (F("published_at").asc(nulls_first=True), "id")
+
+
+def neighbours(article: Article) -> tuple[int | None, int | None]:
+    """The ids of the articles before and after this one in the article list."""
+    ids = Article.objects.values_list("pk", flat=True)
+    previous = ids.filter(_before_in_list(article)).order_by(*_LIST_ORDER_REVERSED).first()
+    following = ids.filter(_after_in_list(article)).order_by(*_LIST_ORDER).first()
+    return previous, following
+
+
+def next_to_review(article: Article) -> int | None:
+    """The next article in list order that is not reviewed yet (wrapping to the top)."""
+    open_ = Article.objects.exclude(status=Article.Status.REVIEWED).exclude(pk=article.pk)
+    ids = open_.values_list("pk", flat=True)
+    return (
+        ids.filter(_after_in_list(article)).order_by(*_LIST_ORDER).first()
+        or ids.order_by(*_LIST_ORDER).first()
+    )
 
 
 def annotation_for_editor(annotation_id: int) -> Annotation | None:

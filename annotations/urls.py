@@ -1,12 +1,20 @@
 from django.urls import path
 
-from .views import articles, export, imports, review
+from .views import articles, desk, export, imports, labels, review, sources
 
 urlpatterns = [
     path("", articles.article_list, name="article-list"),
-    path("labels.css", review.label_stylesheet, name="label-stylesheet"),
+    path("labels.css", labels.label_stylesheet, name="label-stylesheet"),
     path("articles/<int:article_id>/", review.article_detail, name="article-detail"),
-    path("articles/<int:article_id>/status/", review.article_status, name="article-status"),
+    path("articles/<int:article_id>/status/", desk.article_status, name="article-status"),
+    path("articles/<int:article_id>/details/", desk.article_metadata, name="article-metadata"),
+    path(
+        "articles/<int:article_id>/reviewed-next/",
+        desk.article_reviewed_next,
+        name="article-reviewed-next",
+    ),
+    path("articles/<int:article_id>/state/", desk.article_state, name="article-state"),
+    path("articles/<int:article_id>/spans/", desk.span_list, name="span-list"),
     path(
         "articles/<int:article_id>/annotations/",
         review.annotation_create,
@@ -24,10 +32,10 @@ urlpatterns = [
     ),
     path(
         "annotations/<int:annotation_id>/sources/",
-        review.source_create,
+        sources.source_create,
         name="source-create",
     ),
-    path("sources/<int:source_id>/delete/", review.source_delete, name="source-delete"),
+    path("sources/<int:source_id>/delete/", sources.source_delete, name="source-delete"),
     path("history/<int:event_id>/restore/", review.annotation_restore, name="annotation-restore"),
     path("import/", imports.import_page, name="import"),
     path("export/", export.export_page, name="export"),

@@ -320,3 +320,16 @@ def test_a_reviewer_cannot_edit_article_metadata(article, reviewer):
     with pytest.raises(PermissionDenied):
         services.article_update(article=article, actor=reviewer, changes={"title": "Mine"})
     assert Article.objects.get(pk=article.pk).title == article.title
+
+
+def test_an_exact_duplicate_span_is_refused_naming_the_first(article, reviewer, other_reviewer):
+    """The same text, label and reviewer twice: the second is refused with the first's
+    id; another reviewer, or another label, on the same text is a span of its own."""
+    first = create(article, "Moscow denied it", reviewer)
+    before = state()
+    with pytest.raises(ValidationError, match=f"span #{first.pk}"):
+        create(article, "Moscow denied it", reviewer)
+    assert state() == before
+    create(article, "Moscow denied it", other_reviewer)
+    create(article, "Moscow denied it", reviewer, label_slug="denial")
+    assert Annotation.objects.count() == 3

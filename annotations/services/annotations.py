@@ -61,6 +61,19 @@ def annotation_create(
     # Locked, so the body checked here is the body the span is stored against.
     stored = locked_article(article.pk, fields=("body", "status"))
     offsets.check_span(stored.body, start, end, quote)
+    # Under the article's lock, so two quick presses of the same key store one span.
+    twin = (
+        Annotation.objects.filter(
+            article_id=stored.pk, start=start, end=end, label=label, author=author
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if twin is not None:
+        raise ValidationError(
+            f"You already marked exactly this text as “{label.name}” (span #{twin}); "
+            "nothing was added."
+        )
     selector = offsets.quote_selector(stored.body, start, end)
     annotation = Annotation.objects.create(
         article_id=stored.pk,

@@ -1,4 +1,4 @@
-/* Selection -> span, in Python code points (the server's unit).
+/* Selection <-> span, in Python code points (the server's unit).
  *
  * The DOM counts in UTF-16 code units; an emoji is 2 units but 1 code point. This is the
  * one place the page converts. The reading pane's textContent is the article body, so a
@@ -20,11 +20,47 @@
     return count;
   }
 
+  /* The UTF-16 index in `text` of code point `points` (clamped to the text). */
+  function utf16Index(text, points) {
+    let i = 0;
+    for (let seen = 0; seen < points && i < text.length; seen++) {
+      const unit = text.charCodeAt(i);
+      i += unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length ? 2 : 1;
+    }
+    return i;
+  }
+
   function utf16OffsetIn(pane, node, offset) {
     const range = document.createRange();
     range.selectNodeContents(pane);
     range.setEnd(node, offset);
     return range.toString().length;
+  }
+
+  /* The DOM position (text node, offset) of UTF-16 index `index` in the pane's text. */
+  function domPosition(pane, index) {
+    const walker = document.createTreeWalker(pane, NodeFilter.SHOW_TEXT);
+    let seen = 0;
+    let node = null;
+    let last = null;
+    while ((node = walker.nextNode())) {
+      const length = node.data.length;
+      if (index <= seen + length) return { node: node, offset: index - seen };
+      seen += length;
+      last = node;
+    }
+    return last ? { node: last, offset: last.data.length } : { node: pane, offset: 0 };
+  }
+
+  /* A DOM Range over code points [start, end) of the pane's text. */
+  function rangeFromSpan(pane, start, end) {
+    const text = pane.textContent;
+    const from = domPosition(pane, utf16Index(text, start));
+    const to = domPosition(pane, utf16Index(text, end));
+    const range = document.createRange();
+    range.setStart(from.node, from.offset);
+    range.setEnd(to.node, to.offset);
+    return range;
   }
 
   /* The part of `range` inside `pane` as {start, end, quote}, with white space trimmed
@@ -54,5 +90,33 @@
     return { start: start, end: start + codePointCount(quote), quote: quote };
   }
 
-  window.FactcheckOffsets = { codePointCount: codePointCount, spanFromRange: spanFromRange };
+  /* Widen [from, to) (UTF-16 indexes into `text`) to whole words, so a sloppy drag that
+   * cuts "isleading" stores "misleading". Words come from the browser's own Unicode word
+   * segmentation, which also handles scripts without spaces (CJK). */
+  function snapToWords(text, from, to) {
+    if (typeof Intl === "undefined" || !Intl.Segmenter) return [from, to];
+    const segmenter = new Intl.Segmenter(document.documentElement.lang || undefined, { granularity: "word" });
+    const windowStart = Math.max(0, from - 64);
+    const windowEnd = Math.min(text.length, to + 64);
+    const segments = segmenter.segment(text.slice(windowStart, windowEnd));
+    let start = from;
+    let end = to;
+    for (const part of segments) {
+      if (!part.isWordLike) continue;
+      const s = windowStart + part.index;
+      const e = s + part.segment.length;
+      if (s < from && from < e) start = s;
+      if (s < to && to < e) end = e;
+    }
+    return [start, end];
+  }
+
+  window.FactcheckOffsets = {
+    codePointCount: codePointCount,
+    utf16Index: utf16Index,
+    domPosition: domPosition,
+    rangeFromSpan: rangeFromSpan,
+    spanFromRange: spanFromRange,
+    snapToWords: snapToWords,
+  };
 })();

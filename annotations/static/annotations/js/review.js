@@ -1,15 +1,27 @@
-/* The review page: select text, press a label key (or click), and the span is saved
- * through htmx; click a highlight to open it in the sidebar. */
+/* The review page: select text (mouse, or the sentence cursor on the keyboard), press a
+ * label key, and the span is saved through htmx; open, relabel, save, delete and undo
+ * from the keyboard. Answers update only the regions that changed, so the reader keeps
+ * their place; another reviewer's changes arrive by a cheap poll (304 while nothing moved). */
 (function () {
   "use strict";
 
+  const Offsets = window.FactcheckOffsets;
   const bar = document.getElementById("label-bar");
   const flash = document.getElementById("flash");
+  const toast = document.getElementById("toast");
+  const shortcuts = document.getElementById("shortcuts");
   let pending = null; // the span under the current selection, in code points
+  let cursor = null; // {first, last}: indexes of the sentences the keyboard cursor covers
+  let sentenceCache = null;
 
   function workspace() { return document.getElementById("workspace"); }
   function pane() { return document.getElementById("article-text"); }
+  function editor() { return document.getElementById("annotation-editor"); }
   function canAnnotate() { return workspace() && workspace().dataset.canAnnotate === "true"; }
+  function openCard() { return document.querySelector("#annotation-editor .editor-card"); }
+  function inField(target) {
+    return target && target.closest && target.closest("input, textarea, select, [contenteditable], dialog");
+  }
 
   function showMessage(text) {
     flash.textContent = text;
@@ -18,14 +30,23 @@
     showMessage.timer = setTimeout(function () { flash.hidden = true; }, 6000);
   }
 
+  // --- selection and the label bar -----------------------------------------------------
+
   function hideBar() { bar.hidden = true; pending = null; }
+
+  function clearSelection() {
+    hideBar();
+    cursor = null;
+    const selection = window.getSelection();
+    if (selection) selection.removeAllRanges();
+  }
 
   function currentSpan() {
     const selection = window.getSelection();
     if (!selection || selection.isCollapsed || selection.rangeCount === 0 || !pane()) return null;
     const range = selection.getRangeAt(0);
     if (!pane().contains(range.startContainer) && !pane().contains(range.endContainer)) return null;
-    return window.FactcheckOffsets.spanFromRange(pane(), range);
+    return Offsets.spanFromRange(pane(), range);
   }
 
   function placeBar(range) {
@@ -47,14 +68,145 @@
     placeBar(window.getSelection().getRangeAt(0));
   }
 
+  function selectCodePoints(start, end) {
+    const range = Offsets.rangeFromSpan(pane(), start, end);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    const box = range.getBoundingClientRect();
+    if (box.top < 60 || box.bottom > window.innerHeight - 60) {
+      window.scrollBy({ top: box.top - window.innerHeight / 3 });
+    }
+    onSelectionDone();
+  }
+
+  // Whole words: a drag that starts or ends inside a word takes the whole word.
+  function snapEnabled() {
+    const box = document.getElementById("snap-words");
+    return box ? box.checked : false;
+  }
+
+  function snapSelection() {
+    const selection = window.getSelection();
+    if (!snapEnabled() || !selection || selection.isCollapsed || !pane()) return;
+    const range = selection.getRangeAt(0);
+    if (!pane().contains(range.startContainer) || !pane().contains(range.endContainer)) return;
+    const text = pane().textContent;
+    const measure = document.createRange();
+    measure.selectNodeContents(pane());
+    measure.setEnd(range.startContainer, range.startOffset);
+    const from = measure.toString().length;
+    const to = from + range.toString().length;
+    const snapped = Offsets.snapToWords(text, from, to);
+    if (snapped[0] === from && snapped[1] === to) return;
+    const start = Offsets.domPosition(pane(), snapped[0]);
+    const end = Offsets.domPosition(pane(), snapped[1]);
+    const wider = document.createRange();
+    wider.setStart(start.node, start.offset);
+    wider.setEnd(end.node, end.offset);
+    selection.removeAllRanges();
+    selection.addRange(wider);
+  }
+
+  function restoreSnapSetting() {
+    const box = document.getElementById("snap-words");
+    if (!box || !workspace()) return;
+    const key = "factcheck.snap." + workspace().dataset.user;
+    const stored = window.localStorage ? localStorage.getItem(key) : null;
+    if (stored !== null) box.checked = stored === "1";
+    box.addEventListener("change", function () {
+      if (window.localStorage) localStorage.setItem(key, box.checked ? "1" : "0");
+    });
+  }
+
+  // --- the sentence cursor -------------------------------------------------------------
+
+  function sentences() {
+    const raw = pane() ? pane().dataset.sentences || "" : "";
+    if (!sentenceCache || sentenceCache.raw !== raw) {
+      const list = raw ? raw.split(";").map(function (pair) {
+        const parts = pair.split(",");
+        return [Number(parts[0]), Number(parts[1])];
+      }) : [];
+      sentenceCache = { raw: raw, list: list };
+    }
+    return sentenceCache.list;
+  }
+
+  function firstVisibleSentence(list) {
+    // The first sentence whose start is on screen, found by bisecting on its position.
+    let low = 0, high = list.length - 1, found = 0;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const box = Offsets.rangeFromSpan(pane(), list[mid][0], list[mid][0] + 1).getBoundingClientRect();
+      if (box.top >= 0) { found = mid; high = mid - 1; } else { low = mid + 1; }
+    }
+    return found;
+  }
+
+  function sentenceAfter(list, offset) {
+    for (let i = 0; i < list.length; i++) if (list[i][0] >= offset) return i;
+    return -1;
+  }
+
+  function showCursor() {
+    const list = sentences();
+    selectCodePoints(list[cursor.first][0], list[cursor.last][1]);
+  }
+
+  function moveCursor(step, extend) {
+    const list = sentences();
+    if (!list.length) { showMessage("This article has no sentences to select."); return; }
+    if (!cursor) {
+      const span = currentSpan();
+      let index = span ? sentenceAfter(list, span.end) : firstVisibleSentence(list);
+      if (index < 0) index = list.length - 1;
+      cursor = { first: index, last: index };
+    } else if (extend) {
+      const last = Math.min(list.length - 1, Math.max(cursor.first, cursor.last + step));
+      cursor = { first: cursor.first, last: last };
+    } else {
+      const next = step > 0 ? cursor.last + 1 : cursor.first - 1;
+      if (next < 0 || next >= list.length) {
+        showMessage(step > 0 ? "That was the last sentence." : "This is the first sentence.");
+        return;
+      }
+      cursor = { first: next, last: next };
+    }
+    showCursor();
+  }
+
+  function extendByWord(step) {
+    const span = pending || currentSpan();
+    if (!span) { moveCursor(1, false); return; }
+    const text = pane().textContent;
+    const from = Offsets.utf16Index(text, span.start);
+    let to = Offsets.utf16Index(text, span.end);
+    if (step > 0) {
+      const rest = text.slice(to);
+      const match = /^\s*[^\s]+/.exec(rest);
+      if (!match) return;
+      to += match[0].length;
+    } else {
+      const inside = text.slice(from, to);
+      const match = /\s+[^\s]*$/.exec(inside);
+      if (!match) return;
+      to = from + match.index;
+    }
+    cursor = null;
+    selectCodePoints(span.start, span.start + Offsets.codePointCount(text.slice(from, to)));
+  }
+
+  // --- spans: create, open, move between, relabel, delete, undo --------------------------
+
   function createSpan(labelSlug) {
     const span = pending || currentSpan();
     if (!span) { showMessage("Select some text in the article first."); return; }
     hideBar();
     window.getSelection().removeAllRanges();
     htmx.ajax("POST", workspace().dataset.createUrl, {
-      target: "#workspace",
-      swap: "outerHTML",
+      target: "#annotation-editor",
+      swap: "innerHTML",
       values: { label: labelSlug, start: span.start, end: span.end, quote: span.quote },
     });
   }
@@ -63,8 +215,65 @@
     htmx.ajax("GET", "/annotations/" + id + "/", { target: "#annotation-editor", swap: "innerHTML" });
   }
 
+  function firstMark(id) {
+    return pane() ? pane().querySelector('mark.hl[data-first][data-annotation-id="' + id + '"]') : null;
+  }
+
+  function flashSpan(id) {
+    const mark = firstMark(id);
+    if (!mark) return;
+    mark.scrollIntoView({ block: "center" });
+    document.querySelectorAll('mark.hl[data-annotation-id="' + id + '"]').forEach(function (el) {
+      el.classList.remove("is-flashing");
+      void el.offsetWidth; // restart the animation
+      el.classList.add("is-flashing");
+    });
+  }
+
+  function stepSpan(step) {
+    const marks = pane() ? Array.from(pane().querySelectorAll("mark.hl[data-first]")) : [];
+    if (!marks.length) { showMessage("No spans yet."); return; }
+    let index = marks.indexOf(document.activeElement);
+    if (index < 0) {
+      const card = openCard();
+      const open = card ? firstMark(card.dataset.annotationRef) : null;
+      index = open ? marks.indexOf(open) : (step > 0 ? -1 : marks.length);
+    }
+    const next = Math.max(0, Math.min(marks.length - 1, index + step));
+    marks[next].focus({ preventScroll: true });
+    marks[next].scrollIntoView({ block: "nearest" });
+  }
+
+  function relabelOpenSpan(labelSlug) {
+    const card = openCard();
+    const form = card ? card.querySelector("form.edit-form") : null;
+    if (!form) { showMessage("Only its author or an editor can change this span."); return; }
+    const select = form.querySelector("select[name='edit-label']");
+    const button = bar.querySelector('[data-label="' + CSS.escape(labelSlug) + '"]');
+    const name = button ? button.dataset.name : "";
+    const option = select ? Array.from(select.options).find(function (o) {
+      return o.textContent.trim() === name;
+    }) : null;
+    if (!option) return;
+    select.value = option.value;
+    form.requestSubmit();
+  }
+
+  function deleteOpenSpan() {
+    const card = openCard();
+    const button = card ? card.querySelector("[data-delete]") : null;
+    if (button) button.click();
+  }
+
+  function closeEditor() {
+    const region = editor();
+    if (!region) return;
+    region.innerHTML = '<p class="muted small editor-hint">Click a highlight (or press <kbd>j</kbd>/<kbd>k</kbd> and <kbd>Enter</kbd>) to edit its label, speaker, note and sources.</p>';
+    markActive();
+  }
+
   function markActive() {
-    const card = document.querySelector("#annotation-editor .editor-card");
+    const card = openCard();
     const id = card ? card.dataset.annotationRef : null;
     document.querySelectorAll("mark.hl.is-active, .span-item.is-active").forEach(function (el) {
       el.classList.remove("is-active");
@@ -74,70 +283,116 @@
       .forEach(function (el) { el.classList.add("is-active"); });
   }
 
+  // --- events ----------------------------------------------------------------------------
+
   document.addEventListener("mouseup", function (event) {
     if (bar.contains(event.target)) return;
     // Let the browser finish updating the selection first.
-    setTimeout(onSelectionDone, 0);
-  });
-
-  document.addEventListener("keyup", function (event) {
-    if (event.shiftKey || event.key.startsWith("Arrow")) setTimeout(onSelectionDone, 0);
+    setTimeout(function () {
+      if (pane() && pane().contains(event.target)) { cursor = null; snapSelection(); }
+      onSelectionDone();
+    }, 0);
   });
 
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { hideBar(); return; }
-    const target = event.target;
-    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    const button = bar.querySelector('[data-shortcut="' + CSS.escape(event.key) + '"]');
-    if (!button || !canAnnotate()) return;
-    if (!pending && !currentSpan()) return;
-    event.preventDefault();
-    createSpan(button.dataset.label);
+    const key = event.key;
+    if (key === "Escape") {
+      if (shortcuts.open) return; // the dialog closes itself
+      clearSelection();
+      if (openCard() && !inField(event.target)) closeEditor();
+      if (inField(event.target) && event.target.closest("#annotation-editor")) { event.target.blur(); closeEditor(); }
+      return;
+    }
+    if (key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      const form = event.target.closest && event.target.closest("#annotation-editor form");
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+      return;
+    }
+    if (inField(event.target) || event.altKey || event.ctrlKey && key !== "z" || event.metaKey) return;
+    if (event.ctrlKey && key === "z") {
+      const undo = toast.querySelector("[data-undo]");
+      if (undo) { event.preventDefault(); undo.click(); }
+      return;
+    }
+    if (key === "Enter" && event.target.matches && event.target.matches("mark.hl")) {
+      event.preventDefault();
+      openAnnotation(event.target.dataset.annotationId);
+      return;
+    }
+    const labelButton = bar.querySelector('[data-shortcut="' + CSS.escape(key) + '"]');
+    if (labelButton && canAnnotate()) {
+      event.preventDefault();
+      if (pending || currentSpan()) createSpan(labelButton.dataset.label);
+      else if (openCard()) relabelOpenSpan(labelButton.dataset.label);
+      else showMessage("Select some text first: drag with the mouse, or press ↓ for a sentence.");
+      return;
+    }
+    let handled = true;
+    if (key === "ArrowDown" || key === "]") moveCursor(1, event.shiftKey);
+    else if (key === "ArrowUp" || key === "[") moveCursor(-1, event.shiftKey);
+    else if (event.shiftKey && key === "ArrowRight") extendByWord(1);
+    else if (event.shiftKey && key === "ArrowLeft") extendByWord(-1);
+    else if (key === "j") stepSpan(1);
+    else if (key === "k") stepSpan(-1);
+    else if (key === "Delete" && openCard()) deleteOpenSpan();
+    else if (key === "?") shortcuts.showModal();
+    else if (key === "n" || key === "p") {
+      const link = document.querySelector(key === "n" ? "a[rel=next]" : "a[rel=prev]");
+      if (link) window.location.href = link.href; else handled = false;
+    } else handled = false;
+    if (handled) event.preventDefault();
+  });
+
+  document.addEventListener("keyup", function (event) {
+    if (event.shiftKey && !event.key.startsWith("Arrow") && !inField(event.target)) setTimeout(onSelectionDone, 0);
   });
 
   document.addEventListener("click", function (event) {
     const labelButton = event.target.closest(".label-button");
     if (labelButton && !labelButton.disabled) {
       event.preventDefault();
-      createSpan(labelButton.dataset.label);
+      if (pending || currentSpan()) createSpan(labelButton.dataset.label);
+      else if (openCard() && !bar.contains(labelButton)) relabelOpenSpan(labelButton.dataset.label);
+      else showMessage("Select some text in the article first.");
       return;
     }
-    if (event.target.closest(".js-close-editor")) {
-      document.getElementById("annotation-editor").innerHTML =
-        '<p class="muted small editor-hint">Click a highlight to edit its label, speaker, note and sources.</p>';
-      markActive();
-      return;
-    }
+    if (event.target.closest(".js-close-editor")) { closeEditor(); return; }
+    if (event.target.closest(".js-shortcuts")) { shortcuts.showModal(); return; }
     const item = event.target.closest(".span-item");
     if (item && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
       openAnnotation(item.dataset.spanId);
+      flashSpan(item.dataset.spanId);
       return;
     }
     const mark = event.target.closest("mark.hl");
     if (mark && window.getSelection().isCollapsed) openAnnotation(mark.dataset.annotationId);
   });
 
-  document.addEventListener("keydown", function (event) {
-    // Highlights are focusable: Enter opens the focused one.
-    if (event.key === "Enter" && event.target.matches && event.target.matches("mark.hl")) {
-      openAnnotation(event.target.dataset.annotationId);
-    }
-  });
-
   // Keep the label bar's buttons from stealing the selection on mousedown.
   bar.addEventListener("mousedown", function (event) { event.preventDefault(); });
 
-  document.body.addEventListener("htmx:afterSettle", function (event) {
-    markActive();
-    // On a narrow screen the editor sits below the article: bring it into view.
-    const editor = document.getElementById("annotation-editor");
-    if (editor && event.detail.target === editor) {
-      const box = editor.getBoundingClientRect();
-      if (box.top > window.innerHeight || box.bottom < 0) editor.scrollIntoView({ behavior: "smooth", block: "start" });
-    }
+  // --- htmx: what every request carries, and what happens after a swap --------------------
+
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    // The span list keeps its filter when a change re-renders it.
+    const label = document.getElementById("list-label");
+    const reviewer = document.getElementById("list-reviewer");
+    if (label && !("list_label" in event.detail.parameters)) event.detail.parameters.list_label = label.value;
+    if (reviewer && !("list_reviewer" in event.detail.parameters)) event.detail.parameters.list_reviewer = reviewer.value;
   });
+
+  let focusedSpan = null;
+  document.body.addEventListener("htmx:beforeRequest", function () {
+    const focused = document.activeElement;
+    focusedSpan = focused && focused.matches && focused.matches("mark.hl") ? focused.dataset.annotationId : null;
+  });
+
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    const tag = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Article-State");
+    if (tag && workspace()) workspace().dataset.state = tag;
+  });
+
   // A 409 that comes as a page region (a stale edit: the saved version beside what was
   // typed) is swapped in like a form error; a plain-text 409 is a message.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
@@ -147,13 +402,28 @@
       event.detail.isError = false;
     }
   });
-  document.body.addEventListener("htmx:afterSettle", function () {
+
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    markActive();
+    // The reading pane was redrawn: put the keyboard back on the span it was on.
+    if (focusedSpan && (document.activeElement === document.body || !document.activeElement)) {
+      const mark = firstMark(focusedSpan);
+      if (mark) mark.focus({ preventScroll: true });
+    }
     // Bring a form error or a conflict into view, and put the keyboard on it.
     const problem = document.querySelector("#annotation-editor .conflict, #annotation-editor .form-errors, #annotation-editor .errorlist");
     if (problem) {
       problem.scrollIntoView({ block: "nearest" });
       const focusable = problem.closest("[tabindex]") || problem;
       if (focusable.focus) focusable.focus({ preventScroll: true });
+    } else if (event.detail.target === editor()) {
+      // On a narrow screen the editor sits below the article: bring it into view.
+      const box = editor().getBoundingClientRect();
+      if (box.top > window.innerHeight || box.bottom < 0) editor().scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+    if (toast.querySelector(".toast-body")) {
+      clearTimeout(toast.timer);
+      toast.timer = setTimeout(function () { toast.innerHTML = ""; }, 10000);
     }
   });
   document.body.addEventListener("htmx:responseError", function (event) {
@@ -166,5 +436,49 @@
     showMessage("The server cannot be reached. Nothing was saved; check your connection and try again.");
   });
 
+  // --- another reviewer's changes ---------------------------------------------------------
+
+  function applyRegions(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    template.content.querySelectorAll("[hx-swap-oob]").forEach(function (fresh) {
+      const target = document.getElementById(fresh.id);
+      if (!target) return;
+      target.innerHTML = fresh.innerHTML;
+      htmx.process(target);
+    });
+    markActive();
+  }
+
+  function poll() {
+    const space = workspace();
+    if (!space || document.hidden) return;
+    // Never redraw the text under someone's selection or half-made span; try again later.
+    if (pending || currentSpan() || (pane() && pane().contains(document.activeElement) && document.activeElement !== pane())) return;
+    const url = new URL(space.dataset.stateUrl, window.location.href);
+    const label = document.getElementById("list-label");
+    const reviewer = document.getElementById("list-reviewer");
+    if (label) url.searchParams.set("list_label", label.value);
+    if (reviewer) url.searchParams.set("list_reviewer", reviewer.value);
+    fetch(url, {
+      headers: { "If-None-Match": '"' + space.dataset.state + '"', "HX-Request": "true" },
+      credentials: "same-origin",
+      cache: "no-store",
+    }).then(function (response) {
+      if (response.status !== 200) return null;
+      const tag = response.headers.get("X-Article-State");
+      return response.text().then(function (html) {
+        if (pending || currentSpan()) return; // a selection began meanwhile: next time
+        applyRegions(html);
+        if (tag) space.dataset.state = tag;
+      });
+    }).catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+
+  const every = Number((workspace() && workspace().dataset.pollMs) || 5000);
+  if (workspace() && every > 0) setInterval(poll, every);
+
+  restoreSnapSetting();
   markActive();
+  window.FactcheckReview = { poll: poll };
 })();

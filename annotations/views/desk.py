@@ -1,0 +1,111 @@
+"""The review desk around an article: its status, its metadata, moving on to the next
+one, the span list's filters, and the cheap check that tells an open page something
+changed (two reviewers on one article see each other's spans without a reload)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotModified
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from .. import permissions, selectors, services
+from ..forms import ArticleMetadataForm, StatusForm
+from ..models import Article, Label
+from .regions import PAGE, STATE_HEADER, header_context, list_filter, plain_error, spans_context
+
+
+def _header(request, article, *, status=200, metadata_form=None):
+    if not request.htmx:
+        return redirect("article-detail", article_id=article.pk)
+    context = header_context(request, article, metadata_form=metadata_form)
+    return render(request, f"{PAGE}#article-meta", context, status=status)
+
+
+@require_POST
+def article_status(request, article_id):
+    article = get_object_or_404(Article, pk=article_id)
+    if not permissions.can_set_status(request.user):
+        raise PermissionDenied("Your account cannot change an article's status.")
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return plain_error("Unknown status.")
+    services.article_set_status(
+        article=article, status=form.cleaned_data["status"], actor=request.user
+    )
+    return _header(request, article)
+
+
+@require_POST
+def article_metadata(request, article_id):
+    article = get_object_or_404(Article, pk=article_id)
+    if not permissions.can_edit_article(request.user):
+        raise PermissionDenied("Only editors can change an article's details.")
+    form = ArticleMetadataForm(request.POST, instance=Article.objects.get(pk=article.pk))
+    if not form.is_valid():
+        return _header(request, article, status=422, metadata_form=form)
+    changes = {name: form.cleaned_data[name] for name in form.changed_data}
+    saved = services.article_update(article=article, actor=request.user, changes=changes)
+    return _header(request, saved)
+
+
+@require_POST
+def article_reviewed_next(request, article_id):
+    """Mark this article reviewed and open the next one that is not."""
+    article = get_object_or_404(Article, pk=article_id)
+    if not permissions.can_set_status(request.user):
+        raise PermissionDenied("Your account cannot change an article's status.")
+    services.article_set_status(article=article, status=Article.Status.REVIEWED, actor=request.user)
+    following = selectors.next_to_review(article)
+    if following is None:
+        messages.success(request, "Marked reviewed. Every article is reviewed now.")
+        url = reverse("article-list")
+    else:
+        messages.success(request, f"“{article.title}” marked reviewed.")
+        url = reverse("article-detail", args=[following])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_GET
+def article_state(request, article_id):
+    """304 while nothing changed since the tag the page holds; otherwise the pane, the
+    span list and the deleted spans as out-of-band regions (never the open editor)."""
+    if not Article.objects.filter(pk=article_id).exists():
+        return plain_error("This article was deleted.", status=404)
+    tag = selectors.article_state_tag(article_id)
+    if request.headers.get("If-None-Match", "").strip('"') == tag:
+        response = HttpResponseNotModified()
+    else:
+        article = Article.objects.get(pk=article_id)
+        context = {
+            **spans_context(request, article),
+            "can_annotate": permissions.can_annotate(request.user),
+        }
+        response = render(request, f"{PAGE}#state", context)
+    response["ETag"] = f'"{tag}"'
+    response[STATE_HEADER] = tag
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@require_GET
+def span_list(request, article_id):
+    """The sidebar's span list, filtered by label and reviewer."""
+    article = get_object_or_404(Article, pk=article_id)
+    label_slug, reviewer = list_filter(request)
+    known_labels = dict(Label.objects.values_list("slug", "name"))
+    if label_slug and label_slug not in known_labels:
+        return plain_error(
+            f"There is no label “{label_slug[:40]}”. Known labels: {', '.join(known_labels)}."
+        )
+    context = {**spans_context(request, article, label_slug=label_slug, reviewer=reviewer)}
+    if reviewer and reviewer not in context["reviewers"]:
+        names = ", ".join(context["reviewers"]) or "nobody yet"
+        return plain_error(f"“{reviewer[:40]}” has no spans on this article. Reviewers: {names}.")
+    if not request.htmx:
+        return redirect("article-detail", article_id=article.pk)
+    return render(request, f"{PAGE}#span-list", context)

@@ -1,0 +1,162 @@
+"""The review page's regions, and the answers that update only what changed.
+
+The page is one template (annotations/article_detail.html) whose regions are partials:
+the reading pane, the span editor, the span list, the recently deleted spans and the
+article's header. A change answers with the editor (the request's target) plus the other
+regions it touched as out-of-band swaps, so the reader's scroll position, the sidebar's
+scroll and the keyboard focus stay where they were. Without htmx, every action redirects
+back to the page, so each URL also works on a full reload.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from .. import permissions, selectors
+from ..forms import AnnotationEditForm, ArticleMetadataForm, SourceForm, StatusForm
+from ..rendering import highlighted_body, span_list_items
+from ..sentences import sentence_boundaries_attr
+
+PAGE = "annotations/article_detail.html"
+STATE_HEADER = "X-Article-State"
+
+
+def editor_context(request, active, *, edit_form=None, source_form=None, conflict=None) -> dict:
+    """The span editor: the open span with its sources, and its forms if the user may edit."""
+    if active is not None:
+        active = selectors.annotation_for_editor(active.pk)
+    can_edit_active = active is not None and permissions.can_edit_annotation(request.user, active)
+    if can_edit_active:
+        edit_form = edit_form or AnnotationEditForm(instance=active, prefix="edit")
+        source_form = source_form or SourceForm(prefix="source")
+    return {
+        "active": active,
+        "can_edit_active": can_edit_active,
+        "can_delete_active": active is not None
+        and permissions.can_delete_annotation(request.user, active),
+        "edit_form": edit_form,
+        "source_form": source_form,
+        "conflict": selectors.conflict_summary(conflict) if conflict else None,
+    }
+
+
+def list_filter(request) -> tuple[str, str]:
+    """The span list's filter as the page sends it with every request (review.js)."""
+    data = request.POST if request.method == "POST" else request.GET
+    return data.get("list_label", "").strip()[:100], data.get("list_reviewer", "").strip()[:150]
+
+
+def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
+    """The reading pane, the span list with its counts and filters, and the deleted spans."""
+    if label_slug is None or reviewer is None:
+        label_slug, reviewer = list_filter(request)
+    labels = selectors.all_labels()
+    annotations = selectors.article_annotations(article, labels)
+    listed = [
+        span
+        for span in annotations
+        if (not label_slug or span.label.slug == label_slug)
+        and (not reviewer or span.author == reviewer)
+    ]
+    counts = {}
+    for span in annotations:
+        counts[span.label.pk] = counts.get(span.label.pk, 0) + 1
+    return {
+        "article": article,
+        "annotations": annotations,
+        "highlighted": highlighted_body(article.body, annotations),
+        "labels": [label for label in labels.values() if label.active],
+        "label_counts": [
+            (label, counts.get(label.pk, 0))
+            for label in labels.values()
+            if label.active or counts.get(label.pk)
+        ],
+        "reviewers": sorted({span.author for span in annotations}),
+        "span_filter": {"label": label_slug, "reviewer": reviewer},
+        "listed_count": len(listed),
+        "span_total": len(annotations),
+        # One reverse() for a thousand list links: "/annotations/" + id + "/".
+        "span_list": span_list_items(
+            listed, reverse("annotation-detail", args=[0]).removesuffix("0/")
+        ),
+        "deleted": selectors.deleted_annotations(article),
+        "state_tag": selectors.article_state_tag(article.pk),
+    }
+
+
+def header_context(request, article, *, metadata_form=None, span_total=None) -> dict:
+    can_edit_metadata = permissions.can_edit_article(request.user)
+    previous, following = selectors.neighbours(article)
+    return {
+        "article": article,
+        "span_total": article.annotations.count() if span_total is None else span_total,
+        "can_set_status": permissions.can_set_status(request.user),
+        "status_form": StatusForm(initial={"status": article.status}),
+        "can_edit_metadata": can_edit_metadata,
+        "metadata_form": metadata_form
+        or (ArticleMetadataForm(instance=article) if can_edit_metadata else None),
+        "previous_id": previous,
+        "next_id": following,
+    }
+
+
+def page_context(request, article, *, active=None, **editor) -> dict:
+    spans = spans_context(request, article)
+    return {
+        **editor_context(request, active, **editor),
+        **header_context(request, article, span_total=spans["span_total"]),
+        **spans,
+        "can_annotate": permissions.can_annotate(request.user),
+        "sentences": sentence_boundaries_attr(article.body),
+        "nav": "articles",
+    }
+
+
+def _with_state(response: HttpResponse, tag: str) -> HttpResponse:
+    response[STATE_HEADER] = tag
+    return response
+
+
+def render_page(request, article, *, status=200, active=None, **editor) -> HttpResponse:
+    context = page_context(request, article, active=active, **editor)
+    return _with_state(render(request, PAGE, context, status=status), context["state_tag"])
+
+
+def render_editor(request, article, *, status=200, active=None, **editor) -> HttpResponse:
+    """Only the editor: opening a span, a form error (422), a stale edit (409)."""
+    if not request.htmx:
+        return render_page(request, article, status=status, active=active, **editor)
+    context = {"article": article, **editor_context(request, active, **editor)}
+    return render(request, f"{PAGE}#editor", context, status=status)
+
+
+def render_changes(request, article, *, active=None, toast=None) -> HttpResponse:
+    """The editor, plus the pane, the span list, the counts and the deleted spans as
+    out-of-band swaps: what a span or source change touches, and nothing else."""
+    context = {
+        **editor_context(request, active),
+        **spans_context(request, article),
+        "can_annotate": permissions.can_annotate(request.user),
+        "toast": toast,
+    }
+    response = render(request, f"{PAGE}#changes", context)
+    return _with_state(response, context["state_tag"])
+
+
+def after_change(request, article, *, active=None, toast=None, message=None):
+    if request.htmx:
+        return render_changes(request, article, active=active, toast=toast)
+    if message:
+        from django.contrib import messages
+
+        messages.success(request, message)
+    if active is not None:
+        return redirect("annotation-detail", annotation_id=active.pk)
+    return redirect("article-detail", article_id=article.pk)
+
+
+def plain_error(message: str, status: int = 400) -> HttpResponse:
+    # htmx shows 4xx bodies in the page's message area (see review.js).
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
