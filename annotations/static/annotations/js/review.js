@@ -391,6 +391,10 @@
   document.body.addEventListener("htmx:afterRequest", function (event) {
     const tag = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Article-State");
     if (tag && workspace()) workspace().dataset.state = tag;
+    // An undone deletion needs no more undoing.
+    if (event.detail.successful && event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("#toast")) {
+      toast.innerHTML = "";
+    }
   });
 
   // A 409 that comes as a page region (a stale edit: the saved version beside what was

@@ -1,0 +1,253 @@
+"""The review desk in Chromium: a whole article labelled from the keyboard, a page that
+does not jump, the sidebar's filters, previous/next, two reviewers at once, and exact
+spans over hard Unicode."""
+
+import pytest
+
+from annotations.models import Annotation, Article, HistoryEvent
+from annotations.sentences import sentence_spans
+from tests.browser.conftest import select_with_mouse, sign_in
+from tests.factories import make_article, make_span, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STORY = (
+    "Kirby said the talks are advancing. Moscow denied it on Thursday.\n\n"
+    "Officials in Kyiv declined to comment. The ministry called the report “misleading”.\n"
+    "Analysts were not surprised."
+)
+
+
+def open_article(page, base_url, article):
+    page.goto(f"{base_url}/articles/{article.pk}/")
+    page.wait_for_selector("#article-text")
+
+
+def wait_for_spans(page, count):
+    page.wait_for_function(
+        "n => document.querySelectorAll('#article-text mark[data-first]').length === n", arg=count
+    )
+
+
+def test_keyboard_only_flow(live_server, page, artifacts):
+    """Sentence cursor, label, next sentence, label, relabel the open span, delete it,
+    undo with Ctrl+Z, the ? sheet: all without the mouse, each span exactly a sentence."""
+    make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    sentences = [article.body[a:b] for a, b in sentence_spans(article.body)]
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+
+    page.keyboard.press("ArrowDown")
+    page.wait_for_selector("#label-bar:not([hidden])")
+    assert page.evaluate("() => window.getSelection().toString()") == sentences[0]
+    page.keyboard.press("1")
+    wait_for_spans(page, 1)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Shift+ArrowDown")  # two sentences
+    page.keyboard.press("2")
+    wait_for_spans(page, 2)
+    spans = list(Annotation.objects.order_by("start"))
+    assert [s.quote for s in spans] == [sentences[0], article.body[
+        article.body.index(sentences[1]) : article.body.index(sentences[2]) + len(sentences[2])
+    ]]
+    assert [s.label.slug for s in spans] == ["claim", "denial"]
+
+    # j/k walk the spans; Enter opens; 3 relabels the open span.
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.evaluate("() => document.activeElement.dataset.annotationId") == str(spans[0].pk)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'.editor-card[data-annotation-ref="{spans[0].pk}"]')
+    page.keyboard.press("3")
+    page.wait_for_selector('.editor-card[data-label="unverified-allegation"]')
+    assert Annotation.objects.get(pk=spans[0].pk).label.slug == "unverified-allegation"
+
+    # Delete, then undo.
+    page.keyboard.press("Delete")
+    wait_for_spans(page, 1)
+    page.wait_for_selector("#toast [data-undo]")
+    assert not Annotation.objects.filter(pk=spans[0].pk).exists()
+    page.keyboard.press("Control+z")
+    wait_for_spans(page, 2)
+    assert Annotation.objects.get(pk=spans[0].pk).label.slug == "unverified-allegation"
+
+    page.keyboard.press("?")
+    page.wait_for_selector("dialog#shortcuts[open]")
+    page.screenshot(path=str(artifacts / "shortcuts.png"))
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.getElementById('shortcuts').open")
+
+    # Esc closes the editor and clears any selection, so a later key labels nothing.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => window.getSelection().isCollapsed")
+    assert page.locator(".editor-card").count() == 0
+    page.keyboard.press("1")
+    page.wait_for_selector("#flash:not([hidden])")
+    assert Annotation.objects.count() == 2
+    assert page.js_errors == []
+
+
+def test_past_the_last_sentence_and_an_empty_pane(live_server, page):
+    """↑ on the first sentence and ↓ past the last say so and store nothing."""
+    make_user("rita", role="reviewer")
+    article = make_article("Only one sentence here.")
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_selector("#flash:not([hidden])")
+    assert "last sentence" in page.inner_text("#flash")
+    assert Annotation.objects.count() == 0
+
+
+def test_typing_in_a_field_does_not_label(live_server, page):
+    """Keys typed in the speaker field are text, not shortcuts."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    span = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/annotations/{span.pk}/")
+    page.click("#id_edit-speaker")
+    page.keyboard.type("Zakharova 123 jk?")
+    assert page.input_value("#id_edit-speaker") == "Zakharova 123 jk?"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request')"
+    )
+    page.wait_for_timeout(300)
+    assert Annotation.objects.get(pk=span.pk).speaker == "Zakharova 123 jk?"
+    assert Annotation.objects.count() == 1
+
+
+def test_the_page_does_not_jump(live_server, page):
+    """On a long article, labelling, saving and adding a source keep the reader's
+    scroll position and the sidebar's scroll."""
+    rita = make_user("rita", role="reviewer")
+    paragraphs = [f"Paragraph {i}: the minister said the bridge number {i} is safe." for i in range(160)]
+    article = make_article("\n\n".join(paragraphs))
+    make_span(article, "Paragraph 3", rita)
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+
+    select_with_mouse(page, "the bridge number 90 is safe")
+    page.wait_for_selector("#label-bar:not([hidden])")
+    before = page.evaluate("() => window.scrollY")
+    assert before > 1000
+    page.keyboard.press("1")
+    wait_for_spans(page, 2)
+    assert abs(page.evaluate("() => window.scrollY") - before) <= 2
+
+    page.fill("#id_edit-note", "Checked against the register")
+    page.click(".edit-form button[type=submit]:not([data-delete])")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.wait_for_timeout(200)
+    assert abs(page.evaluate("() => window.scrollY") - before) <= 2
+    assert Annotation.objects.filter(note="Checked against the register").exists()
+
+    page.click(".add-source summary")
+    page.fill("#id_source-url", "not a url")
+    page.click(".add-source button[type=submit]")
+    page.wait_for_selector("#annotation-editor .errorlist")
+    assert abs(page.evaluate("() => window.scrollY") - before) <= 2
+    # The error is in view inside the sidebar.
+    assert page.evaluate(
+        "() => { const b = document.querySelector('#annotation-editor .errorlist').getBoundingClientRect();"
+        " return b.top >= 0 && b.bottom <= window.innerHeight; }"
+    )
+    assert page.js_errors == []
+
+
+def test_sidebar_filters_and_navigation(live_server, page, artifacts):
+    """The span list filters by label and reviewer; clicking a span opens it; previous
+    and next follow the article list; "Mark reviewed, next" moves on."""
+    rita, oscar = make_user("rita", role="reviewer"), make_user("oscar", role="reviewer")
+    older = make_article("An older article. It has words.", title="Older")
+    article = make_article(STORY, title="Current")
+    newer = make_article("A newer article. It has words too.", title="Newer")
+    # Same publication time: the list orders by id, newest first.
+    make_span(article, "Kirby said", rita)
+    make_span(article, "Moscow denied it", oscar, label_slug="denial")
+    make_span(article, "declined to comment", rita, label_slug="denial")
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    assert page.locator("#annotation-list .span-item").count() == 3
+
+    page.select_option("#list-label", "denial")
+    page.wait_for_function("() => document.querySelectorAll('#annotation-list .span-item').length === 2")
+    page.select_option("#list-reviewer", "oscar")
+    page.wait_for_function("() => document.querySelectorAll('#annotation-list .span-item').length === 1")
+    assert "Moscow denied it" in page.inner_text("#annotation-list")
+    page.click("#annotation-list .span-item")
+    page.wait_for_selector(".editor-card[data-label=denial]")
+    page.screenshot(path=str(artifacts / "review-desk.png"))
+
+    assert page.get_attribute("a[rel=prev]", "href").endswith(f"/articles/{newer.pk}/")
+    assert page.get_attribute("a[rel=next]", "href").endswith(f"/articles/{older.pk}/")
+    page.click("text=Mark reviewed, next →")
+    page.wait_for_url(f"{live_server.url}/articles/{older.pk}/")
+    assert Article.objects.get(pk=article.pk).status == "reviewed"
+    assert page.js_errors == []
+
+
+def test_two_reviewers_see_each_others_spans(live_server, page, browser):
+    """Rita and Oscar on one article: Oscar's new span appears on Rita's page without a
+    reload, while Rita's open editor stays as it was; nobody's span is lost."""
+    rita, _ = make_user("rita", role="reviewer"), make_user("oscar", role="reviewer")
+    article = make_article(STORY)
+    mine = make_span(article, "Kirby said", rita)
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        second = other.new_page()
+        sign_in(page, live_server.url, "rita")
+        sign_in(second, live_server.url, "oscar")
+        page.goto(f"{live_server.url}/annotations/{mine.pk}/")
+        page.wait_for_selector("#id_edit-note")
+        page.fill("#id_edit-note", "half-typed")
+        open_article(second, live_server.url, article)
+        select_with_mouse(second, "declined to comment")
+        second.keyboard.press("2")
+        wait_for_spans(second, 2)
+
+        page.wait_for_function(
+            "() => document.querySelectorAll('#article-text mark[data-first]').length === 2",
+            timeout=10_000,
+        )
+        assert page.input_value("#id_edit-note") == "half-typed"
+        assert "declined to comment" in page.inner_text("#annotation-list")
+        assert Annotation.objects.count() == 2
+        assert HistoryEvent.objects.filter(action="create").count() == 2
+    finally:
+        other.close()
+
+
+HARD = (
+    "Emoji 👩‍👩‍👧 family, flag 🇫🇷 France.\n"
+    "東京で会議が開かれた。\n"
+    "قال المتحدث إن المحادثات تتقدم.\n"
+    "Cafe\u0301 au lait\u00a0chaud.\r\nEnd of CRLF line."
+)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["👩‍👩‍👧 family", "flag 🇫🇷", "会議が開かれた", "المحادثات تتقدم", "Café au lait\u00a0chaud", "CRLF line"],
+)
+def test_hard_unicode_spans_are_exact(live_server, page, phrase):
+    """Each phrase selected with the mouse is stored with exactly its text."""
+    make_user("rita", role="reviewer")
+    article = make_article(HARD)
+    assert phrase in article.body, phrase
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    page.uncheck("#snap-words")  # exact characters, not whole words
+    select_with_mouse(page, phrase)
+    page.wait_for_selector("#label-bar:not([hidden])")
+    page.keyboard.press("1")
+    wait_for_spans(page, 1)
+    span = Annotation.objects.get()
+    assert span.quote == phrase
+    assert article.body[span.start : span.end] == phrase
+    assert page.evaluate("() => document.getElementById('article-text').textContent") == article.body
