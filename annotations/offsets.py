@@ -200,16 +200,15 @@ def span_segments(length: int, spans: Iterable[tuple[object, int, int]]) -> list
     Each segment lists the ids of the spans covering it, outermost first (earlier start,
     then longer), so nested <mark>s can be opened in that order and overlaps stay
     visible. Segments with no span are included, so the segments tile the text.
-    Spans are clipped to the text; empty ones are ignored (they would never close).
+    Spans are clipped to the text; empty ones are ignored (they would never close). The
+    order is taken before clipping, so a window of a longer text (one paragraph) nests
+    its spans as the whole text does.
     """
-    spans = sorted(
-        (
-            (span_id, max(start, 0), min(end, length))
-            for span_id, start, end in spans
-            if max(start, 0) < min(end, length)
-        ),
-        key=lambda s: (s[1], -s[2], s[0]),
-    )
+    spans = [
+        (span_id, max(start, 0), min(end, length))
+        for span_id, start, end in sorted(spans, key=lambda s: (s[1], -s[2], s[0]))
+        if max(start, 0) < min(end, length)
+    ]
     order = {span_id: rank for rank, (span_id, _, _) in enumerate(spans)}
     cuts = {0, length}
     for _, start, end in spans:

@@ -8,6 +8,7 @@ data attribute drawn by CSS, so the pane's textContent equals the body exactly.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from html import escape
 
@@ -33,26 +34,102 @@ def _open_tags(annotation) -> tuple[str, str]:
     )
 
 
-def highlighted_body(body: str, annotations: Iterable) -> SafeString:
-    tags = {a.pk: (a, _open_tags(a)) for a in annotations}
-    segments = span_segments(len(body), ((pk, a.start, a.end) for pk, (a, _) in tags.items()))
-    opened: set = set()
+def text_blocks(body: str) -> list[tuple[int, int]]:
+    """The body cut after each line break: [start, end) of every line, "\n" included.
+
+    The pane is drawn as one inline element per block, so a change redraws only the
+    blocks a span touches (a paragraph), not a 5,000-span article.
+    """
+    blocks, start = [], 0
+    while start < len(body):
+        end = body.find("\n", start)
+        end = len(body) if end < 0 else end + 1
+        blocks.append((start, end))
+        start = end
+    return blocks or [(0, 0)]
+
+
+def blocks_touching(blocks: list[tuple[int, int]], start: int, end: int) -> range:
+    """Indexes of the blocks that [start, end) overlaps (at least the one at start)."""
+    starts = [b[0] for b in blocks]
+    first = max(0, bisect_right(starts, start) - 1)
+    last = max(first, bisect_left(starts, end) - 1)
+    return range(first, last + 1)
+
+
+def _render_block(body: str, block: tuple[int, int], spans: list, tags: dict) -> str:
+    block_start, block_end = block
+    segments = span_segments(
+        block_end - block_start, ((a.pk, a.start - block_start, a.end - block_start) for a in spans)
+    )
     parts: list[str] = []
+    opened: set = set()
     for segment in segments:
-        text = escape(body[segment.start : segment.end], quote=False)
+        text = escape(body[block_start + segment.start : block_start + segment.end], quote=False)
         if not segment.span_ids:
             parts.append(text)
             continue
         for span_id in segment.span_ids:
-            first, rest = tags[span_id][1]
-            if span_id in opened:
-                parts.append(rest)
-            else:
-                parts.append(first)
-                opened.add(span_id)
+            annotation, (first, rest) = tags[span_id]
+            # The badge and the focus stop go on a span's very first fragment only.
+            is_first = span_id not in opened and annotation.start >= block_start
+            parts.append(first if is_first else rest)
+            opened.add(span_id)
         parts.append(text)
         parts.append("</mark>" * len(segment.span_ids))
-    return mark_safe("".join(parts))
+    return "".join(parts)
+
+
+def _block_html(index: int, block: tuple[int, int], inner: str, oob: bool) -> str:
+    swap = ' hx-swap-oob="outerHTML"' if oob else ""
+    return f'<span class="blk" id="b{index}" data-at="{block[0]}"{swap}>{inner}</span>'
+
+
+def _spans_by_block(blocks, annotations) -> dict[int, list]:
+    by_block: dict[int, list] = {}
+    for annotation in annotations:
+        for index in blocks_touching(blocks, annotation.start, annotation.end):
+            by_block.setdefault(index, []).append(annotation)
+    return by_block
+
+
+def highlighted_body(body: str, annotations: Iterable) -> SafeString:
+    """The whole reading pane: every block, with every span's marks."""
+    annotations = list(annotations)
+    tags = {a.pk: (a, _open_tags(a)) for a in annotations}
+    blocks = text_blocks(body)
+    by_block = _spans_by_block(blocks, annotations)
+    return mark_safe(
+        "".join(
+            _block_html(i, block, _render_block(body, block, by_block.get(i, []), tags), False)
+            for i, block in enumerate(blocks)
+        )
+    )
+
+
+def highlighted_blocks(body: str, annotations: Iterable, ranges: Iterable) -> SafeString:
+    """Only the blocks that the [start, end) `ranges` touch, as out-of-band swaps.
+
+    `annotations` must hold every span that overlaps those blocks.
+    """
+    annotations = list(annotations)
+    tags = {a.pk: (a, _open_tags(a)) for a in annotations}
+    blocks = text_blocks(body)
+    wanted = sorted({i for start, end in ranges for i in blocks_touching(blocks, start, end)})
+    by_block = _spans_by_block(blocks, annotations)
+    return mark_safe(
+        "".join(
+            _block_html(i, blocks[i], _render_block(body, blocks[i], by_block.get(i, []), tags), True)
+            for i in wanted
+        )
+    )
+
+
+def block_bounds(body: str, ranges: Iterable) -> tuple[int, int]:
+    """[start, end) of the blocks the ranges touch: which spans a redraw needs."""
+    blocks = text_blocks(body)
+    wanted = [i for start, end in ranges for i in blocks_touching(blocks, start, end)]
+    return blocks[min(wanted)][0], blocks[max(wanted)][1]
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -79,7 +156,8 @@ def span_list_items(annotations: Iterable, url_prefix: str) -> SafeString:
         if a.author:
             meta.append(f"by <bdi>{escape(a.author)}</bdi>")
         items.append(
-            f'<li><a class="span-item" data-label="{escape(a.label.slug)}" data-span-id="{a.pk}" '
+            f'<li id="li-{a.pk}" data-s="{a.start}" data-e="{a.end}">'
+            f'<a class="span-item" data-label="{escape(a.label.slug)}" data-span-id="{a.pk}" '
             f'href="{prefix}{a.pk}/"><span class="swatch" aria-hidden="true"></span>'
             f'<bdi class="span-quote" dir="auto">{escape(_truncate(a.quote, 90))}</bdi>'
             f'<span class="span-meta small muted">{" · ".join(meta)}</span></a></li>'

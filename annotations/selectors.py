@@ -71,15 +71,9 @@ def all_labels() -> dict[int, Label]:
     return {label.pk: label for label in Label.objects.all()}
 
 
-def article_annotations(
-    article: Article, labels: dict[int, Label] | None = None
-) -> list[SpanSummary]:
-    """The article's spans in text order, light enough for a thousand of them: plain rows
-    instead of model instances, a source count instead of the sources, and labels from
-    one small query (or the caller's) instead of a join per row."""
-    labels = labels if labels is not None else all_labels()
+def _span_rows(queryset, labels: dict[int, Label]) -> list[SpanSummary]:
     rows = (
-        article.annotations.annotate(source_count=Count("sources"))
+        queryset.annotate(source_count=Count("sources"))
         .order_by("start", "-end", "id")
         .values_list(
             "id", "label_id", "start", "end", "quote", "speaker", "source_count", "author__username"
@@ -89,6 +83,45 @@ def article_annotations(
         SpanSummary(pk, labels[label_id], start, end, quote, speaker, sources, author)
         for pk, label_id, start, end, quote, speaker, sources, author in rows
     ]
+
+
+def spans_overlapping(article: Article, start: int, end: int, labels) -> list[SpanSummary]:
+    """The spans of this article that overlap [start, end): what a redrawn paragraph holds."""
+    return _span_rows(article.annotations.filter(start__lt=end, end__gt=start), labels)
+
+
+def span_summary(annotation_id: int, labels) -> SpanSummary | None:
+    rows = _span_rows(Annotation.objects.filter(pk=annotation_id), labels)
+    return rows[0] if rows else None
+
+
+def count_spans(article_id: int, label_slug: str, reviewer: str) -> int:
+    spans = Annotation.objects.filter(article_id=article_id)
+    if label_slug:
+        spans = spans.filter(label__slug=label_slug)
+    if reviewer:
+        spans = spans.filter(author__username=reviewer)
+    return spans.count()
+
+
+def article_label_counts(article_id: int) -> dict[int, int]:
+    rows = (
+        Annotation.objects.filter(article_id=article_id)
+        .values_list("label_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def article_annotations(
+    article: Article, labels: dict[int, Label] | None = None
+) -> list[SpanSummary]:
+    """The article's spans in text order, light enough for a thousand of them: plain rows
+    instead of model instances, a source count instead of the sources, and labels from
+    one small query (or the caller's) instead of a join per row."""
+    labels = labels if labels is not None else all_labels()
+    return _span_rows(article.annotations.all(), labels)
 
 
 # --- the review desk: where an article stands, and the articles around it ------------------

@@ -140,8 +140,12 @@ def test_reviewer_creates_a_span_and_gets_the_changed_regions_back(
     page = response.content.decode()
     assert "<html" not in page and 'id="workspace"' not in page
     assert f'data-annotation-ref="{annotation.pk}"' in page  # the editor, the main target
-    for region in ("article-text", "span-list-block", "deleted-block", "span-count"):
+    for region in ("span-count", "span-list-total", "label-counts", "list-ops", "deleted-block"):
         assert f'id="{region}" hx-swap-oob="innerHTML"' in page
+    # Only the paragraph holding the span is redrawn, not the whole pane; and the span
+    # list gets the one new item.
+    assert page.count('class="blk"') == 1 and 'id="b0" data-at="0" hx-swap-oob="outerHTML"' in page
+    assert page.count('data-op="upsert"') == 1 and f'id="li-{annotation.pk}"' in page
     article.refresh_from_db()
     assert article.status == Article.Status.IN_REVIEW
     assert HistoryEvent.objects.filter(action="create", object_id=annotation.pk).exists()

@@ -16,7 +16,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from .. import permissions, selectors, services
 from ..forms import ArticleMetadataForm, StatusForm
 from ..models import Article, Label
-from .regions import PAGE, STATE_HEADER, header_context, list_filter, plain_error, spans_context
+from .regions import (
+    PAGE,
+    STATE_HEADER,
+    header_context,
+    list_filter,
+    list_page_context,
+    plain_error,
+    spans_context,
+)
 
 
 def _header(request, article, *, status=200, metadata_form=None):
@@ -102,10 +110,23 @@ def span_list(request, article_id):
         return plain_error(
             f"There is no label “{label_slug[:40]}”. Known labels: {', '.join(known_labels)}."
         )
+    offset = request.GET.get("offset", "0")
+    if not offset.isdigit() or len(offset) > 9:
+        return plain_error("The list offset must be a whole number.")
     context = {**spans_context(request, article, label_slug=label_slug, reviewer=reviewer)}
     if reviewer and reviewer not in context["reviewers"]:
         names = ", ".join(context["reviewers"]) or "nobody yet"
         return plain_error(f"“{reviewer[:40]}” has no spans on this article. Reviewers: {names}.")
     if not request.htmx:
         return redirect("article-detail", article_id=article.pk)
+    if int(offset):
+        # The next page of items, for the list's "more" row.
+        listed = [
+            span
+            for span in context["annotations"]
+            if (not label_slug or span.label.slug == label_slug)
+            and (not reviewer or span.author == reviewer)
+        ]
+        context.update(list_page_context(article, listed, int(offset)))
+        return render(request, f"{PAGE}#span-items", context)
     return render(request, f"{PAGE}#span-list", context)

@@ -16,11 +16,33 @@ from django.urls import reverse
 
 from .. import permissions, selectors
 from ..forms import AnnotationEditForm, ArticleMetadataForm, SourceForm, StatusForm
-from ..rendering import highlighted_body, span_list_items
+from ..rendering import block_bounds, highlighted_blocks, highlighted_body, span_list_items
 from ..sentences import sentence_boundaries_attr
 
 PAGE = "annotations/article_detail.html"
 STATE_HEADER = "X-Article-State"
+# Span list items sent at once; more load as the list is scrolled (5,000 spans would be
+# a megabyte of list the reviewer mostly never sees).
+LIST_PAGE = 200
+
+
+def _list_prefix() -> str:
+    # One reverse() for a thousand list links: "/annotations/" + id + "/".
+    return reverse("annotation-detail", args=[0]).removesuffix("0/")
+
+
+def _matches(span, label_slug: str, reviewer: str) -> bool:
+    return (not label_slug or span.label.slug == label_slug) and (
+        not reviewer or span.author == reviewer
+    )
+
+
+def _label_counts(labels: dict, counts: dict) -> list:
+    return [
+        (label, counts.get(label.pk, 0))
+        for label in labels.values()
+        if label.active or counts.get(label.pk)
+    ]
 
 
 def editor_context(request, active, *, edit_form=None, source_form=None, conflict=None) -> dict:
@@ -54,12 +76,7 @@ def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
         label_slug, reviewer = list_filter(request)
     labels = selectors.all_labels()
     annotations = selectors.article_annotations(article, labels)
-    listed = [
-        span
-        for span in annotations
-        if (not label_slug or span.label.slug == label_slug)
-        and (not reviewer or span.author == reviewer)
-    ]
+    listed = [span for span in annotations if _matches(span, label_slug, reviewer)]
     counts = {}
     for span in annotations:
         counts[span.label.pk] = counts.get(span.label.pk, 0) + 1
@@ -68,19 +85,56 @@ def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
         "annotations": annotations,
         "highlighted": highlighted_body(article.body, annotations),
         "labels": [label for label in labels.values() if label.active],
-        "label_counts": [
-            (label, counts.get(label.pk, 0))
-            for label in labels.values()
-            if label.active or counts.get(label.pk)
-        ],
+        "label_counts": _label_counts(labels, counts),
         "reviewers": sorted({span.author for span in annotations}),
         "span_filter": {"label": label_slug, "reviewer": reviewer},
         "listed_count": len(listed),
         "span_total": len(annotations),
-        # One reverse() for a thousand list links: "/annotations/" + id + "/".
-        "span_list": span_list_items(
-            listed, reverse("annotation-detail", args=[0]).removesuffix("0/")
-        ),
+        **list_page_context(article, listed, 0),
+        "deleted": selectors.deleted_annotations(article),
+        "state_tag": selectors.article_state_tag(article.pk),
+    }
+
+
+def list_page_context(article, listed: list, offset: int) -> dict:
+    """One page of the span list, and where the next one starts (None at the end)."""
+    page = listed[offset : offset + LIST_PAGE]
+    following = offset + LIST_PAGE if offset + LIST_PAGE < len(listed) else None
+    return {
+        "article": article,
+        "span_list": span_list_items(page, _list_prefix()),
+        "more_offset": following,
+    }
+
+
+def changes_context(request, article, *, touched, list_ops) -> dict:
+    """What a change to one span needs redrawn: the blocks (paragraphs) of the pane it
+    touched, the counts, that span's list item, the deleted spans. Nothing here grows
+    with the article's other spans."""
+    label_slug, reviewer = list_filter(request)
+    labels = selectors.all_labels()
+    bounds = block_bounds(article.body, touched)
+    around = selectors.spans_overlapping(article, *bounds, labels)
+    counts = selectors.article_label_counts(article.pk)
+    total = sum(counts.values())
+    ops = []
+    prefix = _list_prefix()
+    for kind, span_id in list_ops:
+        summary = selectors.span_summary(span_id, labels) if kind == "upsert" else None
+        if summary is not None and _matches(summary, label_slug, reviewer):
+            ops.append({"kind": "upsert", "id": span_id, "html": span_list_items([summary], prefix)})
+        else:
+            ops.append({"kind": "remove", "id": span_id, "html": ""})
+    listed_count = total
+    if label_slug or reviewer:
+        listed_count = selectors.count_spans(article.pk, label_slug, reviewer)
+    return {
+        "article": article,
+        "changed_blocks": highlighted_blocks(article.body, around, touched),
+        "label_counts": _label_counts(labels, counts),
+        "span_total": total,
+        "listed_count": listed_count,
+        "list_ops": ops,
         "deleted": selectors.deleted_annotations(article),
         "state_tag": selectors.article_state_tag(article.pk),
     }
@@ -132,22 +186,30 @@ def render_editor(request, article, *, status=200, active=None, **editor) -> Htt
     return render(request, f"{PAGE}#editor", context, status=status)
 
 
-def render_changes(request, article, *, active=None, toast=None) -> HttpResponse:
-    """The editor, plus the pane, the span list, the counts and the deleted spans as
-    out-of-band swaps: what a span or source change touches, and nothing else."""
+def render_changes(request, article, *, touched, list_ops, active=None, toast=None):
+    """The editor, plus the touched paragraphs of the pane, the span's list item, the
+    counts and the deleted spans as out-of-band swaps: nothing else."""
     context = {
         **editor_context(request, active),
-        **spans_context(request, article),
-        "can_annotate": permissions.can_annotate(request.user),
+        **changes_context(request, article, touched=touched, list_ops=list_ops),
         "toast": toast,
     }
     response = render(request, f"{PAGE}#changes", context)
     return _with_state(response, context["state_tag"])
 
 
-def after_change(request, article, *, active=None, toast=None, message=None):
+def after_change(
+    request, article, *, touched, list_ops, active=None, toast=None, message=None
+):
+    """htmx: the changed regions; otherwise back to the page (or the span's URL).
+
+    `touched` lists the [start, end) ranges of text whose highlights changed, `list_ops`
+    the span list items to refresh: ("upsert", id) or ("remove", id).
+    """
     if request.htmx:
-        return render_changes(request, article, active=active, toast=toast)
+        return render_changes(
+            request, article, touched=touched, list_ops=list_ops, active=active, toast=toast
+        )
     if message:
         from django.contrib import messages
 

@@ -62,7 +62,13 @@ def annotation_create(request, article_id):
         )
     except (SpanError, ValidationError) as error:
         return plain_error(_message(error))
-    return after_change(request, article, active=annotation)
+    return after_change(
+        request,
+        article,
+        active=annotation,
+        touched=[(annotation.start, annotation.end)],
+        list_ops=[("upsert", annotation.pk)],
+    )
 
 
 def _update_annotation(request, annotation):
@@ -90,7 +96,14 @@ def _update_annotation(request, annotation):
         return render_editor(
             request, annotation.article, active=annotation, edit_form=form, status=422
         )
-    return after_change(request, annotation.article, active=saved, message="Annotation saved.")
+    return after_change(
+        request,
+        annotation.article,
+        active=saved,
+        touched=[(saved.start, saved.end)],
+        list_ops=[("upsert", saved.pk)],
+        message="Annotation saved.",
+    )
 
 
 def _stale_edit(request, annotation, conflict: StaleEdit):
@@ -133,6 +146,8 @@ def annotation_delete(request, annotation_id):
     return after_change(
         request,
         annotation.article,
+        touched=[(annotation.start, annotation.end)],
+        list_ops=[("remove", annotation.pk)],
         toast={"text": "Span deleted.", "undo_event": deletion.pk},
         message="Annotation deleted. You can restore it from the sidebar.",
     )
@@ -146,7 +161,13 @@ def annotation_restore(request, event_id):
         annotation = services.annotation_restore(event=event, actor=request.user)
     except Conflict as conflict:
         return plain_error(conflict.message, status=409)
-    return after_change(request, article, active=annotation)
+    return after_change(
+        request,
+        article,
+        active=annotation,
+        touched=[(annotation.start, annotation.end)],
+        list_ops=[("upsert", annotation.pk)],
+    )
 
 
 def _message(error: Exception) -> str:

@@ -25,7 +25,7 @@ def source_create(request, annotation_id):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return after_change(request, annotation.article, active=annotation)
+            return _changed(request, annotation)
     # The errors beside everything typed, so nothing is lost.
     return render_editor(
         request, annotation.article, active=annotation, source_form=form, status=422
@@ -39,4 +39,15 @@ def source_delete(request, source_id):
     if not permissions.can_delete_source(request.user, annotation):
         raise PermissionDenied("Only the span's author or an editor can remove its sources.")
     services.source_delete(source=source, actor=request.user)
-    return after_change(request, annotation.article, active=annotation)
+    return _changed(request, annotation)
+
+
+def _changed(request, annotation):
+    # A source changes the span's list item (its count), not its highlight.
+    return after_change(
+        request,
+        annotation.article,
+        active=annotation,
+        touched=[(annotation.start, annotation.end)],
+        list_ops=[("upsert", annotation.pk)],
+    )

@@ -372,6 +372,46 @@
   // Keep the label bar's buttons from stealing the selection on mousedown.
   bar.addEventListener("mousedown", function (event) { event.preventDefault(); });
 
+  // --- the span list: one item in, out or replaced, in text order -------------------------
+
+  function itemKey(li) {
+    return [Number(li.dataset.s), -Number(li.dataset.e), Number(li.id.slice(3))];
+  }
+
+  function before(a, b) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+    return false;
+  }
+
+  function insertItem(list, li) {
+    const items = list.querySelectorAll(":scope > li[id^='li-']");
+    const key = itemKey(li);
+    let low = 0, high = items.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (before(itemKey(items[mid]), key)) low = mid + 1; else high = mid;
+    }
+    if (low < items.length) { list.insertBefore(li, items[low]); return; }
+    // Past the last loaded item: it belongs to a page not loaded yet, or at the end.
+    if (document.getElementById("list-more")) return;
+    list.insertBefore(li, list.querySelector(".list-empty"));
+  }
+
+  function applyListOps() {
+    const ops = document.getElementById("list-ops");
+    const list = document.getElementById("annotation-list");
+    if (!ops || !list || !ops.children.length) return;
+    Array.from(ops.querySelectorAll("template")).forEach(function (op) {
+      const existing = document.getElementById("li-" + op.dataset.id);
+      const fresh = op.content.firstElementChild;
+      if (op.dataset.op === "remove" || !fresh) { if (existing) existing.remove(); return; }
+      if (existing) existing.replaceWith(fresh); else insertItem(list, fresh);
+    });
+    ops.innerHTML = "";
+    const empty = list.querySelector(".list-empty");
+    if (empty) empty.hidden = Boolean(list.querySelector(".span-item, #list-more"));
+  }
+
   // --- htmx: what every request carries, and what happens after a swap --------------------
 
   document.body.addEventListener("htmx:configRequest", function (event) {
@@ -408,6 +448,7 @@
   });
 
   document.body.addEventListener("htmx:afterSettle", function (event) {
+    applyListOps();
     markActive();
     // The reading pane was redrawn: put the keyboard back on the span it was on.
     if (focusedSpan && (document.activeElement === document.body || !document.activeElement)) {
