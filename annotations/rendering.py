@@ -119,7 +119,9 @@ def highlighted_blocks(body: str, annotations: Iterable, ranges: Iterable) -> Sa
     by_block = _spans_by_block(blocks, annotations)
     return mark_safe(
         "".join(
-            _block_html(i, blocks[i], _render_block(body, blocks[i], by_block.get(i, []), tags), True)
+            _block_html(
+                i, blocks[i], _render_block(body, blocks[i], by_block.get(i, []), tags), True
+            )
             for i in wanted
         )
     )

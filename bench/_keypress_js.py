@@ -90,8 +90,18 @@ ARM = """
   }
   performance.clearResourceTimings();
   let keydown = null;
+  let painted = null;
   const onKey = (event) => {
-    if (keydown === null && event.key === key) keydown = performance.now();
+    if (keydown === null && event.key === key) {
+      keydown = performance.now();
+      // The page paints the span as soon as its own key handler has run (a CSS custom
+      // highlight); the frame after the key shows it.
+      requestAnimationFrame(() => {
+        if (window.CSS && CSS.highlights && CSS.highlights.has('factcheck-pending')) {
+          painted = performance.now();
+        }
+      });
+    }
   };
   window.addEventListener('keydown', onKey, true);
   const fresh = (root) => {
@@ -121,7 +131,7 @@ ARM = """
             const request = performance.getEntriesByType('resource')
               .filter(e => e.name.includes('/annotations/') && e.startTime >= keydown).pop();
             resolve({
-              keydown, dom, frame: performance.now(), id: mark.dataset.annotationId,
+              keydown, dom, frame: performance.now(), id: mark.dataset.annotationId, painted,
               request: request ? {
                 start: request.startTime, request_start: request.requestStart,
                 response_start: request.responseStart, response_end: request.responseEnd,

@@ -140,7 +140,7 @@ def test_reviewer_creates_a_span_and_gets_the_changed_regions_back(
     page = response.content.decode()
     assert "<html" not in page and 'id="workspace"' not in page
     assert f'data-annotation-ref="{annotation.pk}"' in page  # the editor, the main target
-    for region in ("span-count", "span-list-total", "label-counts", "list-ops", "deleted-block"):
+    for region in ("span-count", "span-list-total", "label-counts", "list-ops"):
         assert f'id="{region}" hx-swap-oob="innerHTML"' in page
     # Only the paragraph holding the span is redrawn, not the whole pane; and the span
     # list gets the one new item.

@@ -45,13 +45,26 @@ def _label_counts(labels: dict, counts: dict) -> list:
     ]
 
 
-def editor_context(request, active, *, edit_form=None, source_form=None, conflict=None) -> dict:
-    """The span editor: the open span with its sources, and its forms if the user may edit."""
+def editor_context(
+    request, active, *, edit_form=None, source_form=None, conflict=None, labels=None
+) -> dict:
+    """The span editor: the open span with its sources, and its forms if the user may edit.
+
+    `labels` (all labels, by id), when the caller has them, fill the label picker without
+    another query.
+    """
     if active is not None:
         active = selectors.annotation_for_editor(active.pk)
     can_edit_active = active is not None and permissions.can_edit_annotation(request.user, active)
     if can_edit_active:
-        edit_form = edit_form or AnnotationEditForm(instance=active, prefix="edit")
+        if edit_form is None:
+            edit_form = AnnotationEditForm(instance=active, prefix="edit")
+            if labels is not None:
+                edit_form.fields["label"].choices = [
+                    (label.pk, label.name)
+                    for label in labels.values()
+                    if label.active or label.pk == active.label_id
+                ]
         source_form = source_form or SourceForm(prefix="source")
     return {
         "active": active,
@@ -107,12 +120,27 @@ def list_page_context(article, listed: list, offset: int) -> dict:
     }
 
 
-def changes_context(request, article, *, touched, list_ops) -> dict:
+def _summary_of(annotation) -> selectors.SpanSummary:
+    """The list's view of a span the editor has loaded already (label, author, sources)."""
+    return selectors.SpanSummary(
+        annotation.pk,
+        annotation.label,
+        annotation.start,
+        annotation.end,
+        annotation.quote,
+        annotation.speaker,
+        len(annotation.sources.all()),
+        annotation.author.get_username(),
+    )
+
+
+def changes_context(
+    request, article, *, touched, list_ops, labels, active=None, refresh_deleted=False
+) -> dict:
     """What a change to one span needs redrawn: the blocks (paragraphs) of the pane it
-    touched, the counts, that span's list item, the deleted spans. Nothing here grows
-    with the article's other spans."""
+    touched, the counts, that span's list item, the deleted spans when a span was deleted
+    or restored. Nothing here grows with the article's other spans."""
     label_slug, reviewer = list_filter(request)
-    labels = selectors.all_labels()
     bounds = block_bounds(article.body, touched)
     around = selectors.spans_overlapping(article, *bounds, labels)
     counts = selectors.article_label_counts(article.pk)
@@ -120,9 +148,14 @@ def changes_context(request, article, *, touched, list_ops) -> dict:
     ops = []
     prefix = _list_prefix()
     for kind, span_id in list_ops:
-        summary = selectors.span_summary(span_id, labels) if kind == "upsert" else None
+        summary = None
+        if kind == "upsert":
+            opened = active is not None and active.pk == span_id
+            summary = _summary_of(active) if opened else selectors.span_summary(span_id, labels)
         if summary is not None and _matches(summary, label_slug, reviewer):
-            ops.append({"kind": "upsert", "id": span_id, "html": span_list_items([summary], prefix)})
+            ops.append(
+                {"kind": "upsert", "id": span_id, "html": span_list_items([summary], prefix)}
+            )
         else:
             ops.append({"kind": "remove", "id": span_id, "html": ""})
     listed_count = total
@@ -135,7 +168,8 @@ def changes_context(request, article, *, touched, list_ops) -> dict:
         "span_total": total,
         "listed_count": listed_count,
         "list_ops": ops,
-        "deleted": selectors.deleted_annotations(article),
+        # The deleted list changes when a span leaves or comes back, not otherwise.
+        "deleted": selectors.deleted_annotations(article) if refresh_deleted else None,
         "state_tag": selectors.article_state_tag(article.pk),
     }
 
@@ -186,12 +220,24 @@ def render_editor(request, article, *, status=200, active=None, **editor) -> Htt
     return render(request, f"{PAGE}#editor", context, status=status)
 
 
-def render_changes(request, article, *, touched, list_ops, active=None, toast=None):
+def render_changes(
+    request, article, *, touched, list_ops, active=None, toast=None, refresh_deleted=False
+):
     """The editor, plus the touched paragraphs of the pane, the span's list item, the
     counts and the deleted spans as out-of-band swaps: nothing else."""
+    labels = selectors.all_labels()
+    editor = editor_context(request, active, labels=labels)
     context = {
-        **editor_context(request, active),
-        **changes_context(request, article, touched=touched, list_ops=list_ops),
+        **editor,
+        **changes_context(
+            request,
+            article,
+            touched=touched,
+            list_ops=list_ops,
+            labels=labels,
+            active=editor["active"],
+            refresh_deleted=refresh_deleted,
+        ),
         "toast": toast,
     }
     response = render(request, f"{PAGE}#changes", context)
@@ -199,16 +245,31 @@ def render_changes(request, article, *, touched, list_ops, active=None, toast=No
 
 
 def after_change(
-    request, article, *, touched, list_ops, active=None, toast=None, message=None
+    request,
+    article,
+    *,
+    touched,
+    list_ops,
+    active=None,
+    toast=None,
+    message=None,
+    refresh_deleted=False,
 ):
     """htmx: the changed regions; otherwise back to the page (or the span's URL).
 
     `touched` lists the [start, end) ranges of text whose highlights changed, `list_ops`
-    the span list items to refresh: ("upsert", id) or ("remove", id).
+    the span list items to refresh: ("upsert", id) or ("remove", id); `refresh_deleted`
+    redraws "Recently deleted" (a span was deleted or restored).
     """
     if request.htmx:
         return render_changes(
-            request, article, touched=touched, list_ops=list_ops, active=active, toast=toast
+            request,
+            article,
+            touched=touched,
+            list_ops=list_ops,
+            active=active,
+            toast=toast,
+            refresh_deleted=refresh_deleted,
         )
     if message:
         from django.contrib import messages

@@ -148,6 +148,7 @@ def annotation_delete(request, annotation_id):
         annotation.article,
         touched=[(annotation.start, annotation.end)],
         list_ops=[("remove", annotation.pk)],
+        refresh_deleted=True,
         toast={"text": "Span deleted.", "undo_event": deletion.pk},
         message="Annotation deleted. You can restore it from the sidebar.",
     )
@@ -167,6 +168,7 @@ def annotation_restore(request, event_id):
         active=annotation,
         touched=[(annotation.start, annotation.end)],
         list_ops=[("upsert", annotation.pk)],
+        refresh_deleted=True,
     )
 
 

@@ -48,9 +48,12 @@ def test_keyboard_only_flow(live_server, page, artifacts):
     page.keyboard.press("2")
     wait_for_spans(page, 2)
     spans = list(Annotation.objects.order_by("start"))
-    assert [s.quote for s in spans] == [sentences[0], article.body[
-        article.body.index(sentences[1]) : article.body.index(sentences[2]) + len(sentences[2])
-    ]]
+    assert [s.quote for s in spans] == [
+        sentences[0],
+        article.body[
+            article.body.index(sentences[1]) : article.body.index(sentences[2]) + len(sentences[2])
+        ],
+    ]
     assert [s.label.slug for s in spans] == ["claim", "denial"]
 
     # j/k walk the spans; Enter opens; 3 relabels the open span.
@@ -114,9 +117,7 @@ def test_typing_in_a_field_does_not_label(live_server, page):
     page.keyboard.type("Zakharova 123 jk?")
     assert page.input_value("#id_edit-speaker") == "Zakharova 123 jk?"
     page.keyboard.press("Control+Enter")
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request')"
-    )
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     page.wait_for_timeout(300)
     assert Annotation.objects.get(pk=span.pk).speaker == "Zakharova 123 jk?"
     assert Annotation.objects.count() == 1
@@ -126,7 +127,9 @@ def test_the_page_does_not_jump(live_server, page):
     """On a long article, labelling, saving and adding a source keep the reader's
     scroll position and the sidebar's scroll."""
     rita = make_user("rita", role="reviewer")
-    paragraphs = [f"Paragraph {i}: the minister said the bridge number {i} is safe." for i in range(160)]
+    paragraphs = [
+        f"Paragraph {i}: the minister said the bridge number {i} is safe." for i in range(160)
+    ]
     article = make_article("\n\n".join(paragraphs))
     make_span(article, "Paragraph 3", rita)
     sign_in(page, live_server.url, "rita")
@@ -176,9 +179,13 @@ def test_sidebar_filters_and_navigation(live_server, page, artifacts):
     assert page.locator("#annotation-list .span-item").count() == 3
 
     page.select_option("#list-label", "denial")
-    page.wait_for_function("() => document.querySelectorAll('#annotation-list .span-item').length === 2")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#annotation-list .span-item').length === 2"
+    )
     page.select_option("#list-reviewer", "oscar")
-    page.wait_for_function("() => document.querySelectorAll('#annotation-list .span-item').length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#annotation-list .span-item').length === 1"
+    )
     assert "Moscow denied it" in page.inner_text("#annotation-list")
     page.click("#annotation-list .span-item")
     page.wait_for_selector(".editor-card[data-label=denial]")
@@ -233,7 +240,14 @@ HARD = (
 
 @pytest.mark.parametrize(
     "phrase",
-    ["👩‍👩‍👧 family", "flag 🇫🇷", "会議が開かれた", "المحادثات تتقدم", "Café au lait\u00a0chaud", "CRLF line"],
+    [
+        "👩‍👩‍👧 family",
+        "flag 🇫🇷",
+        "会議が開かれた",
+        "المحادثات تتقدم",
+        "Café au lait\u00a0chaud",
+        "CRLF line",
+    ],
 )
 def test_hard_unicode_spans_are_exact(live_server, page, phrase):
     """Each phrase selected with the mouse is stored with exactly its text."""
@@ -250,4 +264,6 @@ def test_hard_unicode_spans_are_exact(live_server, page, phrase):
     span = Annotation.objects.get()
     assert span.quote == phrase
     assert article.body[span.start : span.end] == phrase
-    assert page.evaluate("() => document.getElementById('article-text').textContent") == article.body
+    assert (
+        page.evaluate("() => document.getElementById('article-text').textContent") == article.body
+    )

@@ -199,10 +199,23 @@
 
   // --- spans: create, open, move between, relabel, delete, undo --------------------------
 
+  // The span is painted the moment the key is pressed (a CSS custom highlight: no change
+  // to the DOM, so the text stays exactly the body); the stored highlight replaces it when
+  // the server answers, or it goes away with the error message.
+  function paintPending(span) {
+    if (!window.Highlight || !CSS.highlights) return;
+    CSS.highlights.set("factcheck-pending", new Highlight(Offsets.rangeFromSpan(pane(), span.start, span.end)));
+  }
+
+  function clearPending() {
+    if (window.CSS && CSS.highlights) CSS.highlights.delete("factcheck-pending");
+  }
+
   function createSpan(labelSlug) {
     const span = pending || currentSpan();
     if (!span) { showMessage("Select some text in the article first."); return; }
     hideBar();
+    paintPending(span);
     window.getSelection().removeAllRanges();
     htmx.ajax("POST", workspace().dataset.createUrl, {
       target: "#annotation-editor",
@@ -429,6 +442,7 @@
   });
 
   document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) clearPending();
     const tag = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Article-State");
     if (tag && workspace()) workspace().dataset.state = tag;
     // An undone deletion needs no more undoing.
@@ -448,6 +462,7 @@
   });
 
   document.body.addEventListener("htmx:afterSettle", function (event) {
+    clearPending();
     applyListOps();
     markActive();
     // The reading pane was redrawn: put the keyboard back on the span it was on.
