@@ -157,7 +157,8 @@ def test_the_page_does_not_jump(live_server, page):
     assert abs(page.evaluate("() => window.scrollY") - before) <= 2
     # The error is in view inside the sidebar.
     assert page.evaluate(
-        "() => { const b = document.querySelector('#annotation-editor .errorlist').getBoundingClientRect();"
+        "() => { const b = document.querySelector('#annotation-editor .errorlist')"
+        ".getBoundingClientRect();"
         " return b.top >= 0 && b.bottom <= window.innerHeight; }"
     )
     assert page.js_errors == []
