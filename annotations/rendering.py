@@ -20,8 +20,10 @@ from .offsets import span_segments
 def _open_tags(annotation) -> tuple[str, str]:
     """The <mark> that opens a span's first fragment, and the one for its other fragments.
 
-    Only the first carries the letter badge and the focus stop. Built once per span, not
-    once per fragment: overlaps cut a span into several.
+    Only the first carries the letter badge. Built once per span, not once per fragment:
+    overlaps cut a span into several. No tabindex: a focusable mark would take the focus
+    on mousedown and stop a drag from starting on it; the page makes a mark focusable only
+    while j/k puts the keyboard on it.
     """
     label = annotation.label
     common = (
@@ -29,7 +31,7 @@ def _open_tags(annotation) -> tuple[str, str]:
         f'data-label="{escape(label.slug)}" title="{escape(label.name)}"'
     )
     return (
-        f'{common} data-badge="{escape(label.badge)}" data-first tabindex="0">',
+        f'{common} data-badge="{escape(label.badge)}" data-first>',
         f"{common}>",
     )
 

@@ -129,4 +129,5 @@ def span_list(request, article_id):
         ]
         context.update(list_page_context(article, listed, int(offset)))
         return render(request, f"{PAGE}#span-items", context)
-    return render(request, f"{PAGE}#span-list", context)
+    # The filter's own form stays; the items and the "N of M" change.
+    return render(request, f"{PAGE}#span-filtered", context)

@@ -268,3 +268,51 @@ def test_hard_unicode_spans_are_exact(live_server, page, phrase):
     assert (
         page.evaluate("() => document.getElementById('article-text').textContent") == article.body
     )
+
+
+def test_a_drag_can_start_on_a_highlight(live_server, page):
+    """A drag that starts on the first character of an existing highlight selects text
+    (it does not open that span), so a second label on the same words is easy."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    make_span(article, "Moscow denied it", rita)
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    page.uncheck("#snap-words")
+    select_with_mouse(page, "Moscow denied it on Thursday")
+    page.wait_for_selector("#label-bar:not([hidden])")
+    assert page.locator(".editor-card").count() == 0
+    page.keyboard.press("2")
+    wait_for_spans(page, 2)
+    assert {a.quote for a in Annotation.objects.all()} == {
+        "Moscow denied it",
+        "Moscow denied it on Thursday",
+    }
+
+
+def test_mouse_selection_snaps_to_whole_words(live_server, page):
+    """A sloppy drag from inside one word to inside another stores the whole words; the
+    setting is remembered for the reviewer."""
+    make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    select_with_mouse(page, "isleading")
+    page.keyboard.press("1")
+    wait_for_spans(page, 1)
+    assert Annotation.objects.get().quote == "misleading"
+    page.uncheck("#snap-words")
+    page.reload()
+    assert not page.is_checked("#snap-words")
+
+
+def test_an_empty_article_has_no_sentence_to_select(live_server, page):
+    """The sentence cursor on an article with no sentences says so; nothing is stored."""
+    make_user("rita", role="reviewer")
+    article = make_article("   ")
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    page.keyboard.press("ArrowDown")
+    page.wait_for_selector("#flash:not([hidden])")
+    assert "no sentences" in page.inner_text("#flash")
+    assert Annotation.objects.count() == 0

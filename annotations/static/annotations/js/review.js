@@ -228,6 +228,16 @@
     htmx.ajax("GET", "/annotations/" + id + "/", { target: "#annotation-editor", swap: "innerHTML" });
   }
 
+  function focusMark(mark) {
+    mark.setAttribute("tabindex", "-1");
+    mark.focus({ preventScroll: true });
+  }
+
+  // Focusable only while focused: a focusable mark would swallow the start of a drag.
+  document.addEventListener("focusout", function (event) {
+    if (event.target.matches && event.target.matches("mark.hl[tabindex]")) event.target.removeAttribute("tabindex");
+  });
+
   function firstMark(id) {
     return pane() ? pane().querySelector('mark.hl[data-first][data-annotation-id="' + id + '"]') : null;
   }
@@ -253,7 +263,7 @@
       index = open ? marks.indexOf(open) : (step > 0 ? -1 : marks.length);
     }
     const next = Math.max(0, Math.min(marks.length - 1, index + step));
-    marks[next].focus({ preventScroll: true });
+    focusMark(marks[next]);
     marks[next].scrollIntoView({ block: "nearest" });
   }
 
@@ -468,7 +478,7 @@
     // The reading pane was redrawn: put the keyboard back on the span it was on.
     if (focusedSpan && (document.activeElement === document.body || !document.activeElement)) {
       const mark = firstMark(focusedSpan);
-      if (mark) mark.focus({ preventScroll: true });
+      if (mark) focusMark(mark);
     }
     // Bring a form error or a conflict into view, and put the keyboard on it.
     const problem = document.querySelector("#annotation-editor .conflict, #annotation-editor .form-errors, #annotation-editor .errorlist");
