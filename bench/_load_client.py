@@ -123,7 +123,9 @@ def parse_forms(html: str) -> list[dict]:
 
 
 _CSRF = re.compile(r'"X-CSRFToken":\s*"([^"]+)"')
-_ACTIVE = re.compile(r'data-active-id="(\d+)"')
+# The span an answer opened: the editor card (the review desk's answers) or, on a full
+# page, the workspace's active span.
+_ACTIVE = re.compile(r'data-(?:annotation-ref|active-id)="(\d+)"')
 _SPAN_IDS = re.compile(r'data-span-id="(\d+)"')
 
 
@@ -348,7 +350,7 @@ class Reviewer(threading.Thread):
             lambda s, h, t: "ok" if 200 <= s < 300 and _ACTIVE.search(t) else "error",
             form=form,
             htmx=True,
-            target="workspace",
+            target="annotation-editor",
         )
         if got is None:
             self.ledger.unknown.append(("create", form))
@@ -409,7 +411,7 @@ class Reviewer(threading.Thread):
             _write_ok(own),
             form=fields,
             htmx=True,
-            target="workspace",
+            target="annotation-editor",
         )
         # An unchanged label is not part of the edit (a stale form merges the others' one).
         label = fields.get("edit-label") if fields.get("edit-label") != shown_label else None
@@ -438,7 +440,7 @@ class Reviewer(threading.Thread):
             _write_ok(own=True),
             form=fields,
             htmx=True,
-            target="workspace",
+            target="annotation-editor",
         )
         if got is None:
             self.ledger.unknown.append(("delete", span_id))
