@@ -465,7 +465,9 @@ def _read_ok(status, headers, text):
 
 
 def _read_ok_or_gone(status, headers, text):
-    if status in {404, 410}:
+    # Opening someone else's span that its owner just deleted: 409 "This span was deleted
+    # by …" (404 only for an id that never existed).
+    if status in {404, 410} or (status == 409 and "was deleted" in text):
         return "gone"
     return _read_ok(status, headers, text)
 
