@@ -23,6 +23,7 @@ from .regions import (
     list_filter,
     list_page_context,
     plain_error,
+    span_matches,
     spans_context,
 )
 
@@ -121,12 +122,7 @@ def span_list(request, article_id):
         return redirect("article-detail", article_id=article.pk)
     if int(offset):
         # The next page of items, for the list's "more" row.
-        listed = [
-            span
-            for span in context["annotations"]
-            if (not label_slug or span.label.slug == label_slug)
-            and (not reviewer or span.author == reviewer)
-        ]
+        listed = [s for s in context["annotations"] if span_matches(s, label_slug, reviewer)]
         context.update(list_page_context(article, listed, int(offset)))
         return render(request, f"{PAGE}#span-items", context)
     # The filter's own form stays; the items and the "N of M" change.

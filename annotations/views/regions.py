@@ -31,7 +31,8 @@ def _list_prefix() -> str:
     return reverse("annotation-detail", args=[0]).removesuffix("0/")
 
 
-def _matches(span, label_slug: str, reviewer: str) -> bool:
+def span_matches(span, label_slug: str, reviewer: str) -> bool:
+    """Whether a span passes the span list's filter (empty parts match everything)."""
     return (not label_slug or span.label.slug == label_slug) and (
         not reviewer or span.author == reviewer
     )
@@ -89,7 +90,7 @@ def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
         label_slug, reviewer = list_filter(request)
     labels = selectors.all_labels()
     annotations = selectors.article_annotations(article, labels)
-    listed = [span for span in annotations if _matches(span, label_slug, reviewer)]
+    listed = [span for span in annotations if span_matches(span, label_slug, reviewer)]
     counts = {}
     for span in annotations:
         counts[span.label.pk] = counts.get(span.label.pk, 0) + 1
@@ -152,7 +153,7 @@ def changes_context(
         if kind == "upsert":
             opened = active is not None and active.pk == span_id
             summary = _summary_of(active) if opened else selectors.span_summary(span_id, labels)
-        if summary is not None and _matches(summary, label_slug, reviewer):
+        if summary is not None and span_matches(summary, label_slug, reviewer):
             ops.append(
                 {"kind": "upsert", "id": span_id, "html": span_list_items([summary], prefix)}
             )
