@@ -66,6 +66,11 @@ def test_keyboard_only_flow(live_server, page, artifacts):
     page.keyboard.press("3")
     page.wait_for_selector('.editor-card[data-label="unverified-allegation"]')
     assert Annotation.objects.get(pk=spans[0].pk).label.slug == "unverified-allegation"
+    # The redrawn paragraph gets the keyboard back on the same span.
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.dataset.annotationId === id",
+        arg=str(spans[0].pk),
+    )
 
     # Delete, then undo.
     page.keyboard.press("Delete")

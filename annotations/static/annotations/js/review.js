@@ -20,7 +20,7 @@
   function canAnnotate() { return workspace() && workspace().dataset.canAnnotate === "true"; }
   function openCard() { return document.querySelector("#annotation-editor .editor-card"); }
   function inField(target) {
-    return target && target.closest && target.closest("input, textarea, select, [contenteditable], dialog");
+    return target && target.closest && target.closest("input, textarea, select, [contenteditable], dialog[open]");
   }
 
   function showMessage(text) {
@@ -234,8 +234,20 @@
   }
 
   // Focusable only while focused: a focusable mark would swallow the start of a drag.
+  // When the focused mark goes because its paragraph was redrawn, the keyboard moves to
+  // the same span's new mark.
   document.addEventListener("focusout", function (event) {
-    if (event.target.matches && event.target.matches("mark.hl[tabindex]")) event.target.removeAttribute("tabindex");
+    const mark = event.target;
+    if (!mark.matches || !mark.matches("mark.hl")) return;
+    mark.removeAttribute("tabindex");
+    const id = mark.dataset.annotationId;
+    setTimeout(function () {
+      if (mark.isConnected) return;
+      const active = document.activeElement;
+      if (active && active !== document.body) return;
+      const fresh = firstMark(id);
+      if (fresh) focusMark(fresh);
+    }, 0);
   });
 
   function firstMark(id) {
@@ -279,13 +291,20 @@
     }) : null;
     if (!option) return;
     select.value = option.value;
-    form.requestSubmit();
+    submitThroughHtmx(form);
+  }
+
+  // A key pressed in the moment after an editor arrives can come before htmx has wired
+  // its forms up; make sure it has, or the browser would post the form itself and reload.
+  function submitThroughHtmx(form, submitter) {
+    htmx.process(form);
+    if (submitter) submitter.click(); else form.requestSubmit();
   }
 
   function deleteOpenSpan() {
     const card = openCard();
     const button = card ? card.querySelector("[data-delete]") : null;
-    if (button) button.click();
+    if (button) submitThroughHtmx(button.form || card, button);
   }
 
   function closeEditor() {
@@ -322,13 +341,15 @@
     if (key === "Escape") {
       if (shortcuts.open) return; // the dialog closes itself
       clearSelection();
-      if (openCard() && !inField(event.target)) closeEditor();
-      if (inField(event.target) && event.target.closest("#annotation-editor")) { event.target.blur(); closeEditor(); }
+      const inEditor = event.target.closest && event.target.closest("#annotation-editor");
+      if (inField(event.target) && !inEditor) return; // Esc in another field is that field's
+      if (inEditor && event.target.blur) event.target.blur();
+      if (openCard()) closeEditor();
       return;
     }
     if (key === "Enter" && (event.ctrlKey || event.metaKey)) {
       const form = event.target.closest && event.target.closest("#annotation-editor form");
-      if (form) { event.preventDefault(); form.requestSubmit(); }
+      if (form) { event.preventDefault(); submitThroughHtmx(form); }
       return;
     }
     if (inField(event.target) || event.altKey || event.ctrlKey && key !== "z" || event.metaKey) return;
@@ -547,6 +568,11 @@
 
   const every = Number((workspace() && workspace().dataset.pollMs) || 5000);
   if (workspace() && every > 0) setInterval(poll, every);
+
+  // Closing the key list gives the keyboard back to the page, not to its Close button.
+  shortcuts.addEventListener("close", function () {
+    if (shortcuts.contains(document.activeElement)) document.activeElement.blur();
+  });
 
   restoreSnapSetting();
   markActive();
