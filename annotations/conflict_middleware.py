@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -18,6 +19,10 @@ from .conflicts import Conflict
 
 logger = logging.getLogger(__name__)
 
+GONE_MESSAGE = (
+    "What you were changing was deleted in the meantime, so nothing was saved. Reload the "
+    "page to see it as it is now."
+)
 INTEGRITY_MESSAGE = (
     "Someone else changed this at the same moment, so nothing was saved. Reload the page "
     "and try again."
@@ -43,4 +48,8 @@ class ConflictMiddleware:
         if isinstance(exception, IntegrityError):
             logger.warning("Integrity error answered with 409: %s", exception)
             return conflict_response(request, INTEGRITY_MESSAGE)
+        if isinstance(exception, ObjectDoesNotExist):
+            # A row read after a check was deleted by someone else in between.
+            logger.warning("Vanished row answered with 409: %s", exception)
+            return conflict_response(request, GONE_MESSAGE)
         return None

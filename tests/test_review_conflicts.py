@@ -157,3 +157,16 @@ def test_delete_button_follows_the_delete_permission(reviewer_client, reviewer, 
     response = reviewer_client.post(reverse("annotation-delete", args=[annotation.pk]), **HTMX)
     assert response.status_code == 403
     assert Annotation.objects.filter(pk=annotation.pk).exists()
+
+
+def test_a_row_vanishing_mid_request_is_a_409(reviewer_client, annotation, monkeypatch):
+    """A span read after the view's check but deleted in between (DoesNotExist escaping a
+    view) answers 409 with a message, never a 500."""
+
+    def vanished(**kwargs):
+        raise Annotation.DoesNotExist("Annotation matching query does not exist.")
+
+    monkeypatch.setattr(services, "annotation_delete", vanished)
+    response = reviewer_client.post(reverse("annotation-delete", args=[annotation.pk]), **HTMX)
+    assert response.status_code == 409
+    assert "deleted in the meantime" in response.content.decode()

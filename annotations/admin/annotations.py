@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .. import offsets, permissions, services
-from ..conflicts import StaleEdit
+from ..conflicts import Gone, StaleEdit
 from ..models import Annotation, HistoryEvent, Label, Source
 from ._common import _copy_saved, _short
 
@@ -262,7 +262,9 @@ class AnnotationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            stored = Annotation.objects.get(pk=obj.pk)
+            stored = Annotation.objects.filter(pk=obj.pk).first()
+            if stored is None:
+                raise Gone("This span was deleted in the meantime; nothing was saved.")
             saved = services.annotation_update(
                 annotation=stored,
                 actor=request.user,

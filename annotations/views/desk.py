@@ -54,7 +54,8 @@ def article_metadata(request, article_id):
     article = get_object_or_404(Article, pk=article_id)
     if not permissions.can_edit_article(request.user):
         raise PermissionDenied("Only editors can change an article's details.")
-    form = ArticleMetadataForm(request.POST, instance=Article.objects.get(pk=article.pk))
+    # A copy for the form to write into; the service saves from its own locked row.
+    form = ArticleMetadataForm(request.POST, instance=get_object_or_404(Article, pk=article.pk))
     if not form.is_valid():
         return _header(request, article, status=422, metadata_form=form)
     changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -89,7 +90,7 @@ def article_state(request, article_id):
     if request.headers.get("If-None-Match", "").strip('"') == tag:
         response = HttpResponseNotModified()
     else:
-        article = Article.objects.get(pk=article_id)
+        article = get_object_or_404(Article, pk=article_id)
         context = {
             **spans_context(request, article),
             "can_annotate": permissions.can_annotate(request.user),

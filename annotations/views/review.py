@@ -18,7 +18,8 @@ from .regions import after_change, plain_error, render_editor, render_page
 
 def span_or_gone(annotation_id, related=("article",)) -> Annotation:
     """The span, or Gone naming who deleted it (a 409), or a 404 if it never existed."""
-    annotation = Annotation.objects.select_related(*related).filter(pk=annotation_id).first()
+    spans = Annotation.objects.select_related(*related) if related else Annotation.objects
+    annotation = spans.filter(pk=annotation_id).first()
     if annotation is not None:
         return annotation
     deletion = selectors.latest_deletion(annotation_id)
@@ -74,7 +75,7 @@ def annotation_create(request, article_id):
 def _update_annotation(request, annotation):
     # The form writes its values into its instance while validating; give it a copy so
     # `annotation` is still the stored version when the service records "before".
-    copy = Annotation.objects.get(pk=annotation.pk)
+    copy = span_or_gone(annotation.pk, related=())  # deleted a moment ago: a 409, not a 500
     form = AnnotationEditForm(request.POST, instance=copy, prefix="edit")
     if not form.is_valid():
         return render_editor(
@@ -114,7 +115,7 @@ def _stale_edit(request, annotation, conflict: StaleEdit):
     """
     data = request.POST.copy()
     data["edit-version"] = str(conflict.current["version"])
-    stored = Annotation.objects.get(pk=annotation.pk)
+    stored = span_or_gone(annotation.pk, related=())
     form = AnnotationEditForm(data, instance=stored, prefix="edit")
     form.is_valid()
     return render_editor(
