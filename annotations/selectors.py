@@ -186,6 +186,14 @@ def next_to_review(article: Article) -> int | None:
     )
 
 
+def new_span_for_editor(annotation: Annotation, author) -> Annotation:
+    """A span just created, ready for its editor without reading it back: its label and
+    author are at hand and it has no sources yet (Django's prefetch cache says so)."""
+    annotation.author = author
+    annotation._prefetched_objects_cache = {"sources": Source.objects.none()}
+    return annotation
+
+
 def annotation_for_editor(annotation_id: int) -> Annotation | None:
     """One span with everything its editor shows."""
     # Not the article: its body can be megabytes and the editor shows none of it.

@@ -35,6 +35,11 @@ urlpatterns = [
         sources.source_create,
         name="source-create",
     ),
+    path(
+        "annotations/<int:annotation_id>/sources/form/",
+        sources.source_form,
+        name="source-form",
+    ),
     path("sources/<int:source_id>/delete/", sources.source_delete, name="source-delete"),
     path("history/<int:event_id>/restore/", review.annotation_restore, name="annotation-restore"),
     path("import/", imports.import_page, name="import"),

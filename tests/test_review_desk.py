@@ -187,3 +187,17 @@ def test_direction_controls_in_user_text_are_isolated(reviewer_client, reviewer,
     services.annotation_update(annotation=span, actor=reviewer, speaker="\u202eKirby")
     page = reviewer_client.get(reverse("article-detail", args=[article.pk])).content.decode()
     assert "<bdi>\u202eKirby</bdi>" in page
+
+
+def test_source_form_is_fetched_when_opened(reviewer_client, other_reviewer, reviewer, article):
+    """An htmx answer leaves out the "Add a source" form; opening it fetches the form for
+    the span's author, and refuses anyone else."""
+    mine = make_span(article, "Kirby said", reviewer)
+    theirs = make_span(article, "Moscow denied it", other_reviewer)
+    editor = reviewer_client.get(reverse("annotation-detail", args=[mine.pk]), **HTMX)
+    assert 'name="source-url"' not in editor.content.decode()
+    assert reverse("source-form", args=[mine.pk]) in editor.content.decode()
+    form = reviewer_client.get(reverse("source-form", args=[mine.pk]), **HTMX)
+    assert form.status_code == 200 and 'name="source-url"' in form.content.decode()
+    refused = reviewer_client.get(reverse("source-form", args=[theirs.pk]), **HTMX)
+    assert refused.status_code == 403

@@ -54,7 +54,7 @@ def editor_context(
     `labels` (all labels, by id), when the caller has them, fill the label picker without
     another query.
     """
-    if active is not None:
+    if active is not None and not getattr(active, "_prefetched_objects_cache", None):
         active = selectors.annotation_for_editor(active.pk)
     can_edit_active = active is not None and permissions.can_edit_annotation(request.user, active)
     if can_edit_active:
@@ -66,7 +66,9 @@ def editor_context(
                     for label in labels.values()
                     if label.active or label.pk == active.label_id
                 ]
-        source_form = source_form or SourceForm(prefix="source")
+        # htmx answers leave the source form to be fetched when "Add a source" opens.
+        if source_form is None and not request.htmx:
+            source_form = SourceForm(prefix="source")
     return {
         "active": active,
         "can_edit_active": can_edit_active,

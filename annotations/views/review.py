@@ -66,7 +66,7 @@ def annotation_create(request, article_id):
     return after_change(
         request,
         article,
-        active=annotation,
+        active=selectors.new_span_for_editor(annotation, request.user),
         touched=[(annotation.start, annotation.end)],
         list_ops=[("upsert", annotation.pk)],
     )

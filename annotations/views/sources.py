@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, services
 from ..forms import SourceForm
 from ..models import Source
-from .regions import after_change, render_editor
+from .regions import PAGE, after_change, render_editor
 from .review import span_or_gone
+
+
+@require_GET
+def source_form(request, annotation_id):
+    """The "Add a source" form, fetched when the reviewer opens it."""
+    annotation = span_or_gone(annotation_id)
+    if not permissions.can_add_source(request.user, annotation):
+        raise PermissionDenied("Only the span's author or an editor can add its sources.")
+    context = {"active": annotation, "source_form": SourceForm(prefix="source")}
+    return render(request, f"{PAGE}#source-form", context)
 
 
 @require_POST
