@@ -21,9 +21,8 @@ from .regions import (
     STATE_HEADER,
     header_context,
     list_filter,
-    list_page_context,
     plain_error,
-    span_matches,
+    span_list_context,
     spans_context,
 )
 
@@ -115,7 +114,10 @@ def span_list(request, article_id):
     offset = request.GET.get("offset", "0")
     if not offset.isdigit() or len(offset) > 9:
         return plain_error("The list offset must be a whole number.")
-    context = {**spans_context(request, article, label_slug=label_slug, reviewer=reviewer)}
+    # The list alone: no pane, no deleted spans, no state tag.
+    context = span_list_context(
+        request, article, label_slug=label_slug, reviewer=reviewer, offset=int(offset)
+    )
     if reviewer and reviewer not in context["reviewers"]:
         names = ", ".join(context["reviewers"]) or "nobody yet"
         return plain_error(f"“{reviewer[:40]}” has no spans on this article. Reviewers: {names}.")
@@ -123,8 +125,6 @@ def span_list(request, article_id):
         return redirect("article-detail", article_id=article.pk)
     if int(offset):
         # The next page of items, for the list's "more" row.
-        listed = [s for s in context["annotations"] if span_matches(s, label_slug, reviewer)]
-        context.update(list_page_context(article, listed, int(offset)))
         return render(request, f"{PAGE}#span-items", context)
     # The filter's own form stays; the items and the "N of M" change.
     return render(request, f"{PAGE}#span-filtered", context)

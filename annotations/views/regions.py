@@ -10,6 +10,7 @@ back to the page, so each URL also works on a full reload.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -88,6 +89,17 @@ def list_filter(request) -> tuple[str, str]:
 
 def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
     """The reading pane, the span list with its counts and filters, and the deleted spans."""
+    context = span_list_context(request, article, label_slug=label_slug, reviewer=reviewer)
+    return {
+        **context,
+        "highlighted": highlighted_body(article.body, context["annotations"]),
+        "deleted": selectors.deleted_annotations(article),
+        "state_tag": selectors.article_state_tag(article.pk),
+    }
+
+
+def span_list_context(request, article, *, label_slug=None, reviewer=None, offset=0) -> dict:
+    """The span list: its counts, its filter, and one page of its items."""
     if label_slug is None or reviewer is None:
         label_slug, reviewer = list_filter(request)
     labels = selectors.all_labels()
@@ -99,16 +111,13 @@ def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
     return {
         "article": article,
         "annotations": annotations,
-        "highlighted": highlighted_body(article.body, annotations),
         "labels": [label for label in labels.values() if label.active],
         "label_counts": _label_counts(labels, counts),
         "reviewers": sorted({span.author for span in annotations}),
         "span_filter": {"label": label_slug, "reviewer": reviewer},
         "listed_count": len(listed),
         "span_total": len(annotations),
-        **list_page_context(article, listed, 0),
-        "deleted": selectors.deleted_annotations(article),
-        "state_tag": selectors.article_state_tag(article.pk),
+        **list_page_context(article, listed, offset),
     }
 
 
@@ -275,8 +284,6 @@ def after_change(
             refresh_deleted=refresh_deleted,
         )
     if message:
-        from django.contrib import messages
-
         messages.success(request, message)
     if active is not None:
         return redirect("annotation-detail", annotation_id=active.pk)
