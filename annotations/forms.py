@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
 from .importers import accepted_extensions
-from .models import Annotation, Article, Label, Source
+from .models import Annotation, Article, Evidence, Label, Rating
 from .models.source import http_url
 
 
@@ -47,15 +47,27 @@ class AnnotationEditForm(forms.ModelForm):
         widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False
     )
 
+    # A name: the speaker of that name is found (any case) or created by the service.
+    speaker = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Who said it? e.g. John Kirby", "autocomplete": "off"}
+        ),
+    )
+
     class Meta:
         model = Annotation
-        fields = ["label", "speaker", "note"]
+        fields = ["label", "note", "verdict", "verdict_explanation"]
         widgets = {
-            "speaker": forms.TextInput(attrs={"placeholder": "Who said it? e.g. John Kirby"}),
             "note": forms.Textarea(
-                attrs={"rows": 3, "placeholder": "Context for the next reviewer"}
+                attrs={"rows": 3, "placeholder": "Internal: context for the next reviewer"}
+            ),
+            "verdict_explanation": forms.Textarea(
+                attrs={"rows": 3, "placeholder": "Public: why this verdict"}
             ),
         }
+        labels = {"note": "Internal note", "verdict_explanation": "Verdict explanation"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,34 +76,55 @@ class AnnotationEditForm(forms.ModelForm):
             pk=current
         )
         self.fields["label"].empty_label = None
+        self.fields["verdict"].queryset = Rating.objects.select_related("scale").order_by(
+            "-scale__is_default", "scale__name", "-value"
+        )
+        self.fields["verdict"].empty_label = "No verdict yet"
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+            self.initial["speaker"] = self.instance.speaker.name if self.instance.speaker_id else ""
+
+    def changes(self) -> dict:
+        """The service's keyword arguments for what this form sent: a field the page did
+        not show (the verdict of a span that is not a claim) is left as it is."""
+        from .services.annotations import UNCHANGED
+
+        data = self.cleaned_data
+        changes = {"label": data["label"], "note": data["note"]}
+        for name in ("speaker", "verdict", "verdict_explanation"):
+            changes[name] = data[name] if self.add_prefix(name) in self.data else UNCHANGED
+        if changes["verdict_explanation"] is UNCHANGED:
+            changes["verdict_explanation"] = None
+        return changes
 
 
-class SourceForm(forms.ModelForm):
+class SourceForm(forms.Form):
+    """A source cited on a span: the URL's shared record (title, publisher, date are
+    filled in when it is new) and what this span takes from it (stance, passage)."""
+
     url = forms.CharField(
         label="URL",
         max_length=2000,
-        validators=[http_url],
-        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+        # Text, not type=url: "www.example.org/x" is completed to https:// by the service.
+        widget=forms.TextInput(
+            attrs={"placeholder": "https://… or www.…", "inputmode": "url", "autocomplete": "off"}
+        ),
         error_messages={"required": "Enter the URL of the source."},
     )
-
-    class Meta:
-        model = Source
-        fields = ["url", "title", "publisher", "stance", "quoted_passage", "accessed_on"]
-        widgets = {
-            "quoted_passage": forms.Textarea(attrs={"rows": 2}),
-            "accessed_on": forms.DateInput(attrs={"type": "date"}),
-        }
+    title = forms.CharField(max_length=500, required=False)
+    publisher = forms.CharField(max_length=300, required=False)
+    stance = forms.ChoiceField(choices=Evidence.Stance.choices, initial=Evidence.Stance.CONTEXT)
+    quoted_passage = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Quoted passage"
+    )
+    accessed_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Accessed on"
+    )
 
     def clean_url(self):
-        url = self.cleaned_data["url"].strip()
-        # Schemes are case-insensitive for browsers ("JavaScript:"), so check them lowered.
-        scheme = url.split(":", 1)[0].lower()
-        if scheme not in {"http", "https"} or any(ch.isspace() for ch in url):
-            raise forms.ValidationError("Enter an http:// or https:// URL without spaces.")
-        return url
+        from .services.sources import clean_url
+
+        return clean_url(self.cleaned_data["url"])
 
 
 class StatusForm(forms.Form):

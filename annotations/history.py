@@ -16,10 +16,12 @@ def _iso(value) -> str | None:
 
 
 def snapshot_source(source) -> dict:
-    """A source as the history keeps it (works on a Source or anything with its fields)."""
+    """A span's source (an Evidence link, with the cited record's fields) as the history
+    keeps it; works on anything with those fields (the importer's unsaved rows)."""
     return {
         "id": source.pk,
         "annotation_id": source.annotation_id,
+        "source_id": source.source_id,
         "url": source.url,
         "title": source.title,
         "publisher": source.publisher,
@@ -32,8 +34,42 @@ def snapshot_source(source) -> dict:
     }
 
 
-def snapshot_annotation(annotation, *, sources=None) -> dict:
-    """A span as the history keeps it; `sources` (a list) are included when given."""
+def snapshot_source_record(record) -> dict:
+    """A shared source record (models.Source) as the history keeps it."""
+    return {
+        "id": record.pk,
+        "url": record.url,
+        "title": record.title,
+        "publisher": record.publisher,
+        "accessed_on": _iso(record.accessed_on),
+        "version": getattr(record, "version", 1) or 1,
+    }
+
+
+def snapshot_relation(relation) -> dict:
+    return {
+        "id": relation.pk,
+        "from_span_id": relation.from_span_id,
+        "to_span_id": relation.to_span_id,
+        "type": relation.type,
+        "created_by_id": relation.created_by_id,
+        "created_at": _iso(relation.created_at),
+    }
+
+
+def snapshot_speaker(speaker) -> dict:
+    return {
+        "id": speaker.pk,
+        "name": speaker.name,
+        "kind": speaker.kind,
+        "role": speaker.role,
+        "url": speaker.url,
+    }
+
+
+def snapshot_annotation(annotation, *, sources=None, relations=None) -> dict:
+    """A span as the history keeps it; `sources` and `relations` (lists, both directions)
+    are included when given: a deletion keeps them for the restore."""
     data = {
         "id": annotation.pk,
         "article_id": annotation.article_id,
@@ -43,19 +79,27 @@ def snapshot_annotation(annotation, *, sources=None) -> dict:
         "quote": annotation.quote,
         "prefix": annotation.prefix,
         "suffix": annotation.suffix,
-        "speaker": annotation.speaker,
+        # The speaker's name too: the row may be merged away before a restore.
+        "speaker_id": annotation.speaker_id,
+        "speaker": annotation.speaker.name if annotation.speaker_id else "",
         "note": annotation.note,
+        "verdict_id": annotation.verdict_id,
+        "verdict_explanation": annotation.verdict_explanation,
+        "verdict_by_id": annotation.verdict_by_id,
+        "verdict_at": _iso(annotation.verdict_at),
         "author_id": annotation.author_id,
         "created_at": _iso(annotation.created_at),
         "version": getattr(annotation, "version", 1) or 1,
     }
     if sources is not None:
         data["sources"] = [snapshot_source(s) for s in sources]
+    if relations is not None:
+        data["relations"] = [snapshot_relation(r) for r in relations]
     return data
 
 
 # The fields a reviewer edits, as named in a snapshot: what a merge compares.
-EDITABLE_ANNOTATION_FIELDS = ("label_id", "speaker", "note")
+EDITABLE_ANNOTATION_FIELDS = ("label_id", "speaker_id", "note", "verdict_id", "verdict_explanation")
 
 
 def event_values(*, kind, obj_id, annotation_id, article_id, action, actor_id, before, after):

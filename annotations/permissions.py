@@ -61,7 +61,7 @@ def can_restore_annotation(user, author_id: int | None) -> bool:
 def can_add_source(user, annotation) -> bool:
     return (
         _signed_in(user)
-        and user.has_perm("annotations.add_source")
+        and user.has_perm("annotations.add_evidence")
         and _owns_or_edits_any(user, annotation.author_id)
     )
 
@@ -69,7 +69,7 @@ def can_add_source(user, annotation) -> bool:
 def can_change_source(user, annotation) -> bool:
     return (
         _signed_in(user)
-        and user.has_perm("annotations.change_source")
+        and user.has_perm("annotations.change_evidence")
         and _owns_or_edits_any(user, annotation.author_id)
     )
 
@@ -77,9 +77,46 @@ def can_change_source(user, annotation) -> bool:
 def can_delete_source(user, annotation) -> bool:
     return (
         _signed_in(user)
-        and user.has_perm("annotations.delete_source")
+        and user.has_perm("annotations.delete_evidence")
         and _owns_or_edits_any(user, annotation.author_id)
     )
+
+
+def can_change_source_record(user, record) -> bool:
+    """A shared source's title, publisher and date: whoever added it, or an editor."""
+    if not _signed_in(user):
+        return False
+    if user.has_perm("annotations.change_source"):
+        return True
+    return record.created_by_id == user.pk and user.has_perm("annotations.change_evidence")
+
+
+def can_link_spans(user, from_span) -> bool:
+    """A relation belongs to the span that points: who may change that span may link it."""
+    return can_change_annotation(user, from_span) and user.has_perm("annotations.add_relation")
+
+
+def can_unlink_spans(user, from_span) -> bool:
+    return can_change_annotation(user, from_span) and user.has_perm(
+        "annotations.delete_relation"
+    )
+
+
+def can_add_speaker(user) -> bool:
+    """Typing a new name on a span creates the speaker."""
+    return _signed_in(user) and user.has_perm("annotations.add_speaker")
+
+
+def can_merge_speakers(user) -> bool:
+    return (
+        _signed_in(user)
+        and user.has_perm("annotations.change_speaker")
+        and user.has_perm("annotations.delete_speaker")
+    )
+
+
+def can_give_verdict(user, annotation) -> bool:
+    return can_change_annotation(user, annotation)
 
 
 def can_set_status(user) -> bool:

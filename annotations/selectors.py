@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from .models import Annotation, Article, HistoryEvent, Label, Source
+from .models import Annotation, Article, Evidence, HistoryEvent, Label, Rating
 from .search import SearchResults
 from .search import search as search_articles
 
@@ -76,11 +76,18 @@ def _span_rows(queryset, labels: dict[int, Label]) -> list[SpanSummary]:
         queryset.annotate(source_count=Count("sources"))
         .order_by("start", "-end", "id")
         .values_list(
-            "id", "label_id", "start", "end", "quote", "speaker", "source_count", "author__username"
+            "id",
+            "label_id",
+            "start",
+            "end",
+            "quote",
+            "speaker__name",
+            "source_count",
+            "author__username",
         )
     )
     return [
-        SpanSummary(pk, labels[label_id], start, end, quote, speaker, sources, author)
+        SpanSummary(pk, labels[label_id], start, end, quote, speaker or "", sources, author)
         for pk, label_id, start, end, quote, speaker, sources, author in rows
     ]
 
@@ -190,7 +197,7 @@ def new_span_for_editor(annotation: Annotation, author) -> Annotation:
     """A span just created, ready for its editor without reading it back: its label and
     author are at hand and it has no sources yet (Django's prefetch cache says so)."""
     annotation.author = author
-    annotation._prefetched_objects_cache = {"sources": Source.objects.none()}
+    annotation._prefetched_objects_cache = {"sources": Evidence.objects.none()}
     return annotation
 
 
@@ -198,8 +205,10 @@ def annotation_for_editor(annotation_id: int) -> Annotation | None:
     """One span with everything its editor shows."""
     # Not the article: its body can be megabytes and the editor shows none of it.
     return (
-        Annotation.objects.select_related("label", "author")
-        .prefetch_related(Prefetch("sources", queryset=Source.objects.order_by("id")))
+        Annotation.objects.select_related("label", "author", "speaker", "verdict", "verdict_by")
+        .prefetch_related(
+            Prefetch("sources", queryset=Evidence.objects.select_related("source").order_by("id"))
+        )
         .filter(pk=annotation_id)
         .first()
     )
@@ -263,7 +272,13 @@ class ConflictSummary:
     fields: list[ConflictField]
 
 
-_FIELD_NAMES = {"label_id": "Label", "speaker": "Speaker", "note": "Note"}
+_FIELD_NAMES = {
+    "label_id": "Label",
+    "speaker_id": "Speaker",
+    "note": "Note",
+    "verdict_id": "Verdict",
+    "verdict_explanation": "Verdict explanation",
+}
 
 
 def conflict_summary(conflict) -> ConflictSummary:
@@ -274,5 +289,9 @@ def conflict_summary(conflict) -> ConflictSummary:
         value = conflict.current.get(name)
         if name == "label_id":
             value = labels.get(value, "?")
+        elif name == "speaker_id":
+            value = conflict.current.get("speaker")
+        elif name == "verdict_id" and value is not None:
+            value = Rating.objects.filter(pk=value).values_list("name", flat=True).first()
         fields.append(ConflictField(_FIELD_NAMES.get(name, name), value or "—"))
     return ConflictSummary(conflict.message, conflict.changed_by, conflict.changed_at, fields)

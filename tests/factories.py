@@ -6,7 +6,7 @@ import itertools
 
 from django.contrib.auth.models import Group, User
 
-from annotations.models import Annotation, Article, Label, Source
+from annotations.models import Annotation, Article, Evidence, Label, Source, Speaker
 from annotations.offsets import canonical_text, quote_selector
 from annotations.permissions import EDITORS, REVIEWERS
 
@@ -41,10 +41,17 @@ def label(slug: str = "claim") -> Label:
     return Label.objects.get(slug=slug)
 
 
+def make_speaker(name: str, **fields) -> Speaker:
+    return Speaker.objects.get_or_create(name=name, defaults=fields)[0]
+
+
 def make_annotation(
     article: Article, start: int, end: int, *, author: User, label_slug="claim", **fields
 ) -> Annotation:
+    """A span written straight to the table (no history); `speaker` may be a name."""
     selector = quote_selector(article.body, start, end)
+    if isinstance(fields.get("speaker"), str):
+        fields["speaker"] = make_speaker(fields["speaker"]) if fields["speaker"] else None
     return Annotation.objects.create(
         article=article,
         label=label(label_slug),
@@ -75,8 +82,14 @@ def make_span(article: Article, text: str, author: User, *, label_slug="claim", 
     )
 
 
+_RECORD_FIELDS = ("title", "publisher", "accessed_on")
+
+
 def make_source(
     annotation: Annotation, url: str = "https://example.org/report", **fields
-) -> Source:
-    fields.setdefault("stance", Source.Stance.SUPPORTS)
-    return Source.objects.create(annotation=annotation, url=url, **fields)
+) -> Evidence:
+    """A span citing `url` (its shared record made when new), straight to the tables."""
+    record_fields = {f: fields.pop(f) for f in _RECORD_FIELDS if f in fields}
+    record, _ = Source.objects.get_or_create(url=url, defaults=record_fields)
+    fields.setdefault("stance", Evidence.Stance.SUPPORTS)
+    return Evidence.objects.create(annotation=annotation, source=record, **fields)

@@ -10,6 +10,7 @@ can be restored. User text is only ever shown escaped (`format_html`, never
 from .annotations import AnnotationAdmin, AnnotationAdminForm, SourceAdmin, SourceInline
 from .articles import ArticleAdmin, ArticleAdminForm
 from .history import HistoryEventAdmin
+from .factcheck import RatingScaleAdmin, RelationAdmin, SourceRecordAdmin, SpeakerAdmin
 from .labels import LabelAdmin
 from .users import UserAdmin
 

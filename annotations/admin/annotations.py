@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from .. import offsets, permissions, services
 from ..conflicts import Gone, StaleEdit
-from ..models import Annotation, HistoryEvent, Label, Source
+from ..models import Annotation, Evidence, HistoryEvent, Label
 from ._common import _copy_saved, _short
 
 
@@ -36,23 +36,21 @@ def _stale_message(what: str, changed: dict[str, object]) -> ValidationError:
     )
 
 
-def _source_create(*, annotation: Annotation, source: Source, actor) -> Source:
+def _source_create(*, annotation: Annotation, source: Evidence, actor) -> Evidence:
     return services.source_create(
         annotation=annotation,
         actor=actor,
-        url=source.url,
+        url=source.source.url,
         stance=source.stance,
-        title=source.title,
-        publisher=source.publisher,
         quoted_passage=source.quoted_passage,
-        accessed_on=source.accessed_on,
     )
 
 
 class SourceInline(admin.TabularInline):
-    model = Source
+    model = Evidence
     extra = 0
-    fields = ("url", "stance", "title", "publisher", "quoted_passage", "accessed_on", "created_by")
+    fields = ("source", "stance", "quoted_passage", "created_by")
+    autocomplete_fields = ("source",)
     readonly_fields = ("created_by",)
     formfield_overrides = {
         # A tabular row has no room for a big text area.
@@ -133,13 +131,13 @@ class AnnotationAdminForm(forms.ModelForm):
             return
         wanted = {
             "label_id": cleaned["label"].pk,
-            "speaker": (cleaned.get("speaker") or "").strip(),
+            "speaker_id": cleaned["speaker"].pk if cleaned.get("speaker") else None,
             "note": (cleaned.get("note") or "").strip(),
         }
         try:
             services.merge_edit(stored, wanted, cleaned.get("version"))
         except StaleEdit as conflict:
-            names = {"label_id": "label", "speaker": "speaker", "note": "note"}
+            names = {"label_id": "label", "speaker_id": "speaker", "note": "note"}
             labels = dict(Label.objects.values_list("pk", "name"))
             changed = {
                 names[f]: labels.get(conflict.current[f])
@@ -182,8 +180,8 @@ class AnnotationAdmin(admin.ModelAdmin):
     )
     list_filter = ("label", "author", "article__status", "created_at")
     list_select_related = ("label", "article", "author")
-    search_fields = ("quote", "speaker", "note", "article__title")
-    autocomplete_fields = ("article",)
+    search_fields = ("quote", "speaker__name", "note", "article__title")
+    autocomplete_fields = ("article", "speaker")
     date_hierarchy = "created_at"
     list_per_page = 50
 
@@ -287,7 +285,7 @@ class AnnotationAdmin(admin.ModelAdmin):
         _copy_saved(saved, obj)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Source:
+        if formset.model is not Evidence:
             super().save_formset(request, form, formset, change)
             return
         annotation = form.instance
@@ -295,7 +293,13 @@ class AnnotationAdmin(admin.ModelAdmin):
         for source in formset.deleted_objects:
             services.source_delete(source=source, actor=request.user)
         for source, _changed in formset.changed_objects:
-            services.source_update(source=source, actor=request.user)
+            services.source_update(
+                source=source,
+                actor=request.user,
+                url=source.source.url,
+                stance=source.stance,
+                quoted_passage=source.quoted_passage,
+            )
         for source in formset.new_objects:
             created = _source_create(annotation=annotation, source=source, actor=request.user)
             _copy_saved(created, source)
@@ -313,16 +317,8 @@ class SourceAdminForm(forms.ModelForm):
     version = VersionField()
 
     class Meta:
-        model = Source
-        fields = [
-            "annotation",
-            "url",
-            "stance",
-            "title",
-            "publisher",
-            "quoted_passage",
-            "accessed_on",
-        ]
+        model = Evidence
+        fields = ["annotation", "source", "stance", "quoted_passage"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -332,7 +328,7 @@ class SourceAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
-            stored = Source.objects.filter(pk=self.instance.pk).first()
+            stored = Evidence.objects.filter(pk=self.instance.pk).first()
             if stored is None:
                 raise ValidationError("This source was deleted in the meantime; nothing was saved.")
             version = cleaned.get("version")
@@ -345,21 +341,14 @@ class SourceAdminForm(forms.ModelForm):
         return cleaned
 
 
-@admin.register(Source)
+@admin.register(Evidence)
 class SourceAdmin(admin.ModelAdmin):
     form = SourceAdminForm
-    list_display = (
-        "title_or_url",
-        "stance",
-        "publisher",
-        "annotation",
-        "accessed_on",
-        "created_by",
-    )
-    list_filter = ("stance", "accessed_on")
-    list_select_related = ("annotation__label", "created_by")
-    search_fields = ("url", "title", "publisher", "quoted_passage")
-    autocomplete_fields = ("annotation",)
+    list_display = ("title_or_url", "stance", "annotation", "created_by")
+    list_filter = ("stance",)
+    list_select_related = ("annotation__label", "created_by", "source")
+    search_fields = ("source__url", "source__title", "quoted_passage")
+    autocomplete_fields = ("annotation", "source")
     readonly_fields = ("created_by", "created_at")
 
     def get_fields(self, request, obj=None):
@@ -376,14 +365,20 @@ class SourceAdmin(admin.ModelAdmin):
             obj is None or permissions.can_delete_source(request.user, obj.annotation)
         )
 
-    @admin.display(description="Source", ordering="title")
+    @admin.display(description="Source", ordering="source__title")
     def title_or_url(self, obj):
         return _short(obj.title or obj.url, 100)
 
     def save_model(self, request, obj, form, change):
         if change:
             saved = services.source_update(
-                source=obj, actor=request.user, expected_version=form.cleaned_data.get("version")
+                source=obj,
+                actor=request.user,
+                expected_version=form.cleaned_data.get("version"),
+                annotation=obj.annotation,
+                url=obj.source.url,
+                stance=obj.stance,
+                quoted_passage=obj.quoted_passage,
             )
             _copy_saved(saved, obj)
         else:

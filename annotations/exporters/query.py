@@ -28,7 +28,7 @@ from operator import itemgetter
 from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from ..models import Annotation, Article, Source
+from ..models import Annotation, Article, Evidence
 
 ARTICLE_CHUNK = 500  # articles per batch: bounds the IN (...) list and the memory held
 ROW_CHUNK = 2000  # rows fetched per round trip from the span and source cursors
@@ -223,7 +223,7 @@ _SPAN_FIELDS = (
     "quote",
     "label__slug",
     "label__name",
-    "speaker",
+    "speaker__name",
     "note",
     "author__username",
     "created_iso",
@@ -233,12 +233,12 @@ _SOURCE_FIELDS = (
     "annotation__start",
     "annotation__end",
     "annotation_id",
-    "url",
-    "title",
-    "publisher",
+    "source__url",
+    "source__title",
+    "source__publisher",
     "stance",
     "quoted_passage",
-    "accessed_on",
+    "source__accessed_on",
 )
 
 
@@ -275,7 +275,7 @@ def _with_spans(
         .iterator(chunk_size=ROW_CHUNK)
     )
     sources = (
-        Source.objects.filter(
+        Evidence.objects.filter(
             _span_q(filters, prefix="annotation__"), annotation__article_id__in=ids
         )
         .order_by(
@@ -358,7 +358,7 @@ def _spans_of(body: str, rows: Iterable[tuple], merge: _SourceMerge, stats: Expo
                 quote,
                 label,
                 label_name,
-                speaker,
+                speaker or "",
                 note,
                 annotator,
                 created,

@@ -15,15 +15,15 @@ from functools import cache, lru_cache
 
 from django.core.exceptions import ValidationError
 
-from ..models import Annotation, Article, Source
+from ..models import Article, Evidence, Source, Speaker
 from ..models.source import http_url
 from .base import ArticleRecord
 
 # `Status.values` rebuilds its list on every access.
 _STATUSES = frozenset(Article.Status.values)
 _STATUS_LIST = ", ".join(Article.Status.values)
-_STANCES = frozenset(Source.Stance.values)
-_STANCE_LIST = ", ".join(Source.Stance.values)
+_STANCES = frozenset(Evidence.Stance.values)
+_STANCE_LIST = ", ".join(Evidence.Stance.values)
 
 
 def record_problem(record: ArticleRecord, *, label_slugs: Collection[str]) -> str | None:
@@ -43,7 +43,7 @@ def record_problem(record: ArticleRecord, *, label_slugs: Collection[str]) -> st
     for index, span in enumerate(record.spans, start=1):
         if span.label not in label_slugs:
             return f"span {index}: unknown label “{span.label}” (add it in the admin first)"
-        if problem := _too_long(Annotation, "speaker", span.speaker):
+        if problem := _too_long(Speaker, "name", span.speaker):
             return f"span {index}: {problem}"
         for number, source in enumerate(span.sources, start=1):
             where = f"span {index}, source {number}"

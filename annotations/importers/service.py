@@ -27,7 +27,9 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..history import snapshot_annotation
-from ..models import Annotation, Article, HistoryEvent, Label, Source
+from ..models import Annotation, Article, Evidence, HistoryEvent, Label
+from ..services.sources import source_records_by_url
+from ..services.speakers import speakers_by_name
 from ..models.article import body_hash
 from ..offsets import quote_selector
 from . import format_for, formats_for
@@ -316,12 +318,16 @@ _ANNOTATION_COLUMNS = (
     "quote",
     "prefix",
     "suffix",
-    "speaker",
+    "speaker_id",
     "note",
     "author_id",
     "created_at",
     "updated_at",
     "version",
+    "verdict_id",
+    "verdict_explanation",
+    "verdict_by_id",
+    "verdict_at",
 )
 _HISTORY_COLUMNS = (
     "kind",
@@ -410,17 +416,29 @@ class _NewAnnotation:
     quote: str
     prefix: str
     suffix: str
-    speaker: str
+    speaker: object  # a Speaker or None
     note: str
     author_id: int
     created_at: datetime
     pk: int | None = None
     version: int = 1
+    verdict_id: int | None = None
+    verdict_explanation: str = ""
+    verdict_by_id: int | None = None
+    verdict_at: datetime | None = None
+
+    @property
+    def speaker_id(self) -> int | None:
+        return self.speaker.pk if self.speaker is not None else None
 
 
 def _create_spans(pending, *, authors, labels, actor, now: datetime) -> None:
     annotations: list[_NewAnnotation] = []
     sources_of: list = []
+    speakers = speakers_by_name({span.speaker for _, _, span in pending}, actor=actor)
+    records = source_records_by_url(
+        (source for _, _, span in pending for source in span.sources), actor=actor
+    )
     for article_id, body, span in pending:
         selector = quote_selector(body, span.start, span.end)
         annotations.append(
@@ -432,7 +450,7 @@ def _create_spans(pending, *, authors, labels, actor, now: datetime) -> None:
                 quote=selector.exact,
                 prefix=selector.prefix,
                 suffix=selector.suffix,
-                speaker=span.speaker,
+                speaker=speakers.get(span.speaker),
                 note=span.note,
                 author_id=authors.user_for(span.annotator).pk,
                 # The exported creation time; a span without one is created now.
@@ -444,23 +462,31 @@ def _create_spans(pending, *, authors, labels, actor, now: datetime) -> None:
 
     sources = [
         [
-            Source(
+            Evidence(
                 annotation_id=annotation.pk,
-                url=record.url,
-                title=record.title,
-                publisher=record.publisher,
+                source=records[record.url],
                 stance=record.stance,
                 quoted_passage=record.quoted_passage,
-                accessed_on=record.accessed_on,
                 # The export does not say who added a source; the span's author is the best guess.
                 created_by_id=annotation.author_id,
             )
-            for record in records
+            for record in _one_per_url(cited, records)
         ]
-        for annotation, records in zip(annotations, sources_of, strict=True)
+        for annotation, cited in zip(annotations, sources_of, strict=True)
     ]
-    Source.objects.bulk_create([s for group in sources for s in group], batch_size=2000)
+    Evidence.objects.bulk_create([s for group in sources for s in group], batch_size=2000)
     _record_history(annotations, sources, actor=actor, now=now)
+
+
+def _one_per_url(cited, records) -> list:
+    """A span cites a URL once: the first of its records naming it is kept."""
+    seen, kept = set(), []
+    for record in cited:
+        stored = records[record.url]
+        if stored.pk not in seen:
+            seen.add(stored.pk)
+            kept.append(record)
+    return kept
 
 
 def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> None:
@@ -476,12 +502,16 @@ def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> 
             a.quote,
             a.prefix,
             a.suffix,
-            a.speaker,
+            a.speaker_id,
             a.note,
             a.author_id,
             adapt(a.created_at),
             updated_at,
             a.version,
+            a.verdict_id,
+            a.verdict_explanation,
+            a.verdict_by_id,
+            adapt(a.verdict_at) if a.verdict_at else None,
         )
         for a in annotations
     ]

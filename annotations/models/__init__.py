@@ -2,6 +2,20 @@ from .annotation import Annotation
 from .article import Article
 from .history import HistoryEvent
 from .label import Label
-from .source import Source
+from .relation import Relation
+from .source import Evidence, Source
+from .speaker import Speaker
+from .verdict import Rating, RatingScale
 
-__all__ = ["Annotation", "Article", "HistoryEvent", "Label", "Source"]
+__all__ = [
+    "Annotation",
+    "Article",
+    "Evidence",
+    "HistoryEvent",
+    "Label",
+    "Rating",
+    "RatingScale",
+    "Relation",
+    "Source",
+    "Speaker",
+]

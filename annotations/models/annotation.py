@@ -13,10 +13,31 @@ class Annotation(models.Model):
     quote = models.TextField()
     prefix = models.CharField(max_length=32, blank=True)
     suffix = models.CharField(max_length=32, blank=True)
-    speaker = models.CharField(
-        max_length=300, blank=True, help_text="Who made the claim or denial."
+    speaker = models.ForeignKey(
+        "Speaker",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+        help_text="Who made the claim or denial.",
     )
+    # Internal: never published (the verdict explanation is what a ClaimReview shows).
     note = models.TextField(blank=True)
+    # The verdict on a claim (only labels with takes_verdict carry one), who gave it, when.
+    verdict = models.ForeignKey(
+        "Rating", null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
+    )
+    verdict_explanation = models.TextField(
+        blank=True, help_text="Public: why this verdict (published as the review's body)."
+    )
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verdicts_given",
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
     )

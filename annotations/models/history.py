@@ -3,7 +3,7 @@ from django.db import models
 
 
 class HistoryEvent(models.Model):
-    """One create, change, delete or restore of an annotation or a source.
+    """One create, change, delete or restore of a span, its sources and links, a speaker.
 
     `before` and `after` are JSON snapshots (see services.snapshot_*), so a deleted
     annotation, with its sources, can be rebuilt exactly: nothing a reviewer did is lost.
@@ -14,15 +14,22 @@ class HistoryEvent(models.Model):
         UPDATE = "update", "Changed"
         DELETE = "delete", "Deleted"
         RESTORE = "restore", "Restored"
+        MERGE = "merge", "Merged"
 
     class Kind(models.TextChoices):
         ANNOTATION = "annotation", "Annotation"
+        # A source cited by a span (an Evidence link; the value predates the model's name).
         SOURCE = "source", "Source"
+        RELATION = "relation", "Relation"
+        SPEAKER = "speaker", "Speaker"
+        # A shared source record (URL, title, publisher), cited by any number of spans.
+        SOURCE_RECORD = "source_record", "Source record"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object_id = models.BigIntegerField()
     # Kept as a plain id (not a foreign key) so the record outlives what it describes.
-    annotation_id_ref = models.BigIntegerField(db_index=True)
+    # Empty for what belongs to no one span (a speaker, a shared source record).
+    annotation_id_ref = models.BigIntegerField(null=True, blank=True, db_index=True)
     article = models.ForeignKey(
         "Article", null=True, on_delete=models.SET_NULL, related_name="history"
     )

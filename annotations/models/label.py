@@ -16,6 +16,9 @@ class Label(models.Model):
     description = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
+    takes_verdict = models.BooleanField(
+        default=False, help_text="Spans with this label can be given a verdict (claims)."
+    )
 
     class Meta:
         ordering = ["order", "name"]

@@ -9,7 +9,7 @@ deleted span or source is answered, never turned into an INSERT.
 from __future__ import annotations
 
 from ..conflicts import Gone
-from ..models import Annotation, Article, Source
+from ..models import Annotation, Article, Evidence, Source
 
 SPAN_GONE = "This span was deleted in the meantime; nothing was changed. Reload the page."
 
@@ -31,18 +31,36 @@ def locked_article(pk, *, fields: tuple[str, ...] = ()) -> Article:
     return article
 
 
-def locked_source(pk) -> tuple[Source, Annotation]:
-    """A source and its span, both locked, the span first.
+def locked_spans(*pks, missing: str = SPAN_GONE) -> list[Annotation]:
+    """Several spans locked in id order (every writer taking two spans takes them in the
+    same order, so two of them cannot deadlock), returned in the order asked."""
+    found = {a.pk: a for a in Annotation.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
+    if any(pk not in found for pk in pks):
+        raise Gone(missing)
+    return [found[pk] for pk in pks]
+
+
+def locked_source_record(pk) -> Source:
+    record = Source.objects.select_for_update().filter(pk=pk).first()
+    if record is None:
+        raise Gone("This source was deleted in the meantime; nothing was changed.")
+    return record
+
+
+def locked_source(pk) -> tuple[Evidence, Annotation]:
+    """A span's source (its Evidence link) and its span, both locked, the span first.
 
     Every writer locks a span before its sources (a span's delete removes its sources),
     so taking them in the same order here cannot deadlock with a delete.
     """
     for _ in range(3):
-        annotation_id = Source.objects.filter(pk=pk).values_list("annotation_id", flat=True).first()
+        annotation_id = (
+            Evidence.objects.filter(pk=pk).values_list("annotation_id", flat=True).first()
+        )
         if annotation_id is None:
             break
         annotation = locked_annotation(annotation_id)
-        source = Source.objects.select_for_update().filter(pk=pk).first()
+        source = Evidence.objects.select_for_update().filter(pk=pk).select_related("source").first()
         if source is None:
             break
         if source.annotation_id == annotation.pk:

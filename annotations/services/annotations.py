@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from .. import history, offsets, permissions
 from ..conflicts import Conflict, Gone, StaleEdit
-from ..models import Annotation, Article, HistoryEvent, Label
+from ..models import Annotation, Article, HistoryEvent, Label, Rating, Relation, Speaker
 from ._locks import locked_annotation, locked_article
+from .speakers import speaker_named
 
-SPEAKER_MAX = Annotation._meta.get_field("speaker").max_length
+# "Leave as it is", where None means "clear" (a verdict, a speaker).
+UNCHANGED = object()
 
 
-def _clean_speaker(speaker: str) -> str:
-    speaker = offsets.canonical_text(speaker).strip()
-    if len(speaker) > SPEAKER_MAX:
-        raise ValidationError(
-            f"The speaker is {len(speaker)} characters long; the limit is {SPEAKER_MAX}."
-        )
-    return speaker
+def _speaker(value, actor) -> Speaker | None:
+    """A Speaker, or a typed name (found or created), or "" / None for no speaker."""
+    if value is None or isinstance(value, Speaker):
+        return value
+    return speaker_named(value, actor=actor)
 
 
 def _clean_note(note: str) -> str:
@@ -46,7 +48,7 @@ def annotation_create(
     end: int,
     quote: str | None,
     author,
-    speaker: str = "",
+    speaker: Speaker | str | None = None,
     note: str = "",
 ) -> Annotation:
     """Store a span after checking it against the article body.
@@ -57,7 +59,7 @@ def annotation_create(
     if not permissions.can_annotate(author):
         raise PermissionDenied("Your account cannot add annotations.")
     _require_active(label)
-    speaker, note = _clean_speaker(speaker), _clean_note(note)
+    speaker, note = _speaker(speaker, author), _clean_note(note)
     # Locked, so the body checked here is the body the span is stored against.
     stored = locked_article(article.pk, fields=("body", "status"))
     offsets.check_span(stored.body, start, end, quote)
@@ -138,11 +140,17 @@ def annotation_update(
     annotation: Annotation,
     actor,
     label: Label | None = None,
-    speaker: str | None = None,
+    speaker=UNCHANGED,
     note: str | None = None,
+    verdict=UNCHANGED,
+    verdict_explanation: str | None = None,
     expected_version: int | None = None,
 ) -> Annotation:
-    """Change a span's label, speaker or note; returns the stored span.
+    """Change a span's label, speaker (a Speaker, a name to find or create, or None),
+    note, verdict (a Rating or None) or verdict explanation; returns the stored span.
+
+    Only a span whose label takes a verdict (a claim) carries one: giving a verdict to
+    another span, or relabelling a span that has one, is refused with a message.
 
     `expected_version` is the version the edit form was rendered from: when the span has
     moved on since, edits of different fields merge and an edit of a field someone else
@@ -155,16 +163,26 @@ def annotation_update(
     if label is not None:
         _require_active(label, current_label_id=stored.label_id)
         wanted["label_id"] = label.pk
-    if speaker is not None:
-        wanted["speaker"] = _clean_speaker(speaker)
+    if speaker is not UNCHANGED:
+        chosen = _speaker(speaker or None, actor)
+        wanted["speaker_id"] = chosen.pk if chosen else None
     if note is not None:
         wanted["note"] = _clean_note(note)
+    if verdict is not UNCHANGED:
+        wanted["verdict_id"] = verdict.pk if verdict is not None else None
+    if verdict_explanation is not None:
+        wanted["verdict_explanation"] = _clean_note(verdict_explanation)
     changes = merge_edit(stored, wanted, expected_version)
     if not changes:
         return stored
     before = history.snapshot_annotation(stored)
     for field, value in changes.items():
         setattr(stored, field, value)
+    _check_verdict(stored, label if label is not None else stored.label)
+    if {"verdict_id", "verdict_explanation"} & set(changes):
+        stored.verdict_by = actor if actor is not None and actor.is_authenticated else None
+        stored.verdict_at = timezone.now()
+        changes.update(verdict_by=stored.verdict_by, verdict_at=stored.verdict_at)
     stored.version += 1
     stored.save(update_fields=[*changes, "version", "updated_at"])
     history.record(
@@ -180,14 +198,31 @@ def annotation_update(
     return stored
 
 
+def _check_verdict(span: Annotation, label: Label) -> None:
+    if span.verdict_id is None:
+        return
+    if not label.takes_verdict:
+        raise ValidationError(
+            f"A “{label.name}” span carries no verdict: only claims are rated. "
+            "Remove the verdict first, or keep the label."
+        )
+    if span.verdict_id is not None and not Rating.objects.filter(pk=span.verdict_id).exists():
+        raise ValidationError("That verdict no longer exists; choose another.")
+
+
 @transaction.atomic
 def annotation_delete(*, annotation: Annotation, actor) -> HistoryEvent:
-    """Delete a span and its sources; the history keeps all of it for a restore."""
+    """Delete a span, its sources and its links; the history keeps all of it for a
+    restore."""
     stored = locked_annotation(annotation.pk, missing="This span was already deleted.")
     if not permissions.can_delete_annotation(actor, stored):
         raise PermissionDenied("Only its author or an editor can delete this annotation.")
     # The span is locked, so no source can be added between this snapshot and the delete.
-    before = history.snapshot_annotation(stored, sources=stored.sources.order_by("id"))
+    before = history.snapshot_annotation(
+        stored,
+        sources=stored.sources.select_related("source").order_by("id"),
+        relations=Relation.objects.filter(Q(from_span=stored) | Q(to_span=stored)).order_by("id"),
+    )
     pk, article_id = stored.pk, stored.article_id
     deleted, _ = Annotation.objects.filter(pk=pk).delete()
     if not deleted:
@@ -203,4 +238,7 @@ def annotation_delete(*, annotation: Annotation, actor) -> HistoryEvent:
     )
 
 
-__all__ = ["Gone", "annotation_create", "annotation_delete", "annotation_update", "merge_edit"]
+__all__ = [
+    "UNCHANGED",
+    "Gone",
+    "annotation_create", "annotation_delete", "annotation_update", "merge_edit"]

@@ -4,7 +4,9 @@ A deletion can be restored when it is the latest deletion of that span (an older
 would bring back an old version and drop later edits), the span is not live, its article,
 label and author still exist, and its text is still in the article: at its offsets, or
 found again by its quote and context when the text was edited since. The span comes back
-with its id, its creation time and its sources.
+with its id, its creation time, its sources (each citing the URL's stored record, made
+again if it was removed), its speaker (by name if that row was merged away) and those of
+its links whose other span still exists.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from .. import history, offsets, permissions
 from ..conflicts import Conflict, Gone
-from ..models import Annotation, Article, HistoryEvent, Label, Source
+from ..models import Annotation, Article, Evidence, HistoryEvent, Label, Rating, Relation, Speaker
+from .sources import source_record_for
+from .speakers import speaker_named
 
 
 def restore_refusal(event: HistoryEvent, *, live_ids=None, later_deletes=None) -> str | None:
@@ -106,8 +111,14 @@ def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
         quote=selector.exact,
         prefix=selector.prefix,
         suffix=selector.suffix,
-        speaker=data.get("speaker", ""),
+        speaker=_speaker_from(data, actor),
         note=data.get("note", ""),
+        verdict_id=data.get("verdict_id")
+        if Rating.objects.filter(pk=data.get("verdict_id") or 0).exists()
+        else None,
+        verdict_explanation=data.get("verdict_explanation", ""),
+        verdict_by_id=_existing_user(data.get("verdict_by_id")),
+        verdict_at=_parse_time(data.get("verdict_at")),
         author_id=data["author_id"],
         version=int(data.get("version") or 1) + 1,
     )
@@ -115,9 +126,15 @@ def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
         with transaction.atomic():
             annotation.save(force_insert=True)
             snapshots = data.get("sources", [])
-            people = _existing_users(s.get("created_by_id") for s in snapshots)
-            sources = [_source_from(s, annotation, people) for s in snapshots]
-            Source.objects.bulk_create(sources)
+            links = data.get("relations", [])
+            people = _existing_users(s.get("created_by_id") for s in [*snapshots, *links])
+            sources = {}
+            for snapshot in snapshots:  # one citation per URL (older records had twins)
+                link = _source_from(snapshot, annotation, people, actor)
+                sources.setdefault(link.source_id, link)
+            sources = list(sources.values())
+            Evidence.objects.bulk_create(sources)
+            Relation.objects.bulk_create(_relations_from(links, people))
     except IntegrityError:
         raise Conflict("This span has already been restored.") from None
     _restore_creation_times(annotation, data)
@@ -129,9 +146,54 @@ def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
         article_id=article.pk,
         action=HistoryEvent.Action.RESTORE,
         actor=actor,
-        after=history.snapshot_annotation(annotation, sources=annotation.sources.order_by("id")),
+        after=history.snapshot_annotation(
+            annotation,
+            sources=annotation.sources.select_related("source").order_by("id"),
+            relations=Relation.objects.filter(
+                Q(from_span=annotation) | Q(to_span=annotation)
+            ).order_by("id"),
+        ),
     )
     return annotation
+
+
+def _speaker_from(data: dict, actor) -> Speaker | None:
+    found = Speaker.objects.filter(pk=data.get("speaker_id") or 0).first()
+    if found is not None:
+        return found
+    name = data.get("speaker") or ""
+    return Speaker.objects.filter(name__iexact=name).first() or (
+        speaker_named(name, actor=actor) if name else None
+    )
+
+
+def _existing_user(pk) -> int | None:
+    return pk if pk and get_user_model().objects.filter(pk=pk).exists() else None
+
+
+def _relations_from(snapshots: list[dict], people: set[int]) -> list[Relation]:
+    """The links whose other span is still there (and not linked again since)."""
+    ends = {pk for r in snapshots for pk in (r["from_span_id"], r["to_span_id"])}
+    live = set(Annotation.objects.filter(pk__in=ends).values_list("pk", flat=True))
+    taken = set(
+        Relation.objects.filter(from_span_id__in=ends, to_span_id__in=ends).values_list(
+            "from_span_id", "to_span_id"
+        )
+    )
+    kept = []
+    for r in snapshots:
+        pair = (r["from_span_id"], r["to_span_id"])
+        if set(pair) <= live and pair not in taken:
+            taken.add(pair)
+            kept.append(
+                Relation(
+                    from_span_id=pair[0],
+                    to_span_id=pair[1],
+                    type=r.get("type", Relation.Type.RESPONDS_TO),
+                    created_by_id=r.get("created_by_id") if r.get("created_by_id") in people else None,
+                )
+            )
+    return kept
 
 
 def _existing_users(ids) -> set[int]:
@@ -141,17 +203,21 @@ def _existing_users(ids) -> set[int]:
     return set(get_user_model().objects.filter(pk__in=wanted).values_list("pk", flat=True))
 
 
-def _source_from(snapshot: dict, annotation: Annotation, people: set[int]) -> Source:
+def _source_from(snapshot: dict, annotation: Annotation, people: set[int], actor) -> Evidence:
     accessed = snapshot.get("accessed_on")
-    return Source(
-        pk=snapshot["id"],
-        annotation=annotation,
-        url=snapshot["url"],
+    record, _ = source_record_for(
+        snapshot["url"],
+        actor=actor,
         title=snapshot.get("title", ""),
         publisher=snapshot.get("publisher", ""),
-        stance=snapshot.get("stance", Source.Stance.CONTEXT),
-        quoted_passage=snapshot.get("quoted_passage", ""),
         accessed_on=date.fromisoformat(accessed) if accessed else None,
+    )
+    return Evidence(
+        pk=snapshot["id"],
+        annotation=annotation,
+        source=record,
+        stance=snapshot.get("stance", Evidence.Stance.CONTEXT),
+        quoted_passage=snapshot.get("quoted_passage", ""),
         # Whoever added it may have left since (the column is SET_NULL too).
         created_by_id=snapshot.get("created_by_id")
         if snapshot.get("created_by_id") in people
@@ -168,4 +234,4 @@ def _restore_creation_times(annotation: Annotation, data: dict) -> None:
     for snapshot in data.get("sources", []):
         source_created = _parse_time(snapshot.get("created_at"))
         if source_created is not None:
-            Source.objects.filter(pk=snapshot["id"]).update(created_at=source_created)
+            Evidence.objects.filter(pk=snapshot["id"]).update(created_at=source_created)

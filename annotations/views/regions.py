@@ -140,7 +140,7 @@ def _summary_of(annotation) -> selectors.SpanSummary:
         annotation.start,
         annotation.end,
         annotation.quote,
-        annotation.speaker,
+        annotation.speaker.name if annotation.speaker_id else "",
         len(annotation.sources.all()),
         annotation.author.get_username(),
     )

@@ -85,10 +85,8 @@ def _update_annotation(request, annotation):
         saved = services.annotation_update(
             annotation=annotation,
             actor=request.user,
-            label=form.cleaned_data["label"],
-            speaker=form.cleaned_data["speaker"],
-            note=form.cleaned_data["note"],
             expected_version=form.cleaned_data["version"],
+            **form.changes(),
         )
     except StaleEdit as conflict:
         return _stale_edit(request, annotation, conflict)

@@ -1,0 +1,61 @@
+"""Web addresses as a reviewer types them and as we store them (pure functions).
+
+`complete_url` turns what was typed ("www.example.org/x") into an address; `canonical_url`
+is the form a URL is stored and compared in, so one page is one source whatever case its
+host was typed in or which tracking parameters a share link carried.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+# A bare host name at the start: "www.example.org/x", "example.org", "bbc.co.uk/news".
+_BARE_HOST = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d+)?(?:[/?#]|$)", re.I
+)
+_TRACKING_PREFIXES = ("utm_",)
+_TRACKING_NAMES = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga"}
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def complete_url(text: str) -> str:
+    """What was typed, with https:// put in front of a bare host ("www.x.org/a")."""
+    text = text.strip()
+    if text.startswith("//"):
+        return "https:" + text
+    if "://" not in text and _BARE_HOST.match(text):
+        return "https://" + text
+    return text
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Scheme and host lowercased, default port, tracking parameters and a trailing
+    slash (but the root's) removed; path, other parameters and fragment kept as given."""
+    parts = urlsplit(complete_url(url))
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port is not None and str(parts.port) != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    if parts.username or parts.password:
+        credentials = parts.username or ""
+        if parts.password:
+            credentials += f":{parts.password}"
+        host = f"{credentials}@{host}"
+    path = parts.path or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    # Kept as typed (not re-encoded), only the tracking pieces dropped.
+    query = "&".join(
+        piece
+        for piece in parts.query.split("&")
+        if piece and not _is_tracking(unquote_plus(piece.split("=", 1)[0]))
+    )
+    return urlunsplit((scheme, host, path, query, parts.fragment))
