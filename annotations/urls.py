@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import articles, desk, export, imports, labels, review, sources
 
@@ -42,6 +42,8 @@ urlpatterns = [
     ),
     path("sources/<int:source_id>/delete/", sources.source_delete, name="source-delete"),
     path("history/<int:event_id>/restore/", review.annotation_restore, name="annotation-restore"),
+    path("", include("annotations.urls_editor")),
+    path("", include("annotations.urls_links")),
     path("import/", imports.import_page, name="import"),
     path("export/", export.export_page, name="export"),
     path("export/download/", export.export_download, name="export-download"),

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, services
 from ..forms import SourceForm
-from ..models import Source
+from ..models import Evidence
 from .regions import PAGE, after_change, render_editor
 from .review import span_or_gone
 
@@ -20,7 +20,7 @@ def source_form(request, annotation_id):
     if not permissions.can_add_source(request.user, annotation):
         raise PermissionDenied("Only the span's author or an editor can add its sources.")
     context = {"active": annotation, "source_form": SourceForm(prefix="source")}
-    return render(request, f"{PAGE}#source-form", context)
+    return render(request, "annotations/editor/sources.html#source-form", context)
 
 
 @require_POST
@@ -44,7 +44,7 @@ def source_create(request, annotation_id):
 
 @require_POST
 def source_delete(request, source_id):
-    source = get_object_or_404(Source.objects.select_related("annotation__article"), pk=source_id)
+    source = get_object_or_404(Evidence.objects.select_related("annotation__article"), pk=source_id)
     annotation = source.annotation
     if not permissions.can_delete_source(request.user, annotation):
         raise PermissionDenied("Only the span's author or an editor can remove its sources.")

@@ -37,6 +37,8 @@ def data_migration_defaults(transactional_db):
     import_module("annotations.migrations.0002_default_labels").add_labels(django_apps, None)
     import_module("annotations.migrations.0003_roles").add_groups(django_apps, None)
     import_module("annotations.migrations.0006_reviewer_permissions").grant(django_apps, None)
+    import_module("annotations.migrations.0008_factcheck_data").add_default_scale(django_apps, None)
+    import_module("annotations.migrations.0009_factcheck_permissions").grant(django_apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -336,8 +336,15 @@
     }, 0);
   });
 
+  // Other scripts (speakers, relations, seen before) claim keys first: a hook returns
+  // true when it handled the event, and the page's own keys are skipped then.
+  const keyHooks = [];
+
   document.addEventListener("keydown", function (event) {
     const key = event.key;
+    for (const hook of keyHooks) {
+      if (hook(event)) { event.preventDefault(); return; }
+    }
     if (key === "Escape") {
       if (shortcuts.open) return; // the dialog closes itself
       clearSelection();
@@ -576,5 +583,17 @@
 
   restoreSnapSetting();
   markActive();
-  window.FactcheckReview = { poll: poll };
+  window.FactcheckReview = {
+    poll: poll,
+    keyHooks: keyHooks,
+    inField: inField,
+    openCard: openCard,
+    openAnnotation: openAnnotation,
+    focusMark: focusMark,
+    firstMark: firstMark,
+    flashSpan: flashSpan,
+    stepSpan: stepSpan,
+    showMessage: showMessage,
+    submitThroughHtmx: submitThroughHtmx,
+  };
 })();

@@ -1,0 +1,3 @@
+"""Routes of the span editor's fact-check fields: speakers, verdicts, sources (issue 7)."""
+
+urlpatterns = []
