@@ -39,6 +39,16 @@ def data_migration_defaults(transactional_db):
     import_module("annotations.migrations.0006_reviewer_permissions").grant(django_apps, None)
     import_module("annotations.migrations.0008_factcheck_data").add_default_scale(django_apps, None)
     import_module("annotations.migrations.0009_factcheck_permissions").grant(django_apps, None)
+    # 0003 and 0006 named the per-span rows' permissions *_source; run now, those names
+    # are the shared records', which reviewers do not edit (0009 renamed theirs).
+    from django.contrib.auth.models import Group
+
+    Group.objects.get(name="Reviewers").permissions.remove(
+        *django_apps.get_model("auth", "Permission").objects.filter(
+            content_type__app_label="annotations",
+            codename__in=["change_source", "delete_source"],
+        )
+    )
 
 
 @pytest.fixture(scope="session")
