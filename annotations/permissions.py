@@ -97,9 +97,7 @@ def can_link_spans(user, from_span) -> bool:
 
 
 def can_unlink_spans(user, from_span) -> bool:
-    return can_change_annotation(user, from_span) and user.has_perm(
-        "annotations.delete_relation"
-    )
+    return can_change_annotation(user, from_span) and user.has_perm("annotations.delete_relation")
 
 
 def can_add_speaker(user) -> bool:

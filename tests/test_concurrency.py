@@ -9,18 +9,17 @@ test database is one in-memory connection).
 from __future__ import annotations
 
 import threading
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 
 from annotations import history, services
 from annotations.conflicts import Conflict, Gone, StaleEdit
-from annotations.models import Annotation, HistoryEvent, Source
+from annotations.models import Annotation, Evidence, HistoryEvent, Source, Speaker
 from tests.factories import make_annotation, make_article, make_source, make_user
+from tests.migration_rows import restore_migration_rows
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -35,9 +34,7 @@ TRIALS = 8
 @pytest.fixture(autouse=True)
 def migration_rows(transactional_db):
     """A flushed database has lost the labels and groups that migrations create."""
-    import_module("annotations.migrations.0002_default_labels").add_labels(django_apps, None)
-    import_module("annotations.migrations.0003_roles").add_groups(django_apps, None)
-    import_module("annotations.migrations.0006_reviewer_permissions").grant(django_apps, None)
+    restore_migration_rows()
 
 
 def race(*actions):
@@ -172,7 +169,7 @@ def test_two_edits_of_different_fields_both_land(people, article):
         )
         assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
         stored = Annotation.objects.get(pk=annotation.pk)
-        assert (stored.speaker, stored.note) == (f"Kirby {trial}", f"checked {trial}")
+        assert (stored.speaker.name, stored.note) == (f"Kirby {trial}", f"checked {trial}")
         assert stored.version == version + 2
 
 
@@ -212,7 +209,7 @@ def test_source_added_while_its_span_is_deleted(people, article):
         assert delete[0] == "ok", delete
         assert add[0] == "ok" or isinstance(add[1], Gone), add
         seen.add(add[0])
-        assert not Source.objects.filter(url=url).exists()
+        assert not Evidence.objects.filter(source__url=url).exists()
         deletion = HistoryEvent.objects.get(object_id=annotation.pk, action="delete")
         in_snapshot = [s["url"] for s in deletion.before["sources"]]
         assert in_snapshot == ([url] if add[0] == "ok" else [])
@@ -288,4 +285,74 @@ def test_views_source_racing_delete(people, article):
         )
         add_status, delete_status = (o[1] for o in outcomes)
         assert delete_status == 200 and add_status in (200, 409), outcomes
-        assert not Source.objects.filter(url=url).exists()
+        assert not Evidence.objects.filter(source__url=url).exists()
+
+
+# --- fact-check data: shared records, speakers, merges ---------------------------------
+
+
+def test_two_spans_cite_a_new_url_at_once(people, article):
+    """Two reviewers cite the same new URL on two spans at the same moment: one shared
+    record, two citations, no error for either."""
+    reviewer, editor = people
+    for trial in range(TRIALS):
+        first = span(article, reviewer)
+        second = span(article, editor, text="Moscow denied it")
+        url = f"https://example.org/shared/{trial}"
+        outcomes = race(
+            lambda: services.source_create(annotation=first, actor=reviewer, url=url),
+            lambda: services.source_create(annotation=second, actor=editor, url=url),
+        )
+        assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+        assert Source.objects.filter(url=url).count() == 1
+        cited = Evidence.objects.filter(source__url=url)
+        assert sorted(cited.values_list("annotation_id", flat=True)) == sorted(
+            [first.pk, second.pk]
+        )
+
+
+def test_two_spans_name_a_new_speaker_at_once(people, article):
+    """Two reviewers type the same new name (in different case) at once: one speaker."""
+    reviewer, editor = people
+    for trial in range(TRIALS):
+        first = span(article, reviewer)
+        second = span(article, editor, text="Moscow denied it")
+        outcomes = race(
+            lambda: services.annotation_update(
+                annotation=first, actor=reviewer, speaker=f"Maria Zakharova {trial}"
+            ),
+            lambda: services.annotation_update(
+                annotation=second, actor=editor, speaker=f"maria zakharova {trial}"
+            ),
+        )
+        assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+        speakers = Speaker.objects.filter(name__iexact=f"Maria Zakharova {trial}")
+        assert speakers.count() == 1
+        both = Annotation.objects.filter(pk__in=[first.pk, second.pk])
+        assert set(both.values_list("speaker_id", flat=True)) == {speakers.get().pk}
+
+
+def test_a_merge_racing_an_edit_keeps_both(people, article):
+    """An editor merges "J. Kirby" into "John Kirby" while the span's author edits its
+    note from the version they saw: the span ends with the kept speaker and the note."""
+    reviewer, editor = people
+    kept = Speaker.objects.create(name="John Kirby")
+    for trial in range(TRIALS):
+        duplicate = Speaker.objects.create(name=f"J. Kirby {trial}")
+        annotation = services.annotation_update(
+            annotation=span(article, reviewer), actor=reviewer, speaker=duplicate
+        )
+        version = annotation.version
+        outcomes = race(
+            lambda: services.speaker_merge(duplicate=duplicate, into=kept, actor=editor),
+            lambda: services.annotation_update(
+                annotation=annotation,
+                actor=reviewer,
+                note=f"checked {trial}",
+                expected_version=version,
+            ),
+        )
+        assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+        stored = Annotation.objects.get(pk=annotation.pk)
+        assert (stored.speaker_id, stored.note) == (kept.pk, f"checked {trial}")
+        assert not Speaker.objects.filter(pk=duplicate.pk).exists()

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotations import services
 from annotations.conflicts import Conflict, Gone, StaleEdit
-from annotations.models import Annotation, Article, HistoryEvent, Source
+from annotations.models import Annotation, Article, Evidence, HistoryEvent, Source
 from annotations.permissions import REVIEWERS
 from tests.factories import make_span, make_user
 
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def state():
     return (
         list(Annotation.objects.order_by("pk").values()),
+        list(Evidence.objects.order_by("pk").values()),
         list(Source.objects.order_by("pk").values()),
         list(HistoryEvent.objects.order_by("pk").values_list("pk", flat=True)),
     )
@@ -117,7 +118,7 @@ def test_stale_edit_of_other_fields_merges(annotation, reviewer, editor):
     saved = services.annotation_update(
         annotation=annotation, actor=reviewer, note="", speaker="Zakharova", expected_version=1
     )
-    assert (saved.note, saved.speaker, saved.version) == ("checked", "Zakharova", 3)
+    assert (saved.note, saved.speaker.name, saved.version) == ("checked", "Zakharova", 3)
 
 
 def test_stale_edit_that_agrees_is_no_conflict(annotation, reviewer, editor):
@@ -164,7 +165,7 @@ def test_restore_keeps_creation_times(annotation, reviewer):
     made = datetime(2025, 3, 14, 9, 26, tzinfo=UTC)
     source = services.source_create(annotation=annotation, actor=reviewer, url="https://e.org/a")
     Annotation.objects.filter(pk=annotation.pk).update(created_at=made)
-    Source.objects.filter(pk=source.pk).update(created_at=made)
+    Evidence.objects.filter(pk=source.pk).update(created_at=made)
     deletion = services.annotation_delete(annotation=annotation, actor=reviewer)
     restored = services.annotation_restore(event=deletion, actor=reviewer)
     assert restored.created_at == made
@@ -258,9 +259,8 @@ def test_a_source_moves_to_another_span(article, reviewer):
     first = create(article, "Moscow denied it", reviewer)
     second = create(article, "Kirby said", reviewer)
     source = services.source_create(annotation=first, actor=reviewer, url="https://e.org/a")
-    source.annotation = second
-    services.source_update(source=source, actor=reviewer)
-    assert Source.objects.get(pk=source.pk).annotation_id == second.pk
+    services.source_update(source=source, actor=reviewer, annotation=second)
+    assert Evidence.objects.get(pk=source.pk).annotation_id == second.pk
     event = HistoryEvent.objects.filter(kind="source", action="update").get()
     assert (event.before["annotation_id"], event.after["annotation_id"]) == (first.pk, second.pk)
 
@@ -270,23 +270,22 @@ def test_a_source_cannot_move_to_someone_elses_span(article, reviewer, other_rev
     mine = create(article, "Moscow denied it", reviewer)
     theirs = create(article, "Kirby said", other_reviewer)
     source = services.source_create(annotation=mine, actor=reviewer, url="https://e.org/a")
-    source.annotation = theirs
     with pytest.raises(PermissionDenied):
-        services.source_update(source=source, actor=reviewer)
-    assert Source.objects.get(pk=source.pk).annotation_id == mine.pk
+        services.source_update(source=source, actor=reviewer, annotation=theirs)
+    assert Evidence.objects.get(pk=source.pk).annotation_id == mine.pk
 
 
 def test_a_stale_source_edit_is_a_conflict(annotation, reviewer, editor):
     """A source edited from an older version is refused, naming what to do."""
     source = services.source_create(annotation=annotation, actor=reviewer, url="https://e.org/a")
-    first = Source.objects.get(pk=source.pk)
-    first.title = "Editor's title"
-    services.source_update(source=first, actor=editor, expected_version=1)
-    second = Source.objects.get(pk=source.pk)
-    second.title = "Reviewer's title"
+    services.source_update(
+        source=source, actor=editor, expected_version=1, quoted_passage="Editor's passage"
+    )
     with pytest.raises(Conflict, match="Someone else changed this source"):
-        services.source_update(source=second, actor=reviewer, expected_version=1)
-    assert Source.objects.get(pk=source.pk).title == "Editor's title"
+        services.source_update(
+            source=source, actor=reviewer, expected_version=1, quoted_passage="Reviewer's"
+        )
+    assert Evidence.objects.get(pk=source.pk).quoted_passage == "Editor's passage"
 
 
 # --- articles --------------------------------------------------------------------------

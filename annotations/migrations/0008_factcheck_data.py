@@ -11,11 +11,12 @@
 Both directions run: migrating back copies URLs and speaker names onto the old columns.
 """
 
+from urllib.parse import urlsplit, urlunsplit
+
 import django.db.models.deletion
 import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
-from urllib.parse import urlsplit, urlunsplit
 
 import annotations.models.source
 
@@ -167,8 +168,20 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Source",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("url", models.URLField(max_length=2000, unique=True, validators=[annotations.models.source.http_url])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        max_length=2000,
+                        unique=True,
+                        validators=[annotations.models.source.http_url],
+                    ),
+                ),
                 ("title", models.CharField(blank=True, max_length=500)),
                 ("publisher", models.CharField(blank=True, max_length=300)),
                 ("accessed_on", models.DateField(blank=True, null=True)),
@@ -200,7 +213,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Speaker",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("name", models.CharField(max_length=300)),
                 (
                     "kind",
@@ -210,8 +228,20 @@ class Migration(migrations.Migration):
                         max_length=20,
                     ),
                 ),
-                ("role", models.CharField(blank=True, help_text="e.g. White House national security spokesman", max_length=300)),
-                ("url", models.URLField(blank=True, max_length=2000, validators=[annotations.models.source.http_url])),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. White House national security spokesman",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        blank=True, max_length=2000, validators=[annotations.models.source.http_url]
+                    ),
+                ),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "created_by",
@@ -232,17 +262,30 @@ class Migration(migrations.Migration):
                         name="speaker_name_unique",
                         violation_error_message="A speaker with this name already exists.",
                     ),
-                    models.CheckConstraint(condition=models.Q(("name", ""), _negated=True), name="speaker_name_not_empty"),
+                    models.CheckConstraint(
+                        condition=models.Q(("name", ""), _negated=True),
+                        name="speaker_name_not_empty",
+                    ),
                 ],
             },
         ),
         migrations.CreateModel(
             name="RatingScale",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("name", models.CharField(max_length=100, unique=True)),
                 ("description", models.TextField(blank=True)),
-                ("is_default", models.BooleanField(default=False, help_text="The scale the review page offers.")),
+                (
+                    "is_default",
+                    models.BooleanField(
+                        default=False, help_text="The scale the review page offers."
+                    ),
+                ),
             ],
             options={
                 "ordering": ["-is_default", "name"],
@@ -259,7 +302,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Rating",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("name", models.CharField(max_length=100)),
                 ("slug", models.SlugField(max_length=100)),
                 (
@@ -272,7 +320,9 @@ class Migration(migrations.Migration):
                 (
                     "scale",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="ratings", to="annotations.ratingscale"
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings",
+                        to="annotations.ratingscale",
                     ),
                 ),
             ],
@@ -295,11 +345,20 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Relation",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 (
                     "type",
                     models.CharField(
-                        choices=[("denies", "Denies"), ("responds_to", "Responds to"), ("evidence_for", "Evidence for")],
+                        choices=[
+                            ("denies", "Denies"),
+                            ("responds_to", "Responds to"),
+                            ("evidence_for", "Evidence for"),
+                        ],
                         default="responds_to",
                         max_length=20,
                     ),
@@ -318,13 +377,17 @@ class Migration(migrations.Migration):
                 (
                     "from_span",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="relations_out", to="annotations.annotation"
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_out",
+                        to="annotations.annotation",
                     ),
                 ),
                 (
                     "to_span",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="relations_in", to="annotations.annotation"
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_in",
+                        to="annotations.annotation",
                     ),
                 ),
             ],
@@ -371,7 +434,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="annotation",
             name="verdict_explanation",
-            field=models.TextField(blank=True, help_text="Public: why this verdict (published as the review's body)."),
+            field=models.TextField(
+                blank=True, help_text="Public: why this verdict (published as the review's body)."
+            ),
         ),
         migrations.AddField(
             model_name="annotation",
@@ -392,7 +457,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="label",
             name="takes_verdict",
-            field=models.BooleanField(default=False, help_text="Spans with this label can be given a verdict (claims)."),
+            field=models.BooleanField(
+                default=False, help_text="Spans with this label can be given a verdict (claims)."
+            ),
         ),
         migrations.AlterField(
             model_name="historyevent",
@@ -433,7 +500,10 @@ class Migration(migrations.Migration):
             model_name="evidence",
             name="url",
             field=models.URLField(
-                blank=True, default="", max_length=2000, validators=[annotations.models.source.http_url]
+                blank=True,
+                default="",
+                max_length=2000,
+                validators=[annotations.models.source.http_url],
             ),
         ),
         migrations.RunPython(forwards, backwards),
@@ -446,7 +516,9 @@ class Migration(migrations.Migration):
             model_name="evidence",
             name="source",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="evidence", to="annotations.source"
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="evidence",
+                to="annotations.source",
             ),
         ),
         migrations.AddConstraint(

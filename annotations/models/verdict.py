@@ -6,9 +6,7 @@ class RatingScale(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
-    is_default = models.BooleanField(
-        default=False, help_text="The scale the review page offers."
-    )
+    is_default = models.BooleanField(default=False, help_text="The scale the review page offers.")
 
     class Meta:
         ordering = ["-is_default", "name"]

@@ -34,7 +34,9 @@ def locked_article(pk, *, fields: tuple[str, ...] = ()) -> Article:
 def locked_spans(*pks, missing: str = SPAN_GONE) -> list[Annotation]:
     """Several spans locked in id order (every writer taking two spans takes them in the
     same order, so two of them cannot deadlock), returned in the order asked."""
-    found = {a.pk: a for a in Annotation.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
+    found = {
+        a.pk: a for a in Annotation.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    }
     if any(pk not in found for pk in pks):
         raise Gone(missing)
     return [found[pk] for pk in pks]

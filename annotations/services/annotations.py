@@ -241,4 +241,8 @@ def annotation_delete(*, annotation: Annotation, actor) -> HistoryEvent:
 __all__ = [
     "UNCHANGED",
     "Gone",
-    "annotation_create", "annotation_delete", "annotation_update", "merge_edit"]
+    "annotation_create",
+    "annotation_delete",
+    "annotation_update",
+    "merge_edit",
+]

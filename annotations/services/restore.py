@@ -190,7 +190,9 @@ def _relations_from(snapshots: list[dict], people: set[int]) -> list[Relation]:
                     from_span_id=pair[0],
                     to_span_id=pair[1],
                     type=r.get("type", Relation.Type.RESPONDS_TO),
-                    created_by_id=r.get("created_by_id") if r.get("created_by_id") in people else None,
+                    created_by_id=r.get("created_by_id")
+                    if r.get("created_by_id") in people
+                    else None,
                 )
             )
     return kept

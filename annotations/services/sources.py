@@ -44,11 +44,21 @@ def clean_url(url: str) -> str:
     return url
 
 
+def _field_error(field: str, clean, value):
+    """clean(value), its ValidationError attached to `field` (forms show it there)."""
+    try:
+        return clean(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+
+
 def _text(value: str, field: str) -> str:
     value = offsets.canonical_text(value or "").strip()
     limit = Source._meta.get_field(field).max_length
     if limit and len(value) > limit:
-        raise ValidationError(f"The {field} is {len(value)} characters long; the limit is {limit}.")
+        raise ValidationError(
+            {field: f"The {field} is {len(value)} characters long; the limit is {limit}."}
+        )
     return value
 
 
@@ -60,7 +70,10 @@ def source_record_for(
     An existing record is reused as it is: its blank fields are filled from what was
     typed, but what someone else wrote is never overwritten from here.
     """
-    url = clean_url(url)
+    try:
+        url = clean_url(url)
+    except ValidationError as error:
+        raise ValidationError({"url": error.messages}) from None
     title, publisher = _text(title, "title"), _text(publisher, "publisher")
     record = Source.objects.filter(url=url).first()
     if record is None:
@@ -105,8 +118,7 @@ def _refuse_twin(annotation_id: int, record: Source, *, exclude: int | None = No
         twins = twins.exclude(pk=exclude)
     if twins.exists():
         raise ValidationError(
-            f"This span already cites {record.url}; nothing was added. Edit that source "
-            "instead."
+            f"This span already cites {record.url}; nothing was added. Edit that source instead."
         )
 
 
@@ -127,7 +139,8 @@ def source_create(
     if not permissions.can_add_source(actor, span):
         raise PermissionDenied("Only the span's author or an editor can add its sources.")
     if stance not in Evidence.Stance.values:
-        raise ValidationError(f"“{stance}” is not a stance; use one of {', '.join(Evidence.Stance.values)}.")
+        choices = ", ".join(Evidence.Stance.values)
+        raise ValidationError({"stance": f"“{stance}” is not a stance; use one of {choices}."})
     record, _ = source_record_for(
         url, actor=actor, title=title, publisher=publisher, accessed_on=accessed_on
     )
@@ -194,12 +207,12 @@ def source_update(
     if target is not span:
         stored.annotation = target
         changed.append("annotation")
-    if url is not _UNCHANGED and clean_url(url) != stored.source.url:
+    if url is not _UNCHANGED and _field_error("url", clean_url, url) != stored.source.url:
         stored.source, _ = source_record_for(url, actor=actor)
         changed.append("source")
     if stance is not _UNCHANGED and stance != stored.stance:
         if stance not in Evidence.Stance.values:
-            raise ValidationError(f"“{stance}” is not a stance.")
+            raise ValidationError({"stance": f"“{stance}” is not a stance."})
         stored.stance = stance
         changed.append("stance")
     if quoted_passage is not _UNCHANGED:
@@ -215,9 +228,7 @@ def source_update(
         if v is not _UNCHANGED
     }
     if record_changes:
-        stored.source = source_record_update(
-            record=stored.source, actor=actor, **record_changes
-        )
+        stored.source = source_record_update(record=stored.source, actor=actor, **record_changes)
     if not changed:
         return stored
     stored.version += 1
@@ -338,7 +349,5 @@ def source_records_by_url(records, *, actor) -> dict[str, Source]:
         Source.objects.bulk_create(missing, batch_size=500, ignore_conflicts=True)
         new_urls = [s.url for s in missing]
         for i in range(0, len(new_urls), 500):
-            found.update(
-                (s.url, s) for s in Source.objects.filter(url__in=new_urls[i : i + 500])
-            )
+            found.update((s.url, s) for s in Source.objects.filter(url__in=new_urls[i : i + 500]))
     return {given: found[url] for given, url in given_to_url.items() if url in found}

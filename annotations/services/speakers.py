@@ -73,8 +73,7 @@ def speaker_merge(*, duplicate: Speaker, into: Speaker, actor) -> int:
     if duplicate.pk == into.pk:
         raise ValidationError("A speaker cannot be merged into itself; choose another speaker.")
     locked = {
-        s.pk: s
-        for s in Speaker.objects.select_for_update().filter(pk__in=[duplicate.pk, into.pk])
+        s.pk: s for s in Speaker.objects.select_for_update().filter(pk__in=[duplicate.pk, into.pk])
     }
     if len(locked) < 2:
         raise ValidationError("One of these speakers was deleted or merged in the meantime.")
@@ -171,8 +170,5 @@ def speakers_by_name(names, *, actor) -> dict[str, Speaker]:
         )
         found.update(created)
     return {
-        given: found[key]
-        for key, (_, givens) in wanted.items()
-        if key in found
-        for given in givens
+        given: found[key] for key, (_, givens) in wanted.items() if key in found for given in givens
     }

@@ -2,11 +2,11 @@
 
 import os
 import shutil
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
+
+from tests.migration_rows import restore_migration_rows
 
 # Playwright's sync API runs an event loop in this thread; the Django ORM calls made by
 # the test itself are still synchronous and safe.
@@ -34,20 +34,7 @@ def data_migration_defaults(transactional_db):
     pytest-django's serialized_rollback does not restore them once Playwright's event loop
     is running), so the migrations' own functions are run again here.
     """
-    import_module("annotations.migrations.0002_default_labels").add_labels(django_apps, None)
-    import_module("annotations.migrations.0003_roles").add_groups(django_apps, None)
-    import_module("annotations.migrations.0006_reviewer_permissions").grant(django_apps, None)
-    import_module("annotations.migrations.0008_factcheck_data").add_default_scale(django_apps, None)
-    import_module("annotations.migrations.0009_factcheck_permissions").grant(django_apps, None)
-    # 0003 and 0006 named the per-span rows' permissions *_source; run now, those names
-    # are the shared records', which reviewers do not edit (0009 renamed theirs).
-    from django.contrib.auth.models import Group
-
-    Group.objects.get(name="Reviewers").permissions.remove(
-        *django_apps.get_model("auth", "Permission").objects.filter(
-            content_type__app_label="annotations",
-            codename__in=["change_source", "delete_source"],
-        )
+    restore_migration_rows()
     )
 
 
