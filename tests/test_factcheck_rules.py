@@ -319,7 +319,7 @@ def test_www_is_completed_to_https(claim, reviewer):
 def test_a_url_is_cited_once_per_span(claim, reviewer):
     services.source_create(annotation=claim, actor=reviewer, url="https://example.org/r")
     before = everything()
-    with pytest.raises(ValidationError, match="already cites https://example.org/r"):
+    with pytest.raises(ValidationError, match=r"already cites https://example\.org/r"):
         services.source_create(annotation=claim, actor=reviewer, url="https://example.org/r/")
     assert everything() == before
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -14,6 +14,14 @@ from tests.factories import label, make_article, make_source
 
 pytestmark = pytest.mark.django_db
 
+CITATION_FIELDS = (
+    "id",
+    "source__url",
+    "source__title",
+    "stance",
+    "quoted_passage",
+    "created_by_id",
+)
 EMOJI_BODY = "Breaking 👩‍👩‍👧 news: the minister said the bridge is safe. 🇫🇷 Paris denied it."
 
 

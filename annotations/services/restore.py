@@ -198,6 +198,10 @@ def _relations_from(snapshots: list[dict], people: set[int]) -> list[Relation]:
     return kept
 
 
+def _if_present(user_id, people: set[int]) -> int | None:
+    return user_id if user_id in people else None
+
+
 def _existing_users(ids) -> set[int]:
     wanted = {pk for pk in ids if pk is not None}
     if not wanted:

@@ -35,7 +35,6 @@ def data_migration_defaults(transactional_db):
     is running), so the migrations' own functions are run again here.
     """
     restore_migration_rows()
-    )
 
 
 @pytest.fixture(scope="session")
