@@ -369,3 +369,19 @@ def test_a_new_url_on_a_citation_cites_another_record(claim, denial, reviewer):
     assert moved.source.url == "https://e.org/b"
     # The other span still cites the first record.
     assert Evidence.objects.filter(source__url="https://e.org/a").count() == 1
+
+
+def test_an_editor_corrects_a_speaker_and_it_is_recorded(editor):
+    kirby = Speaker.objects.create(name="John Kirby")
+    services.speaker_update(speaker=kirby, actor=editor, role="NSC spokesman")
+    event = HistoryEvent.objects.get(kind="speaker", action="update")
+    assert (event.before["role"], event.after["role"]) == ("", "NSC spokesman")
+
+
+def test_renaming_a_speaker_to_another_speakers_name_is_refused(editor):
+    Speaker.objects.create(name="John Kirby")
+    duplicate = Speaker.objects.create(name="J. Kirby")
+    before = everything()
+    with pytest.raises(ValidationError, match="merge the two instead"):
+        services.speaker_update(speaker=duplicate, actor=editor, name="john kirby")
+    assert everything() == before

@@ -20,7 +20,7 @@ from .sources import (
     source_record_update,
     source_update,
 )
-from .speakers import speaker_merge, speaker_named
+from .speakers import speaker_merge, speaker_named, speaker_update
 
 __all__ = [
     "annotation_create",
@@ -43,4 +43,5 @@ __all__ = [
     "source_update",
     "speaker_merge",
     "speaker_named",
+    "speaker_update",
 ]

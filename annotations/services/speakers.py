@@ -64,6 +64,50 @@ def speaker_named(name: str, *, actor, kind: str = "", role: str = "") -> Speake
     return speaker
 
 
+SPEAKER_FIELDS = ("name", "kind", "role", "url")
+
+
+@transaction.atomic
+def speaker_update(*, speaker: Speaker, actor, **fields) -> Speaker:
+    """Correct a speaker's name, kind, role or URL (an editor, in the admin); recorded.
+    A name another speaker already has is refused: merge the two instead."""
+    if not permissions.can_merge_speakers(actor):
+        raise PermissionDenied("Only an editor can change a speaker.")
+    stored = Speaker.objects.select_for_update().filter(pk=speaker.pk).first()
+    if stored is None:
+        raise ValidationError("This speaker was merged or deleted in the meantime.")
+    before = history.snapshot_speaker(stored)
+    for field, value in fields.items():
+        if field not in SPEAKER_FIELDS:
+            raise ValueError(f"{field} is not a speaker field")
+        if field == "name":
+            value = clean_name(value)
+            if not value:
+                raise ValidationError({"name": "A speaker needs a name."})
+            taken = Speaker.objects.filter(name__iexact=value).exclude(pk=stored.pk).first()
+            if taken is not None:
+                raise ValidationError(
+                    {"name": f"“{taken.name}” is another speaker already: merge the two instead."}
+                )
+        setattr(stored, field, value)
+    stored.full_clean(exclude=["created_by"], validate_constraints=False)
+    after = history.snapshot_speaker(stored)
+    if after == before:
+        return stored
+    stored.save()
+    history.record(
+        kind=HistoryEvent.Kind.SPEAKER,
+        obj_id=stored.pk,
+        annotation_id=None,
+        article_id=None,
+        action=HistoryEvent.Action.UPDATE,
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    return stored
+
+
 @transaction.atomic
 def speaker_merge(*, duplicate: Speaker, into: Speaker, actor) -> int:
     """Move every span of `duplicate` to `into` and delete `duplicate`; returns how many
@@ -117,7 +161,7 @@ def speaker_merge(*, duplicate: Speaker, into: Speaker, actor) -> int:
     return len(spans)
 
 
-__all__ = ["clean_name", "speaker_merge", "speaker_named"]
+__all__ = ["clean_name", "speaker_merge", "speaker_named", "speaker_update", "speakers_by_name"]
 
 
 def speakers_by_name(names, *, actor) -> dict[str, Speaker]:
