@@ -66,7 +66,7 @@ def test_stale_edit_of_another_field_merges(reviewer_client, editor, annotation)
     response = post_edit(reviewer_client, annotation, 1, speaker="Zakharova")
     assert response.status_code == 200
     stored = Annotation.objects.get(pk=annotation.pk)
-    assert (stored.speaker, stored.note) == ("Zakharova", "Checked")
+    assert (stored.speaker.name, stored.note) == ("Zakharova", "Checked")
 
 
 def test_editing_a_deleted_span_says_it_was_deleted(reviewer_client, editor, annotation):

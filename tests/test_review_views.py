@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotations.models import Annotation, Article, HistoryEvent, Source
+from annotations.models import Annotation, Article, Evidence, HistoryEvent, Source, Speaker
 from tests.factories import make_annotation, make_article, make_source, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -227,7 +227,7 @@ def test_author_sets_speaker_note_and_label(reviewer_client, reviewer, article):
     )
     assert response.status_code == 200
     annotation.refresh_from_db()
-    assert (annotation.label.slug, annotation.speaker, annotation.note) == (
+    assert (annotation.label.slug, annotation.speaker.name, annotation.note) == (
         "denial",
         "John Kirby",
         "Said on Wednesday",
@@ -244,7 +244,8 @@ def test_reviewer_cannot_edit_another_reviewers_span(client, reviewer, other_rev
     response = edit(client, annotation, speaker="Hijacked")
     assert response.status_code == 403
     annotation.refresh_from_db()
-    assert annotation.speaker == "Original"
+    assert annotation.speaker.name == "Original"
+    assert not Speaker.objects.filter(name="Hijacked").exists()
     assert not HistoryEvent.objects.exists()
 
 
@@ -266,7 +267,7 @@ def test_editor_edits_anyones_span(editor_client, reviewer, article):
     response = edit(editor_client, annotation, speaker="Kremlin")
     assert response.status_code == 200
     annotation.refresh_from_db()
-    assert annotation.speaker == "Kremlin"
+    assert annotation.speaker.name == "Kremlin"
 
 
 @pytest.mark.django_db
@@ -284,7 +285,7 @@ def test_deleted_span_is_listed_and_can_be_restored_with_its_sources(
     response = reviewer_client.post(reverse("annotation-restore", args=[event.pk]), **HTMX)
     assert response.status_code == 200
     restored = Annotation.objects.get(pk=annotation.pk)
-    assert list(restored.sources.values_list("title", flat=True)) == ["Report A"]
+    assert list(restored.sources.values_list("source__title", flat=True)) == ["Report A"]
     again = reviewer_client.post(reverse("annotation-restore", args=[event.pk]), **HTMX)
     assert again.status_code == 409
     assert "already been restored" in again.content.decode()
@@ -333,7 +334,7 @@ def test_reviewer_attaches_sources_to_a_span(reviewer_client, reviewer, article)
         reviewer_client, annotation, url="http://example.org/denial", stance="refutes"
     )
     assert response.status_code == 200
-    assert list(annotation.sources.values_list("url", "stance")) == [
+    assert list(annotation.sources.values_list("source__url", "stance")) == [
         ("https://www.whitehouse.gov/briefing", "supports"),
         ("http://example.org/denial", "refutes"),
     ]
@@ -377,7 +378,8 @@ def test_reviewer_cannot_add_or_remove_sources_on_another_reviewers_span(
     client.force_login(reviewer)
     assert add_source(client, annotation).status_code == 403
     assert client.post(reverse("source-delete", args=[source.pk]), **HTMX).status_code == 403
-    assert list(Source.objects.all()) == [source]
+    assert list(Evidence.objects.all()) == [source]
+    assert list(Source.objects.all()) == [source.source]
 
 
 @pytest.mark.django_db
@@ -386,7 +388,9 @@ def test_removing_a_source_is_recorded(reviewer_client, reviewer, article):
     source = make_source(annotation)
     response = reviewer_client.post(reverse("source-delete", args=[source.pk]), **HTMX)
     assert response.status_code == 200
-    assert not Source.objects.exists()
+    assert not Evidence.objects.exists()
+    # The shared record stays for other spans (and for a restore).
+    assert Source.objects.filter(pk=source.source_id).exists()
     assert HistoryEvent.objects.get(kind="source", action="delete").before["url"] == source.url
 
 
@@ -527,4 +531,4 @@ def test_a_span_deleted_twice_is_offered_for_restore_once(reviewer_client, revie
     latest = HistoryEvent.objects.filter(action="delete").order_by("-at", "-id").first()
     assert f"/history/{latest.pk}/restore/" in content
     reviewer_client.post(reverse("annotation-restore", args=[latest.pk]), **HTMX)
-    assert Annotation.objects.get(pk=annotation.pk).speaker == "Second"
+    assert Annotation.objects.get(pk=annotation.pk).speaker.name == "Second"
