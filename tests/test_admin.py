@@ -11,9 +11,26 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.admin import ArticleAdminForm
-from annotations.models import Annotation, Article, HistoryEvent, Label, Source
+from annotations.models import (
+    Annotation,
+    Article,
+    Evidence,
+    HistoryEvent,
+    Label,
+    Rating,
+    RatingScale,
+    Source,
+    Speaker,
+)
 from annotations.models.article import body_hash
-from tests.factories import label, make_annotation, make_article, make_source, make_user
+from tests.factories import (
+    label,
+    make_annotation,
+    make_article,
+    make_source,
+    make_speaker,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,11 +101,22 @@ def hostile(admin_user, reviewer):
     deleted = make_annotation(article, 0, 5, author=reviewer, speaker=IMG, note=XSS)
     make_source(deleted, title=XSS)
     event = services.annotation_delete(annotation=deleted, actor=reviewer)
+    img_at = article.body.index(IMG)
+    other = make_annotation(article, img_at, img_at + len(IMG), author=reviewer)
+    relation = services.relation_create(
+        from_span=other, to_span_id=annotation.pk, type="denies", actor=reviewer
+    )
+    scale = RatingScale.objects.create(name=f"Scale {XSS}", description=IMG)
+    Rating.objects.create(scale=scale, name=f"Rating {IMG}", slug="bad", value=9, description=XSS)
     return {
         "article": article,
         "label": bad_label,
         "annotation": annotation,
         "source": source,
+        "record": source.source,
+        "speaker": Speaker.objects.get(name=IMG),
+        "relation": relation,
+        "scale": scale,
         "event": event,
         "user": admin_user,
     }
@@ -104,13 +132,20 @@ def hostile(admin_user, reviewer):
         "admin:annotations_article_changelist",
         "admin:annotations_label_changelist",
         "admin:annotations_annotation_changelist",
+        "admin:annotations_evidence_changelist",
         "admin:annotations_source_changelist",
+        "admin:annotations_speaker_changelist",
+        "admin:annotations_ratingscale_changelist",
+        "admin:annotations_relation_changelist",
         "admin:annotations_historyevent_changelist",
         "admin:auth_user_changelist",
         "admin:annotations_article_add",
         "admin:annotations_label_add",
         "admin:annotations_annotation_add",
-        "admin:annotations_source_add",
+        "admin:annotations_evidence_add",
+        "admin:annotations_speaker_add",
+        "admin:annotations_ratingscale_add",
+        "admin:annotations_relation_add",
     ],
 )
 def test_pages_load_with_markup_escaped(admin_client, hostile, name):
@@ -124,18 +159,30 @@ def test_pages_load_with_markup_escaped(admin_client, hostile, name):
         ("admin:annotations_article_changelist", None, [XSS_ESCAPED, IMG_ESCAPED]),
         ("admin:annotations_label_changelist", None, [IMG_ESCAPED]),
         ("admin:annotations_annotation_changelist", None, [XSS_ESCAPED, IMG_ESCAPED]),
-        ("admin:annotations_source_changelist", None, [XSS_ESCAPED, IMG_ESCAPED]),
+        ("admin:annotations_evidence_changelist", None, [XSS_ESCAPED]),
+        ("admin:annotations_source_changelist", None, [XSS_ESCAPED]),
+        ("admin:annotations_speaker_changelist", None, [IMG_ESCAPED]),
+        ("admin:annotations_ratingscale_changelist", None, [XSS_ESCAPED]),
+        ("admin:annotations_relation_changelist", None, [XSS_ESCAPED]),
         ("admin:annotations_historyevent_changelist", None, [XSS_ESCAPED]),
         ("admin:auth_user_changelist", None, [IMG_ESCAPED]),
         ("admin:annotations_article_change", "article", [XSS_ESCAPED, IMG_ESCAPED]),
         ("admin:annotations_label_change", "label", [XSS_ESCAPED, IMG_ESCAPED]),
         ("admin:annotations_annotation_change", "annotation", [XSS_ESCAPED, IMG_ESCAPED]),
-        ("admin:annotations_source_change", "source", [XSS_ESCAPED, IMG_ESCAPED]),
+        ("admin:annotations_evidence_change", "source", [XSS_ESCAPED, IMG_ESCAPED]),
+        ("admin:annotations_source_change", "record", [XSS_ESCAPED, IMG_ESCAPED]),
+        ("admin:annotations_speaker_change", "speaker", [IMG_ESCAPED]),
+        ("admin:annotations_ratingscale_change", "scale", [XSS_ESCAPED, IMG_ESCAPED]),
+        ("admin:annotations_relation_change", "relation", [XSS_ESCAPED]),
         ("admin:annotations_historyevent_change", "event", [XSS_ESCAPED, IMG_ESCAPED]),
         ("admin:auth_user_change", "user", [IMG_ESCAPED]),
         ("admin:annotations_article_delete", "article", [XSS_ESCAPED]),
         ("admin:annotations_annotation_delete", "annotation", [XSS_ESCAPED]),
-        ("admin:annotations_source_delete", "source", [XSS_ESCAPED]),
+        ("admin:annotations_evidence_delete", "source", [XSS_ESCAPED]),
+        ("admin:annotations_source_delete", "record", [XSS_ESCAPED]),
+        ("admin:annotations_speaker_delete", "speaker", [IMG_ESCAPED]),
+        ("admin:annotations_ratingscale_delete", "scale", [XSS_ESCAPED]),
+        ("admin:annotations_relation_delete", "relation", []),
     ],
 )
 def test_user_text_is_shown_escaped(admin_client, hostile, name, key, expected):
@@ -192,10 +239,15 @@ def test_editor_reaches_the_annotations_admin(editor_client, hostile):
         "admin:index",
         "admin:annotations_article_changelist",
         "admin:annotations_annotation_changelist",
+        "admin:annotations_evidence_changelist",
         "admin:annotations_source_changelist",
+        "admin:annotations_speaker_changelist",
+        "admin:annotations_ratingscale_changelist",
+        "admin:annotations_relation_changelist",
         "admin:annotations_label_changelist",
         "admin:annotations_historyevent_changelist",
         "admin:annotations_annotation_add",
+        "admin:annotations_relation_add",
     ):
         assert_no_raw_markup(editor_client.get(reverse(name)))
     change = reverse("admin:annotations_annotation_change", args=[hostile["annotation"].pk])
@@ -393,8 +445,9 @@ def annotation_add(client, article, start, end, quote, **extra):
 def test_add_annotation_goes_through_the_service(admin_client, admin_user, article):
     """A span added in the admin gets its context, its author and a history event."""
     start = article.body.index("the talks")
+    kirby = make_speaker("Kirby")
     response = annotation_add(
-        admin_client, article, start, start + 9, "the talks", speaker=" Kirby "
+        admin_client, article, start, start + 9, "the talks", speaker=kirby.pk
     )
     assert response.status_code == 302
     annotation = Annotation.objects.get()
@@ -402,7 +455,7 @@ def test_add_annotation_goes_through_the_service(admin_client, admin_user, artic
     assert annotation.prefix == article.body[:start]
     assert annotation.suffix == article.body[start + 9 : start + 9 + 32]
     assert annotation.author == admin_user
-    assert annotation.speaker == "Kirby"
+    assert annotation.speaker == kirby
     event = HistoryEvent.objects.get()
     assert (event.action, event.actor) == (HistoryEvent.Action.CREATE, admin_user)
     article.refresh_from_db()
@@ -468,11 +521,16 @@ def test_add_annotation_with_sources_records_each(admin_client, article):
     }
     response = annotation_add(admin_client, article, 0, 5, "Kirby", **data)
     assert response.status_code == 302
-    source = Source.objects.get()
+    source = Evidence.objects.get()
     assert source.annotation == Annotation.objects.get()
+    assert (source.url, source.title, source.stance) == (
+        "https://example.org/report",
+        "Report",
+        "supports",
+    )
     assert source.accessed_on is not None
     kinds = sorted(HistoryEvent.objects.values_list("kind", "action"))
-    assert kinds == [("annotation", "create"), ("source", "create")]
+    assert kinds == [("annotation", "create"), ("source", "create"), ("source_record", "create")]
 
 
 @pytest.mark.parametrize(
@@ -491,13 +549,14 @@ def test_inline_source_with_a_bad_url_stores_nothing(admin_client, article, url)
     assert "Enter a valid URL." in response.content.decode() or (
         "Enter an http:// or https:// URL." in response.content.decode()
     )
-    assert Annotation.objects.count() == Source.objects.count() == HistoryEvent.objects.count() == 0
+    assert Annotation.objects.count() == Evidence.objects.count() == 0
+    assert Source.objects.count() == HistoryEvent.objects.count() == 0
 
 
 def change_annotation_data(annotation, **changes):
     data = {
         "label": annotation.label_id,
-        "speaker": annotation.speaker,
+        "speaker": annotation.speaker_id or "",
         "note": annotation.note,
         **NO_SOURCES,
         "_save": "Save",
@@ -552,8 +611,9 @@ def test_change_annotation_source_inline_records_update_and_delete(admin_client,
     )
     assert admin_client.post(url, data).status_code == 302
     kept.refresh_from_db()
+    kept.source.refresh_from_db()
     assert (kept.title, kept.stance) == ("New title", "refutes")
-    assert not Source.objects.filter(pk=dropped.pk).exists()
+    assert not Evidence.objects.filter(pk=dropped.pk).exists()
     update = HistoryEvent.objects.get(kind="source", action="update")
     assert (update.before["title"], update.after["title"]) == ("Old title", "New title")
     deletion = HistoryEvent.objects.get(kind="source", action="delete")
@@ -616,25 +676,27 @@ def test_staff_without_edit_any_sees_others_spans_read_only(client, article, rev
 
 
 def test_source_admin_add_and_bad_url(admin_client, article, reviewer):
-    """The source admin creates through the service and refuses non-http URLs."""
+    """The citation (evidence link) admin creates through the service and refuses
+    non-http URLs."""
     annotation = make_annotation(article, 0, 5, author=reviewer)
-    url = reverse("admin:annotations_source_add")
+    url = reverse("admin:annotations_evidence_add")
     data = {"annotation": annotation.pk, "url": "javascript:alert(1)", "stance": "context"}
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert Source.objects.count() == 0
+    assert "Enter an http:// or https:// URL." in response.content.decode()
+    assert Evidence.objects.count() == Source.objects.count() == 0
     data["url"] = "https://example.org/ok"
     assert admin_client.post(url, data).status_code == 302
-    assert Source.objects.get().url == "https://example.org/ok"
+    assert Evidence.objects.get().url == "https://example.org/ok"
     assert HistoryEvent.objects.get(kind="source").action == "create"
 
 
 def test_source_admin_filters_by_stance(admin_client, article, reviewer):
-    """The source list can be filtered by stance."""
+    """The citation list can be filtered by stance."""
     annotation = make_annotation(article, 0, 5, author=reviewer)
-    make_source(annotation, title="Backs it", stance="supports")
-    make_source(annotation, title="Knocks it", stance="refutes")
-    url = reverse("admin:annotations_source_changelist")
+    make_source(annotation, "https://example.org/backs", title="Backs it", stance="supports")
+    make_source(annotation, "https://example.org/knocks", title="Knocks it", stance="refutes")
+    url = reverse("admin:annotations_evidence_changelist")
     html = admin_client.get(url, {"stance__exact": "refutes"}).content.decode()
     assert "Knocks it" in html
     assert "Backs it" not in html
@@ -676,7 +738,7 @@ def test_restore_action_brings_annotations_back(admin_client, article, reviewer)
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert texts == [f"Restored 2 annotation(s) with their sources: #{pks[0]}, #{pks[1]}."]
     assert set(Annotation.objects.values_list("pk", flat=True)) == set(pks)
-    assert Source.objects.get().annotation_id == pks[0]
+    assert Evidence.objects.get().annotation_id == pks[0]
     assert HistoryEvent.objects.filter(action="restore").count() == 2
 
 

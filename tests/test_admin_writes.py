@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from annotations import services
-from annotations.models import Annotation, HistoryEvent, Source
+from annotations.models import Annotation, Evidence, HistoryEvent
 from tests.factories import label, make_span
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,7 @@ def source_form(source, **changes):
         "quoted_passage": source.quoted_passage,
         "accessed_on": source.accessed_on.isoformat() if source.accessed_on else "",
         "version": source.version,
+        "record_version": source.source.version,
     }
     data.update(changes)
     return data
@@ -44,10 +45,10 @@ def test_moving_a_source_to_another_span_saves_it(editor_client, editor, article
     first = create(article, "Moscow denied it", reviewer)
     second = create(article, "Kirby said", reviewer)
     source = services.source_create(annotation=first, actor=reviewer, url="https://e.org/a")
-    url = reverse("admin:annotations_source_change", args=[source.pk])
+    url = reverse("admin:annotations_evidence_change", args=[source.pk])
     response = editor_client.post(url, source_form(source, annotation=second.pk))
     assert response.status_code == 302
-    assert Source.objects.get(pk=source.pk).annotation_id == second.pk
+    assert Evidence.objects.get(pk=source.pk).annotation_id == second.pk
 
 
 def test_stale_source_form_is_refused_with_the_saved_values(
@@ -57,16 +58,14 @@ def test_stale_source_form_is_refused_with_the_saved_values(
     with an error naming the saved title; the saved title stays."""
     annotation = create(article, "Moscow denied it", reviewer)
     source = services.source_create(annotation=annotation, actor=reviewer, url="https://e.org/a")
-    opened = Source.objects.get(pk=source.pk)
-    newer = Source.objects.get(pk=source.pk)
-    newer.title = "Saved by the reviewer"
-    services.source_update(source=newer, actor=reviewer)
-    url = reverse("admin:annotations_source_change", args=[source.pk])
+    opened = Evidence.objects.select_related("source").get(pk=source.pk)
+    services.source_update(source=source, actor=reviewer, title="Saved by the reviewer")
+    url = reverse("admin:annotations_evidence_change", args=[source.pk])
     response = editor_client.post(url, source_form(opened, title="Editor's title"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Someone else changed this source" in page and "Saved by the reviewer" in page
-    assert Source.objects.get(pk=source.pk).title == "Saved by the reviewer"
+    assert Evidence.objects.get(pk=source.pk).title == "Saved by the reviewer"
 
 
 def test_stale_annotation_form_is_refused_with_the_saved_values(editor_client, article, reviewer):

@@ -10,10 +10,14 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.management import CommandError, call_command
 
 from annotations import permissions
+from annotations.models import Source
 from tests.factories import make_annotation
 
 pytestmark = pytest.mark.django_db
 
+# The grants of migrations 0003, 0006 and 0009 (GRANTS there): a span's citations are
+# Evidence links (the old per-span sources, their permissions renamed), a Source is the
+# shared record of a URL.
 REVIEWER_CAN = {
     "view_article",
     "view_label",
@@ -21,10 +25,19 @@ REVIEWER_CAN = {
     "add_annotation",
     "change_annotation",
     "delete_annotation",
+    "view_evidence",
+    "add_evidence",
+    "change_evidence",
+    "delete_evidence",
     "view_source",
     "add_source",
-    "change_source",
-    "delete_source",
+    "view_relation",
+    "add_relation",
+    "delete_relation",
+    "view_speaker",
+    "add_speaker",
+    "view_ratingscale",
+    "view_rating",
     "set_article_status",
 }
 EDITOR_CAN = REVIEWER_CAN | {
@@ -36,6 +49,17 @@ EDITOR_CAN = REVIEWER_CAN | {
     "change_any_annotation",
     "import_articles",
     "export_dataset",
+    "change_source",
+    "delete_source",
+    "change_relation",
+    "change_speaker",
+    "delete_speaker",
+    "add_ratingscale",
+    "change_ratingscale",
+    "delete_ratingscale",
+    "add_rating",
+    "change_rating",
+    "delete_rating",
 }
 
 
@@ -51,12 +75,14 @@ def codenames(group_name: str) -> set[str]:
 
 
 def test_reviewers_group_has_exactly_the_reviewer_permissions():
-    """Reviewers view articles and labels, and add/change/delete their spans and sources."""
+    """Reviewers view articles and labels, add/change/delete their spans and the sources
+    they cite, link spans, name speakers and read the rating scales."""
     assert codenames(permissions.REVIEWERS) == {f"annotations.{c}" for c in REVIEWER_CAN}
 
 
 def test_editors_group_has_exactly_the_editor_permissions():
-    """Editors also import, export, edit anyone's spans, manage labels and read history."""
+    """Editors also import, export, edit anyone's spans, manage labels, shared sources,
+    speakers and rating scales, and read history."""
     assert codenames(permissions.EDITORS) == {f"annotations.{c}" for c in EDITOR_CAN}
 
 
@@ -87,6 +113,30 @@ def test_permission_helpers_follow_the_groups(
         assert permissions.can_edit_annotation(user, own)
 
 
+def test_fact_check_helpers_follow_the_groups(reviewer, other_reviewer, editor, article):
+    """A reviewer links and rates their own spans, names speakers and edits a shared
+    source they added; only editors merge speakers and edit anyone's shared sources."""
+    own = make_annotation(article, 0, 5, author=reviewer)
+    theirs = make_annotation(article, 6, 10, author=other_reviewer)
+    mine = Source.objects.create(url="https://example.org/mine", created_by=reviewer)
+    others = Source.objects.create(url="https://example.org/others", created_by=other_reviewer)
+    assert permissions.can_link_spans(reviewer, own)
+    assert permissions.can_unlink_spans(reviewer, own)
+    assert not permissions.can_link_spans(reviewer, theirs)
+    assert permissions.can_give_verdict(reviewer, own)
+    assert not permissions.can_give_verdict(reviewer, theirs)
+    assert permissions.can_add_speaker(reviewer)
+    assert not permissions.can_merge_speakers(reviewer)
+    assert permissions.can_change_source_record(reviewer, mine)
+    assert not permissions.can_change_source_record(reviewer, others)
+    assert permissions.can_add_source(reviewer, own)
+    assert not permissions.can_add_source(reviewer, theirs)
+    for check in (permissions.can_link_spans, permissions.can_give_verdict):
+        assert check(editor, theirs)
+    assert permissions.can_merge_speakers(editor)
+    assert permissions.can_change_source_record(editor, others)
+
+
 def test_anonymous_can_do_nothing(article, reviewer):
     """Signed-out visitors have no role at all."""
     own = make_annotation(article, 0, 5, author=reviewer)
@@ -96,6 +146,12 @@ def test_anonymous_can_do_nothing(article, reviewer):
     assert not permissions.can_import(anonymous)
     assert not permissions.can_edit_annotation(anonymous, own)
     assert not permissions.can_set_status(anonymous)
+    assert not permissions.can_link_spans(anonymous, own)
+    assert not permissions.can_give_verdict(anonymous, own)
+    assert not permissions.can_add_speaker(anonymous)
+    assert not permissions.can_merge_speakers(anonymous)
+    record = Source.objects.create(url="https://example.org/r", created_by=None)
+    assert not permissions.can_change_source_record(anonymous, record)
 
 
 # --- demo_accounts ----------------------------------------------------------------------

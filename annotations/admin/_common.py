@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.html import format_html
 from django.utils.text import Truncator
+
+from .. import offsets
 
 
 def _short(text: str, length: int = 80) -> str:
@@ -35,3 +38,76 @@ def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc) or "You are not allowed to do this."
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+class VersionField(forms.IntegerField):
+    """The version a change form was rendered from (see Annotation.version)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=2**31 - 1, required=False, **kwargs)
+
+
+def _stale_message(what: str, changed: dict[str, object]) -> ValidationError:
+    saved = "; ".join(
+        f"{name}: “{_short(str(value or '—'), 120)}”" for name, value in changed.items()
+    )
+    return ValidationError(
+        f"Someone else changed this {what} after you opened it (saved now: {saved}). Your "
+        "values are still in the form: check them, then save again to replace theirs.",
+        code="stale",
+    )
+
+
+def _bump_version(form, stored_version: int) -> None:
+    """The next save of this form applies its values over the saved ones, knowingly."""
+    form.data = form.data.copy()
+    form.data[form.add_prefix("version")] = str(stored_version)
+
+
+# What a service may refuse with a message for a person (offsets.SpanError is a
+# ValueError that only the offset checks raise).
+REFUSALS = (ValidationError, PermissionDenied, offsets.SpanError)
+
+
+class ServiceRefusalsAsFormErrors:
+    """A ModelAdmin mixin: when a service refuses a save (a ValidationError raised while
+    saving, after the form was valid: a rule only the service checks, or a race with
+    another writer), everything the save did is rolled back and the same form comes back
+    with the service's message and what the user typed, instead of a 500.
+
+    A conflict with another writer (a row deleted, a stale edit the form did not catch)
+    stays a 409 with its message (annotations.conflict_middleware).
+    """
+
+    _REFUSAL = "_service_refusal"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            # The admin runs a POST in one transaction; an exception undoes all of it.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except REFUSALS as exc:
+            if request.method != "POST" or hasattr(request, self._REFUSAL):
+                raise
+            setattr(request, self._REFUSAL, exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, self._REFUSAL, None)
+        if refusal is None:
+            return form_class
+        message = _error_text(refusal)
+        if "nothing" not in message.lower():
+            message += " Nothing was saved."
+
+        def clean(form):
+            form_class.clean(form)
+            raise ValidationError(message, code="refused")
+
+        return type(form_class.__name__, (form_class,), {"clean": clean})

@@ -1,76 +1,49 @@
-"""Annotations and their sources in the admin; every write goes through the services."""
+"""Annotations in the admin: label, speaker, verdict and the sources a span cites; every
+write goes through the services."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .. import offsets, permissions, services
 from ..conflicts import Gone, StaleEdit
-from ..models import Annotation, Evidence, HistoryEvent, Label
-from ._common import _copy_saved, _short
+from ..models import Annotation, Evidence, HistoryEvent, Label, Rating, Speaker
+from ._common import (
+    ServiceRefusalsAsFormErrors,
+    VersionField,
+    _bump_version,
+    _copy_saved,
+    _short,
+    _stale_message,
+)
+from .sources import EvidenceInline
+
+# How a snapshot key is named to a person, in a stale-edit message.
+_FIELD_NAMES = {
+    "label_id": "label",
+    "speaker_id": "speaker",
+    "note": "internal note",
+    "verdict_id": "verdict",
+    "verdict_explanation": "verdict explanation",
+}
 
 
-class VersionField(forms.IntegerField):
-    """The version a change form was rendered from (see Annotation.version)."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=2**31 - 1, required=False, **kwargs)
-
-
-def _stale_message(what: str, changed: dict[str, object]) -> ValidationError:
-    saved = "; ".join(
-        f"{name}: “{_short(str(value or '—'), 120)}”" for name, value in changed.items()
-    )
-    return ValidationError(
-        f"Someone else changed this {what} after you opened it (saved now: {saved}). Your "
-        "values are still in the form: check them, then save again to replace theirs.",
-        code="stale",
-    )
-
-
-def _source_create(*, annotation: Annotation, source: Evidence, actor) -> Evidence:
-    return services.source_create(
-        annotation=annotation,
-        actor=actor,
-        url=source.source.url,
-        stance=source.stance,
-        quoted_passage=source.quoted_passage,
+def verdict_refusal(label: Label) -> str:
+    return (
+        f"A “{label.name}” span carries no verdict: only claims (labels that take a "
+        "verdict) are rated. Clear the verdict, or choose such a label."
     )
 
 
-class SourceInline(admin.TabularInline):
-    model = Evidence
-    extra = 0
-    fields = ("source", "stance", "quoted_passage", "created_by")
-    autocomplete_fields = ("source",)
-    readonly_fields = ("created_by",)
-    formfield_overrides = {
-        # A tabular row has no room for a big text area.
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
-    }
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and (
-            obj is None or permissions.can_add_source(request.user, obj)
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or permissions.can_change_source(request.user, obj)
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or permissions.can_delete_source(request.user, obj)
-        )
+class VerdictChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, rating):
+        return f"{rating.scale.name}: {rating.name} ({rating.value})"
 
 
 class AnnotationAdminForm(forms.ModelForm):
@@ -79,11 +52,33 @@ class AnnotationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Annotation
-        fields = ["article", "label", "start", "end", "quote", "speaker", "note"]
-        widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 80})}
+        fields = [
+            "article",
+            "label",
+            "start",
+            "end",
+            "quote",
+            "speaker",
+            "note",
+            "verdict",
+            "verdict_explanation",
+        ]
+        field_classes = {"verdict": VerdictChoiceField}
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "note": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "verdict_explanation": forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        }
+        labels = {
+            "note": "Internal note",
+            "verdict_explanation": "Verdict explanation (public)",
+        }
         help_texts = {
             "quote": "The exact text at these offsets; the span is refused if the "
             "article reads differently there.",
+            "note": "For the desk only; never published.",
+            "verdict_explanation": "Published with the verdict (the review's text in "
+            "ClaimReview exports).",
         }
 
     version = VersionField()
@@ -95,6 +90,12 @@ class AnnotationAdminForm(forms.ModelForm):
         if "label" in self.fields:
             current = self.instance.label_id if self.instance.pk else None
             self.fields["label"].queryset = Label.objects.filter(Q(active=True) | Q(pk=current))
+        if "verdict" in self.fields:
+            self.fields["verdict"].queryset = Rating.objects.select_related("scale").order_by(
+                "-scale__is_default", "scale__name", "-value"
+            )
+            self.fields["verdict"].empty_label = "No verdict"
+            self.fields["verdict"].help_text = "Claims only."
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
 
@@ -103,6 +104,9 @@ class AnnotationAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        label = cleaned.get("label") or (self.instance.label if self.instance.label_id else None)
+        if cleaned.get("verdict") is not None and label is not None and not label.takes_verdict:
+            self.add_error("verdict", verdict_refusal(label))
         if self.instance.pk:
             self._check_version(cleaned)
         if not {"article", "start", "end", "quote"} <= set(self.fields):
@@ -124,31 +128,40 @@ class AnnotationAdminForm(forms.ModelForm):
     def _check_version(self, cleaned) -> None:
         """A save from an older version merges with what changed since, or is refused
         here with the saved values; the service checks again under its lock."""
-        stored = Annotation.objects.filter(pk=self.instance.pk).first()
+        stored = Annotation.objects.filter(pk=self.instance.pk).select_related("speaker").first()
         if stored is None:
             raise ValidationError("This span was deleted in the meantime; nothing was saved.")
-        if cleaned.get("label") is None:
+        if cleaned.get("label") is None or self.errors:
             return
         wanted = {
             "label_id": cleaned["label"].pk,
             "speaker_id": cleaned["speaker"].pk if cleaned.get("speaker") else None,
-            "note": (cleaned.get("note") or "").strip(),
+            "note": offsets.canonical_text(cleaned.get("note") or "").strip(),
+            "verdict_id": cleaned["verdict"].pk if cleaned.get("verdict") else None,
+            "verdict_explanation": offsets.canonical_text(
+                cleaned.get("verdict_explanation") or ""
+            ).strip(),
         }
         try:
             services.merge_edit(stored, wanted, cleaned.get("version"))
         except StaleEdit as conflict:
-            names = {"label_id": "label", "speaker_id": "speaker", "note": "note"}
-            labels = dict(Label.objects.values_list("pk", "name"))
             changed = {
-                names[f]: labels.get(conflict.current[f])
-                if f == "label_id"
-                else conflict.current[f]
-                for f in conflict.fields
+                _FIELD_NAMES[f]: self._saved_value(f, conflict.current[f]) for f in conflict.fields
             }
-            # The next save applies these values over the saved ones, knowingly.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("version")] = str(stored.version)
+            _bump_version(self, stored.version)
             raise _stale_message("span", changed) from None
+
+    @staticmethod
+    def _saved_value(field: str, value):
+        if value is None:
+            return None
+        if field == "label_id":
+            return Label.objects.filter(pk=value).values_list("name", flat=True).first()
+        if field == "speaker_id":
+            return Speaker.objects.filter(pk=value).values_list("name", flat=True).first()
+        if field == "verdict_id":
+            return Rating.objects.filter(pk=value).values_list("name", flat=True).first()
+        return value
 
     @staticmethod
     def _span_message(body: str, start: int, end: int, quote: str, exc) -> str:
@@ -166,20 +179,21 @@ class AnnotationAdminForm(forms.ModelForm):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     form = AnnotationAdminForm
-    inlines = [SourceInline]
+    inlines = [EvidenceInline]
     list_display = (
         "short_quote",
         "label",
         "article",
         "speaker",
+        "verdict",
         "author",
         "created_at",
         "source_count",
     )
-    list_filter = ("label", "author", "article__status", "created_at")
-    list_select_related = ("label", "article", "author")
+    list_filter = ("label", "verdict", "author", "article__status", "created_at")
+    list_select_related = ("label", "article", "author", "speaker", "verdict")
     search_fields = ("quote", "speaker__name", "note", "article__title")
     autocomplete_fields = ("article", "speaker")
     date_hierarchy = "created_at"
@@ -189,6 +203,14 @@ class AnnotationAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(source_count=Count("sources"))
 
     def get_fieldsets(self, request, obj=None):
+        verdict = (
+            "Verdict",
+            {
+                "fields": ["verdict", "verdict_explanation"]
+                + (["verdict_by", "verdict_at"] if obj else []),
+                "description": "Only claims take a verdict; the explanation is public.",
+            },
+        )
         if obj is None:
             return [
                 (
@@ -200,10 +222,13 @@ class AnnotationAdmin(admin.ModelAdmin):
                     },
                 ),
                 ("About the statement", {"fields": ["speaker", "note"]}),
+                verdict,
             ]
         return [
             (None, {"fields": ["article", "label", ("start", "end"), "quote", "in_context"]}),
             ("About the statement", {"fields": ["speaker", "note", "version"]}),
+            verdict,
+            ("Links", {"fields": ["links_out", "links_in"]}),
             ("Record", {"fields": ["author", "created_at", "updated_at", "history"]}),
         ]
 
@@ -217,6 +242,10 @@ class AnnotationAdmin(admin.ModelAdmin):
             "end",
             "quote",
             "in_context",
+            "verdict_by",
+            "verdict_at",
+            "links_out",
+            "links_in",
             "author",
             "created_at",
             "updated_at",
@@ -258,6 +287,59 @@ class AnnotationAdmin(admin.ModelAdmin):
         url = reverse("admin:annotations_historyevent_changelist")
         return format_html('<a href="{}?annotation_id_ref={}">{} event(s)</a>', url, obj.pk, count)
 
+    @admin.display(description="This span")
+    def links_out(self, obj):
+        relations = obj.relations_out.select_related("to_span__label").order_by("id")
+        add = format_html(
+            '<a class="addlink" href="{}?from_span={}">Link this span to another</a>',
+            reverse("admin:annotations_relation_add"),
+            obj.pk,
+        )
+        return self._relation_list(
+            [(r, "this span", r.get_type_display().lower(), r.to_span) for r in relations],
+            "Points at no other span.",
+            add,
+        )
+
+    @admin.display(description="Other spans")
+    def links_in(self, obj):
+        relations = obj.relations_in.select_related("from_span__label").order_by("id")
+        return self._relation_list(
+            [(r, r.from_span, r.get_type_display().lower(), "this span") for r in relations],
+            "No span points at this one.",
+        )
+
+    @staticmethod
+    def _span_link(span) -> str:
+        if isinstance(span, str):
+            return span
+        return format_html(
+            '<a href="{}">#{} {}: “{}”</a>',
+            reverse("admin:annotations_annotation_change", args=[span.pk]),
+            span.pk,
+            span.label.name,
+            _short(span.quote, 60),
+        )
+
+    def _relation_list(self, rows, empty: str, after: str = "") -> str:
+        if not rows:
+            return format_html("<p>{}</p>{}", empty, after)
+        items = format_html_join(
+            "",
+            '<li>{} <strong>{}</strong> {} (<a href="{}">link #{}</a>)</li>',
+            (
+                (
+                    self._span_link(origin),
+                    verb,
+                    self._span_link(target),
+                    reverse("admin:annotations_relation_change", args=[relation.pk]),
+                    relation.pk,
+                )
+                for relation, origin, verb, target in rows
+            ),
+        )
+        return format_html('<ul style="margin: 0; padding-left: 1.2em">{}</ul>{}', items, after)
+
     def save_model(self, request, obj, form, change):
         if change:
             stored = Annotation.objects.filter(pk=obj.pk).first()
@@ -269,6 +351,8 @@ class AnnotationAdmin(admin.ModelAdmin):
                 label=obj.label,
                 speaker=obj.speaker,
                 note=obj.note,
+                verdict=obj.verdict,
+                verdict_explanation=obj.verdict_explanation,
                 expected_version=form.cleaned_data.get("version"),
             )
         else:
@@ -282,27 +366,21 @@ class AnnotationAdmin(admin.ModelAdmin):
                 speaker=obj.speaker,
                 note=obj.note,
             )
+            if obj.verdict_id or obj.verdict_explanation.strip():
+                # A new span is created without a verdict; this gives it, recorded too.
+                saved = services.annotation_update(
+                    annotation=saved,
+                    actor=request.user,
+                    verdict=obj.verdict,
+                    verdict_explanation=obj.verdict_explanation,
+                )
         _copy_saved(saved, obj)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Evidence:
+        if formset.model is Evidence:
+            formset.save_through_services(request.user)
+        else:
             super().save_formset(request, form, formset, change)
-            return
-        annotation = form.instance
-        formset.save(commit=False)
-        for source in formset.deleted_objects:
-            services.source_delete(source=source, actor=request.user)
-        for source, _changed in formset.changed_objects:
-            services.source_update(
-                source=source,
-                actor=request.user,
-                url=source.source.url,
-                stance=source.stance,
-                quoted_passage=source.quoted_passage,
-            )
-        for source in formset.new_objects:
-            created = _source_create(annotation=annotation, source=source, actor=request.user)
-            _copy_saved(created, source)
 
     def delete_model(self, request, obj):
         services.annotation_delete(annotation=obj, actor=request.user)
@@ -313,82 +391,4 @@ class AnnotationAdmin(admin.ModelAdmin):
                 services.annotation_delete(annotation=annotation, actor=request.user)
 
 
-class SourceAdminForm(forms.ModelForm):
-    version = VersionField()
-
-    class Meta:
-        model = Evidence
-        fields = ["annotation", "source", "stance", "quoted_passage"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            stored = Evidence.objects.filter(pk=self.instance.pk).first()
-            if stored is None:
-                raise ValidationError("This source was deleted in the meantime; nothing was saved.")
-            version = cleaned.get("version")
-            if version is not None and version != stored.version:
-                self.data = self.data.copy()
-                self.data[self.add_prefix("version")] = str(stored.version)
-                raise _stale_message(
-                    "source", {"URL": stored.url, "title": stored.title, "stance": stored.stance}
-                )
-        return cleaned
-
-
-@admin.register(Evidence)
-class SourceAdmin(admin.ModelAdmin):
-    form = SourceAdminForm
-    list_display = ("title_or_url", "stance", "annotation", "created_by")
-    list_filter = ("stance",)
-    list_select_related = ("annotation__label", "created_by", "source")
-    search_fields = ("source__url", "source__title", "quoted_passage")
-    autocomplete_fields = ("annotation", "source")
-    readonly_fields = ("created_by", "created_at")
-
-    def get_fields(self, request, obj=None):
-        fields = list(SourceAdminForm._meta.fields)
-        return [*fields, "version", "created_by", "created_at"] if obj else fields
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or permissions.can_change_source(request.user, obj.annotation)
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or permissions.can_delete_source(request.user, obj.annotation)
-        )
-
-    @admin.display(description="Source", ordering="source__title")
-    def title_or_url(self, obj):
-        return _short(obj.title or obj.url, 100)
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            saved = services.source_update(
-                source=obj,
-                actor=request.user,
-                expected_version=form.cleaned_data.get("version"),
-                annotation=obj.annotation,
-                url=obj.source.url,
-                stance=obj.stance,
-                quoted_passage=obj.quoted_passage,
-            )
-            _copy_saved(saved, obj)
-        else:
-            created = _source_create(annotation=obj.annotation, source=obj, actor=request.user)
-            _copy_saved(created, obj)
-
-    def delete_model(self, request, obj):
-        services.source_delete(source=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for source in queryset.select_related("annotation"):
-                services.source_delete(source=source, actor=request.user)
+__all__ = ["AnnotationAdmin", "AnnotationAdminForm"]

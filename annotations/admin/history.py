@@ -67,8 +67,12 @@ class HistoryEventAdmin(admin.ModelAdmin):
     @admin.display(description="What")
     def summary(self, obj):
         data = obj.before or obj.after or {}
-        if obj.kind == HistoryEvent.Kind.SOURCE:
+        if obj.kind in (HistoryEvent.Kind.SOURCE, HistoryEvent.Kind.SOURCE_RECORD):
             return _short(data.get("title") or data.get("url") or "", 80)
+        if obj.kind == HistoryEvent.Kind.SPEAKER:
+            return _short(data.get("name") or "", 80)
+        if obj.kind == HistoryEvent.Kind.RELATION:
+            return f"#{data.get('from_span_id')} {data.get('type', '')} #{data.get('to_span_id')}"
         return _short(data.get("quote") or "", 80)
 
     @admin.display(description="Restorable", boolean=True)

@@ -1,0 +1,555 @@
+"""Sources in the admin: the shared records (one per URL) and the spans' citations of
+them (Evidence links); every write goes through services.sources."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from .. import offsets, permissions, services
+from ..models import Evidence, Source
+from ..services.sources import RECORD_FIELDS
+from ._common import (
+    ServiceRefusalsAsFormErrors,
+    VersionField,
+    _bump_version,
+    _copy_saved,
+    _plural,
+    _short,
+    _stale_message,
+)
+
+SHARED_HELP = (
+    "Title, publisher and accessed date belong to the source, stored once for its URL: "
+    "changing them here changes them on every span that cites it."
+)
+
+
+def _same(field: str, typed, stored) -> bool:
+    if field == "accessed_on":
+        return typed == stored
+    return offsets.canonical_text(typed or "").strip() == (stored or "")
+
+
+def _retyped(cleaned: dict, record: Source) -> list[str]:
+    """The record's fields a form would change."""
+    return [
+        f for f in RECORD_FIELDS if f in cleaned and not _same(f, cleaned[f], getattr(record, f))
+    ]
+
+
+def _record_link(record: Source) -> str:
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("admin:annotations_source_change", args=[record.pk]),
+        _short(record.title or record.url, 80),
+    )
+
+
+class EvidenceForm(forms.ModelForm):
+    """A span citing a source: the URL picks the shared record (found, or created when
+    new), stance and passage are this span's own."""
+
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        widget=forms.TextInput(attrs={"size": 40, "placeholder": "https://…"}),
+        error_messages={"required": "Enter the URL of the source."},
+    )
+    title = forms.CharField(max_length=500, required=False)
+    publisher = forms.CharField(max_length=300, required=False)
+    accessed_on = forms.DateField(required=False, label="Accessed on", widget=AdminDateWidget)
+    version = VersionField()
+    record_version = VersionField()
+
+    # Set by the admin that builds the form: whose permissions the checks use.
+    request_user = None
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "annotation",
+            "url",
+            "stance",
+            "quoted_passage",
+            "title",
+            "publisher",
+            "accessed_on",
+        ]
+        widgets = {"quoted_passage": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            record = self.instance.source
+            self.initial.update(
+                url=record.url,
+                title=record.title,
+                publisher=record.publisher,
+                accessed_on=record.accessed_on,
+                version=self.instance.version,
+                record_version=record.version,
+            )
+        self._stored = None
+
+    def clean_url(self):
+        return services.clean_url(self.cleaned_data["url"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._check_stored(cleaned)
+        annotation = cleaned.get("annotation")
+        url = cleaned.get("url")
+        # In a span's inline the formset checks its rows together (EvidenceFormSet).
+        inline = isinstance(self.fields.get("annotation"), InlineForeignKeyField)
+        if annotation is not None and annotation.pk and url and not inline:
+            twin = (
+                Evidence.objects.filter(annotation=annotation, source__url=url)
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if twin is not None:
+                self.add_error(
+                    "url",
+                    f"Span #{annotation.pk} already cites this URL (citation #{twin.pk}): "
+                    "edit that citation instead of citing it twice.",
+                )
+        return cleaned
+
+    def _check_stored(self, cleaned) -> None:
+        stored = Evidence.objects.filter(pk=self.instance.pk).select_related("source").first()
+        if stored is None:
+            raise ValidationError("This source was deleted in the meantime; nothing was saved.")
+        self._stored = stored
+        record = stored.source
+        url_kept = cleaned.get("url") in (None, record.url)
+        retyped = _retyped(cleaned, record)
+        version, record_version = cleaned.get("version"), cleaned.get("record_version")
+        link_stale = version is not None and version != stored.version
+        # Someone changed the shared record: only a problem if this form would overwrite it.
+        record_stale = (
+            url_kept and retyped and record_version is not None and record_version != record.version
+        )
+        if link_stale or record_stale:
+            _bump_version(self, stored.version)
+            self.data[self.add_prefix("record_version")] = str(record.version)
+            raise _stale_message(
+                "source",
+                {
+                    "URL": record.url,
+                    "title": record.title,
+                    "publisher": record.publisher,
+                    "stance": stored.get_stance_display(),
+                },
+            )
+        user = self.request_user
+        if (
+            url_kept
+            and retyped
+            and user is not None
+            and not permissions.can_change_source_record(user, record)
+        ):
+            cited = record.evidence.count()
+            self.add_error(
+                retyped[0],
+                f"This source is shared ({_plural(cited, 'span')} cite it): only an "
+                "editor or whoever added it can change its title, publisher or date.",
+            )
+
+    def save_through_services(self, actor, *, annotation) -> Evidence:
+        """Write what this form holds through the services; returns the stored link."""
+        data = self.cleaned_data
+        record_values = {f: data.get(f) for f in RECORD_FIELDS}
+        if self.instance.pk is None:
+            saved = services.source_create(
+                annotation=annotation,
+                actor=actor,
+                url=data["url"],
+                stance=data["stance"],
+                quoted_passage=data.get("quoted_passage", ""),
+                title=record_values["title"] or "",
+                publisher=record_values["publisher"] or "",
+                accessed_on=record_values["accessed_on"],
+            )
+        else:
+            stored = self._stored
+            record_changes = {}
+            if data["url"] != stored.source.url:
+                # Another URL: its record is found, or created from what was typed; an
+                # existing record keeps what it says (only its blanks are filled).
+                services.source_record_for(
+                    data["url"],
+                    actor=actor,
+                    title=record_values["title"] or "",
+                    publisher=record_values["publisher"] or "",
+                    accessed_on=record_values["accessed_on"],
+                )
+            else:
+                record_changes = {
+                    f: v
+                    for f, v in record_values.items()
+                    if not _same(f, v, getattr(stored.source, f))
+                }
+            saved = services.source_update(
+                source=stored,
+                actor=actor,
+                expected_version=data.get("version"),
+                annotation=annotation,
+                url=data["url"],
+                stance=data["stance"],
+                quoted_passage=data.get("quoted_passage", ""),
+                **record_changes,
+            )
+        _copy_saved(saved, self.instance)
+        return saved
+
+
+class EvidenceFormSet(BaseInlineFormSet):
+    """A span's citations: one URL at most once, counting rows changed together."""
+
+    def clean(self):
+        super().clean()
+        rows = [
+            form
+            for form in self.forms
+            if form not in self.deleted_forms
+            and getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("url")
+        ]
+        seen = {}
+        for form in rows:
+            url = form.cleaned_data["url"]
+            if url in seen:
+                form.add_error("url", "This URL is cited twice on this span: keep one row.")
+            seen.setdefault(url, form)
+        if self.instance.pk and seen:
+            # Citations stored since the page was opened (not among these rows).
+            in_rows = [f.instance.pk for f in self.forms if f.instance.pk]
+            stored = (
+                Evidence.objects.filter(annotation=self.instance, source__url__in=list(seen))
+                .exclude(pk__in=in_rows)
+                .select_related("source")
+            )
+            for link in stored:
+                seen[link.source.url].add_error(
+                    "url",
+                    f"This span already cites this URL (citation #{link.pk}, added in the "
+                    "meantime): reload the page to edit it.",
+                )
+
+    def save_through_services(self, actor) -> None:
+        # commit=False: nothing is written here; it fills new/changed/deleted_objects,
+        # which the admin's change message reads.
+        self.save(commit=False)
+        for form in self.initial_forms:
+            if form in self.deleted_forms:
+                services.source_delete(source=form.instance, actor=actor)
+            elif form.has_changed():
+                form.save_through_services(actor, annotation=self.instance)
+        for form in self.extra_forms:
+            if form.has_changed() and form not in self.deleted_forms:
+                form.save_through_services(actor, annotation=self.instance)
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    form = EvidenceForm
+    formset = EvidenceFormSet
+    extra = 0
+    fields = (
+        "url",
+        "stance",
+        "quoted_passage",
+        "title",
+        "publisher",
+        "accessed_on",
+        "shared_record",
+        "created_by",
+        "version",
+        "record_version",
+    )
+    readonly_fields = ("shared_record", "created_by")
+    verbose_name = "source cited"
+    verbose_name_plural = "sources cited"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"request_user": request.user})
+        return formset
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "created_by")
+
+    @admin.display(description="Stored source")
+    def shared_record(self, obj):
+        if not obj.pk:
+            return "—"
+        cited = obj.source.evidence.count()
+        return format_html("{}<br>cited by {}", _record_link(obj.source), _plural(cited, "span"))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (
+            obj is None or permissions.can_add_source(request.user, obj)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or permissions.can_change_source(request.user, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or permissions.can_delete_source(request.user, obj)
+        )
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
+    """The spans' citations, one row per span and source."""
+
+    form = EvidenceForm
+    list_display = ("title_or_url", "stance", "span", "article", "created_by", "created_at")
+    list_filter = ("stance",)
+    list_select_related = ("annotation__label", "annotation__article", "created_by", "source")
+    search_fields = (
+        "source__url",
+        "source__title",
+        "source__publisher",
+        "quoted_passage",
+        "annotation__quote",
+    )
+    autocomplete_fields = ("annotation",)
+    readonly_fields = ("shared_record", "created_by", "created_at")
+
+    def get_fieldsets(self, request, obj=None):
+        citation = ["annotation", "url", "stance", "quoted_passage"]
+        record = ["title", "publisher", "accessed_on"]
+        if obj is not None:
+            citation += ["version", "created_by", "created_at"]
+            record = ["shared_record", *record, "record_version"]
+        return [
+            (None, {"fields": citation}),
+            ("The source", {"fields": record, "description": SHARED_HELP}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"request_user": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or permissions.can_change_source(request.user, obj.annotation)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or permissions.can_delete_source(request.user, obj.annotation)
+        )
+
+    @admin.display(description="Source", ordering="source__title")
+    def title_or_url(self, obj):
+        return _short(obj.title or obj.url, 100)
+
+    @admin.display(description="Span", ordering="annotation")
+    def span(self, obj):
+        return _short(str(obj.annotation), 70)
+
+    @admin.display(description="Article", ordering="annotation__article__title")
+    def article(self, obj):
+        return _short(obj.annotation.article.title, 60)
+
+    @admin.display(description="Stored source")
+    def shared_record(self, obj):
+        cited = obj.source.evidence.count()
+        return format_html("{} (cited by {})", _record_link(obj.source), _plural(cited, "span"))
+
+    def save_model(self, request, obj, form, change):
+        form.save_through_services(request.user, annotation=obj.annotation)
+
+    def delete_model(self, request, obj):
+        services.source_delete(source=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for source in queryset.select_related("annotation"):
+                services.source_delete(source=source, actor=request.user)
+
+
+# The name the per-span source admin had before sources were stored once.
+SourceAdmin = EvidenceAdmin
+SourceInline = EvidenceInline
+
+
+class SourceRecordForm(forms.ModelForm):
+    """What a shared source says about itself; the URL is its identity and stays."""
+
+    version = VersionField()
+
+    class Meta:
+        model = Source
+        fields = ["title", "publisher", "accessed_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        stored = Source.objects.filter(pk=self.instance.pk).first()
+        if stored is None:
+            raise ValidationError("This source was deleted in the meantime; nothing was saved.")
+        version = cleaned.get("version")
+        retyped = _retyped(cleaned, stored)
+        if version is not None and version != stored.version and retyped:
+            _bump_version(self, stored.version)
+            raise _stale_message(
+                "source",
+                {
+                    "title": stored.title,
+                    "publisher": stored.publisher,
+                    "accessed": stored.accessed_on.isoformat() if stored.accessed_on else "",
+                },
+            )
+        return cleaned
+
+
+@admin.register(Source)
+class SourceRecordAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
+    """Sources stored once per URL, with the spans that cite them."""
+
+    form = SourceRecordForm
+    list_display = ("title_or_url", "publisher", "accessed_on", "cited_by")
+    list_filter = ("accessed_on",)
+    search_fields = ("url", "title", "publisher")
+    date_hierarchy = "accessed_on"
+    readonly_fields = ("url_link", "citations", "created_by", "created_at")
+    list_per_page = 50
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (
+                None,
+                {
+                    "fields": ["url_link", "title", "publisher", "accessed_on", "version"],
+                    "description": "Every span citing this source shows what is saved here.",
+                },
+            ),
+            ("Cited by", {"fields": ["citations"]}),
+            ("Record", {"fields": ["created_by", "created_at"]}),
+        ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_count=Count("evidence"))
+
+    def has_add_permission(self, request):
+        # A source is stored when a span first cites its URL.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or permissions.can_change_source_record(request.user, obj)
+        )
+
+    @admin.display(description="Source", ordering="title")
+    def title_or_url(self, obj):
+        if obj.title:
+            return format_html(
+                "{}<br><small>{}</small>", _short(obj.title, 100), _short(obj.url, 100)
+            )
+        return _short(obj.url, 100)
+
+    @admin.display(description="Cited by", ordering="citation_count")
+    def cited_by(self, obj):
+        return format_html(
+            '<a href="{}?source__id__exact={}">{}</a>',
+            reverse("admin:annotations_evidence_changelist"),
+            obj.pk,
+            _plural(obj.citation_count, "span"),
+        )
+
+    @admin.display(description="URL")
+    def url_link(self, obj):
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>'
+            '<div class="help">The URL is what identifies this source, so it cannot be '
+            "changed here. To cite another page, change the URL on the span's citation "
+            "(a new URL is stored as a source of its own).</div>",
+            obj.url,
+            obj.url,
+        )
+
+    @admin.display(description="Spans")
+    def citations(self, obj, limit: int = 50):
+        links = list(
+            obj.evidence.select_related("annotation__label", "annotation__article").order_by(
+                "annotation__article__title", "annotation__start", "id"
+            )[: limit + 1]
+        )
+        if not links:
+            return "No span cites this source."
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">#{} {}: “{}”</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:annotations_annotation_change", args=[link.annotation_id]),
+                    link.annotation_id,
+                    link.annotation.label.name,
+                    _short(link.annotation.quote, 60),
+                    _short(link.annotation.article.title, 50),
+                    link.get_stance_display(),
+                    _short(link.quoted_passage, 80) or "—",
+                )
+                for link in links[:limit]
+            ),
+        )
+        more = ""
+        count = obj.evidence.count()
+        if count > limit:
+            more = format_html(
+                '<p><a href="{}?source__id__exact={}">All {} citations</a></p>',
+                reverse("admin:annotations_evidence_changelist"),
+                obj.pk,
+                count,
+            )
+        return format_html(
+            "<table><thead><tr><th>Span</th><th>Article</th><th>Stance</th>"
+            "<th>Passage quoted</th></tr></thead><tbody>{}</tbody></table>{}",
+            rows,
+            more,
+        )
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            protected = [
+                format_html(
+                    "“{}” is cited by {}: remove those citations first (a source is kept "
+                    "for as long as a span cites it).",
+                    _short(record.title or record.url, 80),
+                    _plural(record.evidence.count(), "span"),
+                )
+                for record in objs
+                if record.evidence.exists()
+            ]
+        return deleted, counts, perms_needed, protected
+
+    def save_model(self, request, obj, form, change):
+        saved = services.source_record_update(
+            record=obj,
+            actor=request.user,
+            expected_version=form.cleaned_data.get("version"),
+            **{f: form.cleaned_data.get(f) for f in RECORD_FIELDS},
+        )
+        _copy_saved(saved, obj)
