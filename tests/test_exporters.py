@@ -21,9 +21,9 @@ from annotations.exporters.query import (
     export_articles,
     export_summary,
 )
-from annotations.models import Annotation, Article
+from annotations.models import Annotation, Article, Rating, Relation, Speaker
 from annotations.offsets import codepoint_to_utf16
-from tests.factories import make_annotation, make_article, make_source, make_user
+from tests.factories import make_annotation, make_article, make_source, make_speaker, make_user
 
 GOLDEN = Path(__file__).parent / "golden" / "export"
 # Offline copies of the W3C and schema.org files, kept in the repository (see its README)
@@ -42,6 +42,7 @@ PLAIN_BODY = "The mayor said the budget is balanced. The auditor disagreed."
 EMPTY_BODY = "A short item with nothing to flag."
 CREATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+RATED = datetime(2026, 11, 22, 14, 15, tzinfo=UTC)
 
 
 def span_of(body: str, quote: str, occurrence: int = 0) -> tuple[int, int]:
@@ -52,7 +53,12 @@ def span_of(body: str, quote: str, occurrence: int = 0) -> tuple[int, int]:
 
 
 def build_dataset() -> dict:
-    """Three articles with fixed ids and times, so every format has a golden file."""
+    """Three articles with fixed ids and times, so every format has a golden file.
+
+    The claim 7001 has a verdict on the default scale with a public explanation (its note
+    is internal), 7004 an off-scale one ("unproven"); the denial 7003 denies 7001 and 7004
+    responds to 7003; Ana is a person with a role and a page, 北京 officials an
+    organisation."""
     # The conftest fixtures may have made rita and oscar already.
     rita = User.objects.filter(username="rita").first() or make_user("rita", role="reviewer")
     oscar = User.objects.filter(username="oscar").first() or make_user("oscar", role="reviewer")
@@ -75,14 +81,22 @@ def build_dataset() -> dict:
     )
     empty = make_article(EMPTY_BODY, id=9003, title="Nothing here", status=Article.Status.NEW)
 
+    ana = make_speaker(
+        "Ana", kind=Speaker.Kind.PERSON, role="Minister of Transport", url="https://gov.example/ana"
+    )
+    officials = make_speaker("北京 officials", kind=Speaker.Kind.ORGANIZATION)
     bridge = make_annotation(
         rich,
         *span_of(RICH_BODY, "the bridge is safe"),
         author=rita,
         label_slug="claim",
         id=7001,
-        speaker="Ana",
+        speaker=ana,
         note="Said twice in the interview.",
+        verdict=Rating.objects.get(scale__name="Default", slug="false"),
+        verdict_explanation="The inspection found cracks in two piers.",
+        verdict_by=rita,
+        verdict_at=RATED,
     )
     # Overlaps the claim: starts earlier, ends inside it.
     said = make_annotation(
@@ -98,7 +112,7 @@ def build_dataset() -> dict:
         author=rita,
         label_slug="denial",
         id=7003,
-        speaker="北京 officials",
+        speaker=officials,
     )
     deal = make_annotation(
         rich,
@@ -106,6 +120,9 @@ def build_dataset() -> dict:
         author=rita,
         label_slug="claim",
         id=7004,
+        verdict=Rating.objects.get(scale__name="Default", slug="unproven"),
+        verdict_by=oscar,
+        verdict_at=RATED,
     )
     balanced = make_annotation(
         plain,
@@ -126,6 +143,8 @@ def build_dataset() -> dict:
     )
     make_source(bridge, "https://archive.example/a", id=5002, stance="context")
     make_source(deal, "https://wire.example/deal", id=5003, title="Wire story", stance="supports")
+    Relation.objects.create(from_span=denied, to_span=bridge, type=Relation.Type.DENIES)
+    Relation.objects.create(from_span=deal, to_span=denied, type=Relation.Type.RESPONDS_TO)
     Annotation.objects.update(created_at=CREATED)
     Annotation.objects.filter(pk=balanced.pk).update(created_at=LATER)
     return {
@@ -249,6 +268,61 @@ def test_jsonl_span_offsets_slice_the_text_to_the_span_text(dataset):
         "quoted_passage": "Cracks were found.",
         "accessed_on": "2026-11-21",
     }
+
+
+def test_jsonl_spans_carry_speaker_details_verdict_and_links(dataset):
+    """Each span has its speaker's name and details (null without a speaker), its verdict
+    (scale, slug, name, value, public explanation, who, when; null without one) and the
+    links it starts, pointing at span ids of the same line."""
+    spans = {s["id"]: s for s in jsonl_records()[0]["spans"]}
+    bridge, denied, deal = spans[7001], spans[7003], spans[7004]
+    assert (bridge["speaker"], bridge["speaker_details"]) == (
+        "Ana",
+        {"kind": "person", "role": "Minister of Transport", "url": "https://gov.example/ana"},
+    )
+    assert denied["speaker_details"] == {"kind": "organization", "role": "", "url": ""}
+    assert (spans[7002]["speaker"], spans[7002]["speaker_details"]) == ("", None)
+    assert bridge["verdict"] == {
+        "scale": "Default",
+        "slug": "false",
+        "name": "False",
+        "value": 1,
+        "explanation": "The inspection found cracks in two piers.",
+        "by": "rita",
+        "at": "2026-11-22T14:15:00+00:00",
+    }
+    assert bridge["note"] == "Said twice in the interview."
+    assert deal["verdict"]["slug"] == "unproven" and deal["verdict"]["value"] == 0
+    assert spans[7002]["verdict"] is None
+    assert denied["relations"] == [{"to": 7001, "type": "denies"}]
+    assert deal["relations"] == [{"to": 7003, "type": "responds_to"}]
+    assert bridge["relations"] == []
+
+
+def test_jsonl_keeps_an_explanation_written_before_the_rating(dataset):
+    """An explanation without a rating yet is exported (rating fields null), not lost."""
+    Annotation.objects.filter(pk=7005).update(verdict_explanation="Checking the accounts.")
+    budget = jsonl_records()[1]["spans"][0]
+    assert budget["verdict"] == {
+        "scale": None,
+        "slug": None,
+        "name": None,
+        "value": None,
+        "explanation": "Checking the accounts.",
+        "by": None,
+        "at": None,
+    }
+
+
+def test_jsonl_links_only_to_spans_in_the_file(dataset):
+    """A link is written only when the span it points at is exported too: filtered out
+    (here by label) or skipped (its quote no longer matches), it would name no span of
+    the line."""
+    claims_and_denials = jsonl_records(ExportFilters(labels=("denial",)))
+    assert [(s["id"], s["relations"]) for s in claims_and_denials[0]["spans"]] == [(7003, [])]
+    Annotation.objects.filter(pk=7003).update(quote="something else")
+    spans = {s["id"]: s for s in jsonl_records()[0]["spans"]}
+    assert 7003 not in spans and spans[7004]["relations"] == []
 
 
 def test_jsonl_keeps_line_separators_inside_one_line(db):
@@ -411,28 +485,58 @@ def test_the_summary_counts_what_the_export_contains(dataset, django_assert_num_
 
 
 def make_articles(count: int, author) -> None:
+    """Articles with everything a span can carry: a speaker with details, a verdict, a
+    source (one record, cited by every article's claim) and a link to a second span."""
+    speaker = make_speaker("Ana", role="Minister", url="https://gov.example/ana")
+    verdict = Rating.objects.get(scale__name="Default", slug="false")
     for n in range(count):
         article = make_article(f"Article {n}: the minister said the bridge is safe.")
-        span = make_annotation(article, *span_of(article.body, "the bridge is safe"), author=author)
-        make_source(span)
+        claim = make_annotation(
+            article,
+            *span_of(article.body, "the bridge is safe"),
+            author=author,
+            speaker=speaker,
+            verdict=verdict,
+            verdict_by=author,
+            verdict_at=RATED,
+        )
+        make_source(claim)
+        said = make_annotation(
+            article, *span_of(article.body, "the minister said"), author=author, label_slug="denial"
+        )
+        Relation.objects.create(from_span=said, to_span=claim, type=Relation.Type.DENIES)
 
 
 @pytest.mark.parametrize("count", [3, 40])
 def test_the_number_of_queries_does_not_grow_with_articles(db, django_assert_num_queries, count):
-    """One query for the articles, then one for spans and one for sources per batch of
-    articles: 3 queries for 3 articles and for 40, never one per article or span."""
+    """One query for the articles, then per batch of articles one for the spans (with
+    their label, author, speaker and verdict), one for their sources and one for their
+    links: 4 queries for 3 articles and for 40, never one per article or span."""
     make_articles(count, make_user("rita"))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         for name in ("jsonl",):
-            assert len("".join(get_format(name).stream(export_articles())).splitlines()) == count
+            records = [
+                json.loads(line)
+                for line in "".join(get_format(name).stream(export_articles())).splitlines()
+            ]
+    assert len(records) == count
+    for record in records:
+        said, claim = record["spans"]
+        assert claim["speaker_details"]["role"] == "Minister"
+        assert claim["verdict"]["slug"] == "false" and claim["sources"]
+        assert said["relations"] == [{"to": claim["id"], "type": "denies"}]
 
 
 def test_queries_grow_with_batches_not_articles(db, django_assert_num_queries):
-    """With batches of 10 articles, 25 articles take 1 + 2 x 3 queries."""
+    """With batches of 10 articles, 25 articles take 1 + 3 x 3 queries."""
     make_articles(25, make_user("rita"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(10):
         articles = list(export_articles(chunk_size=10))
-    assert len(articles) == 25 and all(len(a.spans) == 1 and a.spans[0].sources for a in articles)
+    assert len(articles) == 25
+    for article in articles:
+        said, claim = article.spans
+        assert claim.sources and claim.verdict.slug == "false" and claim.speaker_role
+        assert [(link.to, link.type) for link in said.relations] == [(claim.id, "denies")]
 
 
 def test_the_export_is_lazy_until_read(dataset, django_assert_num_queries):
@@ -710,19 +814,77 @@ def test_claimreview_expands_as_json_ld(dataset):
 
 
 def test_claimreview_describes_claim_speaker_article_and_sources(dataset):
-    """One ClaimReview per span: the quote, the speaker as the claim's author, the article
-    where it appeared, the reviewer, the note and the sources as citations."""
+    """One ClaimReview per span: the quote, the speaker as the claim's author (a Person
+    or an Organization), the article where it appeared, the reviewer and the sources as
+    citations."""
     graph = json.loads(export_text("claimreview"))["@graph"]
-    bridge = next(r for r in graph if r["@id"] == "urn:factcheck:annotation:7001")
+    reviews = {r["@id"].rsplit(":", 1)[1]: r for r in graph}
+    bridge = reviews["7001"]
     assert bridge["claimReviewed"] == "the bridge is safe"
     assert bridge["itemReviewed"]["author"] == {"@type": "Person", "name": "Ana"}
     appearance = bridge["itemReviewed"]["appearance"]
     assert appearance["url"] == "https://news.example/bridge"
     assert appearance["headline"] == "Bridge “safe”, minister says"
     assert bridge["author"] == {"@type": "Person", "name": "rita"}
-    assert bridge["reviewBody"] == "Said twice in the interview."
     assert [c["keywords"] for c in bridge["citation"]] == ["refutes", "context"]
-    assert "reviewRating" not in bridge
+    assert reviews["7003"]["itemReviewed"]["author"] == {
+        "@type": "Organization",
+        "name": "北京 officials",
+    }
+
+
+def test_claimreview_rates_a_verdict_on_its_scale_and_explains_it_publicly(dataset):
+    """A claim with a verdict has a reviewRating: the rating's name, its value and the
+    scale's best and worst values (Default: 5 and 1); reviewBody is the verdict's public
+    explanation."""
+    graph = json.loads(export_text("claimreview"))["@graph"]
+    bridge = next(r for r in graph if r["@id"] == "urn:factcheck:annotation:7001")
+    assert bridge["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "False",
+        "ratingValue": 1,
+        "bestRating": 5,
+        "worstRating": 1,
+    }
+    assert bridge["reviewBody"] == "The inspection found cracks in two piers."
+
+
+def test_claimreview_never_publishes_the_internal_note(dataset):
+    """The reviewer's note is internal: it is in no ClaimReview, rated or not."""
+    output = export_text("claimreview")
+    assert "Said twice in the interview." not in output
+    assert "Said twice in the interview." in export_text("jsonl")  # the dataset has it
+
+
+def test_claimreview_off_scale_verdicts_are_named_not_numbered(dataset):
+    """ "Unproven" (value 0) is off the scale: its reviewRating has the name and no number
+    outside best..worst; a verdict without an explanation has no reviewBody; a span
+    without a verdict has neither."""
+    graph = json.loads(export_text("claimreview"))["@graph"]
+    reviews = {r["@id"].rsplit(":", 1)[1]: r for r in graph}
+    assert reviews["7004"]["reviewRating"] == {"@type": "Rating", "alternateName": "Unproven"}
+    assert "reviewBody" not in reviews["7004"]
+    for unrated in ("7002", "7003", "7005"):
+        assert "reviewRating" not in reviews[unrated] and "reviewBody" not in reviews[unrated]
+
+
+def test_claimreview_uses_each_scales_own_bounds(dataset):
+    """Another scale's verdicts are rated against that scale's best and worst values."""
+    from annotations.models import RatingScale
+
+    scale = RatingScale.objects.create(name="Three")
+    for name, slug, value in (("Right", "right", 3), ("Half", "half", 2), ("Wrong", "wrong", 1)):
+        Rating.objects.create(scale=scale, name=name, slug=slug, value=value)
+    Annotation.objects.filter(pk=7005).update(verdict=Rating.objects.get(slug="half"))
+    graph = json.loads(export_text("claimreview"))["@graph"]
+    budget = next(r for r in graph if r["@id"] == "urn:factcheck:annotation:7005")
+    assert budget["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "Half",
+        "ratingValue": 2,
+        "bestRating": 3,
+        "worstRating": 1,
+    }
 
 
 # --- doccano ----------------------------------------------------------------------------

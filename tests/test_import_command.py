@@ -10,12 +10,22 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
+from django.db.models import Q
 
 from annotations.exporters import get_format
 from annotations.exporters.query import export_articles
 from annotations.importers.service import FALLBACK_USERNAME
-from annotations.models import Annotation, Article, HistoryEvent, Source
-from tests.factories import make_annotation, make_article, make_source
+from annotations.models import (
+    Annotation,
+    Article,
+    Evidence,
+    HistoryEvent,
+    Rating,
+    Relation,
+    Source,
+    Speaker,
+)
+from tests.factories import make_annotation, make_article, make_source, make_speaker
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
 BROKEN_JSON = "Expecting property name enclosed in double quotes at column 2"  # for "{broken"
@@ -191,7 +201,19 @@ def _annotated_articles(reviewer):
         published_at=datetime(2023, 8, 30, 22, 40, tzinfo=UTC),
         status=Article.Status.IN_REVIEW,
     )
-    claim = make_annotation(first, 11, 36, author=reviewer, speaker="Kirby", note="check this")
+    kirby = make_speaker("Kirby", role="White House spokesman", url="https://example.org/kirby")
+    claim = make_annotation(
+        first,
+        11,
+        36,
+        author=reviewer,
+        speaker=kirby,
+        note="check this",
+        verdict=Rating.objects.get(scale__name="Default", slug="mostly-false"),
+        verdict_explanation="The deal was not signed.",
+        verdict_by=reviewer,
+        verdict_at=datetime(2023, 9, 1, 8, 0, tzinfo=UTC),
+    )
     make_source(
         claim,
         "https://example.org/a",
@@ -199,10 +221,12 @@ def _annotated_articles(reviewer):
         publisher="AP",
         quoted_passage="q",
         accessed_on=date(2024, 1, 3),
-        stance=Source.Stance.REFUTES,
+        stance=Evidence.Stance.REFUTES,
     )
     make_source(claim, "https://example.org/b")
-    make_annotation(first, 53, 70, author=reviewer, label_slug="denial")
+    denial = make_annotation(first, 53, 70, author=reviewer, label_slug="denial")
+    make_source(denial, "https://example.org/a", stance=Evidence.Stance.SUPPORTS)
+    Relation.objects.create(from_span=denial, to_span=claim, type=Relation.Type.DENIES)
     second = make_article("Nothing flagged here.", title="Quiet")
     return first, second
 
@@ -226,10 +250,18 @@ def _snapshot():
                     s.quote,
                     s.prefix,
                     s.suffix,
-                    s.speaker,
+                    (s.speaker.name, s.speaker.kind, s.speaker.role, s.speaker.url)
+                    if s.speaker
+                    else None,
                     s.note,
                     s.author.username,
                     s.created_at,
+                    (
+                        s.verdict and (s.verdict.scale.name, s.verdict.slug),
+                        s.verdict_explanation,
+                        s.verdict_by and s.verdict_by.username,
+                        s.verdict_at,
+                    ),
                     [
                         (
                             src.url,
@@ -241,6 +273,7 @@ def _snapshot():
                         )
                         for src in s.sources.all()
                     ],
+                    [(r.to_span.quote, r.type) for r in s.relations_out.all()],
                 )
                 for s in a.annotations.all()
             ],
@@ -251,11 +284,14 @@ def _snapshot():
 
 def test_export_imports_back_with_spans_and_sources(tmp_path, reviewer, editor):
     """Round trip: the native JSONL export, imported into an empty database, recreates the
-    articles, their spans (offsets, labels, quotes, annotators, times) and the sources."""
+    articles, their spans (offsets, labels, quotes, annotators, times), their speakers
+    (with role and URL), verdicts, sources (one record cited by two spans) and links."""
     _annotated_articles(reviewer)
     before = _snapshot()
     exported = "".join(get_format("jsonl").stream(export_articles()))
     Article.objects.all().delete()
+    Source.objects.all().delete()
+    Speaker.objects.all().delete()
 
     path = write(tmp_path / "export.jsonl", exported)
     lines = run(path, "--user", editor.username)
@@ -264,11 +300,16 @@ def test_export_imports_back_with_spans_and_sources(tmp_path, reviewer, editor):
         "2 created, 0 already present, 0 refused",
     ]
     assert _snapshot() == before
-    # Each imported span is in the history (its sources inside), brought in by the editor.
+    assert Source.objects.count() == 2  # https://example.org/a is one record, cited twice
+    # Each imported span is in the history (its sources and links inside), brought in by
+    # the editor.
     events = HistoryEvent.objects.filter(
-        action=HistoryEvent.Action.CREATE, kind=HistoryEvent.Kind.ANNOTATION
+        action=HistoryEvent.Action.CREATE, kind=HistoryEvent.Kind.ANNOTATION, actor=editor
     )
-    assert sorted(len(e.after["sources"]) for e in events.filter(actor=editor)) == [0, 2]
+    assert sorted((len(e.after["sources"]), len(e.after["relations"])) for e in events) == [
+        (1, 1),
+        (2, 1),
+    ]
     # And importing the export again changes nothing.
     assert run(path)[-1] == "0 created, 2 already present, 0 refused"
 
@@ -371,8 +412,8 @@ def test_unknown_annotator_without_user_goes_to_an_inactive_fallback_account(tmp
 
 
 def test_a_database_failure_rolls_the_whole_file_back(tmp_path, monkeypatch):
-    """Each file is one transaction: if storing its sources fails, its articles and spans are
-    not kept either, and the next file still imports."""
+    """Each file is one transaction: if storing its sources fails (after its articles and
+    spans went in), those are not kept either, and the next file still imports."""
     bad = write(
         tmp_path / "1.jsonl",
         _jsonl(
@@ -394,7 +435,7 @@ def test_a_database_failure_rolls_the_whole_file_back(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise IntegrityError("simulated failure")
 
-    monkeypatch.setattr(Source.objects, "bulk_create", fail)
+    monkeypatch.setattr(Evidence.objects, "bulk_create", fail)
     lines = run(tmp_path)
     assert (
         lines[0]
@@ -405,8 +446,195 @@ def test_a_database_failure_rolls_the_whole_file_back(tmp_path, monkeypatch):
     assert not Annotation.objects.exists()
 
 
+CLAIM_TEXT = "Kirby said the talks are advancing. Moscow denied it."
+
+
+def _claim(**fields):
+    return {"id": 1, "start": 11, "end": 34, "label": "claim", "annotator": "rita", **fields}
+
+
+def _denial(**fields):
+    return {"id": 2, "start": 36, "end": 52, "label": "denial", "annotator": "rita", **fields}
+
+
+def test_a_verdict_is_found_by_scale_and_slug_and_an_unknown_one_refuses_its_line(
+    tmp_path, reviewer
+):
+    """A known verdict is stored with its explanation, author and time (a verdict without
+    a scale is on the default scale); one whose scale or slug is not here refuses its
+    line, by number, with the reason; it is never dropped silently."""
+    at = "2024-02-03T04:05:06+00:00"
+    path = write(
+        tmp_path / "verdicts.jsonl",
+        _jsonl(
+            _record(
+                CLAIM_TEXT,
+                [
+                    _claim(
+                        verdict={"slug": "mixed", "explanation": "Partly.", "by": "rita", "at": at}
+                    )
+                ],
+            ),
+            _record(
+                "Second. " + CLAIM_TEXT,
+                [_claim(start=19, end=42, verdict={"scale": "Default", "slug": "pants-on-fire"})],
+            ),
+            _record(
+                "Third. " + CLAIM_TEXT,
+                [_claim(start=18, end=41, verdict={"scale": "Strict", "slug": "false"})],
+            ),
+        ),
+    )
+    lines = run(path)
+    assert lines[1:3] == [
+        f"refused: {path}, line 2: span 1: unknown verdict “pants-on-fire” on the rating scale "
+        "“Default” (add it in the admin first)",
+        f"refused: {path}, line 3: span 1: unknown verdict “false” on the rating scale “Strict” "
+        "(add it in the admin first)",
+    ]
+    span = Annotation.objects.select_related("verdict__scale").get()
+    assert (span.verdict.scale.name, span.verdict.slug, span.verdict_explanation) == (
+        "Default",
+        "mixed",
+        "Partly.",
+    )
+    assert (span.verdict_by, span.verdict_at) == (
+        reviewer,
+        datetime(2024, 2, 3, 4, 5, 6, tzinfo=UTC),
+    )
+
+
+def test_a_verdict_on_a_label_that_takes_none_refuses_its_line(tmp_path, reviewer):
+    """Only spans whose label takes a verdict (claims) are rated, as on the review page."""
+    path = write(
+        tmp_path / "x.jsonl",
+        _jsonl(_record(CLAIM_TEXT, [_denial(verdict={"slug": "false"})])),
+    )
+    assert "line 1: span 1: a “denial” span carries no verdict" in run(path)[1]
+    assert not Annotation.objects.exists()
+
+
+def test_a_verdict_by_someone_without_an_account_is_kept_without_its_author(tmp_path, editor):
+    """The verdict is stored, verdict_by left empty (not the importer: they did not give
+    it), and the name kept in the import metadata."""
+    path = write(
+        tmp_path / "x.jsonl",
+        _jsonl(_record(CLAIM_TEXT, [_claim(verdict={"slug": "true", "by": "zoe"})])),
+    )
+    run(path, "--user", editor.username)
+    span = Annotation.objects.get()
+    assert (span.verdict.slug, span.verdict_by) == ("true", None)
+    assert span.article.import_metadata["unattributed_verdicts"] == [
+        {"span": 1, "start": 11, "end": 34, "label": "claim", "verdict_by": "zoe"}
+    ]
+
+
+def test_speaker_details_fill_a_new_speaker_and_never_change_one_already_here(tmp_path, reviewer):
+    """A new speaker is created with the file's kind, role and URL; a speaker already here
+    (the same name in another case) is used as it is, whatever the file says."""
+    kirby = make_speaker("Kirby", role="White House spokesman")
+    details = {"kind": "organization", "role": "Something else", "url": "https://x.example/"}
+    path = write(
+        tmp_path / "x.jsonl",
+        _jsonl(
+            _record(
+                CLAIM_TEXT,
+                [
+                    _claim(speaker="KIRBY", speaker_details=details),
+                    _denial(
+                        speaker="Maria  Zakharova",
+                        speaker_details={"kind": "person", "role": "Spokeswoman", "url": ""},
+                    ),
+                ],
+            )
+        ),
+    )
+    run(path)
+    kirby.refresh_from_db()
+    assert (kirby.name, kirby.kind, kirby.role, kirby.url) == (
+        "Kirby",
+        "person",
+        "White House spokesman",
+        "",
+    )
+    zakharova = Speaker.objects.get(name="Maria Zakharova")
+    assert (zakharova.kind, zakharova.role) == ("person", "Spokeswoman")
+    assert sorted(a.speaker.name for a in Annotation.objects.all()) == ["Kirby", "Maria Zakharova"]
+    # Its creation is in the history, as one typed on the review page would be.
+    event = HistoryEvent.objects.get(kind=HistoryEvent.Kind.SPEAKER)
+    assert (event.object_id, event.after["role"]) == (zakharova.pk, "Spokeswoman")
+
+
+def test_a_speaker_named_with_accents_is_found_again_in_any_case(tmp_path, reviewer):
+    """ "Émile Zola" in a file is the Émile Zola already here, and "ÉMILE ZOLA" too, on
+    SQLite as well (whose LOWER() folds ASCII only): no span loses its speaker."""
+    zola = make_speaker("Émile Zola")
+    path = write(
+        tmp_path / "x.jsonl",
+        _jsonl(
+            _record(CLAIM_TEXT, [_claim(speaker="Émile Zola"), _denial(speaker="émile zola")]),
+            _record("Other. " + CLAIM_TEXT, [_claim(start=18, end=41, speaker="Ève Curie")]),
+        ),
+    )
+    assert run(path)[-1] == "2 created, 0 already present, 0 refused"
+    speakers = dict(Annotation.objects.values_list("start", "speaker__name"))
+    assert speakers == {11: "Émile Zola", 36: "Émile Zola", 18: "Ève Curie"}
+    assert Speaker.objects.filter(name="Émile Zola").get() == zola
+
+
+def test_links_join_the_imported_spans_and_one_to_another_article_refuses_its_line(
+    tmp_path, reviewer
+):
+    """A link's "to" names a span of the same line and is stored between the new spans; a
+    "to" that names no span of the article refuses the line with the reason."""
+    path = write(
+        tmp_path / "links.jsonl",
+        _jsonl(
+            _record(CLAIM_TEXT, [_claim(), _denial(relations=[{"to": 1, "type": "denies"}])]),
+            _record(
+                "Again. " + CLAIM_TEXT,
+                [_denial(start=43, end=59, relations=[{"to": 1, "type": "denies"}])],
+            ),
+        ),
+    )
+    lines = run(path)
+    assert lines[1] == (
+        f"refused: {path}, line 2: span 1, relation 1: “to” is 1, and no span of this "
+        "article has that “id” (a link joins two spans of one article)"
+    )
+    relation = Relation.objects.select_related("from_span", "to_span").get()
+    assert (relation.from_span.quote, relation.to_span.quote, relation.type) == (
+        "Moscow denied it",
+        "the talks are advancing",
+        "denies",
+    )
+
+
+def test_a_url_named_twice_on_one_span_is_one_citation_keeping_both_passages(tmp_path, reviewer):
+    """Two sources of one span that are the same page (the host in capitals, a tracking
+    parameter) become one citation, as the data migration merged such twins: the first
+    stance, both passages, the second's differing stance written into its passage."""
+    sources = [
+        {"url": "https://Example.org/report", "stance": "refutes", "quoted_passage": "No deal."},
+        {
+            "url": "https://example.org/report?utm_source=x",
+            "stance": "context",
+            "quoted_passage": "Talks go on.",
+        },
+    ]
+    path = write(tmp_path / "x.jsonl", _jsonl(_record(CLAIM_TEXT, [_claim(sources=sources)])))
+    run(path)
+    [citation] = Evidence.objects.select_related("source")
+    assert (citation.url, citation.stance, citation.quoted_passage) == (
+        "https://example.org/report",
+        "refutes",
+        "No deal.\n\n[context] Talks go on.",
+    )
+
+
 def _many(n: int, word: str) -> str:
-    """n articles, each with a claim (with a source and a time) and a denial."""
+    """n articles, each with a claim (with a source and a time) and a denial. The claims of
+    one file cite one URL, the file's own (so each file creates one shared record)."""
     return _jsonl(
         *(
             _record(
@@ -419,7 +647,9 @@ def _many(n: int, word: str) -> str:
                         "text": word,
                         "annotator": "rita",
                         "created_at": "2024-01-02T03:04:05+00:00",
-                        "sources": [{"url": "https://example.org/", "stance": "supports"}],
+                        "sources": [
+                            {"url": f"https://example.org/{word.lower()}", "stance": "supports"}
+                        ],
                     },
                     {
                         "start": len(word) + 12,
@@ -450,7 +680,8 @@ def test_jsonl_import_uses_the_same_queries_for_10_or_200_articles(
             "200 created"
         )
     assert Annotation.objects.count() == 420
-    assert Source.objects.count() == 210
+    assert Evidence.objects.count() == 210
+    assert Source.objects.count() == 2  # the claims of a file cite one URL: one record each
     assert len(large) == len(small)
     with django_assert_max_num_queries(20):
         run(write(tmp_path / "again.jsonl", _many(200, "Entry")))
@@ -458,7 +689,8 @@ def test_jsonl_import_uses_the_same_queries_for_10_or_200_articles(
 
 def test_imported_spans_are_in_the_history_as_the_services_snapshot_them(tmp_path, editor):
     """Each imported span's history event holds what services.snapshot_annotation says of
-    the stored span, sources included (the importer builds it without loading the span)."""
+    the stored span, sources and links included (the importer builds it without loading
+    the span)."""
     from annotations.services import snapshot_annotation
 
     run(write(tmp_path / "a.jsonl", _many(3, "Claim")), "--user", editor.username)
@@ -470,7 +702,11 @@ def test_imported_spans_are_in_the_history_as_the_services_snapshot_them(tmp_pat
         assert (event.annotation_id_ref, event.article_id) == (annotation.pk, annotation.article_id)
         assert (event.actor, event.before) == (editor, None)
         assert event.after == snapshot_annotation(
-            annotation, sources=annotation.sources.order_by("id")
+            annotation,
+            sources=annotation.sources.select_related("source").order_by("id"),
+            relations=Relation.objects.filter(
+                Q(from_span=annotation) | Q(to_span=annotation)
+            ).order_by("id"),
         )
 
 

@@ -323,6 +323,117 @@ def test_jsonl_unknown_fields_are_listed_not_lost():
     assert record.metadata["ignored_fields"] == ["extra"]
 
 
+# The other spans of BODY a line links to and from ("Moscow denied it").
+DENIAL = {
+    "id": 4,
+    "start": 53,
+    "end": 70,
+    "label": "denial",
+    "text": "Moscow denied it.",
+    "speaker": "Moscow",
+    "speaker_details": {"kind": "organization", "role": "", "url": ""},
+    "relations": [{"to": 3, "type": "denies"}],
+}
+
+
+def _fact_check_line(claim_overrides=None, denial_overrides=None) -> str:
+    """_line() with everything a span can carry: speaker details, a verdict, links."""
+    claim = json.loads(_line())["spans"][0]
+    claim.update(
+        speaker_details={"kind": "person", "role": "spokesman", "url": "https://example.org/k"},
+        verdict={
+            "scale": "Default",
+            "slug": "false",
+            "name": "False",
+            "value": 1,
+            "explanation": " Not so. ",
+            "by": "edith",
+            "at": "2024-01-04T05:06:07+00:00",
+        },
+        relations=[],
+    )
+    claim.update(claim_overrides or {})
+    return _line(spans=[claim, {**DENIAL, **(denial_overrides or {})}])
+
+
+def test_jsonl_reads_speaker_details_verdicts_and_links():
+    """The fact-check fields are read: speaker details, the verdict (scale, slug, public
+    explanation, who, when; name and value are for readers) and each link, its "to" (a
+    span id of the line) turned into the position of that span."""
+    result = jsonl.parse(_fact_check_line())
+    assert result.refused == []
+    claim, denial = result.records[0].spans
+    assert (claim.speaker, claim.speaker_details.role, claim.speaker_details.url) == (
+        "Kirby",
+        "spokesman",
+        "https://example.org/k",
+    )
+    assert (denial.speaker_details.kind, claim.speaker_details.kind) == ("organization", "person")
+    verdict = claim.verdict
+    assert (verdict.scale, verdict.slug, verdict.explanation, verdict.by) == (
+        "Default",
+        "false",
+        "Not so.",
+        "edith",
+    )
+    assert verdict.at == datetime(2024, 1, 4, 5, 6, 7, tzinfo=UTC)
+    assert claim.relations == []
+    assert [(r.to, r.type) for r in denial.relations] == [(0, "denies")]
+
+
+def test_jsonl_lines_without_the_fact_check_fields_still_read():
+    """A file written before speakers had details, verdicts or links imports: no details,
+    no verdict, no links; null is the same as absent."""
+    [span] = jsonl.parse(_line()).records[0].spans
+    assert (span.speaker_details, span.verdict, span.relations) == (None, None, [])
+    nulls = {"speaker_details": None, "verdict": None, "relations": None}
+    [span] = (
+        jsonl.parse(_line(spans=[{**json.loads(_line())["spans"][0], **nulls}])).records[0].spans
+    )
+    assert (span.speaker, span.speaker_details, span.verdict, span.relations) == (
+        "Kirby",
+        None,
+        None,
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("claim", "denial", "reason"),
+    [
+        (
+            {},
+            {"relations": [{"to": 99, "type": "denies"}]},
+            "span 2, relation 1: “to” is 99, and no span of this article has that “id” "
+            "(a link joins two spans of one article)",
+        ),
+        ({}, {"relations": [{"to": 4, "type": "denies"}]}, "cannot be linked to itself"),
+        (
+            {},
+            {"relations": [{"to": 3, "type": "denies"}, {"to": 3, "type": "responds_to"}]},
+            "span 2, relation 2: links to the span 3 a second time",
+        ),
+        ({}, {"relations": [{"to": 3}]}, "span 2, relation 1: has no “type”"),
+        ({}, {"relations": [{"type": "denies"}]}, "“to” must be the “id” of another span"),
+        ({}, {"relations": {"to": 3}}, "span 2: “relations” must be a list"),
+        ({"id": 4}, {}, "“to” is 3, and no span of this article has that “id”"),
+        ({"id": 7}, {"id": 7, "relations": [{"to": 7, "type": "denies"}]}, "several spans"),
+        ({"verdict": "false"}, {}, "span 1: “verdict” must be a JSON object or null"),
+        ({"verdict": {"slug": "false", "at": "soon"}}, {}, "span 1: verdict: “at” is not"),
+        ({"verdict": {"scale": "Default"}}, {}, "names the scale “Default” but no “slug”"),
+        ({"speaker": ""}, {}, "span 1: has “speaker_details” but no “speaker”"),
+        ({"speaker_details": "person"}, {}, "“speaker_details” must be a JSON object or null"),
+    ],
+)
+def test_jsonl_bad_fact_check_fields_refuse_the_line_with_a_reason(claim, denial, reason):
+    """A link to an id that is not in the article (or to itself, twice, untyped), a verdict
+    or speaker details of the wrong shape: the line is refused saying which span and why."""
+    result = jsonl.parse(_fact_check_line(claim, denial))
+    assert result.records == []
+    [(line, problem)] = result.refused
+    assert line == 1 and reason in problem, problem
+
+
 # --- checks against the models ------------------------------------------------------------
 
 
@@ -348,6 +459,42 @@ def test_bad_source_url_stance_and_status_are_problems():
     record.spans[0].sources[0].stance = "supports"
     record.status = "done"
     assert "unknown status “done”" in record_problem(record, label_slugs={"claim"})
+
+
+def _checked(line: str, **known) -> str | None:
+    [record] = jsonl.parse(line).records
+    defaults = {
+        "label_slugs": {"claim", "denial"},
+        "verdict_labels": {"claim"},
+        "ratings": {("Default", "false"): 1},
+    }
+    return record_problem(record, **{**defaults, **known})
+
+
+def test_fact_check_fields_are_checked_against_what_exists():
+    """An unknown verdict (scale and slug), a verdict on a label that takes none, an
+    unknown speaker kind, a speaker URL that is not http(s) and an unknown link type each
+    refuse the line with a reason; the full line passes."""
+    assert _checked(_fact_check_line()) is None
+    assert _checked(_fact_check_line(), ratings={("Strict", "false"): 1}) == (
+        "span 1: unknown verdict “false” on the rating scale “Default” (add it in the admin first)"
+    )
+    assert "span 1: a “claim” span carries no verdict" in _checked(
+        _fact_check_line(), verdict_labels=set()
+    )
+    assert (
+        _checked(_fact_check_line({"speaker_details": {"kind": "robot"}}))
+        == "span 1: unknown speaker kind “robot” (use one of: person, organization)"
+    )
+    assert _checked(
+        _fact_check_line({"speaker_details": {"url": "javascript:alert(1)"}})
+    ).startswith("span 1: speaker url: Enter an http")
+    assert _checked(_fact_check_line({}, {"relations": [{"to": 3, "type": "hates"}]})) == (
+        "span 2, relation 1: unknown type “hates” (use one of: denies, responds_to, evidence_for)"
+    )
+    # An explanation before a rating was chosen names no rating: nothing to look up.
+    unrated = {"verdict": {"scale": None, "slug": None, "explanation": "Checking."}}
+    assert _checked(_fact_check_line(unrated), ratings={}, verdict_labels=set()) is None
 
 
 def test_over_long_fields_are_problems():

@@ -1,10 +1,16 @@
-"""The rows every export reads: filtered articles with their spans and sources, streamed.
+"""The rows every export reads: filtered articles with their spans, sources and links.
 
 Articles come from one cursor (`.iterator()`: a server-side cursor on PostgreSQL), in
-batches of `chunk_size`. For each batch there is one query for its spans (label and author
-joined in) and one for their sources, both ordered the same way and merged in order, so
-memory holds one batch of articles and one article's spans, whatever the size of the
-export, and the number of queries grows with batches, never with articles or spans.
+batches of `chunk_size`. For each batch there is one query for its spans (label, author,
+speaker and verdict joined in), one for their sources (the cited record joined in), both
+ordered the same way and merged in order, and one for the links between its spans (a
+few per article, held for the batch). Memory holds one batch of articles and one
+article's spans, whatever the size of the export, and the number of queries grows with
+batches, never with articles or spans.
+
+A link is exported with the span it starts from, and only when the span it points at is
+exported too (same article, not filtered out, not skipped), so that every `to` in a file
+names a span of that file.
 
 Filters
 - labels, reviewer (the annotation's author) and annotated_from/annotated_to (the day a
@@ -25,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 
-from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, QuerySet
+from django.db.models import CharField, Count, Exists, Func, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from ..models import Annotation, Article, Evidence
+from ..models import Annotation, Article, Evidence, Rating, Relation
 
 ARTICLE_CHUNK = 500  # articles per batch: bounds the IN (...) list and the memory held
 ROW_CHUNK = 2000  # rows fetched per round trip from the span and source cursors
@@ -82,6 +88,26 @@ class ExportSource:
 
 
 @dataclass(slots=True)
+class ExportVerdict:
+    """A span's verdict. The rating's fields are None for an explanation given before a
+    rating was chosen (kept, so that nothing a reviewer wrote is lost)."""
+
+    scale: str | None  # RatingScale.name
+    slug: str | None  # Rating.slug, unique within its scale
+    name: str | None
+    value: int | None  # the ordinal value: higher is truer, 0 off the scale
+    explanation: str  # public
+    by: str | None  # username
+    at: str | None  # ISO 8601, UTC
+
+
+@dataclass(slots=True)
+class ExportRelation:
+    to: int  # the id of the span pointed at, exported in the same article
+    type: str  # Relation.Type
+
+
+@dataclass(slots=True)
 class ExportSpan:
     id: int
     start: int  # code points into the article's text
@@ -89,11 +115,16 @@ class ExportSpan:
     text: str  # == article.text[start:end], checked before it is yielded
     label: str  # slug
     label_name: str
-    speaker: str
-    note: str
+    speaker: str  # the speaker's name, "" for none
+    note: str  # internal: never published
     annotator: str  # username
     created_at: str  # ISO 8601, UTC
     sources: list[ExportSource] = field(default_factory=list)
+    speaker_kind: str = ""  # Speaker.Kind, "" without a speaker
+    speaker_role: str = ""
+    speaker_url: str = ""
+    verdict: ExportVerdict | None = None
+    relations: list[ExportRelation] = field(default_factory=list)  # the links it starts
 
 
 @dataclass(slots=True)
@@ -183,6 +214,19 @@ def export_summary(filters: ExportFilters) -> dict:
     }
 
 
+def rating_scale_bounds() -> dict[str, tuple[int, int]]:
+    """Each rating scale's (best, worst) ordinal values, by scale name, in one query.
+    Value 0 is off the scale ("unproven") and bounds nothing."""
+    rows = (
+        Rating.objects.filter(value__gt=0)
+        .values("scale__name")
+        .annotate(best=Max("value"), worst=Min("value"))
+        .values_list("scale__name", "best", "worst")
+        .order_by()
+    )
+    return {name: (best, worst) for name, best, worst in rows}
+
+
 # --- streaming --------------------------------------------------------------------------
 
 
@@ -227,6 +271,16 @@ _SPAN_FIELDS = (
     "note",
     "author__username",
     "created_iso",
+    "speaker__kind",
+    "speaker__role",
+    "speaker__url",
+    "verdict__scale__name",
+    "verdict__slug",
+    "verdict__name",
+    "verdict__value",
+    "verdict_explanation",
+    "verdict_by__username",
+    "verdict_iso",
 )
 _SOURCE_FIELDS = (
     "annotation__article_id",
@@ -269,7 +323,7 @@ def _with_spans(
     # the database reads the spans without sorting them; _spans_of puts them in text order.
     spans = (
         Annotation.objects.filter(_span_q(filters), article_id__in=ids)
-        .annotate(created_iso=IsoDateTime("created_at"))
+        .annotate(created_iso=IsoDateTime("created_at"), verdict_iso=IsoDateTime("verdict_at"))
         .order_by("article_id", "start", "end", "id")
         .values_list(*_SPAN_FIELDS)
         .iterator(chunk_size=ROW_CHUNK)
@@ -285,6 +339,7 @@ def _with_spans(
         .iterator(chunk_size=ROW_CHUNK)
     )
     merge = _SourceMerge(sources)
+    relations = _relations_of(ids)
     groups = itertools.groupby(spans, key=itemgetter(1))
     group = next(groups, None)
     for article_id, title, body, author, published_at, source_url, publisher, status in batch:
@@ -295,11 +350,26 @@ def _with_spans(
         while group is not None and group[0] < article_id:
             group = next(groups, None)
         if group is not None and group[0] == article_id:
-            article.spans = _spans_of(body, group[1], merge, stats)
+            article.spans = _spans_of(body, group[1], merge, relations, stats)
             group = next(groups, None)
         stats.articles += 1
         stats.spans += len(article.spans)
         yield article
+
+
+def _relations_of(article_ids: list[int]) -> dict[int, list[ExportRelation]]:
+    """The links starting from spans of these articles, by span, in the order they were
+    made. Links join two spans of one article (services.relations), so the articles'
+    spans are the only ones they can point at."""
+    found: dict[int, list[ExportRelation]] = {}
+    rows = (
+        Relation.objects.filter(from_span__article_id__in=article_ids)
+        .order_by("id")
+        .values_list("from_span_id", "to_span_id", "type")
+    )
+    for from_id, to_id, kind in rows:
+        found.setdefault(from_id, []).append(ExportRelation(to_id, kind))
+    return found
 
 
 class _SourceMerge:
@@ -320,8 +390,15 @@ class _SourceMerge:
 _AFTER_ALL = (float("inf"),)
 
 
-def _spans_of(body: str, rows: Iterable[tuple], merge: _SourceMerge, stats: ExportStats) -> list:
+def _spans_of(
+    body: str,
+    rows: Iterable[tuple],
+    merge: _SourceMerge,
+    relations: dict[int, list[ExportRelation]],
+    stats: ExportStats,
+) -> list:
     spans = []
+    linked = False
     for (
         span_id,
         article_id,
@@ -334,6 +411,16 @@ def _spans_of(body: str, rows: Iterable[tuple], merge: _SourceMerge, stats: Expo
         note,
         annotator,
         created,
+        speaker_kind,
+        speaker_role,
+        speaker_url,
+        scale,
+        slug,
+        rating,
+        value,
+        explanation,
+        verdict_by,
+        verdict_at,
     ) in rows:
         # The quote stored with a span must still be the text at its offsets (a slice
         # past the end is silently short, so the end is checked too).
@@ -350,21 +437,41 @@ def _spans_of(body: str, rows: Iterable[tuple], merge: _SourceMerge, stats: Expo
                 merge.advance()
         if created.__class__ is not str:
             created = created.isoformat()
-        spans.append(
-            ExportSpan(
-                span_id,
-                start,
-                end,
-                quote,
-                label,
-                label_name,
-                speaker or "",
-                note,
-                annotator,
-                created,
-                found,
-            )
+        span = ExportSpan(
+            span_id,
+            start,
+            end,
+            quote,
+            label,
+            label_name,
+            speaker or "",
+            note,
+            annotator,
+            created,
+            found,
         )
+        if speaker is not None:
+            span.speaker_kind, span.speaker_role, span.speaker_url = (
+                speaker_kind,
+                speaker_role,
+                speaker_url,
+            )
+        if slug is not None or explanation or verdict_by is not None or verdict_at is not None:
+            if verdict_at is not None and verdict_at.__class__ is not str:
+                verdict_at = verdict_at.isoformat()
+            span.verdict = ExportVerdict(
+                scale, slug, rating, value, explanation, verdict_by, verdict_at
+            )
+        if span_id in relations:
+            linked = True
+        spans.append(span)
+    if linked:
+        # Only links to spans in this export: a `to` must name a span of the same record.
+        exported = {span.id for span in spans}
+        for span in spans:
+            links = relations.get(span.id)
+            if links:
+                span.relations = [link for link in links if link.to in exported]
     # Text order is the review page's: by start, the longer span first. Spans rarely share
     # a start, so the index order usually is the text order already.
     if len(spans) > 1 and len({span.start for span in spans}) < len(spans):

@@ -30,6 +30,36 @@ class SourceRecord:
 
 
 @dataclass(slots=True)
+class SpeakerDetails:
+    """What a file says about a speaker; used only when the speaker is new here."""
+
+    kind: str = ""  # a Speaker.Kind value; empty: a person
+    role: str = ""
+    url: str = ""
+
+
+@dataclass(slots=True)
+class VerdictRecord:
+    """A span's verdict: the rating named by scale and slug (an empty slug: an explanation
+    without a rating yet), its public explanation, who gave it and when."""
+
+    scale: str = ""  # a RatingScale name; empty: the default scale
+    slug: str = ""  # a Rating slug within that scale
+    explanation: str = ""
+    by: str = ""  # a username; kept only when that account exists here
+    at: datetime | None = None
+
+
+@dataclass(slots=True)
+class RelationRecord:
+    """A link from the span that holds it to another span of the same record."""
+
+    to: int  # the index of the span pointed at in its record's `spans`
+    type: str  # a Relation.Type value
+    to_id: object = None  # the id the file gave it, for messages
+
+
+@dataclass(slots=True)
 class SpanRecord:
     """`[start, end)` in code points into the record's body, already checked against it."""
 
@@ -41,6 +71,9 @@ class SpanRecord:
     annotator: str = ""  # a username; resolved (or replaced) when stored
     created_at: datetime | None = None
     sources: list[SourceRecord] = field(default_factory=list)
+    speaker_details: SpeakerDetails | None = None
+    verdict: VerdictRecord | None = None
+    relations: list[RelationRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -10,24 +10,37 @@ out once.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import cache, lru_cache
 
 from django.core.exceptions import ValidationError
 
-from ..models import Article, Evidence, Source, Speaker
+from ..models import Article, Evidence, Relation, Source, Speaker
 from ..models.source import http_url
-from .base import ArticleRecord
+from .base import ArticleRecord, SpanRecord
 
 # `Status.values` rebuilds its list on every access.
 _STATUSES = frozenset(Article.Status.values)
 _STATUS_LIST = ", ".join(Article.Status.values)
 _STANCES = frozenset(Evidence.Stance.values)
 _STANCE_LIST = ", ".join(Evidence.Stance.values)
+_KINDS = frozenset(Speaker.Kind.values)
+_KIND_LIST = ", ".join(Speaker.Kind.values)
+_RELATION_TYPES = frozenset(Relation.Type.values)
+_RELATION_TYPE_LIST = ", ".join(Relation.Type.values)
 
 
-def record_problem(record: ArticleRecord, *, label_slugs: Collection[str]) -> str | None:
-    """Why this record cannot be stored, or None. `label_slugs`: the labels that exist."""
+def record_problem(
+    record: ArticleRecord,
+    *,
+    label_slugs: Collection[str],
+    verdict_labels: Collection[str] = (),
+    ratings: Mapping[tuple[str, str], int] | None = None,
+) -> str | None:
+    """Why this record cannot be stored, or None. `label_slugs`: the labels that exist;
+    `verdict_labels`: those whose spans take a verdict; `ratings`: the verdicts that
+    exist, by (scale name, slug). A verdict's empty scale is the default's, filled in
+    before this is called."""
     if not record.title.strip():
         return "the article has no title"
     if not record.body.strip():
@@ -45,6 +58,14 @@ def record_problem(record: ArticleRecord, *, label_slugs: Collection[str]) -> st
             return f"span {index}: unknown label “{span.label}” (add it in the admin first)"
         if problem := _too_long(Speaker, "name", span.speaker):
             return f"span {index}: {problem}"
+        if problem := _speaker_problem(span) or _verdict_problem(span, verdict_labels, ratings):
+            return f"span {index}: {problem}"
+        for number, link in enumerate(span.relations, start=1):
+            if link.type not in _RELATION_TYPES:
+                return (
+                    f"span {index}, relation {number}: unknown type “{link.type}” "
+                    f"(use one of: {_RELATION_TYPE_LIST})"
+                )
         for number, source in enumerate(span.sources, start=1):
             where = f"span {index}, source {number}"
             if problem := _bad_url(source.url) or _too_long(Source, "url", source.url):
@@ -54,6 +75,40 @@ def record_problem(record: ArticleRecord, *, label_slugs: Collection[str]) -> st
             for field in ("title", "publisher"):
                 if problem := _too_long(Source, field, getattr(source, field)):
                     return f"{where}: {problem}"
+    return None
+
+
+def _speaker_problem(span: SpanRecord) -> str | None:
+    details = span.speaker_details
+    if details is None:
+        return None
+    if details.kind and details.kind not in _KINDS:
+        return f"unknown speaker kind “{details.kind}” (use one of: {_KIND_LIST})"
+    if problem := _too_long(Speaker, "role", details.role):
+        return f"speaker {problem}"
+    if details.url and (problem := _bad_url(details.url) or _too_long(Speaker, "url", details.url)):
+        return f"speaker url: {problem}"
+    return None
+
+
+def _verdict_problem(
+    span: SpanRecord, verdict_labels: Collection[str], ratings: Mapping | None
+) -> str | None:
+    verdict = span.verdict
+    if verdict is None or not verdict.slug:
+        return None
+    if not verdict.scale:
+        return f"the verdict “{verdict.slug}” names no scale, and there is no default scale"
+    if (verdict.scale, verdict.slug) not in (ratings or {}):
+        return (
+            f"unknown verdict “{verdict.slug}” on the rating scale “{verdict.scale}” "
+            "(add it in the admin first)"
+        )
+    if span.label not in verdict_labels:
+        return (
+            f"a “{span.label}” span carries no verdict: only spans whose label takes a "
+            "verdict (claims) are rated"
+        )
     return None
 
 

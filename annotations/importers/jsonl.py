@@ -1,18 +1,31 @@
-"""Native JSONL: one article a line, with its spans and their sources.
+"""Native JSONL: one article a line, with its spans and everything on them.
 
-This is what the native exporter writes, so an export imports back as it was. A line:
+This is what the native exporter writes (annotations/exporters/formats/jsonl.py describes
+each field), so an export imports back as it was. A line:
 
     {"id": 7, "title": "...", "text": "...", "author": "...", "published_at": "ISO 8601",
      "source_url": "...", "publisher": "...", "status": "in_review",
      "offset_unit": "python_code_point",
-     "spans": [{"start": 0, "end": 5, "label": "claim", "text": "Kirby", "speaker": "",
+     "spans": [{"id": 3, "start": 0, "end": 5, "label": "claim", "text": "Kirby",
+                "speaker": "John Kirby",
+                "speaker_details": {"kind": "person", "role": "spokesman", "url": ""},
                 "note": "", "annotator": "rita", "created_at": "ISO 8601",
+                "verdict": {"scale": "Default", "slug": "false", "explanation": "...",
+                            "by": "edith", "at": "ISO 8601"},
                 "sources": [{"url": "https://...", "title": "", "publisher": "",
                              "stance": "supports", "quoted_passage": "",
-                             "accessed_on": "2024-05-01"}]}]}
+                             "accessed_on": "2024-05-01"}],
+                "relations": [{"to": 4, "type": "denies"}]}]}
 
-Offsets are Python code points into "text", checked against the span's "text". A line
-that does not fit is refused with its number and the reason; the other lines still import.
+Only "text" is required, and "start", "end" and "label" for each span: files written
+before speakers had details, verdicts or links still import. Offsets are Python code
+points into "text", checked against the span's "text". A relation's "to" is the "id" of
+another span of the same line (a link never leaves its article). A verdict without a
+"scale" is on the default scale; its "name" and "value" are for readers and not read.
+
+A line that does not fit is refused with its number and the reason (here, for its shape;
+service.py and checks.py for what needs the database: labels, verdicts, URLs); the other
+lines still import.
 """
 
 from __future__ import annotations
@@ -25,7 +38,17 @@ from django.utils import timezone
 
 from ..exporters.base import CODE_POINTS  # the unit our exporter states, read back here
 from ..offsets import SpanError, canonical_text, check_span
-from .base import ArticleRecord, ImportFormat, LineError, ParseResult, SourceRecord, SpanRecord
+from .base import (
+    ArticleRecord,
+    ImportFormat,
+    LineError,
+    ParseResult,
+    RelationRecord,
+    SourceRecord,
+    SpanRecord,
+    SpeakerDetails,
+    VerdictRecord,
+)
 from .plaintext import MAX_TITLE_LINE
 
 NAME = "native-jsonl"
@@ -127,6 +150,8 @@ def parse_line(line: str) -> ArticleRecord:
                     "characters; normalising it moved the offsets)"
                 )
             raise LineError(f"span {index}: {error}{hint}") from None
+    if any("relations" in span for span in spans):
+        _link(spans, records)
 
     return ArticleRecord(
         title=" ".join(_field(data, "title").split()) or _first_line(body),
@@ -158,16 +183,94 @@ def _span(data, body: str) -> SpanRecord:
     sources = data.get("sources") or []
     if not isinstance(sources, list):
         raise LineError("“sources” must be a list")
+    speaker = _field(data, "speaker")
+    details = data.get("speaker_details")
+    if details is not None:
+        if not isinstance(details, dict):
+            raise LineError("“speaker_details” must be a JSON object or null")
+        if not speaker:
+            raise LineError("has “speaker_details” but no “speaker”")
+        details = SpeakerDetails(
+            kind=_field(details, "kind"), role=_field(details, "role"), url=_field(details, "url")
+        )
     return SpanRecord(
         start=start,
         end=end,
         label=label,
-        speaker=_field(data, "speaker"),
+        speaker=speaker,
         note=_field(data, "note"),
         annotator=_field(data, "annotator"),
         created_at=_datetime(data, "created_at"),
         sources=[_source(source, n) for n, source in enumerate(sources, start=1)],
+        speaker_details=details,
+        verdict=_verdict(data.get("verdict")),
     )
+
+
+def _verdict(data) -> VerdictRecord | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise LineError("“verdict” must be a JSON object or null")
+    try:
+        verdict = VerdictRecord(
+            scale=_field(data, "scale"),
+            slug=_field(data, "slug"),
+            explanation=_field(data, "explanation"),
+            by=_field(data, "by"),
+            at=_datetime(data, "at"),
+        )
+    except LineError as error:
+        raise LineError(f"verdict: {error}") from None
+    if verdict.scale and not verdict.slug:
+        raise LineError(f"verdict: names the scale “{verdict.scale}” but no “slug”")
+    return verdict
+
+
+def _link(spans: list[dict], records: list[SpanRecord]) -> None:
+    """Resolve each relation's "to" (a span id of this line) to that span's position."""
+    positions: dict = {}
+    for position, span in enumerate(spans):
+        key = _span_id(span.get("id"))
+        if key is not None:
+            positions.setdefault(key, []).append(position)
+    for index, (span, record) in enumerate(zip(spans, records, strict=True), start=1):
+        links = span.get("relations") or []
+        if not isinstance(links, list):
+            raise LineError(f"span {index}: “relations” must be a list")
+        seen = set()
+        for number, link in enumerate(links, start=1):
+            where = f"span {index}, relation {number}"
+            if not isinstance(link, dict):
+                raise LineError(f"{where}: must be a JSON object")
+            to = link.get("to")
+            key = _span_id(to)
+            if key is None:
+                raise LineError(f"{where}: “to” must be the “id” of another span of this article")
+            found = positions.get(key, [])
+            if not found:
+                raise LineError(
+                    f"{where}: “to” is {to!r}, and no span of this article has that “id”"
+                    " (a link joins two spans of one article)"
+                )
+            if len(found) > 1:
+                raise LineError(f"{where}: “to” is {to!r}, and several spans have that “id”")
+            if found[0] == index - 1:
+                raise LineError(f"{where}: a span cannot be linked to itself")
+            if found[0] in seen:
+                raise LineError(f"{where}: links to the span {to!r} a second time")
+            seen.add(found[0])
+            kind = _field(link, "type")
+            if not kind:
+                raise LineError(f"{where}: has no “type”")
+            record.relations.append(RelationRecord(to=found[0], type=kind, to_id=to))
+
+
+def _span_id(value):
+    """A span id as a key (ints and strings, as a file may give them), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    return value
 
 
 def _source(data, number: int) -> SourceRecord:

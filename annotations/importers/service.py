@@ -4,19 +4,33 @@ Each file is one transaction: a refused file stores nothing, the next file still
 Articles are identified by their text (Article.content_hash), so importing the same text
 again is a no-op reported as "already present" (an article already here is left exactly
 as it is, spans included: an import never merges into reviewed work). Writes are bulk
-(articles, then spans, then sources, then their history): a handful of queries per
-thousand articles, none per row.
+(articles, then spans, then their citations and links, then their history): a handful
+of queries per thousand articles, none per row.
+
+What a span refers to is found by name, as the export names it:
+- its label by slug and its verdict by (rating scale name, slug): an unknown one refuses
+  the line, as does a verdict on a label that takes none;
+- its speaker by name (importers/speakers.py): a new one is created with the file's
+  details, one already here is used as it is;
+- each cited source by its URL (services.sources.source_records_by_url): a URL already
+  here is cited as it is stored. A span cites a URL once: a file naming it twice on one
+  span (say with and without "www." in capitals) gives one citation with both passages,
+  a differing stance written into the second as "[refutes] ...", as the data migration
+  merged such twins;
+- each link by the span it points at in the same line.
 
 Unknown annotators: a span whose annotator has no account here is attributed to the
 person importing (or, from the command line without --user, to the inactive account
 FALLBACK_USERNAME), and the original name is kept in the article's import metadata
 under "reassigned_spans". We never write it into the note: that is the reviewer's text.
+A verdict given by someone with no account here is kept without its author (verdict_by
+is empty) and the name is kept under "unattributed_verdicts".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -27,15 +41,24 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..history import snapshot_annotation
-from ..models import Annotation, Article, Evidence, HistoryEvent, Label
-from ..services.sources import source_records_by_url
-from ..services.speakers import speakers_by_name
+from ..models import (
+    Annotation,
+    Article,
+    Evidence,
+    HistoryEvent,
+    Label,
+    Rating,
+    RatingScale,
+    Relation,
+)
 from ..models.article import body_hash
 from ..offsets import quote_selector
+from ..services.sources import source_records_by_url
 from . import format_for, formats_for
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .checks import record_problem
 from .decoding import DecodingError, decode_bytes
+from .speakers import speakers_for
 
 FALLBACK_USERNAME = "imported-annotations"
 
@@ -213,6 +236,8 @@ class _FileStore:
         self.provenance = provenance
         self.user = user
         self.labels: dict[str, int] = {}  # slug -> id, of the labels that exist
+        self.verdict_labels: set[str] = set()  # the slugs of those that take a verdict
+        self.ratings = _Ratings()
         self.authors = _Annotators(importer=user)
         self.created: dict[str, ArticleRef] = {}  # by content hash
         self.repeats: list[str] = []
@@ -220,9 +245,15 @@ class _FileStore:
     def add(self, chunk: ParseResult) -> None:
         self.result.refused_lines.extend(chunk.refused)
         self._look_up_labels(chunk.records)
+        self.ratings.look_up(chunk.records)
         valid: list[ArticleRecord] = []
         for record in chunk.records:
-            problem = record_problem(record, label_slugs=self.labels)
+            problem = record_problem(
+                record,
+                label_slugs=self.labels,
+                verdict_labels=self.verdict_labels,
+                ratings=self.ratings.ids,
+            )
             if problem:
                 self.result.refused_lines.append((record.line, problem))
             else:
@@ -236,6 +267,7 @@ class _FileStore:
             provenance=self.provenance,
             authors=self.authors,
             labels=self.labels,
+            ratings=self.ratings.ids,
             actor=self.user,
         )
         self.created.update(zip(new, refs, strict=True))
@@ -248,7 +280,11 @@ class _FileStore:
     def _look_up_labels(self, records: list[ArticleRecord]) -> None:
         wanted = {span.label for record in records for span in record.spans} - self.labels.keys()
         if wanted:
-            self.labels.update(Label.objects.filter(slug__in=wanted).values_list("slug", "pk"))
+            rows = Label.objects.filter(slug__in=wanted).values_list("slug", "pk", "takes_verdict")
+            for slug, pk, takes_verdict in rows:
+                self.labels[slug] = pk
+                if takes_verdict:
+                    self.verdict_labels.add(slug)
 
     def _new(self, valid: list[ArticleRecord]) -> dict[str, ArticleRecord]:
         """The records to store, by content hash; the others are reported as present."""
@@ -264,6 +300,46 @@ class _FileStore:
             else:
                 new[digest] = record
         return new
+
+
+class _Ratings:
+    """The verdicts a file names, by (scale name, slug), looked up a chunk at a time.
+
+    A verdict without a scale is on the default scale; its record is given that name
+    here, before it is checked, so the check and the write see the same pair."""
+
+    def __init__(self):
+        self.ids: dict[tuple[str, str], int] = {}
+        self._looked_up: set[tuple[str, str]] = set()
+        self._default: str | None = None
+        self._default_known = False
+
+    def default_scale(self) -> str:
+        if not self._default_known:
+            self._default = (
+                RatingScale.objects.filter(is_default=True).values_list("name", flat=True).first()
+            )
+            self._default_known = True
+        return self._default or ""
+
+    def look_up(self, records: list[ArticleRecord]) -> None:
+        wanted = set()
+        for record in records:
+            for span in record.spans:
+                verdict = span.verdict
+                if verdict is None or not verdict.slug:
+                    continue
+                if not verdict.scale:
+                    verdict.scale = self.default_scale()
+                wanted.add((verdict.scale, verdict.slug))
+        wanted -= self._looked_up
+        if not wanted:
+            return
+        rows = Rating.objects.filter(
+            scale__name__in={scale for scale, _ in wanted}, slug__in={slug for _, slug in wanted}
+        ).values_list("scale__name", "slug", "pk")
+        self.ids.update(((scale, slug), pk) for scale, slug, pk in rows)
+        self._looked_up |= wanted
 
 
 def _existing_articles(digests: list[str]) -> dict[str, ArticleRef]:
@@ -343,9 +419,9 @@ _HISTORY_COLUMNS = (
 
 
 def _create_articles(
-    new: dict[str, ArticleRecord], *, provenance, authors, labels, actor
+    new: dict[str, ArticleRecord], *, provenance, authors, labels, ratings, actor
 ) -> list[ArticleRef]:
-    """Insert the articles, their spans, the spans' sources and the history records."""
+    """Insert the articles, their spans, the spans' citations and links, and the history."""
     now = timezone.now()  # for the auto_now(_add) fields, as bulk_create would set them
     ops = connection.ops
     metadata_encoder = Article._meta.get_field("import_metadata").encoder
@@ -378,7 +454,9 @@ def _create_articles(
         for span in record.spans
     ]
     if pending:
-        _create_spans(pending, authors=authors, labels=labels, actor=actor, now=now)
+        _create_spans(
+            pending, authors=authors, labels=labels, ratings=ratings, actor=actor, now=now
+        )
     return refs
 
 
@@ -400,6 +478,19 @@ def _metadata(record: ArticleRecord, provenance: dict, authors: _Annotators) -> 
     ]
     if reassigned:
         metadata["reassigned_spans"] = reassigned
+    unattributed = [
+        {
+            "span": index,
+            "start": span.start,
+            "end": span.end,
+            "label": span.label,
+            "verdict_by": span.verdict.by,
+        }
+        for index, span in enumerate(record.spans, start=1)
+        if span.verdict is not None and span.verdict.by and span.verdict.by not in authors.known
+    ]
+    if unattributed:
+        metadata["unattributed_verdicts"] = unattributed
     return metadata
 
 
@@ -432,35 +523,46 @@ class _NewAnnotation:
         return self.speaker.pk if self.speaker is not None else None
 
 
-def _create_spans(pending, *, authors, labels, actor, now: datetime) -> None:
+def _create_spans(pending, *, authors, labels, ratings, actor, now: datetime) -> None:
     annotations: list[_NewAnnotation] = []
-    sources_of: list = []
-    speakers = speakers_by_name({span.speaker for _, _, span in pending}, actor=actor)
+    speakers = speakers_for((span for _, _, span in pending), actor=actor)
     records = source_records_by_url(
         (source for _, _, span in pending for source in span.sources), actor=actor
     )
-    for article_id, body, span in pending:
+    first_of_article = 0  # where the current article's spans start in `annotations`
+    wanted_links = []  # (position of the span, position of the span it points at, type)
+    for position, (article_id, body, span) in enumerate(pending):
+        if position and article_id != pending[position - 1][0]:
+            first_of_article = position
         selector = quote_selector(body, span.start, span.end)
-        annotations.append(
-            _NewAnnotation(
-                article_id=article_id,
-                label_id=labels[span.label],
-                start=span.start,
-                end=span.end,
-                quote=selector.exact,
-                prefix=selector.prefix,
-                suffix=selector.suffix,
-                speaker=speakers.get(span.speaker),
-                note=span.note,
-                author_id=authors.user_for(span.annotator).pk,
-                # The exported creation time; a span without one is created now.
-                created_at=span.created_at if span.created_at is not None else now,
-            )
+        verdict = span.verdict
+        annotation = _NewAnnotation(
+            article_id=article_id,
+            label_id=labels[span.label],
+            start=span.start,
+            end=span.end,
+            quote=selector.exact,
+            prefix=selector.prefix,
+            suffix=selector.suffix,
+            speaker=speakers.get(span.speaker),
+            note=span.note,
+            author_id=authors.user_for(span.annotator).pk,
+            # The exported creation time; a span without one is created now.
+            created_at=span.created_at if span.created_at is not None else now,
         )
-        sources_of.append(span.sources)
+        if verdict is not None:
+            if verdict.slug:
+                annotation.verdict_id = ratings[(verdict.scale, verdict.slug)]
+            annotation.verdict_explanation = verdict.explanation
+            given_by = authors.known.get(verdict.by) if verdict.by else None
+            annotation.verdict_by_id = given_by.pk if given_by is not None else None
+            annotation.verdict_at = verdict.at
+        annotations.append(annotation)
+        for link in span.relations:
+            wanted_links.append((position, first_of_article + link.to, link.type))
     _insert_annotations(annotations, now=now)
 
-    sources = [
+    citations = [
         [
             Evidence(
                 annotation_id=annotation.pk,
@@ -470,23 +572,50 @@ def _create_spans(pending, *, authors, labels, actor, now: datetime) -> None:
                 # The export does not say who added a source; the span's author is the best guess.
                 created_by_id=annotation.author_id,
             )
-            for record in _one_per_url(cited, records)
+            for record in _one_per_url(span.sources, records)
         ]
-        for annotation, cited in zip(annotations, sources_of, strict=True)
+        for annotation, (_, _, span) in zip(annotations, pending, strict=True)
     ]
-    Evidence.objects.bulk_create([s for group in sources for s in group], batch_size=2000)
-    _record_history(annotations, sources, actor=actor, now=now)
+    Evidence.objects.bulk_create([c for group in citations for c in group], batch_size=2000)
+    links = Relation.objects.bulk_create(
+        [
+            Relation(
+                from_span_id=annotations[origin].pk,
+                to_span_id=annotations[target].pk,
+                type=kind,
+                # Who linked them is not exported either; the span's author is the best guess.
+                created_by_id=annotations[origin].author_id,
+            )
+            for origin, target, kind in wanted_links
+        ],
+        batch_size=2000,
+    )
+    links_of: dict[int, list[Relation]] = {}
+    for link in links:  # in id order, as the services snapshot them
+        links_of.setdefault(link.from_span_id, []).append(link)
+        links_of.setdefault(link.to_span_id, []).append(link)
+    _record_history(annotations, citations, links_of, actor=actor, now=now)
 
 
 def _one_per_url(cited, records) -> list:
-    """A span cites a URL once: the first of its records naming it is kept."""
-    seen, kept = set(), []
+    """A span cites a URL once: records naming the same stored URL become one citation,
+    the first's stance with every passage kept (a differing stance written into its
+    passage), as the data migration merged such twins."""
+    kept: dict[int, object] = {}
     for record in cited:
         stored = records[record.url]
-        if stored.pk not in seen:
-            seen.add(stored.pk)
-            kept.append(record)
-    return kept
+        first = kept.get(stored.pk)
+        if first is None:
+            kept[stored.pk] = record
+            continue
+        extra = record.quoted_passage
+        if record.stance != first.stance:
+            extra = f"[{record.stance}] {extra}".strip()
+        if extra and extra not in first.quoted_passage:
+            kept[stored.pk] = replace(
+                first, quoted_passage="\n\n".join(p for p in (first.quoted_passage, extra) if p)
+            )
+    return list(kept.values())
 
 
 def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> None:
@@ -534,11 +663,11 @@ def _annotation_ids(article_ids: list[int]) -> list[int]:
     return ids
 
 
-def _record_history(annotations, sources, *, actor, now: datetime) -> None:
+def _record_history(annotations, sources, links_of, *, actor, now: datetime) -> None:
     """Imported spans are creations too: the history says who brought them in.
 
-    One event per span, its sources inside the snapshot (as a restore records it), so the
-    history holds everything without an event per source.
+    One event per span, its sources and links (both ways) inside the snapshot (as a
+    restore records it), so the history holds everything without an event per source.
     """
     ops = connection.ops
     actor_id = actor.pk if _is_person(actor) else None
@@ -556,7 +685,7 @@ def _record_history(annotations, sources, *, actor, now: datetime) -> None:
             at,
             None,  # before: SQL NULL, as bulk_create stores None
             ops.adapt_json_value(
-                snapshot_annotation(a, sources=group),
+                snapshot_annotation(a, sources=group, relations=links_of.get(a.pk, [])),
                 encoder,
             ),
         )
@@ -594,7 +723,8 @@ def _insert(model, columns: Sequence[str], rows: list[tuple]) -> None:
 
 class _Annotators:
     """Who each imported span is attributed to: its annotator when that account exists,
-    otherwise the importer (or the fallback account, created only when first needed)."""
+    otherwise the importer (or the fallback account, created only when first needed).
+    The accounts of those who gave verdicts are looked up with them."""
 
     def __init__(self, importer):
         self.known: dict = {}  # username -> user, of the names looked up so far
@@ -607,7 +737,13 @@ class _Annotators:
 
     def look_up(self, records: Iterable[ArticleRecord]) -> None:
         """Find the accounts of these records' annotators (those not looked up before)."""
-        names = {span.annotator for record in records for span in record.spans if span.annotator}
+        names = set()
+        for record in records:
+            for span in record.spans:
+                names.add(span.annotator)
+                if span.verdict is not None:
+                    names.add(span.verdict.by)
+        names.discard("")
         names -= self._looked_up
         if not names:
             return
