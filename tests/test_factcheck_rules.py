@@ -385,3 +385,50 @@ def test_renaming_a_speaker_to_another_speakers_name_is_refused(editor):
     with pytest.raises(ValidationError, match="merge the two instead"):
         services.speaker_update(speaker=duplicate, actor=editor, name="john kirby")
     assert everything() == before
+
+
+def test_a_deletion_recorded_before_the_new_model_restores(page, reviewer):
+    """A snapshot from before migration 0008 (free-text speaker, URL and title on each
+    source, two rows citing one URL) restores onto the new tables without losing any."""
+    start = BODY.index("Moscow denied it")
+    old = {
+        "id": 4242,
+        "article_id": page.pk,
+        "label_id": Annotation._meta.get_field("label").related_model.objects.get(slug="denial").pk,
+        "start": start,
+        "end": start + len("Moscow denied it"),
+        "quote": "Moscow denied it",
+        "prefix": BODY[:start][-32:],
+        "suffix": BODY[start + 16 :][:32],
+        "speaker": "Maria Zakharova",
+        "note": "old note",
+        "author_id": reviewer.pk,
+        "created_at": "2025-03-14T09:26:00+00:00",
+        "version": 3,
+        "sources": [
+            {"id": 77, "url": "https://Example.org/a", "title": "A", "stance": "refutes"},
+            {"id": 78, "url": "https://example.org/a", "title": "", "stance": "context"},
+        ],
+    }
+    event = HistoryEvent.objects.create(
+        kind="annotation",
+        object_id=4242,
+        annotation_id_ref=4242,
+        article=page,
+        action="delete",
+        actor=reviewer,
+        before=old,
+    )
+    restored = services.annotation_restore(event=event, actor=reviewer)
+    assert (restored.pk, restored.speaker.name, restored.note) == (
+        4242,
+        "Maria Zakharova",
+        "old note",
+    )
+    link = restored.sources.select_related("source").get()
+    assert (link.pk, link.source.url, link.source.title, link.stance) == (
+        77,
+        "https://example.org/a",
+        "A",
+        "refutes",
+    )
