@@ -202,12 +202,18 @@ def new_span_for_editor(annotation: Annotation, author) -> Annotation:
 
 
 def annotation_for_editor(annotation_id: int) -> Annotation | None:
-    """One span with everything its editor shows."""
+    """One span with everything its editor shows: its sources, the spans it answers and
+    the spans that answer it (each with its label)."""
+    from .models import Relation
+
+    links = Relation.objects.order_by("id")
     # Not the article: its body can be megabytes and the editor shows none of it.
     return (
         Annotation.objects.select_related("label", "author", "speaker", "verdict", "verdict_by")
         .prefetch_related(
-            Prefetch("sources", queryset=Evidence.objects.select_related("source").order_by("id"))
+            Prefetch("sources", queryset=Evidence.objects.select_related("source").order_by("id")),
+            Prefetch("relations_out", queryset=links.select_related("to_span__label")),
+            Prefetch("relations_in", queryset=links.select_related("from_span__label")),
         )
         .filter(pk=annotation_id)
         .first()
