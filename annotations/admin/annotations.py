@@ -200,7 +200,13 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(source_count=Count("sources"))
+        # Explicitly ordered: a grouped query drops Meta.ordering (the autocomplete pages).
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(source_count=Count("sources"))
+            .order_by(*Annotation._meta.ordering)
+        )
 
     def get_fieldsets(self, request, obj=None):
         verdict = (

@@ -18,8 +18,11 @@ class RelationAdminForm(forms.ModelForm):
     class Meta:
         model = Relation
         fields = ["from_span", "type", "to_span"]
-        labels = {"from_span": "This span", "type": "…", "to_span": "that span"}
-        help_texts = {"to_span": "A span of the same article."}
+        labels = {"from_span": "From span", "type": "Link", "to_span": "To span"}
+        help_texts = {
+            "from_span": "The span that answers (a denial, a response).",
+            "to_span": "The span it answers, in the same article.",
+        }
 
     def validate_constraints(self):
         # services.relation_create checks them, with its own messages, under its locks.
@@ -29,8 +32,8 @@ class RelationAdminForm(forms.ModelForm):
 @admin.register(Relation)
 class RelationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     form = RelationAdminForm
-    list_display = ("link", "from_quote", "type", "to_quote", "article", "created_by", "created_at")
-    list_filter = ("type", "created_at")
+    list_display = ("link", "from_quote", "type", "to_quote", "article", "created_by")
+    list_filter = ("type",)
     list_select_related = (
         "from_span__label",
         "from_span__article",

@@ -60,11 +60,15 @@ class EvidenceForm(forms.ModelForm):
     url = forms.CharField(
         label="URL",
         max_length=2000,
-        widget=forms.TextInput(attrs={"size": 40, "placeholder": "https://…"}),
+        widget=forms.TextInput(attrs={"size": 50, "placeholder": "https://…"}),
         error_messages={"required": "Enter the URL of the source."},
     )
-    title = forms.CharField(max_length=500, required=False)
-    publisher = forms.CharField(max_length=300, required=False)
+    title = forms.CharField(
+        max_length=500, required=False, widget=forms.TextInput(attrs={"size": 36})
+    )
+    publisher = forms.CharField(
+        max_length=300, required=False, widget=forms.TextInput(attrs={"size": 20})
+    )
     accessed_on = forms.DateField(required=False, label="Accessed on", widget=AdminDateWidget)
     version = VersionField()
     record_version = VersionField()
@@ -83,7 +87,7 @@ class EvidenceForm(forms.ModelForm):
             "publisher",
             "accessed_on",
         ]
-        widgets = {"quoted_passage": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        widgets = {"quoted_passage": forms.Textarea(attrs={"rows": 2, "cols": 60})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,23 +263,26 @@ class EvidenceFormSet(BaseInlineFormSet):
                 form.save_through_services(actor, annotation=self.instance)
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(admin.StackedInline):
     model = Evidence
     form = EvidenceForm
     formset = EvidenceFormSet
     extra = 0
-    fields = (
-        "url",
-        "stance",
-        "quoted_passage",
-        "title",
-        "publisher",
-        "accessed_on",
-        "shared_record",
-        "created_by",
-        "version",
-        "record_version",
-    )
+    fieldsets = [
+        (None, {"fields": [("url", "stance"), "quoted_passage", "version"]}),
+        (
+            "The source",
+            {
+                "fields": [
+                    ("title", "publisher", "accessed_on"),
+                    "shared_record",
+                    "created_by",
+                    "record_version",
+                ],
+                "description": SHARED_HELP,
+            },
+        ),
+    ]
     readonly_fields = ("shared_record", "created_by")
     verbose_name = "source cited"
     verbose_name_plural = "sources cited"

@@ -63,14 +63,27 @@ class SpeakerAdmin(admin.ModelAdmin):
     list_per_page = 100
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(span_count=Count("annotations"))
+        # Explicitly ordered: a grouped query drops Meta.ordering (the autocomplete pages).
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(span_count=Count("annotations"))
+            .order_by(*Speaker._meta.ordering)
+        )
 
     def has_merge_permission(self, request):
         return permissions.can_merge_speakers(request.user)
 
     @admin.display(description="Spans", ordering="span_count")
     def span_count(self, obj):
-        return obj.span_count
+        if not obj.span_count:
+            return 0
+        return format_html(
+            '<a href="{}?speaker__id__exact={}">{}</a>',
+            reverse("admin:annotations_annotation_changelist"),
+            obj.pk,
+            obj.span_count,
+        )
 
     @admin.display(description="Spans")
     def spans(self, obj):

@@ -30,8 +30,10 @@ class RatingForm(forms.ModelForm):
         model = Rating
         fields = ["name", "slug", "value", "description"]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 2, "cols": 50}),
+            "name": forms.TextInput(attrs={"size": 18}),
+            "slug": forms.TextInput(attrs={"size": 16}),
             "value": forms.NumberInput(attrs={"style": "width: 5em"}),
+            "description": forms.Textarea(attrs={"rows": 2, "cols": 34}),
         }
 
     def validate_constraints(self):
@@ -69,6 +71,7 @@ class RatingFormSet(BaseInlineFormSet):
 
     def _refuse_duplicates(self) -> None:
         rows = self._rows()
+        summary = []
         for index, field, what in ((0, "value", "ordinal value"), (1, "slug", "slug")):
             groups = defaultdict(list)
             for row in rows:
@@ -77,16 +80,17 @@ class RatingFormSet(BaseInlineFormSet):
             for key, group in groups.items():
                 if len(group) < 2:
                     continue
+                names = ", ".join(f"“{r[2]}”" for r in group)
+                summary.append(
+                    f"{names} have the same {what} ({key}): each verdict of a scale needs "
+                    f"its own {what}. Nothing was saved."
+                )
                 for row in group:
-                    others = ", ".join(f"“{r[2]}”" for r in group if r is not row)
-                    message = (
-                        f"{others} has the {what} {key} too: each verdict of a scale "
-                        f"needs its own {what}."
-                    )
                     if row[3] is not None:
-                        row[3].add_error(field, message)
-                    else:
-                        raise ValidationError(message)
+                        others = ", ".join(f"“{r[2]}”" for r in group if r is not row)
+                        row[3].add_error(field, f"{others} has this {what} too.")
+        if summary:
+            raise ValidationError(summary)
 
     def _refuse_deleting_used(self) -> None:
         doomed = [f.instance for f in self.deleted_forms if f.instance.pk]
