@@ -1082,3 +1082,39 @@ def test_a_service_refusal_while_saving_is_the_form_again(editor_client, spans, 
     claim.refresh_from_db()
     assert (claim.note, claim.version) == ("", 1)
     assert not HistoryEvent.objects.filter(action="update").exists()
+
+
+# --- labels that take a verdict ---------------------------------------------------------
+
+
+def label_data(lab, **changes):
+    """The label's change form as sent: an unticked box is left out."""
+    data = {
+        "name": lab.name,
+        "slug": lab.slug,
+        "colour": lab.colour,
+        "shortcut": lab.shortcut,
+        "description": lab.description,
+        "order": lab.order,
+        "active": "on" if lab.active else None,
+        "takes_verdict": "on" if lab.takes_verdict else None,
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_editors_choose_which_labels_take_a_verdict(admin_client, reviewer, spans):
+    """A label can be made to take verdicts; one whose spans carry verdicts keeps taking
+    them until those are cleared."""
+    denial = label("denial")
+    url = reverse("admin:annotations_label_change", args=[denial.pk])
+    assert admin_client.post(url, label_data(denial, takes_verdict="on")).status_code == 302
+    denial.refresh_from_db()
+    assert denial.takes_verdict
+    claim = label("claim")
+    services.annotation_update(annotation=spans["claim"], actor=reviewer, verdict=rating("true"))
+    url = reverse("admin:annotations_label_change", args=[claim.pk])
+    html = page(admin_client.post(url, label_data(claim, takes_verdict=None)))
+    assert "1 span(s) with this label carry a verdict: clear their verdicts first" in html
+    claim.refresh_from_db()
+    assert claim.takes_verdict

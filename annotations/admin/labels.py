@@ -6,23 +6,70 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 
-from ..models import Label
+from ..models import Annotation, Label
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+class LabelAdminForm(forms.ModelForm):
+    class Meta:
+        model = Label
+        fields = [
+            "name",
+            "slug",
+            "colour",
+            "shortcut",
+            "description",
+            "order",
+            "active",
+            "takes_verdict",
+        ]
+
+    def clean_takes_verdict(self):
+        takes_verdict = self.cleaned_data["takes_verdict"]
+        if not takes_verdict and self.instance.pk:
+            rated = Annotation.objects.filter(label=self.instance, verdict__isnull=False).count()
+            if rated:
+                raise ValidationError(
+                    f"{rated} span(s) with this label carry a verdict: clear their verdicts "
+                    "first, or keep the label taking verdicts."
+                )
+        return takes_verdict
+
+
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
-    list_display = ("name", "swatch", "slug", "colour", "shortcut", "order", "active", "span_count")
+    form = LabelAdminForm
+    list_display = (
+        "name",
+        "swatch",
+        "slug",
+        "colour",
+        "shortcut",
+        "order",
+        "active",
+        "takes_verdict",
+        "span_count",
+    )
     list_display_links = ("name",)
     list_editable = ("colour", "shortcut", "order", "active")
     list_filter = ("active",)
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("name", "slug", "colour", "shortcut", "description", "order", "active")
+    fields = (
+        "name",
+        "slug",
+        "colour",
+        "shortcut",
+        "description",
+        "order",
+        "active",
+        "takes_verdict",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(span_count=Count("annotations"))
