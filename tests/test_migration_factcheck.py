@@ -86,21 +86,6 @@ def at_0007():
     restore_latest()
 
 
-# On PostgreSQL, 0008 fails on a database that has sources: its data step updates
-# evidence rows (their foreign keys are checked at commit, so checks are pending) and the
-# steps after it alter that table, which PostgreSQL refuses ("cannot ALTER TABLE
-# "annotations_evidence" because it has pending trigger events"). Running
-# SET CONSTRAINTS ALL IMMEDIATE at the end of forwards() and backwards() fixes it.
-# strict: once the migration is fixed these pass, and the marker must go.
-pending_triggers_on_postgresql = pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=True,
-    raises=DatabaseError,
-    reason="0008_factcheck_data cannot ALTER TABLE annotations_evidence with the foreign "
-    "key checks its data step left pending (PostgreSQL)",
-)
-
-
 def old_rows(apps) -> dict:
     """Old-shaped articles, spans (speakers as text) and per-span sources; their ids."""
     User = apps.get_model("auth", "User")
@@ -152,7 +137,6 @@ def old_rows(apps) -> dict:
     }
 
 
-@pending_triggers_on_postgresql
 def test_forwards_keeps_every_source_and_id_and_merges_speakers_and_urls(at_0007):
     """Every old source row is a citation of the record of its URL (the host lower-cased),
     ids kept; a URL cited twice by one span is one citation keeping both passages (the
@@ -220,7 +204,6 @@ def test_forwards_keeps_every_source_and_id_and_merges_speakers_and_urls(at_0007
     ]
 
 
-@pending_triggers_on_postgresql
 def test_backwards_fills_the_old_columns_again(at_0007):
     """Migrated back to 0007, each citation is a per-span source again with its record's
     URL, title, publisher and day, and each span's speaker is its Speaker's name (merged
@@ -257,11 +240,6 @@ def test_backwards_fills_the_old_columns_again(at_0007):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="0008_factcheck_data.forwards strips a name but does not collapse its inner "
-    "spaces, so it stores a second speaker that clean_name() lookups never find",
-)
 def test_speakers_differing_only_in_inner_spaces_become_one(at_0007):
     """ "John  Kirby" (two spaces) is the John Kirby of "John Kirby": the app compares names
     with their spaces collapsed (services.speakers.clean_name), so should the migration."""

@@ -65,7 +65,8 @@ def forwards(apps, schema_editor):
 
     speakers = {}
     for pk, name in Annotation.objects.exclude(old_speaker="").values_list("pk", "old_speaker"):
-        name = name.strip()
+        # Compared as services.speakers.clean_name compares them: spaces collapsed, any case.
+        name = " ".join(name.split())
         if not name:
             continue
         key = name.casefold()
@@ -105,6 +106,14 @@ def forwards(apps, schema_editor):
             twin.quoted_passage = "\n\n".join(p for p in (twin.quoted_passage, extra) if p)
             twin.save(update_fields=["quoted_passage"])
         link.delete()
+    _check_constraints_now(schema_editor)
+
+
+def _check_constraints_now(schema_editor):
+    """PostgreSQL defers foreign-key checks to the commit; the ALTER TABLEs that follow in
+    this transaction refuse a table with such checks pending, so run them now."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def backwards(apps, schema_editor):
@@ -119,6 +128,7 @@ def backwards(apps, schema_editor):
     for annotation in Annotation.objects.exclude(speaker=None).select_related("speaker"):
         annotation.old_speaker = annotation.speaker.name
         annotation.save(update_fields=["old_speaker"])
+    _check_constraints_now(schema_editor)
 
 
 class Migration(migrations.Migration):
