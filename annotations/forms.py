@@ -1,10 +1,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.db.models.functions import Substr
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import cached_property
 
 from .importers import accepted_extensions
-from .models import Annotation, Article, Evidence, Label, Rating
+from .models import Annotation, Article, Evidence, Label, Rating, Speaker
 from .models.source import http_url
+from .speaker_guess import suggest_speaker
 
 
 class SpanForm(forms.Form):
@@ -47,12 +51,17 @@ class AnnotationEditForm(forms.ModelForm):
         widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False
     )
 
-    # A name: the speaker of that name is found (any case) or created by the service.
+    # A name: the speaker of that name is found (any case) or created by the service,
+    # which also says when it is too long (a form limit would cut a pasted paragraph).
     speaker = forms.CharField(
         required=False,
         strip=True,
         widget=forms.TextInput(
-            attrs={"placeholder": "Who said it? e.g. John Kirby", "autocomplete": "off"}
+            attrs={
+                "placeholder": "Who said it? e.g. John Kirby",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
         ),
     )
 
@@ -61,13 +70,17 @@ class AnnotationEditForm(forms.ModelForm):
         fields = ["label", "note", "verdict", "verdict_explanation"]
         widgets = {
             "note": forms.Textarea(
-                attrs={"rows": 3, "placeholder": "Internal: context for the next reviewer"}
+                attrs={"rows": 2, "placeholder": "For the next reviewer; never published"}
             ),
+            "verdict": forms.RadioSelect,
             "verdict_explanation": forms.Textarea(
-                attrs={"rows": 3, "placeholder": "Public: why this verdict"}
+                attrs={"rows": 3, "placeholder": "Why this verdict; published with it"}
             ),
         }
-        labels = {"note": "Internal note", "verdict_explanation": "Verdict explanation"}
+        labels = {
+            "note": "Internal note",
+            "verdict_explanation": "Public explanation",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,13 +89,39 @@ class AnnotationEditForm(forms.ModelForm):
             pk=current
         )
         self.fields["label"].empty_label = None
-        self.fields["verdict"].queryset = Rating.objects.select_related("scale").order_by(
-            "-scale__is_default", "scale__name", "-value"
-        )
+        # The default scale's verdicts (and the span's own, should it be on another scale).
+        self.fields["verdict"].queryset = Rating.objects.filter(
+            Q(scale__is_default=True) | Q(pk=self.instance.verdict_id)
+        ).order_by("-scale__is_default", "-value", "id")
         self.fields["verdict"].empty_label = "No verdict yet"
+        self.fields["verdict"].error_messages["invalid_choice"] = (
+            "That verdict is not on the rating scale; choose one of the verdicts shown."
+        )
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
             self.initial["speaker"] = self.instance.speaker.name if self.instance.speaker_id else ""
+
+    def clean_speaker(self):
+        from .services.speakers import clean_name
+
+        # The service checks it again; here the message lands beside the field.
+        return clean_name(self.cleaned_data["speaker"])
+
+    @property
+    def takes_verdict(self) -> bool:
+        """Whether the picker is shown: for a span whose label is rated (a claim), or one
+        that carries a verdict anyway (relabelled in the admin), so it can be removed. A
+        form without the picker leaves the verdict as it is."""
+        span = self.instance
+        return bool(span.pk and (span.label.takes_verdict or span.verdict_id))
+
+    @cached_property
+    def speaker_suggestion(self) -> str | None:
+        """Who the span's sentence says spoke, offered while the span has no speaker."""
+        span = self.instance
+        if not span.pk or span.speaker_id or self.is_bound:
+            return None
+        return speaker_suggestion_for(span)
 
     def changes(self) -> dict:
         """The service's keyword arguments for what this form sent: a field the page did
@@ -98,6 +137,41 @@ class AnnotationEditForm(forms.ModelForm):
         return changes
 
 
+# Around a span, enough of the body for its sentence (sentences are local: see
+# speaker_guess), read without the rest of an article that can be megabytes.
+_SENTENCE_WINDOW = 2000
+
+
+def speaker_suggestion_for(span: Annotation) -> str | None:
+    """The speaker suggested for a span (speaker_guess), from the text around it and the
+    speakers already named on its article: two small queries whatever the article's size."""
+    lo = max(0, span.start - _SENTENCE_WINDOW)
+    if Annotation.article.is_cached(span) and "body" not in span.article.get_deferred_fields():
+        window = span.article.body[lo : span.end + _SENTENCE_WINDOW]
+    else:
+        window = (
+            Article.objects.filter(pk=span.article_id)
+            .annotate(window=Substr("body", lo + 1, span.end - lo + _SENTENCE_WINDOW))
+            .values_list("window", flat=True)
+            .first()
+        )
+    if not window or window[span.start - lo : span.end - lo] != span.quote:
+        return None  # the text moved under the span: better no guess than a wrong one
+    known = (
+        Speaker.objects.filter(annotations__article_id=span.article_id)
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    return suggest_speaker(window, span.start - lo, span.end - lo, list(known))
+
+
+STANCE_ICONS = {
+    Evidence.Stance.SUPPORTS: "✓",
+    Evidence.Stance.REFUTES: "✗",
+    Evidence.Stance.CONTEXT: "i",  # drawn in a circle (editor.css): no font needed
+}
+
+
 class SourceForm(forms.Form):
     """A source cited on a span: the URL's shared record (title, publisher, date are
     filled in when it is new) and what this span takes from it (stance, passage)."""
@@ -107,15 +181,33 @@ class SourceForm(forms.Form):
         max_length=2000,
         # Text, not type=url: "www.example.org/x" is completed to https:// by the service.
         widget=forms.TextInput(
-            attrs={"placeholder": "https://… or www.…", "inputmode": "url", "autocomplete": "off"}
+            attrs={
+                "placeholder": "https://… or www.…",
+                "inputmode": "url",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
         ),
-        error_messages={"required": "Enter the URL of the source."},
+        error_messages={
+            "required": "Enter the URL of the source.",
+            "max_length": "The URL is %(show_value)d characters long; the limit is "
+            "%(limit_value)d.",
+        },
     )
     title = forms.CharField(max_length=500, required=False)
     publisher = forms.CharField(max_length=300, required=False)
-    stance = forms.ChoiceField(choices=Evidence.Stance.choices, initial=Evidence.Stance.CONTEXT)
+    stance = forms.ChoiceField(
+        choices=Evidence.Stance.choices,
+        initial=Evidence.Stance.CONTEXT,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose a stance: supports, refutes or context."},
+    )
     quoted_passage = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Quoted passage"
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "The words of the source you rely on"}
+        ),
+        label="Quoted passage",
     )
     accessed_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Accessed on"
@@ -125,6 +217,70 @@ class SourceForm(forms.Form):
         from .services.sources import clean_url
 
         return clean_url(self.cleaned_data["url"])
+
+    def stance_choices(self):
+        """(radio, icon) for each stance: the icon is shown beside the words, never alone."""
+        return [(radio, STANCE_ICONS.get(radio.data["value"], "")) for radio in self["stance"]]
+
+
+class SourceEditForm(SourceForm):
+    """A span's source edited in place: its citation (URL, stance, passage) and the
+    shared record's title, publisher and date. Both carry the version they were rendered
+    from, so a save over someone else's newer change is refused, never applied blindly."""
+
+    RECORD_FIELDS = ("title", "publisher", "accessed_on")
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    record_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+    def __init__(self, *args, evidence: Evidence, can_change_record: bool, **kwargs):
+        record = evidence.source
+        kwargs.setdefault(
+            "initial",
+            {
+                "url": record.url,
+                "title": record.title,
+                "publisher": record.publisher,
+                "accessed_on": record.accessed_on,
+                "stance": evidence.stance,
+                "quoted_passage": evidence.quoted_passage,
+                "version": evidence.version,
+                "record_version": record.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.evidence = evidence
+        self.can_change_record = can_change_record
+        if not can_change_record:
+            # Shown, not editable: the record belongs to whoever added it and the editors.
+            for name in self.RECORD_FIELDS:
+                self.fields[name].disabled = True
+
+    def _changed(self, name: str) -> bool:
+        value, before = self.cleaned_data[name], self.initial.get(name)
+        return value != before if name == "accessed_on" else value != (before or "")
+
+    def changes(self) -> tuple[dict, dict]:
+        """(the citation's changes, the shared record's changes): only what differs from
+        the values the form was rendered with, so a title left as it was is never written
+        over a newer one."""
+        link = {
+            n: self.cleaned_data[n] for n in ("url", "stance", "quoted_passage") if self._changed(n)
+        }
+        record = {
+            n: self.cleaned_data[n]
+            for n in self.RECORD_FIELDS
+            if not self.fields[n].disabled and self._changed(n)
+        }
+        return link, record
+
+
+class OptionsQueryForm(forms.Form):
+    """What an autocomplete asks: the typed text and, for speakers, the article open."""
+
+    q = forms.CharField(required=False, strip=True)
+    article = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    annotation = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class StatusForm(forms.Form):

@@ -40,8 +40,11 @@ def article_detail(request, article_id):
 
 @require_GET
 def annotation_detail(request, annotation_id):
-    annotation = span_or_gone(annotation_id)
-    return render_editor(request, annotation.article, active=annotation)
+    # Read once, with what the editor shows; the article (its body can be megabytes) only
+    # for a full page.
+    annotation = selectors.annotation_for_editor(annotation_id) or span_or_gone(annotation_id)
+    article = annotation.article if not request.htmx else Article(pk=annotation.article_id)
+    return render_editor(request, article, active=annotation)
 
 
 @require_POST
