@@ -124,7 +124,7 @@ def test_typing_in_a_field_does_not_label(live_server, page):
     page.keyboard.press("Control+Enter")
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
     page.wait_for_timeout(300)
-    assert Annotation.objects.get(pk=span.pk).speaker == "Zakharova 123 jk?"
+    assert Annotation.objects.get(pk=span.pk).speaker.name == "Zakharova 123 jk?"
     assert Annotation.objects.count() == 1
 
 
