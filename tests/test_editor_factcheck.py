@@ -383,6 +383,16 @@ def test_a_bare_host_url_is_completed_to_https(reviewer_client, claim):
     assert Source.objects.get().url == "https://www.example.org/x"
 
 
+@pytest.mark.parametrize("url", ["http://[", "https://example.org:99999/", "http://a:b/"])
+def test_a_url_urllib_cannot_read_is_a_form_error(reviewer_client, claim, url):
+    """Not a 500: the form says what is wrong; nothing is stored."""
+    response = add_source(reviewer_client, claim, url=url)
+    assert response.status_code == 422
+    assert "not a web address we can read" in response.content.decode()
+    assert not Source.objects.exists()
+    assert source_options(reviewer_client, url).status_code == 200
+
+
 def test_the_same_url_on_a_second_span_reuses_the_stored_source(reviewer_client, claim, denial):
     """One Source row, two Evidence rows; the second citation has its own stance."""
     add_source(reviewer_client, claim, url="https://www.state.gov/briefing", title="Briefing")

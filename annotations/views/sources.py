@@ -192,10 +192,10 @@ def record_matches(query: str, annotation_id: int | None, limit: int = OPTIONS) 
     ones the span `annotation_id` already cites."""
     try:
         canonical = services.clean_url(query)
-    except ValidationError:
+    except (ValidationError, ValueError):  # half a URL typed so far ("http://[")
         canonical = ""
     # "www.x.org/a" and "x.org/a" find "https://www.x.org/a".
-    bare = complete_url(query).split("://", 1)[-1].removeprefix("www.")
+    bare = complete_url(query).split("://", 1)[-1].removeprefix("www.")  # no parsing
     address_starts = Q()
     for prefix in ("https://", "http://", "https://www.", "http://www."):
         address_starts |= Q(url__istartswith=prefix + bare)
