@@ -1118,3 +1118,24 @@ def test_editors_choose_which_labels_take_a_verdict(admin_client, reviewer, span
     assert "1 span(s) with this label carry a verdict: clear their verdicts first" in html
     claim.refresh_from_db()
     assert claim.takes_verdict
+
+
+# --- the history of the new kinds -------------------------------------------------------
+
+
+def test_history_shows_speakers_links_and_shared_sources(admin_client, reviewer, spans, cited):
+    """Events of a speaker, a link and a shared source say what they are about; they
+    belong to no one span."""
+    services.speaker_named("Maria Zakharova", actor=reviewer)
+    services.relation_create(
+        from_span=spans["denial"], to_span_id=spans["claim"].pk, type="denies", actor=reviewer
+    )
+    url = reverse("admin:annotations_historyevent_changelist")
+    html = page(admin_client.get(url))
+    assert "Maria Zakharova" in html
+    assert f"#{spans['denial'].pk} denies #{spans['claim'].pk}" in html
+    assert "The report" in html
+    record_event = HistoryEvent.objects.filter(kind="source_record").first()
+    change = reverse("admin:annotations_historyevent_change", args=[record_event.pk])
+    detail = page(admin_client.get(change))
+    assert "#None" not in detail

@@ -92,6 +92,8 @@ class HistoryEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="Annotation")
     def annotation_ref(self, obj):
+        if obj.annotation_id_ref is None:
+            return "—"  # a speaker or a shared source: no one span's
         if obj.annotation_present:
             url = reverse("admin:annotations_annotation_change", args=[obj.annotation_id_ref])
             return format_html('<a href="{}">#{}</a>', url, obj.annotation_id_ref)
