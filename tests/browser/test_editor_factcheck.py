@@ -241,6 +241,13 @@ def test_a_source_reused_on_a_second_span_and_edited_in_place(
     assert Source.objects.get().title == "Press briefing, 30 August 2023"
     citation = Evidence.objects.get(annotation=second)
     assert (citation.stance, citation.quoted_passage) == ("refutes", "No transfers yet.")
+    # Esc in the edit form closes the form (the keyboard back on Edit), not the editor.
+    page.click("[data-source-edit]")
+    page.locator(".source-edit-form input[name$='-title']").click()
+    page.keyboard.press("Escape")
+    assert page.locator(".source-edit-form").count() == 0
+    assert page.locator(f'.editor-card[data-annotation-ref="{second.pk}"]').count() == 1
+    assert page.evaluate("() => document.activeElement.hasAttribute('data-source-edit')")
     # The first span's citation shows the shared record's new title too.
     open_span(page, live_server.url, first)
     page.wait_for_selector(".sources a:has-text('Press briefing, 30 August 2023')")

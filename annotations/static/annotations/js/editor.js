@@ -235,6 +235,21 @@
     button.setAttribute("aria-expanded", "false");
   }
 
+  function cancelEdit(slot) {
+    const button = slot && document.querySelector('[aria-controls="' + CSS.escape(slot.id) + '"]');
+    if (!button) return false;
+    closeEdit(button);
+    button.focus();
+    return true;
+  }
+
+  // Esc in a source's edit form closes that form, not the whole editor.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    const slot = event.target.closest && event.target.closest(".source-slot");
+    if (slot && cancelEdit(slot)) { event.preventDefault(); event.stopPropagation(); }
+  }, true);
+
   document.addEventListener("click", function (event) {
     const edit = event.target.closest && event.target.closest("[data-source-edit]");
     if (edit) {
@@ -250,9 +265,7 @@
     const cancel = event.target.closest && event.target.closest("[data-source-cancel]");
     if (cancel) {
       event.preventDefault();
-      const slot = cancel.closest(".source-slot");
-      const button = slot && document.querySelector('[aria-controls="' + CSS.escape(slot.id) + '"]');
-      if (button) { closeEdit(button); button.focus(); }
+      cancelEdit(cancel.closest(".source-slot"));
     }
   });
 
