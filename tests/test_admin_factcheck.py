@@ -1139,3 +1139,19 @@ def test_history_shows_speakers_links_and_shared_sources(admin_client, reviewer,
     change = reverse("admin:annotations_historyevent_change", args=[record_event.pk])
     detail = page(admin_client.get(change))
     assert "#None" not in detail
+
+
+def test_a_speaker_corrected_in_the_admin_is_in_its_history(client, editor):
+    from annotations.models import HistoryEvent, Speaker
+
+    kirby = Speaker.objects.create(name="John Kirby")
+    client.force_login(editor)
+    url = reverse("admin:annotations_speaker_change", args=[kirby.pk])
+    response = client.post(
+        url, {"name": "John Kirby", "kind": "person", "role": "NSC spokesman", "url": ""}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    kirby.refresh_from_db()
+    assert kirby.role == "NSC spokesman"
+    event = HistoryEvent.objects.get(kind="speaker", action="update")
+    assert (event.before["role"], event.after["role"]) == ("", "NSC spokesman")

@@ -95,7 +95,13 @@ class SpeakerAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.created_by_id is None:
+        if change:
+            # Through the service, so a correction is in the speaker's history.
+            fields = {f: v for f, v in form.cleaned_data.items() if f in services.SPEAKER_FIELDS}
+            saved = services.speaker_update(speaker=obj, actor=request.user, **fields)
+            obj.__dict__.update(saved.__dict__)
+            return
+        if obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 

@@ -20,9 +20,10 @@ from .sources import (
     source_record_update,
     source_update,
 )
-from .speakers import speaker_merge, speaker_named, speaker_update
+from .speakers import SPEAKER_FIELDS, speaker_merge, speaker_named, speaker_update
 
 __all__ = [
+    "SPEAKER_FIELDS",
     "annotation_create",
     "annotation_delete",
     "annotation_restore",
