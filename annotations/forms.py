@@ -216,13 +216,7 @@ class SourceForm(forms.Form):
     def clean_url(self):
         from .services.sources import clean_url
 
-        try:
-            return clean_url(self.cleaned_data["url"])
-        except ValueError:
-            # urllib's own complaint ("Invalid IPv6 URL", a port out of range).
-            raise ValidationError(
-                "This is not a web address we can read: check the host and the port."
-            ) from None
+        return clean_url(self.cleaned_data["url"])
 
     def stance_choices(self):
         """(radio, icon) for each stance: the icon is shown beside the words, never alone."""

@@ -432,3 +432,12 @@ def test_a_deletion_recorded_before_the_new_model_restores(page, reviewer):
         "A",
         "refutes",
     )
+
+
+@pytest.mark.parametrize("url", ["http://[", "https://example.org:99999/", "https://[::1/x"])
+def test_a_url_urllib_cannot_read_is_a_clear_error(claim, reviewer, url):
+    before = everything()
+    with pytest.raises(ValidationError) as info:
+        services.source_create(annotation=claim, actor=reviewer, url=url)
+    assert "not a web address we can read" in info.value.message_dict["url"][0]
+    assert everything() == before

@@ -37,7 +37,12 @@ def clean_url(url: str) -> str:
         raise ValidationError("Enter the URL of the source.")
     if any(ch.isspace() for ch in url):
         raise ValidationError("Enter an http:// or https:// URL without spaces.")
-    url = canonical_url(url)
+    try:
+        url = canonical_url(url)
+    except ValueError:  # urllib cannot read it: "http://[", a port out of range
+        raise ValidationError(
+            "This is not a web address we can read: check the host and the port."
+        ) from None
     if len(url) > _URL_MAX:
         raise ValidationError(f"The URL is {len(url)} characters long; the limit is {_URL_MAX}.")
     http_url(url)
