@@ -135,9 +135,11 @@ def suggest_speaker(body: str, start: int, end: int, known_names: Iterable[str])
     outside = [m for m in mentions if _distance(m, span) > 0]
     if outside:
         return nearest(outside).text
-    # 3. The name of an attribution.
+    # 3. The name of an attribution, a bare surname completed from earlier in the text
+    # ("Kirby said" after "spokesman John Kirby" in the paragraph before).
     if attributed:
-        return _tidy(nearest(attributed).text)
+        name = _tidy(nearest(attributed).text)
+        return _full_name_before(body[max(0, region_start - _WINDOW) : region_start], name)
     # 4. A known speaker inside the span itself ("Kirby referenced new intelligence").
     if mentions:
         return nearest(mentions).text
@@ -363,6 +365,19 @@ def _known_mentions(text: str, known: dict[str, str]) -> list[_Name]:
                 continue  # "Kirby's claims": about Kirby, not said by him
             found.append(_Name(known[key], at, past))
     return found
+
+
+def _full_name_before(text: str, name: str) -> str:
+    """The latest longer name in `text` that ends with the one-word `name`, else `name`."""
+    if " " in name:
+        return name
+    tokens = [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    longer = [
+        _tidy(_name_from(tokens, first, past).text)
+        for first, past in _names(tokens)
+        if past - first > 1 and tokens[past - 1].text == name
+    ]
+    return longer[-1] if longer else name
 
 
 def _without_titles(name: str) -> str:

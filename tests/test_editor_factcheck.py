@@ -329,15 +329,15 @@ def test_a_10000_character_speaker_is_refused_with_a_message(reviewer_client, cl
 
 def test_the_editor_suggests_the_speaker_of_the_spans_sentence(reviewer_client, claim):
     page = open_editor(reviewer_client, claim).content.decode()
-    assert 'data-speaker-suggestion="Kirby"' in page
+    assert 'data-speaker-suggestion="John Kirby"' in page
     assert "Suggested speaker:" in page and "press <kbd>s</kbd>" in page
 
 
 def test_the_suggestion_prefers_a_speaker_known_on_the_article(reviewer_client, reviewer, story):
-    make_annotation(story, 0, 5, author=reviewer, speaker="John Kirby")
+    make_annotation(story, 0, 5, author=reviewer, speaker="Admiral John Kirby")
     span = make_span(story, "arms negotiations with Russia", reviewer)
     page = open_editor(reviewer_client, span).content.decode()
-    assert 'data-speaker-suggestion="John Kirby"' in page
+    assert 'data-speaker-suggestion="Admiral John Kirby"' in page
 
 
 def test_no_suggestion_for_a_span_with_a_speaker_or_without_one_named(
@@ -358,7 +358,7 @@ def test_a_new_spans_editor_offers_the_suggestion(reviewer_client, story):
         {"label": "claim", "start": start, "end": start + 7, "quote": "We urge"},
         **HTMX,
     )
-    assert 'data-speaker-suggestion="Kirby"' in response.content.decode()
+    assert 'data-speaker-suggestion="John Kirby"' in response.content.decode()
 
 
 # --- sources: reuse, duplicates, URLs --------------------------------------------------------

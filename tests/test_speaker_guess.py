@@ -25,8 +25,9 @@ def seed():
 
 
 def test_a_quote_followed_by_kirby_said(seed):
-    """“We urge the DPRK …,” Kirby said. → Kirby."""
-    assert guess(seed, "We urge the DPRK to cease its arms negotiations") == "Kirby"
+    """“We urge the DPRK …,” Kirby said. → John Kirby, as the paragraph before names him
+    in full ("national security spokesman John Kirby")."""
+    assert guess(seed, "We urge the DPRK to cease its arms negotiations") == "John Kirby"
 
 
 def test_a_known_speaker_is_suggested_by_their_full_name(seed):
@@ -36,8 +37,8 @@ def test_a_known_speaker_is_suggested_by_their_full_name(seed):
 
 
 def test_the_attribution_after_a_quote_is_found_past_a_comma(seed):
-    """“Following these negotiations, …,” Kirby said, alleging … → Kirby."""
-    assert guess(seed, "high-level discussions may continue in coming months") == "Kirby"
+    """“Following these negotiations, …,” Kirby said, alleging … → John Kirby."""
+    assert guess(seed, "high-level discussions may continue in coming months") == "John Kirby"
 
 
 def test_a_known_name_in_the_sentence_without_a_said(seed):
@@ -202,3 +203,18 @@ def test_a_span_deep_in_a_long_line_reads_only_its_sentence():
     filler = "The bridge is safe. " * 5000
     text = filler + "“It is over,” Kirby said. " + filler
     assert guess(text, "It is over") == "Kirby"
+
+
+def test_a_bare_surname_is_completed_from_earlier_in_the_article():
+    body = (
+        "White House spokesman John Kirby spoke on Wednesday.\n\n"
+        "“We urge the DPRK to stop,” Kirby said."
+    )
+    start = body.index("We urge")
+    assert suggest_speaker(body, start, start + 20, []) == "John Kirby"
+
+
+def test_a_bare_surname_stays_when_no_longer_name_ends_with_it():
+    body = "Officials met on Monday.\n\n“We urge the DPRK to stop,” Kirby said."
+    start = body.index("We urge")
+    assert suggest_speaker(body, start, start + 20, []) == "Kirby"

@@ -151,17 +151,18 @@ def test_the_speaker_combobox_picks_an_existing_speaker_and_creates_a_new_one(
 
 
 def test_s_takes_the_suggested_speaker(live_server, page, rita, story, artifacts):
-    """A span in "“…,” Kirby said." offers Kirby; s sets and saves it, and the offer goes."""
+    """A span in "“…,” Kirby said." offers John Kirby (named in full a paragraph before);
+    s sets and saves it, and the offer goes."""
     claim = make_span(story, "We urge the DPRK to cease its arms negotiations", rita)
     sign_in(page, live_server.url, "rita")
     open_span(page, live_server.url, claim)
     offer = page.locator("[data-speaker-suggestion]")
-    assert "Suggested speaker: Kirby" in " ".join(offer.text_content().split())
+    assert "Suggested speaker: John Kirby" in " ".join(offer.text_content().split())
     shoot(page, artifacts / "editor-suggestion.png")
     page.keyboard.press("s")
-    wait_saved(page, claim, "Kirby")
-    assert Annotation.objects.get(pk=claim.pk).speaker.name == "Kirby"
-    assert page.input_value("#id_edit-speaker") == "Kirby"
+    wait_saved(page, claim, "John Kirby")
+    assert Annotation.objects.get(pk=claim.pk).speaker.name == "John Kirby"
+    assert page.input_value("#id_edit-speaker") == "John Kirby"
     assert page.locator("[data-speaker-suggestion]").count() == 0
 
     # In a text field, s is a letter.
