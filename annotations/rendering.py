@@ -140,20 +140,6 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def listed_verdicts(annotations) -> dict[int, tuple[str, int]]:
-    """{span id: (verdict name, its value)} of the rated claims among `annotations`: one
-    query for a page of the list, none when it holds no claim."""
-    from .models import Annotation
-
-    ids = [a.pk for a in annotations if a.label.takes_verdict]
-    if not ids:
-        return {}
-    rows = Annotation.objects.filter(pk__in=ids, verdict__isnull=False).values_list(
-        "pk", "verdict__name", "verdict__value"
-    )
-    return {pk: (name, value) for pk, name, value in rows}
-
-
 def verdict_chip(name: str, value: int) -> str:
     """A verdict's words, tinted by its place on the scale (never the tint alone)."""
     return f'<span class="verdict-chip" data-verdict="{value}">{escape(name)}</span>'
@@ -167,14 +153,12 @@ def span_list_items(annotations: Iterable, url_prefix: str) -> SafeString:
     """
     items = []
     prefix = escape(url_prefix)
-    annotations = list(annotations)
-    verdicts = listed_verdicts(annotations)
     for a in annotations:
         # <bdi>: a right-to-left name or an unterminated direction mark in user text stays
         # inside its own box instead of reversing what follows it.
         meta = [escape(a.label.name)]
-        if a.pk in verdicts:
-            meta[0] += " " + verdict_chip(*verdicts[a.pk])
+        if a.verdict is not None:
+            meta[0] += " " + verdict_chip(*a.verdict)
         if a.speaker:
             meta.append(f"<bdi>{escape(a.speaker)}</bdi>")
         count = a.source_count

@@ -65,6 +65,7 @@ class SpanSummary:
     speaker: str
     source_count: int
     author: str = ""  # user name
+    verdict: tuple[str, int] | None = None  # (name, ordinal value) of a rated claim
 
 
 def all_labels() -> dict[int, Label]:
@@ -84,11 +85,23 @@ def _span_rows(queryset, labels: dict[int, Label]) -> list[SpanSummary]:
             "speaker__name",
             "source_count",
             "author__username",
+            "verdict__name",
+            "verdict__value",
         )
     )
     return [
-        SpanSummary(pk, labels[label_id], start, end, quote, speaker or "", sources, author)
-        for pk, label_id, start, end, quote, speaker, sources, author in rows
+        SpanSummary(
+            pk,
+            labels[label_id],
+            start,
+            end,
+            quote,
+            speaker or "",
+            sources,
+            author,
+            (verdict, value) if verdict is not None else None,
+        )
+        for pk, label_id, start, end, quote, speaker, sources, author, verdict, value in rows
     ]
 
 

@@ -143,6 +143,7 @@ def _summary_of(annotation) -> selectors.SpanSummary:
         annotation.speaker.name if annotation.speaker_id else "",
         len(annotation.sources.all()),
         annotation.author.get_username(),
+        (annotation.verdict.name, annotation.verdict.value) if annotation.verdict_id else None,
     )
 
 
