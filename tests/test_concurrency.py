@@ -8,10 +8,8 @@ test database is one in-memory connection).
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -20,6 +18,7 @@ from annotations.conflicts import Conflict, Gone, StaleEdit
 from annotations.models import Annotation, Evidence, HistoryEvent, Source, Speaker
 from tests.factories import make_annotation, make_article, make_source, make_user
 from tests.migration_rows import restore_migration_rows
+from tests.races import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -35,31 +34,6 @@ TRIALS = 8
 def migration_rows(transactional_db):
     """A flushed database has lost the labels and groups that migrations create."""
     restore_migration_rows()
-
-
-def race(*actions):
-    """Run the callables at the same moment, each on its own thread and connection;
-    return what each returned or raised, in order."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", action())
-        except Exception as error:  # the outcome is what the test asserts on
-            outcomes[index] = ("error", error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert all(not t.is_alive() for t in threads), "a racing thread hung"
-    return outcomes
 
 
 @pytest.fixture

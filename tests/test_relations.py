@@ -5,10 +5,8 @@ and a restore brings them back; a link raced against a delete never dangles."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +15,7 @@ from annotations.conflicts import Gone
 from annotations.models import Annotation, HistoryEvent, Relation
 from tests.factories import make_article, make_span, make_user
 from tests.migration_rows import restore_migration_rows
+from tests.races import needs_postgresql, race
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 BODY = "Kirby said the talks are advancing on Wednesday.\nMoscow denied it on Thursday."
@@ -313,35 +312,6 @@ def test_the_editor_reads_its_links_in_a_fixed_number_of_queries(
 # --- racing a delete (PostgreSQL) -------------------------------------------------------------
 
 
-def _race(*actions):
-    """Run the callables at the same moment, each on its own thread and connection."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", action())
-        except Exception as error:  # the outcome is what the test asserts on
-            outcomes[index] = ("error", error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert all(not t.is_alive() for t in threads), "a racing thread hung"
-    return outcomes
-
-
-needs_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="races need PostgreSQL's concurrent transactions"
-)
-
-
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_linking_to_a_span_while_it_is_deleted_never_leaves_a_dangling_link():
@@ -355,7 +325,7 @@ def test_linking_to_a_span_while_it_is_deleted_never_leaves_a_dangling_link():
     seen = set()
     for trial in range(8):
         claim = make_span(article, "the talks are advancing", reviewer, note=f"t{trial}")
-        outcomes = _race(
+        outcomes = race(
             lambda claim=claim: services.relation_create(
                 from_span=denial, to_span_id=claim.pk, type="denies", actor=reviewer
             ),
@@ -387,7 +357,7 @@ def test_linking_through_the_page_while_the_target_is_deleted():
         linking, deleting = Client(**HTMX), Client(**HTMX)
         linking.force_login(reviewer)
         deleting.force_login(reviewer)
-        outcomes = _race(
+        outcomes = race(
             lambda claim=claim, c=linking: link(c, denial, claim.pk),
             lambda claim=claim, c=deleting: c.post(reverse("annotation-delete", args=[claim.pk])),
         )
