@@ -1,6 +1,11 @@
 """Import 10,000 native JSONL articles (a few spans each) into a fresh database.
 
-    .venv/bin/python bench/bench_import.py [--articles 10000] [--spans 3]
+    .venv/bin/python bench/bench_import.py [--articles 10000] [--spans 3] [--plain]
+
+Spans carry what a desk records: a speaker with details (one of a few hundred), a verdict
+on each claim, a link from each denial to the article's first span, and on the first
+span a source (one URL shared by every article). `--plain` writes spans as files did
+before speakers had details, verdicts or links, to compare with earlier versions.
 
 Prints the time to import (wall clock, and CPU time of this process, which a busy machine
 disturbs less), the rate, the number of queries (bulk writes: it does not grow
@@ -23,7 +28,7 @@ PARAGRAPH = (
 )
 
 
-def write_jsonl(path: Path, articles: int, spans: int) -> int:
+def write_jsonl(path: Path, articles: int, spans: int, plain: bool = False) -> int:
     """Articles of about 2 KB; spans cycle through the default labels; the first span of
     each article has a source."""
     labels = ("claim", "denial", "unverified-allegation")
@@ -36,30 +41,50 @@ def write_jsonl(path: Path, articles: int, spans: int) -> int:
             for s in range(spans):
                 begin = start + s * (len(PARAGRAPH) + 2)
                 end = begin + len("“the talks are advancing”")
-                records.append(
-                    {
-                        "start": begin,
-                        "end": end,
-                        "label": labels[s % 3],
-                        "text": text[begin:end],
-                        "speaker": "Kirby",
-                        "note": "",
-                        "annotator": "bench",
-                        "created_at": "2024-05-01T10:00:00+00:00",
-                        "sources": [
-                            {
-                                "url": "https://example.org/report",
-                                "title": "Report",
-                                "publisher": "Example",
-                                "stance": "refutes",
-                                "quoted_passage": "",
-                                "accessed_on": "2024-05-02",
-                            }
-                        ]
-                        if s == 0
-                        else [],
+                record = {
+                    "id": s,
+                    "start": begin,
+                    "end": end,
+                    "label": labels[s % 3],
+                    "text": text[begin:end],
+                    "speaker": "Kirby" if plain else f"Speaker {(i + s) % 300}",
+                    "note": "",
+                    "annotator": "bench",
+                    "created_at": "2024-05-01T10:00:00+00:00",
+                    "sources": [
+                        {
+                            "url": "https://example.org/report",
+                            "title": "Report",
+                            "publisher": "Example",
+                            "stance": "refutes",
+                            "quoted_passage": "",
+                            "accessed_on": "2024-05-02",
+                        }
+                    ]
+                    if s == 0
+                    else [],
+                }
+                if not plain:
+                    record["speaker_details"] = {
+                        "kind": "person",
+                        "role": "Spokesperson",
+                        "url": "https://people.example/",
                     }
-                )
+                    record["verdict"] = (
+                        {
+                            "scale": "Default",
+                            "slug": "mostly-false",
+                            "explanation": "The deal was not signed.",
+                            "by": "bench",
+                            "at": "2024-05-03T10:00:00+00:00",
+                        }
+                        if labels[s % 3] == "claim"
+                        else None
+                    )
+                    record["relations"] = (
+                        [{"to": 0, "type": "denies"}] if labels[s % 3] == "denial" else []
+                    )
+                records.append(record)
                 written += 1
             out.write(
                 json.dumps(
@@ -85,6 +110,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--spans", type=int, default=3)
+    parser.add_argument("--plain", action="store_true", help="no speaker details, verdicts, links")
     args = parser.parse_args()
     django_with_fresh_database()
 
@@ -92,12 +118,12 @@ def main():
     from django.db import connection
 
     from annotations.importers.service import import_path
-    from annotations.models import Annotation, Article, Source
+    from annotations.models import Annotation, Article, Evidence, Relation, Source, Speaker
 
     User.objects.create_user("bench")
     path = Path(tempfile.mkdtemp(prefix="factcheck-bench-import-")) / "articles.jsonl"
     started = time.perf_counter()
-    span_count = write_jsonl(path, args.articles, args.spans)
+    span_count = write_jsonl(path, args.articles, args.spans, plain=args.plain)
     generated = time.perf_counter() - started
     size_mb = path.stat().st_size / 1e6
 
@@ -132,7 +158,10 @@ def main():
     )
     print(
         f"stored:          {Article.objects.count():,} articles, "
-        f"{Annotation.objects.count():,} spans, {Source.objects.count():,} sources"
+        f"{Annotation.objects.count():,} spans "
+        f"({Annotation.objects.exclude(verdict=None).count():,} with a verdict), "
+        f"{Evidence.objects.count():,} citations of {Source.objects.count():,} sources, "
+        f"{Relation.objects.count():,} links, {Speaker.objects.count():,} speakers"
     )
     print(f"re-import:       {repeat:.2f} s  (all {len(again.already_present):,} already present)")
     print(f"peak RSS:        {peak_mb:.0f} MB")
