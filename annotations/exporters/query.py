@@ -366,6 +366,8 @@ def _relations_of(article_ids: list[int]) -> dict[int, list[ExportRelation]]:
         Relation.objects.filter(from_span__article_id__in=article_ids)
         .order_by("id")
         .values_list("from_span_id", "to_span_id", "type")
+        # Large fetches: without iterator() Django reads a result 100 rows a call.
+        .iterator(chunk_size=ROW_CHUNK)
     )
     for from_id, to_id, kind in rows:
         found.setdefault(from_id, []).append(ExportRelation(to_id, kind))
@@ -437,34 +439,34 @@ def _spans_of(
                 merge.advance()
         if created.__class__ is not str:
             created = created.isoformat()
-        span = ExportSpan(
-            span_id,
-            start,
-            end,
-            quote,
-            label,
-            label_name,
-            speaker or "",
-            note,
-            annotator,
-            created,
-            found,
-        )
-        if speaker is not None:
-            span.speaker_kind, span.speaker_role, span.speaker_url = (
-                speaker_kind,
-                speaker_role,
-                speaker_url,
-            )
+        verdict = None
         if slug is not None or explanation or verdict_by is not None or verdict_at is not None:
             if verdict_at is not None and verdict_at.__class__ is not str:
                 verdict_at = verdict_at.isoformat()
-            span.verdict = ExportVerdict(
-                scale, slug, rating, value, explanation, verdict_by, verdict_at
-            )
-        if span_id in relations:
+            verdict = ExportVerdict(scale, slug, rating, value, explanation, verdict_by, verdict_at)
+        if speaker is None:  # no speaker: no details (the LEFT JOIN gave None for each)
+            speaker = speaker_kind = speaker_role = speaker_url = ""
+        if not linked and span_id in relations:
             linked = True
-        spans.append(span)
+        spans.append(
+            ExportSpan(
+                span_id,
+                start,
+                end,
+                quote,
+                label,
+                label_name,
+                speaker,
+                note,
+                annotator,
+                created,
+                found,
+                speaker_kind,
+                speaker_role,
+                speaker_url,
+                verdict,
+            )
+        )
     if linked:
         # Only links to spans in this export: a `to` must name a span of the same record.
         exported = {span.id for span in spans}
