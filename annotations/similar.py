@@ -1,12 +1,23 @@
 """Claims "seen before": the claims of other articles that read like this one, and copying
 a match's verdict and sources onto it.
 
-PostgreSQL ranks by pg_trgm's similarity() and finds candidates with the `%` operator
-through a GIN trigram index on annotations_annotation.quote (migration 0010), so a
-lookup reads the rows that share enough trigrams instead of every claim. SQLite (the
-local default) has no trigrams: candidates are the claims containing one of the quote's
-longest words (LIKE, capped), scored here with the same trigram similarity pg_trgm
-computes, so both databases agree on what counts as similar.
+What counts as similar is pg_trgm's similarity() of the two quotes (shared trigrams over
+all trigrams, at least THRESHOLD), computed by PostgreSQL there and by trigrams() here
+on SQLite, so both databases agree. Which claims get compared is the part that has to be
+fast: candidates are the claims that contain two of the quote's rarest words (its longest
+words that are not function words or everyday news words; one word when it has only
+one). A retold claim keeps most of its names and terms, so it is found; sentences that
+merely share "the minister said that … last year" are not even compared.
+
+On PostgreSQL each pair of words is one scan of the GIN trigram index on the quotes
+(migration 0010; LIKE patterns of three letters or more use it), so a lookup reads a
+handful of posting lists and rechecks the rows that have both words. pg_trgm's `%` over
+the whole quote was measured first (bench/bench_seen_before.py, 100,000 claims): its
+index scan reads the posting list of every trigram of the sentence, the common ones
+covering most rows, and tens of thousands of rows pass the index's bound to be
+rechecked: about half a second a lookup against some 25 ms for the pairs, and the best
+"matches" of a new claim were sentences alike only in their function words. SQLite has
+no trigram index: the same pairs are LIKE conditions on a scan.
 
 Two queries either way: the candidates (ids and scores), then what the panel shows of
 the best few (article title, verdict, speaker, source count).
@@ -19,7 +30,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Count, Q
+from django.db.models.functions import Length
 
 from . import services
 from .models import Annotation, Evidence, Label, Rating
@@ -29,16 +41,29 @@ THRESHOLD = 0.3
 # A quote longer than this is compared by its beginning: a claim is a sentence or two,
 # and a whole pasted paragraph would only make the lookup slower, not better.
 QUERY_CHARS = 500
-# SQLite: how many of the quote's words look for candidates, and how many are scored.
-FALLBACK_WORDS = 4
-FALLBACK_CANDIDATES = 300
+# How many of the quote's rarest words look for candidates (in pairs: 4 words, 6 pairs),
+# and how many candidates are compared at most (a pair of everyday words can bring
+# thousands; a retold claim also shares rarer pairs).
+CANDIDATE_WORDS = 4
+CANDIDATES = 1000
 
 _WORD = re.compile(r"[^\W_]+")
-# Words too common to find anything (the fallback picks long, rare-looking words).
+# Words too common to find a claim again: English function words, the verbs that report
+# a claim, and the words every news story has.
 _COMMON_WORDS = """
-about after again also been before being could from have into more most said says
-should than that their them then there these they this those very were what when where
-which while will with would your
+about above after again against also although among another because been before being
+below between both could does doing down during each either even every from further
+have having here hers herself himself into itself just more most much must neither
+nor once only other ought ours ourselves over same shall should since some such than
+that their theirs them themselves then there these they this those through under
+until upon very were what when where whether which while whom whose will with within
+without would your yours yourself
+said says saying told tells claimed claims claim stated states announced announces
+added adds insisted insists denied denies argued argues wrote writes according
+reported reports called calls asked noted warned suggested believe believes think
+people year years week weeks month months today yesterday last next first second
+percent million billion thousand hundred government officials official country
+state city minister president spokesman spokeswoman statement news report
 """
 _STOP = frozenset(_COMMON_WORDS.split())
 
@@ -100,67 +125,101 @@ def seen_before(annotation: Annotation, *, limit: int = 5) -> list[SimilarClaim]
     if not annotation.label.takes_verdict:
         return []
     text = annotation.quote[:QUERY_CHARS]
-    if not trigrams(text):
+    words = rare_words(text)
+    if not words:
         return []
     # A few more than asked: one claim marked by two reviewers of an article is one match.
     wanted = limit * 3
-    if connection.vendor == "postgresql":
-        scored = _candidates_postgresql(text, annotation.article_id, wanted)
-    else:
-        scored = _candidates_fallback(text, annotation.article_id, wanted)
+    search = _candidates_postgresql if connection.vendor == "postgresql" else _candidates_fallback
+    scored = search(text, words, annotation.article_id, wanted)
     if not scored:
         return []
     return _matches(scored, limit)
 
 
-def _candidates_postgresql(text: str, article_id: int, limit: int) -> list[tuple[int, float]]:
-    claims = Label._meta.db_table
-    spans = Annotation._meta.db_table
-    sql = f"""
-        SELECT a.id, similarity(a.quote, %s) AS score
-        FROM {spans} a
-        WHERE a.quote %% %s
-          AND a.article_id <> %s
-          AND a.label_id IN (SELECT id FROM {claims} WHERE takes_verdict)
-        ORDER BY score DESC, (a.verdict_id IS NULL), a.id DESC
-        LIMIT %s
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [text, text, article_id, limit])
-        return [(pk, float(score)) for pk, score in cursor.fetchall()]
-
-
-def rare_words(text: str, count: int = FALLBACK_WORDS) -> list[str]:
-    """The words most likely to find this claim again: the longest ones that are not
-    common words (a run of text without spaces, as in Chinese, gives a few slices)."""
+def rare_words(text: str, count: int = CANDIDATE_WORDS) -> list[str]:
+    """The words most likely to find this claim again, lowercased: the longest ones that
+    are not common words, numbers of three digits or more among them (a run of text
+    without spaces, as in Chinese, gives a few slices of it instead)."""
     words = []
     for word in _WORD.findall(text.lower()):
         if len(word) > 12 and not word.isascii():
-            words.extend({word[:4], word[len(word) // 2 - 2 : len(word) // 2 + 2], word[-4:]})
-        elif len(word) >= 4 and word not in _STOP:
+            middle = len(word) // 2
+            words.extend({word[:4], word[middle - 2 : middle + 2], word[-4:]})
+        elif (len(word) >= 4 and word not in _STOP) or (word.isdigit() and len(word) >= 3):
             words.append(word)
     unique = sorted(set(words), key=lambda w: (-len(w), w))
     return unique[:count]
 
 
-def _candidates_fallback(text: str, article_id: int, limit: int) -> list[tuple[int, float]]:
-    words = rare_words(text)
-    if not words:
-        return []
-    hits = sum(
-        (Case(When(quote__icontains=w, then=Value(1)), default=Value(0)) for w in words),
-        start=Value(0),
+def word_pairs(words: list[str]) -> list[tuple[str, ...]]:
+    """Every two of the words (a claim is a candidate when it has both), or the one word."""
+    if len(words) < 2:
+        return [tuple(words)]
+    return [(a, b) for i, a in enumerate(words) for b in words[i + 1 :]]
+
+
+def _length_range(text: str) -> tuple[int, int]:
+    """Quote lengths that can reach THRESHOLD at all: similarity is at most the ratio of
+    the two trigram counts, which follow the lengths (with some slack for short words)."""
+    n = len(text)
+    return int(n * THRESHOLD * 0.7), int(n / (THRESHOLD * 0.7)) + 20
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _candidates_postgresql(
+    text: str, words: list[str], article_id: int, limit: int
+) -> list[tuple[int, float]]:
+    spans, labels = Annotation._meta.db_table, Label._meta.db_table
+    shortest, longest = _length_range(text)
+    # One branch per pair, each planned (and scanned through the index) on its own; one
+    # OR of them all would be priced as a sequential scan. No LIMIT in a branch: a scan
+    # that may stop early looks cheap to the planner and it would scan the table instead.
+    branches, params = [], []
+    for pair in word_pairs(words):
+        condition = " AND ".join("quote ILIKE %s" for _ in pair)
+        branches.append(
+            f"SELECT id, article_id, label_id, verdict_id, quote FROM {spans} "
+            f"WHERE {condition} AND char_length(quote) BETWEEN %s AND %s AND article_id <> %s"
+        )
+        params += [*(_like(word) for word in pair), shortest, longest, article_id]
+    # The scoring reads only these rows, never the table again, and at most a bounded
+    # number of them (a pair of everyday words can bring thousands).
+    sql = f"""
+        WITH candidates AS ({" UNION ".join(branches)})
+        SELECT id, similarity(quote, %s) AS score
+        FROM (SELECT * FROM candidates LIMIT {CANDIDATES}) AS bounded
+        WHERE label_id IN (SELECT id FROM {labels} WHERE takes_verdict)
+          AND similarity(quote, %s) >= %s
+        ORDER BY score DESC, (verdict_id IS NULL), id DESC
+        LIMIT %s
+    """
+    params += [text, text, THRESHOLD, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, float(score)) for pk, score in cursor.fetchall()]
+
+
+def _candidates_fallback(
+    text: str, words: list[str], article_id: int, limit: int
+) -> list[tuple[int, float]]:
+    has_pair = Q.create(
+        [Q.create([("quote__icontains", w) for w in pair]) for pair in word_pairs(words)],
+        connector=Q.OR,
     )
+    shortest, longest = _length_range(text)
     rows = (
-        Annotation.objects.filter(label__takes_verdict=True)
+        Annotation.objects.alias(length=Length("quote"))
+        .filter(has_pair, label__takes_verdict=True, length__range=(shortest, longest))
         .exclude(article_id=article_id)
-        .filter(Q.create([("quote__icontains", w) for w in words], connector=Q.OR))
-        .annotate(hits=hits)
-        .order_by("-hits", "-id")
-        .values_list("id", "quote", "verdict_id")[:FALLBACK_CANDIDATES]
+        .order_by("-id")
+        .values_list("id", "quote", "verdict_id")[:CANDIDATES]
     )
     mine = trigrams(text)
-    scored = [(pk, similarity(mine, quote[:QUERY_CHARS]), verdict) for pk, quote, verdict in rows]
+    scored = [(pk, similarity(mine, quote), verdict) for pk, quote, verdict in rows]
     scored = [row for row in scored if row[1] >= THRESHOLD]
     scored.sort(key=lambda row: (-row[1], row[2] is None, -row[0]))
     return [(pk, score) for pk, score, _ in scored[:limit]]

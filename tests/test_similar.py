@@ -387,18 +387,34 @@ def test_copying_checks_who_and_what(client, other_reviewer, reviewer, open_clai
 
 @on_postgresql
 @pytest.mark.django_db
-def test_the_lookup_can_use_the_trigram_index(reviewer, open_claim):
-    """With sequential scans priced out (the test tables are tiny), the plan reads the
-    GIN index; the migration created it."""
+def test_the_lookup_reads_the_trigram_index(reviewer, open_claim):
+    """The candidate query's word pairs are scans of the GIN index (sequential scans are
+    priced out here: the test tables are tiny); the migration created it."""
     claim_in_new_article(CLAIM, reviewer)
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [INDEX])
         assert "gin_trgm_ops" in cursor.fetchone()[0]
+    with CaptureQueriesContext(connection) as lookup:
+        assert similar.seen_before(open_claim)
+    candidates = lookup.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN SELECT id FROM annotations_annotation WHERE quote %% %s", [CLAIM])
+        cursor.execute("EXPLAIN " + candidates)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert INDEX in plan
-    assert similar.seen_before(open_claim)
+    assert f"Bitmap Index Scan on {INDEX}" in plan
+
+
+def test_candidates_need_two_of_the_rare_words(reviewer, open_claim):
+    """A sentence that reads alike (similarity 0.43) but shares one rare word is not a
+    match; a retelling with its words moved around is. Words come in pairs, or alone
+    when the quote has only one."""
+    assert similar.rare_words(CLAIM) == ["completely", "bridge", "trucks", "heavy"]
+    assert similar.word_pairs(["a1", "b2", "c3"]) == [("a1", "b2"), ("a1", "c3"), ("b2", "c3")]
+    assert similar.word_pairs(["only"]) == [("only",)]
+    lookalike = claim_in_new_article("The new bridge over the river is closed", reviewer)
+    retold = claim_in_new_article("Heavy trucks can safely cross the new river bridge", reviewer)
+    assert similar.similarity(CLAIM, lookalike.quote) > similar.THRESHOLD
+    assert [m.pk for m in similar.seen_before(open_claim)] == [retold.pk]
 
 
 INDEX = "annotations_annotation_quote_trgm"
