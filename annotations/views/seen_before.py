@@ -1,5 +1,5 @@
-""" "Seen before": similar claims of other articles in a claim's editor, and copying one's
-verdict and sources onto it."""
+"""The "seen before" panel: similar claims of other articles in a claim's editor, and copying
+one's verdict and sources onto it."""
 
 from __future__ import annotations
 
