@@ -227,5 +227,24 @@
     if (event.target.closest("[data-link-cancel]")) stopLinking();
   });
 
+  // The page's key sheet (?) lists these keys too.
+  const sheet = document.querySelector("#shortcuts dl");
+  if (sheet) {
+    [
+      ["l", "Link the open span to the span it answers (then click it, or j/k and Enter)"],
+      ["t", "While linking: change the kind of link"],
+      ["c", "Use the verdict and sources of the focused (or first) “Seen before” match"],
+    ].forEach(function (entry) {
+      const term = document.createElement("dt");
+      const key = document.createElement("kbd");
+      key.textContent = entry[0];
+      term.appendChild(key);
+      const description = document.createElement("dd");
+      description.textContent = entry[1];
+      sheet.appendChild(term);
+      sheet.appendChild(description);
+    });
+  }
+
   window.FactcheckRelations = { startLinking: startLinking, stopLinking: stopLinking, isLinking: function () { return Boolean(linking); } };
 })();
