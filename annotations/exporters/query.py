@@ -26,10 +26,11 @@ Filters
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
+from typing import NamedTuple
 
 from django.db.models import CharField, Count, Exists, Func, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -101,8 +102,9 @@ class ExportVerdict:
     at: str | None  # ISO 8601, UTC
 
 
-@dataclass(slots=True)
-class ExportRelation:
+class ExportRelation(NamedTuple):
+    # A tuple of an int and a str: the garbage collector stops tracking it, which matters
+    # when a batch holds tens of thousands of links.
     to: int  # the id of the span pointed at, exported in the same article
     type: str  # Relation.Type
 
@@ -124,7 +126,8 @@ class ExportSpan:
     speaker_role: str = ""
     speaker_url: str = ""
     verdict: ExportVerdict | None = None
-    relations: list[ExportRelation] = field(default_factory=list)  # the links it starts
+    # The links it starts; one shared empty tuple for the many spans that start none.
+    relations: Sequence[ExportRelation] = ()
 
 
 @dataclass(slots=True)
