@@ -14,8 +14,10 @@ already present.
 """
 
 import argparse
+import atexit
 import json
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -121,7 +123,9 @@ def main():
     from annotations.models import Annotation, Article, Evidence, Relation, Source, Speaker
 
     User.objects.create_user("bench")
-    path = Path(tempfile.mkdtemp(prefix="factcheck-bench-import-")) / "articles.jsonl"
+    folder = tempfile.mkdtemp(prefix="factcheck-bench-import-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "articles.jsonl"
     started = time.perf_counter()
     span_count = write_jsonl(path, args.articles, args.spans, plain=args.plain)
     generated = time.perf_counter() - started
