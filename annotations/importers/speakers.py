@@ -7,8 +7,7 @@ speaker already here is never changed by an import: an editor may have corrected
 
 Names are matched in Python as well as in SQL: SQLite's LOWER() folds ASCII only, so
 "Émile Zola" is not LOWER()-equal to "émile zola" there, and a match left to the
-database alone would lose the speaker of such a span (services.speakers_by_name has that
-gap; this module does not rely on it).
+database alone would lose the speaker of such a span.
 """
 
 from __future__ import annotations

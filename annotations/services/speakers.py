@@ -161,7 +161,10 @@ def speaker_merge(*, duplicate: Speaker, into: Speaker, actor) -> int:
     return len(spans)
 
 
-__all__ = ["clean_name", "speaker_merge", "speaker_named", "speaker_update", "speakers_by_name"]
+__all__ = ["clean_name", "speaker_merge", "speaker_named", "speaker_update"]
+
+
+__all__ = ["clean_name", "speaker_merge", "speaker_named", "speaker_update"]
 
 
 def speakers_by_name(names, *, actor) -> dict[str, Speaker]:
