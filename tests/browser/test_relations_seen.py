@@ -207,3 +207,19 @@ def test_seen_before_with_nothing_similar(live_server, page):
     page.wait_for_selector("#flash:not([hidden])")
     assert "No similar claim" in page.inner_text("#flash")
     assert page.js_errors == []
+
+
+def test_closing_the_editor_ends_link_mode(live_server, page, story):
+    """Link mode belongs to the open span: closing its editor ends it, and a click on a
+    highlight opens that span again instead of linking."""
+    claim, _, denial = story
+    sign_in(page, live_server.url, "rita")
+    open_span(page, live_server.url, denial)
+    page.click(".js-link-start")
+    page.wait_for_selector("#link-banner:not([hidden])")
+    page.click(".js-close-editor")
+    page.wait_for_selector("#link-banner", state="hidden")
+    mark(page, claim).click()
+    page.wait_for_selector(f'.editor-card[data-annotation-ref="{claim.pk}"]')
+    assert not Relation.objects.exists()
+    assert page.js_errors == []

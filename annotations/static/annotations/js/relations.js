@@ -59,6 +59,16 @@
     });
   }
 
+  // While linking: a redrawn paragraph (another reviewer's change arriving) gets its ring
+  // back, and an editor closed or replaced by another span's ends link mode.
+  const watcher = new MutationObserver(function () {
+    if (!linking) return;
+    const card = Review.openCard();
+    if (!card || card.dataset.annotationRef !== linking.origin) { stopLinking(); return; }
+    const marks = document.querySelectorAll('mark.hl[data-annotation-id="' + linking.origin + '"]');
+    if (marks.length && !marks[0].classList.contains("is-link-origin")) markOrigin();
+  });
+
   function startLinking() {
     const card = Review.openCard();
     if (!card) {
@@ -81,10 +91,13 @@
     banner.hidden = false;
     document.body.classList.add("is-linking");
     markOrigin();
+    watcher.observe(pane(), { childList: true, subtree: true });
+    watcher.observe(document.getElementById("annotation-editor"), { childList: true });
   }
 
   function stopLinking() {
     linking = null;
+    watcher.disconnect();
     if (banner) banner.hidden = true;
     document.body.classList.remove("is-linking");
     markOrigin();
