@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from .models import Annotation, Article, Evidence, HistoryEvent, Label, Rating
+from .models import Annotation, Article, Evidence, HistoryEvent, Label, Rating, Relation
 from .search import SearchResults
 from .search import search as search_articles
 
@@ -208,9 +208,14 @@ def next_to_review(article: Article) -> int | None:
 
 def new_span_for_editor(annotation: Annotation, author) -> Annotation:
     """A span just created, ready for its editor without reading it back: its label and
-    author are at hand and it has no sources yet (Django's prefetch cache says so)."""
+    author are at hand and it has no sources or links yet (Django's prefetch cache says so)."""
     annotation.author = author
-    annotation._prefetched_objects_cache = {"sources": Evidence.objects.none()}
+    annotation._prefetched_objects_cache = {
+        "sources": Evidence.objects.none(),
+        # Nor links, either way: a span is linked only once it exists.
+        "relations_out": Relation.objects.none(),
+        "relations_in": Relation.objects.none(),
+    }
     return annotation
 
 

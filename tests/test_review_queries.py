@@ -100,3 +100,15 @@ def test_the_queries_of_a_create_stay_few(client, reviewer, articles):
     with CaptureQueriesContext(connection) as run:
         assert create(client, large, 2002).status_code == 200
     assert len(run.captured_queries) <= 25, [q["sql"][:80] for q in run.captured_queries]
+
+
+def test_a_new_spans_editor_reads_no_links(client, reviewer):
+    """A span that was just made has no links yet: its editor is drawn without asking the
+    database for them."""
+    client.force_login(reviewer)
+    article = article_with_spans(3, reviewer)
+    with CaptureQueriesContext(connection) as run:
+        response = create(client, article, 10)
+    assert response.status_code == 200, response.content.decode()[:500]
+    read = " ".join(q["sql"] for q in run.captured_queries if q["sql"].startswith("SELECT"))
+    assert "annotations_relation" not in read
