@@ -15,7 +15,7 @@ from tests.factories import make_annotation
 
 pytestmark = pytest.mark.django_db
 
-# The grants of migrations 0003, 0006 and 0009 (GRANTS there): a span's citations are
+# The grants of migrations 0003, 0006, 0009 and 0012 (GRANTS there): a span's citations are
 # Evidence links (the old per-span sources, their permissions renamed), a Source is the
 # shared record of a URL.
 REVIEWER_CAN = {
@@ -39,8 +39,24 @@ REVIEWER_CAN = {
     "view_ratingscale",
     "view_rating",
     "set_article_status",
+    "view_collection",
+    "view_assignment",
+    "change_assignment",
 }
 EDITOR_CAN = REVIEWER_CAN | {
+    "add_collection",
+    "change_collection",
+    "delete_collection",
+    "view_membership",
+    "add_membership",
+    "change_membership",
+    "delete_membership",
+    "add_assignment",
+    "delete_assignment",
+    "view_adjudication",
+    "add_adjudication",
+    "change_adjudication",
+    "adjudicate_article",
     "add_article",
     "change_article",
     "add_label",

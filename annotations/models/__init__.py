@@ -1,5 +1,6 @@
 from .annotation import Annotation
 from .article import Article
+from .collection import Adjudication, Assignment, Collection, Membership
 from .history import HistoryEvent
 from .label import Label
 from .relation import Relation
@@ -8,11 +9,15 @@ from .speaker import Speaker
 from .verdict import Rating, RatingScale
 
 __all__ = [
+    "Adjudication",
     "Annotation",
     "Article",
+    "Assignment",
+    "Collection",
     "Evidence",
     "HistoryEvent",
     "Label",
+    "Membership",
     "Rating",
     "RatingScale",
     "Relation",

@@ -3,6 +3,12 @@ from django.db import models
 
 
 class Annotation(models.Model):
+    class Layer(models.TextChoices):
+        # Each reviewer's own spans (the author tells them apart).
+        REVIEWER = "reviewer", "Reviewer"
+        # The adjudicated spans: what an editor accepted, edited or merged.
+        GOLD = "gold", "Gold"
+
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="annotations")
     label = models.ForeignKey("Label", on_delete=models.PROTECT, related_name="annotations")
     # [start, end) in Python code points into article.body.
@@ -41,6 +47,13 @@ class Annotation(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
     )
+    layer = models.CharField(
+        max_length=10, choices=Layer.choices, default=Layer.REVIEWER, db_default=Layer.REVIEWER
+    )
+    # For a gold span: the reviewer spans it was accepted or merged from.
+    adjudicated_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="gold_spans"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every edit: an edit form carries the version it was rendered from, so a
@@ -49,7 +62,10 @@ class Annotation(models.Model):
 
     class Meta:
         ordering = ["article", "start", "-end", "id"]
-        indexes = [models.Index(fields=["article", "start", "end"])]
+        indexes = [
+            models.Index(fields=["article", "start", "end"]),
+            models.Index(fields=["article", "layer", "author"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(start__gte=0), name="annotation_start_not_negative"

@@ -14,6 +14,7 @@ class Article(models.Model):
         NEW = "new", "New"
         IN_REVIEW = "in_review", "In review"
         REVIEWED = "reviewed", "Reviewed"
+        ADJUDICATED = "adjudicated", "Adjudicated"
 
     title = models.CharField(max_length=500)
     # Canonical text (DESIGN.md, the text contract): NFC, "\n" newlines, no control

@@ -24,6 +24,9 @@ class HistoryEvent(models.Model):
         SPEAKER = "speaker", "Speaker"
         # A shared source record (URL, title, publisher), cited by any number of spans.
         SOURCE_RECORD = "source_record", "Source record"
+        ARTICLE = "article", "Article"
+        ASSIGNMENT = "assignment", "Assignment"
+        COLLECTION = "collection", "Collection"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object_id = models.BigIntegerField()
@@ -38,6 +41,8 @@ class HistoryEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Where the change was made: "review", "admin", "import", "command", "adjudication"...
+    origin = models.CharField(max_length=40, blank=True, default="", db_default="")
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
 

@@ -1,0 +1,3 @@
+"""The adjudication pages' URLs (included by annotations.urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The agreement pages' URLs (included by annotations.urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The collections pages' URLs (included by annotations.urls)."""
+
+urlpatterns: list = []

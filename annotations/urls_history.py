@@ -1,0 +1,3 @@
+"""The history pages' URLs (included by annotations.urls)."""
+
+urlpatterns: list = []
