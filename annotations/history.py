@@ -8,7 +8,28 @@ span, whoever deleted it and however it came in.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from .models import HistoryEvent
+
+# Where the changes being made come from ("review", "admin", "import", "command",
+# "adjudication", ...): set around a request, a command or an import, read by every
+# event written meanwhile, so the history can say from which screen a change was made.
+_origin: ContextVar[str] = ContextVar("history_origin", default="")
+
+
+def current_origin() -> str:
+    return _origin.get()
+
+
+@contextmanager
+def recording_origin(origin: str):
+    token = _origin.set(origin)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
 
 
 def _iso(value) -> str | None:
@@ -113,6 +134,7 @@ def event_values(*, kind, obj_id, annotation_id, article_id, action, actor_id, b
         "actor_id": actor_id,
         "before": before,
         "after": after,
+        "origin": current_origin(),
     }
 
 

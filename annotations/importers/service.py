@@ -40,7 +40,7 @@ from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ..history import snapshot_annotation
+from ..history import current_origin, snapshot_annotation
 from ..models import (
     Annotation,
     Article,
@@ -404,6 +404,7 @@ _ANNOTATION_COLUMNS = (
     "verdict_explanation",
     "verdict_by_id",
     "verdict_at",
+    "layer",
 )
 _HISTORY_COLUMNS = (
     "kind",
@@ -415,6 +416,7 @@ _HISTORY_COLUMNS = (
     "at",
     "before",
     "after",
+    "origin",
 )
 
 
@@ -517,6 +519,7 @@ class _NewAnnotation:
     verdict_explanation: str = ""
     verdict_by_id: int | None = None
     verdict_at: datetime | None = None
+    layer: str = Annotation.Layer.REVIEWER.value
 
     @property
     def speaker_id(self) -> int | None:
@@ -641,6 +644,7 @@ def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> 
             a.verdict_explanation,
             a.verdict_by_id,
             adapt(a.verdict_at) if a.verdict_at else None,
+            a.layer,
         )
         for a in annotations
     ]
@@ -688,6 +692,7 @@ def _record_history(annotations, sources, links_of, *, actor, now: datetime) -> 
                 snapshot_annotation(a, sources=group, relations=links_of.get(a.pk, [])),
                 encoder,
             ),
+            current_origin() or "import",
         )
         for a, group in zip(annotations, sources, strict=True)
     ]
