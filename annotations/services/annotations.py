@@ -17,6 +17,7 @@ from .. import history, offsets, permissions
 from ..conflicts import Conflict, Gone, StaleEdit
 from ..models import Annotation, Article, HistoryEvent, Label, Rating, Relation, Speaker
 from ._locks import locked_annotation, locked_article
+from .assignments import started_annotating
 from .speakers import speaker_named
 
 # "Leave as it is", where None means "clear" (a verdict, a speaker).
@@ -93,6 +94,7 @@ def annotation_create(
     if stored.status == Article.Status.NEW:
         Article.objects.filter(pk=stored.pk).update(status=Article.Status.IN_REVIEW)
         article.status = Article.Status.IN_REVIEW
+    started_annotating(article_id=stored.pk, reviewer=author)  # their queue: in progress
     history.record(
         kind=HistoryEvent.Kind.ANNOTATION,
         obj_id=annotation.pk,
