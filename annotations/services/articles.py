@@ -1,15 +1,23 @@
-"""An article's review status and its metadata edits."""
+"""An article's review status, its metadata edits and its deletion; each is a Kind.ARTICLE
+event in the history (a deletion's event keeps the whole article, for an admin's undo)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from .. import permissions
+from .. import history, permissions
 from ..conflicts import Conflict, Gone
-from ..models import Annotation, Article
+from ..models import Annotation, Article, HistoryEvent
 from ._locks import locked_article
+
+# Who may delete an article, and so undo its deletion: Django's own delete permission,
+# which only superusers hold unless an admin grants it (the Editors group does not).
+DELETE_PERMISSION = "annotations.delete_article"
 
 # What an editor may change on a stored article (the body only while no span points in).
 EDITABLE_FIELDS = (
@@ -30,11 +38,34 @@ def article_set_status(*, article: Article, status: str, actor) -> Article:
         raise PermissionDenied("Your account cannot change an article's status.")
     if status not in Article.Status.values:
         raise ValidationError(f"Unknown status “{status}”.")
+    stored = locked_article(article.pk, fields=("id", *_SNAPSHOT_COLUMNS))
+    before = history.snapshot_article_fields(stored)
     now = timezone.now()
     if not Article.objects.filter(pk=article.pk).update(status=status, updated_at=now):
         raise Gone("This article was deleted in the meantime.")
     article.status, article.updated_at = status, now
+    if before["status"] != status:
+        _record_change(stored.pk, actor, before, {**before, "status": status})
     return article
+
+
+# The columns snapshot_article_fields reads (so a lock need not read the body).
+_SNAPSHOT_COLUMNS = tuple(
+    "assignee" if name == "assignee_id" else name for name in history.ARTICLE_FIELDS
+)
+
+
+def _record_change(article_id: int, actor, before: dict, after: dict) -> None:
+    history.record(
+        kind=HistoryEvent.Kind.ARTICLE,
+        obj_id=article_id,
+        annotation_id=None,
+        article_id=article_id,
+        action=HistoryEvent.Action.UPDATE,
+        actor=actor,
+        before=before,
+        after=after,
+    )
 
 
 @transaction.atomic
@@ -59,8 +90,62 @@ def article_update(*, article: Article, actor, changes: dict) -> Article:
         )
     if not changed:
         return stored
+    before = history.snapshot_article_fields(stored)
     for field in changed:
         setattr(stored, field, changes[field])
     derived = ["content_hash"] if "body" in changed else []  # Article.save derives it
     stored.save(update_fields=[*changed, *derived, "updated_at"])
+    _record_change(stored.pk, actor, before, history.snapshot_article_fields(stored))
     return stored
+
+
+def can_delete_article(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active) and user.has_perm(
+        DELETE_PERMISSION
+    )
+
+
+@dataclass(frozen=True)
+class DeletionImpact:
+    """What deleting an article takes with it: what its confirmation names."""
+
+    spans: int
+    reviewers: int
+    sources: int
+
+
+def deletion_impact(article_ids) -> DeletionImpact:
+    spans = Annotation.objects.filter(article_id__in=list(article_ids))
+    counts = spans.aggregate(
+        spans=Count("id"), reviewers=Count("author", distinct=True), sources=Count("sources")
+    )
+    return DeletionImpact(counts["spans"], counts["reviewers"], counts["sources"])
+
+
+@transaction.atomic
+def article_delete(*, article: Article, actor) -> HistoryEvent:
+    """Delete an article with its spans; the history keeps all of it for an undo.
+
+    Each span's deletion is its own event first (so its timeline ends with it), then one
+    ARTICLE event whose `before` is the whole article (history.snapshot_article). That
+    event belongs to no article row (the row is gone; the column would be nulled): it
+    names the article by object_id.
+    """
+    from .annotations import annotation_delete
+
+    if not can_delete_article(actor):
+        raise PermissionDenied("Only an admin can delete articles.")
+    stored = locked_article(article.pk)
+    before = history.snapshot_article(stored)
+    for span in Annotation.objects.filter(article_id=stored.pk).order_by("id"):
+        annotation_delete(annotation=span, actor=actor)
+    Article.objects.filter(pk=stored.pk).delete()
+    return history.record(
+        kind=HistoryEvent.Kind.ARTICLE,
+        obj_id=stored.pk,
+        annotation_id=None,
+        article_id=None,
+        action=HistoryEvent.Action.DELETE,
+        actor=actor,
+        before=before,
+    )

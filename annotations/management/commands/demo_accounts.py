@@ -8,9 +8,10 @@ database unless --force says otherwise. Re-running keeps existing accounts as th
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from annotations.management.commands._origin import RecordedCommand
 from annotations.permissions import EDITORS, REVIEWERS
 
 URL = "http://127.0.0.1:8000/"
@@ -23,7 +24,7 @@ ACCOUNTS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = (
         "Create the demo accounts reviewer, editor and admin (password = user name) "
         "on the local database. Idempotent."

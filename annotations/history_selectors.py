@@ -1,0 +1,182 @@
+"""Reads for the history pages: a span's timeline, an article's, and who may see them.
+
+Each read takes a fixed number of queries however many events a page shows: the events
+with their actors in one, then the names their snapshots refer to (labels, verdicts,
+people) and what the restore rule needs (live spans, later deletions), each in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Q, QuerySet
+
+from . import permissions
+from .history_diff import Names, event_lines, origin_phrase
+from .models import Annotation, Article, HistoryEvent, Label, Rating
+
+# Snapshot keys that name a person, in any kind.
+_USER_KEYS = ("assignee_id", "reviewer_id", "assigned_by_id", "user_id", "adjudicator_id")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event as a timeline shows it."""
+
+    event: HistoryEvent
+    lines: list[str]
+    origin: str  # "from the review page", "by import", ... or ""
+    can_restore: bool = False
+
+
+def names_for(events) -> Names:
+    user_ids = {
+        value
+        for e in events
+        for snapshot in (e.before or {}, e.after or {})
+        for key in _USER_KEYS
+        if isinstance(value := snapshot.get(key), int)
+    }
+    users = (
+        dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+        if user_ids
+        else {}
+    )
+    return Names(
+        labels=dict(Label.objects.values_list("pk", "name")),
+        ratings=dict(Rating.objects.values_list("pk", "name")),
+        users=users,
+    )
+
+
+def restorable_ids(events, user) -> set[int]:
+    """The ids of the span deletions among `events` that `user` may restore now: the
+    restore rule (services.restore_refusal) asked with what two queries know."""
+    from .services import restore_refusal
+
+    deletions = [
+        e
+        for e in events
+        if e.kind == HistoryEvent.Kind.ANNOTATION and e.action == HistoryEvent.Action.DELETE
+    ]
+    if not deletions:
+        return set()
+    span_ids = {e.object_id for e in deletions}
+    live = set(Annotation.objects.filter(pk__in=span_ids).values_list("pk", flat=True))
+    latest = dict(
+        HistoryEvent.objects.filter(
+            kind=HistoryEvent.Kind.ANNOTATION,
+            action=HistoryEvent.Action.DELETE,
+            object_id__in=span_ids,
+        )
+        .values_list("object_id")
+        .annotate(last=Max("id"))
+        .order_by()
+    )
+    return {
+        e.pk
+        for e in deletions
+        if permissions.can_restore_annotation(user, (e.before or {}).get("author_id"))
+        and restore_refusal(
+            e,
+            live_ids=live,
+            later_deletes={e.object_id} if latest.get(e.object_id, e.pk) > e.pk else set(),
+        )
+        is None
+    }
+
+
+def timeline(events, user) -> list[TimelineEntry]:
+    events = list(events)
+    names = names_for(events)
+    restorable = restorable_ids(events, user)
+    return [
+        TimelineEntry(e, event_lines(e, names), origin_phrase(e.origin), e.pk in restorable)
+        for e in events
+    ]
+
+
+# --- a span's history -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpanRef:
+    """A span the history knows: live, or deleted with only its events left."""
+
+    pk: int
+    article: Article
+    author_id: int | None
+    quote: str
+    live: bool
+
+
+def span_ref(annotation_id: int) -> SpanRef | None:
+    live = Annotation.objects.select_related("article").filter(pk=annotation_id).first()
+    if live is not None:
+        return SpanRef(live.pk, live.article, live.author_id, live.quote, True)
+    event = (
+        HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ANNOTATION, object_id=annotation_id)
+        .exclude(article__isnull=True)
+        .select_related("article")
+        .order_by("-id")
+        .first()
+    )
+    if event is None:
+        return None
+    snapshot = event.before or event.after or {}
+    return SpanRef(
+        annotation_id, event.article, snapshot.get("author_id"), snapshot.get("quote", ""), False
+    )
+
+
+def can_see_span(user, span: SpanRef) -> bool:
+    """Blind mode: a reviewer sees only their own spans' histories, deleted ones too."""
+    if span.live:
+        spans = Annotation.objects.filter(pk=span.pk)
+        return permissions.visible_annotations(user, spans, article=span.article).exists()
+    return span.author_id == user.pk or not permissions.is_blind_for(user, span.article)
+
+
+def span_events(annotation_id: int) -> QuerySet[HistoryEvent]:
+    """Everything that happened to the span: itself, its sources, the links it makes."""
+    return (
+        HistoryEvent.objects.filter(annotation_id_ref=annotation_id)
+        .select_related("actor")
+        .order_by("-id")
+    )
+
+
+def span_event_count(annotation_id: int) -> int:
+    return HistoryEvent.objects.filter(annotation_id_ref=annotation_id).count()
+
+
+# --- an article's history -------------------------------------------------------------------
+
+
+def article_events(article: Article, user, *, kind: str = "", actor_id: int | None = None):
+    """The article's events, newest first, without the spans the user may not see."""
+    events = HistoryEvent.objects.filter(article=article).select_related("actor").order_by("-id")
+    if permissions.is_blind_for(user, article):
+        own = HistoryEvent.objects.filter(
+            article=article, kind=HistoryEvent.Kind.ANNOTATION
+        ).filter(Q(after__author_id=user.pk) | Q(before__author_id=user.pk))
+        events = events.filter(
+            Q(annotation_id_ref__isnull=True) | Q(annotation_id_ref__in=own.values("object_id"))
+        )
+    if kind:
+        events = events.filter(kind=kind)
+    if actor_id:
+        events = events.filter(actor_id=actor_id)
+    return events
+
+
+def article_actors(events: QuerySet[HistoryEvent]) -> list[tuple[int, str]]:
+    """(id, user name) of everyone with one of `events` (those the user may see): the
+    actor filter's choices."""
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=events.order_by().values("actor_id"))
+        .order_by("username")
+        .values_list("pk", "username")
+    )
