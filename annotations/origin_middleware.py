@@ -15,6 +15,8 @@ from django.urls import Resolver404, resolve
 from .history import recording_origin
 
 REVIEW = "review"
+# Views of the app that are no screen a change is made from.
+_NOT_SCREENS = {"annotations.views.health", "annotations.views.errors"}
 
 
 def origin_of(match) -> str:
@@ -33,7 +35,8 @@ def origin_of(match) -> str:
         ("collections/", "assignments/", "queue/")
     ):
         return "desk"
-    if match.func.__module__.startswith("annotations.views"):
+    module = match.func.__module__
+    if module.startswith("annotations.views") and module not in _NOT_SCREENS:
         return REVIEW
     return ""
 
