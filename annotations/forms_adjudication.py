@@ -1,0 +1,56 @@
+"""What the adjudication page posts: a reviewer span, several of them, or new bounds and a
+label for a gold span. Checked here; the offsets and the label's use are the service's."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Label
+
+MAX_MERGED = 50  # spans merged at once: a selection, not the article
+
+
+class SpanChoiceForm(forms.Form):
+    span = forms.IntegerField(min_value=1, error_messages={"required": "Choose a span first."})
+
+
+class LabelBoundsForm(forms.Form):
+    """An optional label (by slug) and optional bounds: left empty, they stay as they are."""
+
+    label = forms.ModelChoiceField(
+        queryset=Label.objects.all(),
+        to_field_name="slug",
+        required=False,
+        error_messages={"invalid_choice": "There is no such label."},
+    )
+    start = forms.IntegerField(min_value=0, required=False)
+    end = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and end <= start:
+            raise forms.ValidationError("The span must end after it starts.")
+        return data
+
+    def changes(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in ("label", "start", "end")}
+
+
+class MergeForm(LabelBoundsForm):
+    spans = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+
+    def __init__(self, *args, span_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["spans"].choices = [(pk, pk) for pk in span_ids]
+        self.fields["spans"].error_messages["invalid_choice"] = (
+            "One of the chosen spans is not a reviewer span of this article; reload the page."
+        )
+
+    def clean_spans(self) -> list[int]:
+        spans = self.cleaned_data["spans"]
+        if len(spans) < 2:
+            raise forms.ValidationError("Select at least two spans to merge.")
+        if len(spans) > MAX_MERGED:
+            raise forms.ValidationError(f"Merge at most {MAX_MERGED} spans at a time.")
+        return spans
