@@ -41,11 +41,14 @@ def board_context(article: Article) -> dict:
         ).values_list("from_annotation_id", "to_annotation_id")
     )
     board = build_board(spans, gold, links, service.rejected_span_ids(article.pk))
+    adjudication = (
+        Adjudication.objects.filter(article_id=article.pk).select_related("adjudicator").first()
+    )
     return {
         "article": article,
-        "adjudication": Adjudication.objects.filter(article_id=article.pk)
-        .select_related("adjudicator")
-        .first(),
+        "adjudication": adjudication,
+        # Spans can be accepted, rejected, merged and edited only while this is true.
+        "is_open": adjudication is not None and adjudication.finished_at is None,
         "board": board,
         "marked_text": marked_text(article.body, board),
         "labels": [label for label in Label.objects.all() if label.active],

@@ -1,0 +1,197 @@
+"""The adjudication page and its posts: who may open it, what it shows, what each answers."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from annotations.models import Adjudication, Annotation, HistoryEvent
+from annotations.services import adjudication as service
+from tests.adjudication_factories import make_collection, span_on
+from tests.factories import make_article, make_user
+
+BODY = "Kirby said the talks are advancing. Moscow denied it on Thursday. Prices rose."
+
+
+@pytest.fixture
+def desk(db):
+    rita, oscar = make_user("rita"), make_user("oscar")
+    edith = make_user("edith", role="editor")
+    article = make_article(BODY, title="Talks")
+    make_collection(article, reviewers=[rita, oscar], editors=[edith])
+    spans = {
+        "agreed_a": span_on(article, "Prices rose", rita),
+        "agreed_b": span_on(article, "Prices rose", oscar),
+        "only_a": span_on(article, "Moscow denied it", rita, label_slug="denial"),
+        "wider_b": span_on(article, "Moscow denied it on Thursday", oscar, label_slug="denial"),
+    }
+    return article, rita, oscar, edith, spans
+
+
+def url(name, article, *args):
+    return reverse(name, args=[article.pk, *args])
+
+
+def test_a_reviewer_is_refused_the_page_and_every_post(client, desk):
+    article, rita, _, _, spans = desk
+    client.force_login(rita)
+    response = client.get(url("article-adjudicate", article))
+    assert response.status_code == 403
+    assert "Only an editor of this article" in response.content.decode()
+    for name in ("adjudication-start", "adjudication-finish"):
+        assert client.post(url(name, article)).status_code == 403
+    response = client.post(
+        url("adjudication-accept", article), {"span": spans["only_a"].pk}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 403
+    assert response.content.decode() == service.NOT_AN_ADJUDICATOR
+    assert not Adjudication.objects.exists()
+    assert not Annotation.objects.filter(layer="gold").exists()
+    assert not HistoryEvent.objects.exists()
+
+
+def test_unknown_article_is_404(client, desk):
+    *_, edith, _ = desk
+    client.force_login(edith)
+    assert client.get(reverse("article-adjudicate", args=[999999])).status_code == 404
+
+
+def test_the_page_shows_each_reviewer_and_marks_disputes(client, desk):
+    article, _, _, edith, spans = desk
+    client.force_login(edith)
+    page = client.get(url("article-adjudicate", article)).content.decode()
+    assert "Start adjudication" in page
+    # Each reviewer: a letter and a name; spans in the text carry the reviewer's lane.
+    assert '<bdi class="adj-reviewer">rita</bdi>' in page
+    assert '<bdi class="adj-reviewer">oscar</bdi>' in page
+    assert f'data-candidate="{spans["only_a"].pk}" data-lane="1"' in page  # rita sorts second
+    assert f'data-candidate="{spans["wider_b"].pk}" data-lane="0"' in page
+    # The two denials differ: disputed; the agreed claim is not.
+    assert page.count("⚠ Disputed") == 2
+    assert page.count("All agree") == 2
+    # The text pane's characters are the article's.
+    assert "Moscow denied it on Thursday" in page
+
+
+def test_start_pre_accepts_and_answers_htmx_with_the_board(client, desk):
+    article, _, _, edith, _ = desk
+    client.force_login(edith)
+    response = client.post(url("adjudication-start", article), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="adjudication"')
+    assert "spans every reviewer marked alike are in the gold layer" in body
+    (gold,) = Annotation.objects.filter(article=article, layer="gold")
+    assert gold.quote == "Prices rose"
+    assert f'id="gold-{gold.pk}"' in body
+
+
+def test_accept_reject_merge_edit_remove_finish_through_the_page(client, desk):
+    article, _, _, edith, spans = desk
+    client.force_login(edith)
+    hx = {"HTTP_HX_REQUEST": "true"}
+    client.post(url("adjudication-start", article), **hx)
+
+    response = client.post(url("adjudication-accept", article), {"span": spans["only_a"].pk}, **hx)
+    assert (
+        response.status_code == 200 and "Accepted into the gold layer." in response.content.decode()
+    )
+    response = client.post(url("adjudication-reject", article), {"span": spans["wider_b"].pk}, **hx)
+    assert "Rejected" in response.content.decode()
+    assert service.rejected_span_ids(article.pk) == {spans["wider_b"].pk}
+
+    denial = Annotation.objects.get(article=article, layer="gold", label__slug="denial")
+    response = client.post(
+        url("adjudication-gold-edit", article, denial.pk),
+        {"label": "denial", "start": denial.start, "end": denial.end + len(" on Thursday")},
+        **hx,
+    )
+    assert response.status_code == 200
+    denial.refresh_from_db()
+    assert denial.quote == "Moscow denied it on Thursday"
+
+    response = client.post(
+        url("adjudication-merge", article),
+        {"spans": [spans["only_a"].pk, spans["wider_b"].pk]},
+        **hx,
+    )
+    assert response.status_code == 200
+    assert (
+        Annotation.objects.filter(article=article, layer="gold", label__slug="denial").count() == 1
+    )
+
+    response = client.post(url("adjudication-gold-remove", article, denial.pk), **hx)
+    assert response.status_code == 200
+    assert not Annotation.objects.filter(pk=denial.pk).exists()
+
+    response = client.post(url("adjudication-finish", article), **hx)
+    assert "the article is adjudicated" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == "adjudicated"
+
+
+def test_refusals_come_back_with_the_board_and_nothing_stored(client, desk):
+    article, _, _, edith, spans = desk
+    client.force_login(edith)
+    hx = {"HTTP_HX_REQUEST": "true"}
+    client.post(url("adjudication-start", article), **hx)
+    before = (Annotation.objects.count(), HistoryEvent.objects.count())
+
+    merge_one = client.post(
+        url("adjudication-merge", article), {"spans": [spans["only_a"].pk]}, **hx
+    )
+    assert merge_one.status_code == 422
+    assert "Select at least two spans to merge." in merge_one.content.decode()
+
+    mixed = client.post(
+        url("adjudication-merge", article),
+        {"spans": [spans["only_a"].pk, spans["agreed_a"].pk]},
+        **hx,
+    )
+    assert mixed.status_code == 422
+    assert "different labels" in mixed.content.decode()
+
+    gold = Annotation.objects.get(article=article, layer="gold")
+    past_end = client.post(url("adjudication-gold-edit", article, gold.pk), {"end": 9999}, **hx)
+    assert past_end.status_code == 422
+    assert "ends after the text" in past_end.content.decode()
+
+    not_a_number = client.post(url("adjudication-accept", article), {"span": "x"}, **hx)
+    assert not_a_number.status_code == 422
+
+    assert (Annotation.objects.count(), HistoryEvent.objects.count()) == before
+
+
+def test_without_htmx_a_post_redirects_back_with_its_message(client, desk):
+    article, _, _, edith, _ = desk
+    client.force_login(edith)
+    response = client.post(url("adjudication-start", article), follow=True)
+    assert response.redirect_chain[-1][0] == url("article-adjudicate", article)
+    assert "Adjudication started" in response.content.decode()
+    response = client.post(url("adjudication-accept", article), {"span": 987654}, follow=True)
+    assert "deleted in the meantime" in response.content.decode()
+
+
+def test_finished_adjudication_refuses_changes_until_reopened(client, desk):
+    article, _, _, edith, spans = desk
+    client.force_login(edith)
+    hx = {"HTTP_HX_REQUEST": "true"}
+    client.post(url("adjudication-start", article), **hx)
+    client.post(url("adjudication-finish", article), **hx)
+    page = client.get(url("article-adjudicate", article)).content.decode()
+    assert "Reopen" in page and 'data-action="accept"' not in page
+    refused = client.post(url("adjudication-accept", article), {"span": spans["only_a"].pk}, **hx)
+    assert refused.status_code == 422
+    assert "reopen it" in refused.content.decode()
+    client.post(url("adjudication-reopen", article), **hx)
+    article.refresh_from_db()
+    assert article.status == "reviewed"
+
+
+def test_the_review_page_links_editors_only_to_adjudication(client, desk):
+    article, rita, _, edith, _ = desk
+    link = url("article-adjudicate", article)
+    client.force_login(rita)
+    assert link not in client.get(reverse("article-detail", args=[article.pk])).content.decode()
+    client.force_login(edith)
+    assert link in client.get(reverse("article-detail", args=[article.pk])).content.decode()
