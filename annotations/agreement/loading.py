@@ -60,4 +60,4 @@ def has_two_reviewers(article) -> bool:
         .order_by()
         .values_list("author_id")
     )
-    return len(assigned.union(authors)[:2]) >= 2
+    return len(assigned.union(authors).order_by()[:2]) >= 2
