@@ -1,0 +1,130 @@
+"""The desk's forms: a collection, its settings, members, articles and assignments."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Assignment, Collection, Label, Membership, RatingScale
+
+# Article ids typed or pasted: "12, 15 18" (at most this many at once).
+MAX_IDS = 1000
+
+
+def parse_ids(raw: str) -> list[int]:
+    parts = raw.replace(",", " ").split()
+    if not parts:
+        raise ValidationError("Give at least one article id.")
+    bad = [p for p in parts if not (p.isdigit() and len(p) < 12)]
+    if bad:
+        shown = ", ".join(f"“{p[:20]}”" for p in bad[:5])
+        raise ValidationError(f"Article ids are whole numbers; {shown} is not.")
+    if len(parts) > MAX_IDS:
+        raise ValidationError(f"At most {MAX_IDS} article ids at once.")
+    return list(dict.fromkeys(int(p) for p in parts))
+
+
+class CollectionCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, error_messages={"required": "Give the collection a name."}
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if Collection.objects.filter(name__iexact=name).exists():
+            raise ValidationError("A collection with this name already exists.")
+        return name
+
+
+class CollectionSettingsForm(forms.ModelForm):
+    labels = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every active label.",
+    )
+    rating_scale = forms.ModelChoiceField(
+        queryset=RatingScale.objects.all(), required=False, empty_label="The default scale"
+    )
+    reviewers_per_article = forms.IntegerField(min_value=1, max_value=20)
+
+    class Meta:
+        model = Collection
+        fields = [
+            "description",
+            "labels",
+            "rating_scale",
+            "blind",
+            "requires_assignment",
+            "reviewers_per_article",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(max_length=150, error_messages={"required": "Give a user name."})
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.REVIEWER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices, error_messages={"invalid_choice": "Unknown role."}
+    )
+
+
+class ArticleIdsForm(forms.Form):
+    ids = forms.CharField(
+        max_length=20000,
+        label="Article ids",
+        error_messages={"required": "Give at least one article id."},
+    )
+
+    def clean_ids(self):
+        return parse_ids(self.cleaned_data["ids"])
+
+
+class ArticleIdsField(forms.Field):
+    """Ticked articles: the checkboxes (or hidden inputs) named after the field."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return parse_ids(" ".join(value)) if value else []
+
+
+class AssignForm(forms.Form):
+    article = ArticleIdsField(required=False)
+    # Any account: the service refuses a non-member by name, storing nothing.
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=None,
+        error_messages={
+            "required": "Choose at least one reviewer.",
+            "invalid_choice": "There is no such reviewer.",
+            "invalid_pk_value": "There is no such reviewer.",
+        },
+    )
+    per_article = forms.IntegerField(
+        min_value=1,
+        max_value=20,
+        required=False,
+        error_messages={"min_value": "Each article needs at least 1 reviewer."},
+    )
+    unassigned = forms.BooleanField(required=False)
+
+    def __init__(self, *args, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewers"].queryset = reviewers
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("article") and not data.get("unassigned"):
+            raise ValidationError("Tick at least one article to assign.")
+        return data
+
+
+class QueueFilterForm(forms.Form):
+    collection = forms.SlugField(required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Assignment.Status.choices], required=False
+    )
