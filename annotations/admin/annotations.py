@@ -8,12 +8,13 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from .. import offsets, permissions, services
+from .. import history_selectors, offsets, permissions, services
 from ..conflicts import Gone, StaleEdit
-from ..models import Annotation, Evidence, HistoryEvent, Label, Rating, Speaker
+from ..models import Annotation, Evidence, Label, Rating, Speaker
 from ._common import (
     ServiceRefusalsAsFormErrors,
     VersionField,
@@ -289,9 +290,19 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
 
     @admin.display(description="History")
     def history(self, obj):
-        count = HistoryEvent.objects.filter(annotation_id_ref=obj.pk).count()
-        url = reverse("admin:annotations_historyevent_changelist")
-        return format_html('<a href="{}?annotation_id_ref={}">{} event(s)</a>', url, obj.pk, count)
+        """The span's timeline (who, when, from where, what changed), as on the review page."""
+        return render_to_string(
+            "annotations/history/admin_span_history.html",
+            {
+                # A live span's deletions are restored already: nothing to offer (no user).
+                "entries": history_selectors.timeline(history_selectors.span_events(obj.pk), None),
+                "span_id": obj.pk,
+                "changelist_url": reverse("admin:annotations_historyevent_changelist"),
+            },
+        )
+
+    class Media:
+        css = {"all": ("annotations/css/history.css",)}
 
     @admin.display(description="This span")
     def links_out(self, obj):

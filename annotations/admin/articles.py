@@ -1,20 +1,24 @@
 """Articles in the admin: metadata, status and assignee; the text is locked once spans
-point into it."""
+point into it. Deleting an article with spans needs its id typed (one) or "I understand"
+ticked (several); each deletion keeps the whole article in the history for an undo."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from .. import offsets, services
 from ..models import Annotation, Article
 from ..models.article import body_hash
+from ..services.articles import article_delete, deletion_impact
 from ._common import _copy_saved, _pretty_json
 
 User = get_user_model()
@@ -83,6 +87,13 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ("title", "author", "body")
     date_hierarchy = "published_at"
     list_per_page = 50
+    actions = ["delete_selected"]
+
+    class Media:
+        css = {"all": ("annotations/css/history.css",)}  # the deletion warning
+    change_list_template = "annotations/history/admin_article_change_list.html"
+    delete_confirmation_template = "annotations/history/admin_article_delete.html"
+    delete_selected_confirmation_template = "annotations/history/admin_article_delete_selected.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(span_count=Count("annotations"))
@@ -90,7 +101,10 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (None, {"fields": ["title", "author", "publisher", "published_at", "source_url"]}),
-            ("Review", {"fields": ["status", "assignee"] + (["spans"] if obj else [])}),
+            (
+                "Review",
+                {"fields": ["status", "assignee"] + (["spans", "history_link"] if obj else [])},
+            ),
         ]
         if obj is not None and self._body_locked(obj):
             fieldsets.append(
@@ -116,6 +130,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "content_hash",
             "locked_body",
             "spans",
+            "history_link",
             "import_metadata_pretty",
             "imported_at",
             "updated_at",
@@ -147,6 +162,18 @@ class ArticleAdmin(admin.ModelAdmin):
         url = reverse("admin:annotations_annotation_changelist")
         return format_html('<a href="{}?article__id__exact={}">{} span(s)</a>', url, obj.pk, count)
 
+    @admin.display(description="History")
+    def history_link(self, obj):
+        count = obj.history.count()
+        return format_html(
+            '<a href="{}">Article history</a> ({} event(s)) · <a href="{}?article__id__exact={}">'
+            "in the history list</a>",
+            reverse("article-history", args=[obj.pk]),
+            count,
+            reverse("admin:annotations_historyevent_changelist"),
+            obj.pk,
+        )
+
     @admin.display(description="Body")
     def locked_body(self, obj):
         # pre-wrap: every space and line break is a character the offsets count.
@@ -176,16 +203,48 @@ class ArticleAdmin(admin.ModelAdmin):
         saved = services.article_update(article=obj, actor=request.user, changes=changes)
         _copy_saved(saved, obj)
 
-    def delete_model(self, request, obj):
-        self._delete_articles(request, [obj])
+    # --- deleting: an explicit confirmation when spans go too, and an undo ---------------
 
-    def delete_queryset(self, request, queryset):
-        self._delete_articles(request, queryset)
+    def delete_view(self, request, object_id, extra_context=None):
+        impact = deletion_impact([object_id]) if str(object_id).isdigit() else None
+        if (
+            request.method == "POST"
+            and impact is not None
+            and impact.spans
+            and request.POST.get("confirm_article_id", "").strip() != str(object_id)
+        ):
+            self.message_user(
+                request,
+                f"Nothing was deleted: type the article's id ({object_id}) to confirm that its "
+                f"{impact.spans} span(s) are deleted with it.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
+        context = {**(extra_context or {}), "impact": impact}
+        return super().delete_view(request, object_id, extra_context=context)
+
+    # Named as Django's own bulk delete, so it replaces that one (and its confirmation
+    # form posts back to it).
+    @admin.action(permissions=["delete"], description="Delete selected articles")
+    def delete_selected(self, request, queryset):
+        """Django's bulk delete, but with spans the confirmation needs "I understand"."""
+        if request.POST.get("post") and request.POST.get("understand") != "yes":
+            impact = deletion_impact(queryset.values_list("pk", flat=True))
+            if impact.spans:
+                self.message_user(
+                    request,
+                    f"Nothing was deleted: tick “I understand” to confirm that "
+                    f"{impact.spans} span(s) are deleted with these articles.",
+                    messages.ERROR,
+                )
+                return None
+        return delete_selected(self, request, queryset)
+
+    def delete_model(self, request, obj):
+        article_delete(article=obj, actor=request.user)
 
     @transaction.atomic
-    def _delete_articles(self, request, articles):
-        # Each span goes through the service first, so its deletion is in the history.
-        for article in articles:
-            for annotation in article.annotations.prefetch_related("sources"):
-                services.annotation_delete(annotation=annotation, actor=request.user)
-            article.delete()
+    def delete_queryset(self, request, queryset):
+        # Each through the service: its spans' deletions and the whole article are kept.
+        for article in queryset.order_by("pk"):
+            article_delete(article=article, actor=request.user)

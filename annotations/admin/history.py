@@ -1,4 +1,5 @@
-"""The history in the admin: read-only, with a restore action for deleted spans."""
+"""The history in the admin: read-only, with where each change came from and what it
+changed in words; deleted spans and deleted articles can be restored from it."""
 
 from __future__ import annotations
 
@@ -6,25 +7,44 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
-from django.utils.html import format_html
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from .. import offsets, services
-from ..conflicts import Conflict
+from ..conflicts import Conflict, Gone
+from ..history_diff import event_lines, origin_phrase
+from ..history_selectors import names_for
 from ..models import Annotation, HistoryEvent
+from ..services.articles import can_delete_article
+from ..services.restore import article_restore, article_restore_refusal
 from ._common import _error_text, _pretty_json, _short
+
+# How many article deletions the "Recently deleted articles" page lists.
+RECENT_ARTICLE_DELETIONS = 50
 
 
 @admin.register(HistoryEvent)
 class HistoryEventAdmin(admin.ModelAdmin):
     """The record of every change: read-only; a deleted annotation can be restored."""
 
-    list_display = ("at", "action", "kind", "summary", "article", "actor", "restorable")
-    list_filter = ("action", "kind", "at")
+    list_display = (
+        "at",
+        "action",
+        "kind",
+        "summary",
+        "article",
+        "actor",
+        "origin_shown",
+        "restorable",
+    )
+    list_filter = ("action", "kind", "origin", "at")
     list_select_related = ("article", "actor")
     search_fields = ("article__title", "actor__username")
     date_hierarchy = "at"
-    actions = ["restore_deleted_annotations"]
+    actions = ["restore_deleted_annotations", "restore_deleted_articles"]
     fields = (
         "action",
         "kind",
@@ -33,6 +53,8 @@ class HistoryEventAdmin(admin.ModelAdmin):
         "article",
         "actor",
         "at",
+        "origin_shown",
+        "changes",
         "before_pretty",
         "after_pretty",
     )
@@ -64,6 +86,83 @@ class HistoryEventAdmin(admin.ModelAdmin):
     def has_restore_permission(self, request):
         return request.user.has_perm("annotations.add_annotation")
 
+    def has_restore_article_permission(self, request):
+        return can_delete_article(request.user)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "deleted-articles/",
+                view(self.deleted_articles_view),
+                name="annotations_historyevent_deleted_articles",
+            ),
+            path(
+                "<int:event_id>/restore-article/",
+                view(require_POST(self.restore_article_view)),
+                name="annotations_historyevent_restore_article",
+            ),
+            *super().get_urls(),
+        ]
+
+    def deleted_articles_view(self, request):
+        """The latest article deletions, each with its undo (or why it cannot be)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        events = (
+            HistoryEvent.objects.filter(
+                kind=HistoryEvent.Kind.ARTICLE, action=HistoryEvent.Action.DELETE
+            )
+            .select_related("actor")
+            .order_by("-id")[:RECENT_ARTICLE_DELETIONS]
+        )
+        rows = [
+            {
+                "event": event,
+                "spans": len((event.before or {}).get("annotations", [])),
+                "refusal": article_restore_refusal(event),
+            }
+            for event in events
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Recently deleted articles",
+            "opts": self.opts,
+            "rows": rows,
+            "can_restore": self.has_restore_article_permission(request),
+        }
+        return TemplateResponse(request, "annotations/history/admin_deleted_articles.html", context)
+
+    def restore_article_view(self, request, event_id):
+        if not self.has_restore_article_permission(request):
+            raise PermissionDenied("Only an admin can undo the deletion of an article.")
+        event = get_object_or_404(HistoryEvent, pk=event_id)
+        self._restore_article(request, event)
+        return redirect("admin:annotations_historyevent_deleted_articles")
+
+    def _restore_article(self, request, event) -> None:
+        try:
+            article = article_restore(event=event, actor=request.user)
+        except (Conflict, Gone, PermissionDenied, ValidationError) as exc:
+            self.message_user(
+                request,
+                f"Article #{event.object_id} was not restored: {_error_text(exc)}",
+                messages.ERROR,
+            )
+            return
+        spans = article.annotations.count()
+        self.message_user(
+            request,
+            format_html(
+                'Restored the article <a href="{}">#{} “{}”</a> with {} span(s).',
+                reverse("admin:annotations_article_change", args=[article.pk]),
+                article.pk,
+                article.title,
+                spans,
+            ),
+            messages.SUCCESS,
+        )
+
     @admin.display(description="What")
     def summary(self, obj):
         data = obj.before or obj.after or {}
@@ -71,6 +170,8 @@ class HistoryEventAdmin(admin.ModelAdmin):
             return _short(data.get("title") or data.get("url") or "", 80)
         if obj.kind == HistoryEvent.Kind.SPEAKER:
             return _short(data.get("name") or "", 80)
+        if obj.kind == HistoryEvent.Kind.ARTICLE:
+            return _short(data.get("title") or f"Article #{obj.object_id}", 80)
         if obj.kind == HistoryEvent.Kind.RELATION:
             return f"#{data.get('from_span_id')} {data.get('type', '')} #{data.get('to_span_id')}"
         return _short(data.get("quote") or "", 80)
@@ -98,6 +199,18 @@ class HistoryEventAdmin(admin.ModelAdmin):
             url = reverse("admin:annotations_annotation_change", args=[obj.annotation_id_ref])
             return format_html('<a href="{}">#{}</a>', url, obj.annotation_id_ref)
         return f"#{obj.annotation_id_ref} (deleted)"
+
+    @admin.display(description="From", ordering="origin")
+    def origin_shown(self, obj):
+        return origin_phrase(obj.origin) or "—"
+
+    @admin.display(description="What changed")
+    def changes(self, obj):
+        lines = event_lines(obj, names_for([obj]))
+        return format_html(
+            '<ul style="margin: 0; padding-left: 1.2em">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((line,) for line in lines)),
+        )
 
     @admin.display(description="Before")
     def before_pretty(self, obj):
@@ -142,5 +255,25 @@ class HistoryEventAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 f"Skipped {skipped} event(s) that are not deletions of an annotation.",
+                messages.WARNING,
+            )
+
+    @admin.action(
+        description="Restore selected deleted articles (with their spans)",
+        permissions=["restore_article"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def restore_deleted_articles(self, request, queryset):
+        skipped = 0
+        for event in queryset.order_by("at", "id"):
+            is_deletion = event.action == HistoryEvent.Action.DELETE
+            if event.kind != HistoryEvent.Kind.ARTICLE or not is_deletion:
+                skipped += 1
+                continue
+            self._restore_article(request, event)
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} event(s) that are not deletions of an article.",
                 messages.WARNING,
             )

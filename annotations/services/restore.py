@@ -404,7 +404,10 @@ def _sources_again(snapshots: list[dict], annotation: Annotation, people: set[in
 
 def _links_from(spans: list[dict], ids: dict[int, int]) -> None:
     """The links between the restored spans, and the spans each gold span came from."""
-    people = _existing_users(r.get("created_by_id") for s in spans for r in s.get("relations", []))
+    links = [r for s in spans for r in s.get("relations", [])]
+    people = _existing_users(r.get("created_by_id") for r in links)
+    link_ids = [r["id"] for r in links]
+    taken = set(Relation.objects.filter(pk__in=link_ids).values_list("pk", flat=True))
     seen = set()
     for data in spans:
         for r in data.get("relations", []):
@@ -413,6 +416,7 @@ def _links_from(spans: list[dict], ids: dict[int, int]) -> None:
                 continue  # a link to a span of another article, gone since
             seen.add(pair)
             relation = Relation.objects.create(
+                pk=None if r["id"] in taken else r["id"],
                 from_span_id=pair[0],
                 to_span_id=pair[1],
                 type=r.get("type", Relation.Type.RESPONDS_TO),
@@ -443,10 +447,16 @@ def _desk_rows_from(data: dict, article: Article) -> None:
     people = _existing_users(
         [a["reviewer_id"] for a in assignments] + [a.get("assigned_by_id") for a in assignments]
     )
+    taken = set(
+        Assignment.objects.filter(pk__in=[a["id"] for a in assignments]).values_list(
+            "pk", flat=True
+        )
+    )
     for a in assignments:
         if a["reviewer_id"] not in people:
             continue
         row = Assignment.objects.create(
+            pk=None if a["id"] in taken else a["id"],
             collection_id=a["collection_id"],
             article=article,
             reviewer_id=a["reviewer_id"],

@@ -11,3 +11,11 @@ register = template.Library()
 def history_count(annotation) -> int:
     """How many events a span's history holds (the "History (N)" of its editor)."""
     return span_event_count(annotation.pk)
+
+
+@register.simple_tag
+def article_deletion_impact(articles):
+    """What deleting these articles takes with it (the admin's bulk confirmation)."""
+    from ..services.articles import deletion_impact
+
+    return deletion_impact([article.pk for article in articles])
