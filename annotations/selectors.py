@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from . import permissions
 from .models import Annotation, Article, Evidence, HistoryEvent, Label, Rating, Relation
 from .search import SearchResults
 from .search import search as search_articles
@@ -17,39 +18,52 @@ def active_labels() -> list[Label]:
 
 
 def article_list(
-    *, search: str = "", status: str = "", label_slug: str = ""
+    *, search: str = "", status: str = "", label_slug: str = "", user=None
 ) -> QuerySet[Article] | SearchResults:
     """The articles a list shows, newest first, undated last; no aggregates, so counting
     and slicing a page stay cheap however many spans there are (see label_counts).
 
     With `search`: the matching articles best first, each page with its highlighted
     snippets (annotations/search.py; `.note` says when the search was shortened or had
-    nothing to look for)."""
+    nothing to look for).
+
+    With `user`: only the articles they may open, and the label filter counts only the
+    spans they may see (blind mode), so neither the list nor its search says more."""
     articles = (
         Article.objects.select_related("assignee")
         .defer("body", "import_metadata")
         .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
+    if user is not None:
+        articles = permissions.openable_articles(user, articles)
     if status:
         articles = articles.filter(status=status)
     if label_slug:
-        articles = articles.filter(
-            pk__in=Annotation.objects.filter(label__slug=label_slug).values("article_id")
-        )
+        labelled = Annotation.objects.filter(label__slug=label_slug)
+        if user is not None:
+            labelled = seen_spans(user, labelled)
+        articles = articles.filter(pk__in=labelled.values("article_id"))
     if search:
         return search_articles(articles, search)
     return articles
 
 
-def label_counts(article_ids: list[int]) -> dict[tuple[int, int], int]:
+def seen_spans(user, queryset: QuerySet, *, article=None) -> QuerySet:
+    """The reviewer-layer spans of `queryset` the user may see: what the review page, the
+    list's counts, search and "seen before" show. Gold spans (adjudication's output) are
+    left to the adjudication pages and the exports, which show them as such."""
+    spans = queryset.filter(layer=Annotation.Layer.REVIEWER)
+    return permissions.visible_annotations(user, spans, article=article)
+
+
+def label_counts(article_ids: list[int], user=None) -> dict[tuple[int, int], int]:
     """{(article id, label id): spans} for one page of articles, in one grouped query
-    (counting per label over the whole table before slicing a page would grow with it)."""
-    rows = (
-        Annotation.objects.filter(article_id__in=article_ids)
-        .values_list("article_id", "label_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    (counting per label over the whole table before slicing a page would grow with it).
+    With `user`: the spans they may see (seen_spans)."""
+    spans = Annotation.objects.filter(article_id__in=article_ids)
+    if user is not None:
+        spans = seen_spans(user, spans)
+    rows = spans.values_list("article_id", "label_id").annotate(n=Count("id")).order_by()
     return {(article_id, label_id): n for article_id, label_id, n in rows}
 
 
@@ -105,18 +119,23 @@ def _span_rows(queryset, labels: dict[int, Label]) -> list[SpanSummary]:
     ]
 
 
-def spans_overlapping(article: Article, start: int, end: int, labels) -> list[SpanSummary]:
+def article_spans(user, article: Article) -> QuerySet:
+    """The spans of the article its review page shows to this user (seen_spans)."""
+    return seen_spans(user, Annotation.objects.filter(article_id=article.pk), article=article)
+
+
+def spans_overlapping(user, article: Article, start: int, end: int, labels) -> list[SpanSummary]:
     """The spans of this article that overlap [start, end): what a redrawn paragraph holds."""
-    return _span_rows(article.annotations.filter(start__lt=end, end__gt=start), labels)
+    return _span_rows(article_spans(user, article).filter(start__lt=end, end__gt=start), labels)
 
 
-def span_summary(annotation_id: int, labels) -> SpanSummary | None:
-    rows = _span_rows(Annotation.objects.filter(pk=annotation_id), labels)
+def span_summary(user, article: Article, annotation_id: int, labels) -> SpanSummary | None:
+    rows = _span_rows(article_spans(user, article).filter(pk=annotation_id), labels)
     return rows[0] if rows else None
 
 
-def count_spans(article_id: int, label_slug: str, reviewer: str) -> int:
-    spans = Annotation.objects.filter(article_id=article_id)
+def count_spans(user, article: Article, label_slug: str, reviewer: str) -> int:
+    spans = article_spans(user, article)
     if label_slug:
         spans = spans.filter(label__slug=label_slug)
     if reviewer:
@@ -124,36 +143,37 @@ def count_spans(article_id: int, label_slug: str, reviewer: str) -> int:
     return spans.count()
 
 
-def article_label_counts(article_id: int) -> dict[int, int]:
-    rows = (
-        Annotation.objects.filter(article_id=article_id)
-        .values_list("label_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def article_label_counts(user, article: Article) -> dict[int, int]:
+    rows = article_spans(user, article).values_list("label_id").annotate(n=Count("id")).order_by()
     return dict(rows)
 
 
 def article_annotations(
-    article: Article, labels: dict[int, Label] | None = None
+    user, article: Article, labels: dict[int, Label] | None = None
 ) -> list[SpanSummary]:
-    """The article's spans in text order, light enough for a thousand of them: plain rows
-    instead of model instances, a source count instead of the sources, and labels from
-    one small query (or the caller's) instead of a join per row."""
+    """The article's spans the user sees, in text order, light enough for a thousand of
+    them: plain rows instead of model instances, a source count instead of the sources,
+    and labels from one small query (or the caller's) instead of a join per row."""
     labels = labels if labels is not None else all_labels()
-    return _span_rows(article.annotations.all(), labels)
+    return _span_rows(article_spans(user, article), labels)
 
 
 # --- the review desk: where an article stands, and the articles around it ------------------
 
 
-def article_state_tag(article_id: int) -> str:
+def article_state_tag(user, article: Article) -> str:
     """Changes whenever a span, a source or the article itself changes: every span and
     source write records a history event, and article writes bump updated_at. The page
-    asks with it (If-None-Match) to learn cheaply whether anything moved."""
-    latest = HistoryEvent.objects.filter(article_id=article_id).order_by("-id").values("id")[:1]
+    asks with it (If-None-Match) to learn cheaply whether anything moved.
+
+    Only the events about what the user may see count: in blind mode another reviewer's
+    new span must not change the tag (that would tell them someone is at work there)."""
+    events = permissions.visible_history_events(
+        user, HistoryEvent.objects.filter(article_id=article.pk), article=article
+    )
+    latest = events.order_by("-id").values("id")[:1]
     row = (
-        Article.objects.filter(pk=article_id)
+        Article.objects.filter(pk=article.pk)
         .annotate(latest=models.Subquery(latest))
         .values_list("updated_at", "latest")
         .first()
@@ -188,17 +208,24 @@ _LIST_ORDER = (F("published_at").desc(nulls_last=True), "-id")
 _LIST_ORDER_REVERSED = (F("published_at").asc(nulls_first=True), "id")
 
 
-def neighbours(article: Article) -> tuple[int | None, int | None]:
-    """The ids of the articles before and after this one in the article list."""
-    ids = Article.objects.values_list("pk", flat=True)
+def _openable(user):
+    articles = Article.objects.all()
+    return articles if user is None else permissions.openable_articles(user, articles)
+
+
+def neighbours(article: Article, user=None) -> tuple[int | None, int | None]:
+    """The ids of the articles before and after this one in the article list (of those
+    `user` may open, when given)."""
+    ids = _openable(user).values_list("pk", flat=True)
     previous = ids.filter(_before_in_list(article)).order_by(*_LIST_ORDER_REVERSED).first()
     following = ids.filter(_after_in_list(article)).order_by(*_LIST_ORDER).first()
     return previous, following
 
 
-def next_to_review(article: Article) -> int | None:
-    """The next article in list order that is not reviewed yet (wrapping to the top)."""
-    open_ = Article.objects.exclude(status=Article.Status.REVIEWED).exclude(pk=article.pk)
+def next_to_review(article: Article, user=None) -> int | None:
+    """The next article in list order that is not reviewed yet (wrapping to the top), of
+    those `user` may open when given."""
+    open_ = _openable(user).exclude(status=Article.Status.REVIEWED).exclude(pk=article.pk)
     ids = open_.values_list("pk", flat=True)
     return (
         ids.filter(_after_in_list(article)).order_by(*_LIST_ORDER).first()
@@ -238,8 +265,9 @@ def annotation_for_editor(annotation_id: int) -> Annotation | None:
     )
 
 
-def deleted_annotations(article: Article, limit: int = 10) -> list[HistoryEvent]:
-    """Recently deleted spans of this article that can be restored.
+def deleted_annotations(user, article: Article, limit: int = 10) -> list[HistoryEvent]:
+    """Recently deleted spans of this article that can be restored, of those the user may
+    see (in blind mode, their own).
 
     Which deletion may be restored is annotation_restore's rule (restore_refusal): only
     the latest deletion of a span that is not live. It is asked here with the live ids and
@@ -248,10 +276,11 @@ def deleted_annotations(article: Article, limit: int = 10) -> list[HistoryEvent]
     from .services import restore_refusal  # services import selectors' models only
 
     live_ids = Annotation.objects.filter(article=article).values("pk")
+    deletions = HistoryEvent.objects.filter(
+        article=article, kind=HistoryEvent.Kind.ANNOTATION, action=HistoryEvent.Action.DELETE
+    )
     events = list(
-        HistoryEvent.objects.filter(
-            article=article, kind=HistoryEvent.Kind.ANNOTATION, action=HistoryEvent.Action.DELETE
-        )
+        permissions.visible_history_events(user, deletions, article=article)
         .exclude(object_id__in=live_ids)
         .select_related("actor")
         .order_by("-id")[: limit * 3]

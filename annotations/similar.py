@@ -33,8 +33,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Length
 
-from . import services
-from .models import Annotation, Evidence, Label, Rating
+from . import permissions, services
+from .models import Annotation, Article, Evidence, Label, Rating
 
 # pg_trgm's default pg_trgm.similarity_threshold, the one its `%` operator applies.
 THRESHOLD = 0.3
@@ -118,10 +118,13 @@ def similarity(a: str | set[str], b: str | set[str]) -> float:
 # --- the lookup -------------------------------------------------------------------------
 
 
-def seen_before(annotation: Annotation, *, limit: int = 5) -> list[SimilarClaim]:
+def seen_before(annotation: Annotation, *, user=None, limit: int = 5) -> list[SimilarClaim]:
     """Up to `limit` claims of other articles most like this span's quote, best first;
     rated ones first among equally similar ones. [] for a span that is not a claim or when
-    nothing is similar enough (THRESHOLD)."""
+    nothing is similar enough (THRESHOLD).
+
+    With `user`, only reviewer-layer claims they may see, on articles they may open (no
+    other reviewer's span of a blind article; gold spans are adjudication's copies)."""
     if not annotation.label.takes_verdict:
         return []
     text = annotation.quote[:QUERY_CHARS]
@@ -134,7 +137,7 @@ def seen_before(annotation: Annotation, *, limit: int = 5) -> list[SimilarClaim]
     scored = search(text, words, annotation.article_id, wanted)
     if not scored:
         return []
-    return _matches(scored, limit)
+    return _matches(scored, limit, user)
 
 
 def rare_words(text: str, count: int = CANDIDATE_WORDS) -> list[str]:
@@ -225,10 +228,18 @@ def _candidates_fallback(
     return [(pk, score) for pk, score, _ in scored[:limit]]
 
 
-def _matches(scored: list[tuple[int, float]], limit: int) -> list[SimilarClaim]:
+def _matches(scored: list[tuple[int, float]], limit: int, user=None) -> list[SimilarClaim]:
+    spans = Annotation.objects.filter(pk__in=[pk for pk, _ in scored])
+    if user is not None:
+        spans = permissions.visible_annotations(
+            user,
+            spans.filter(
+                layer=Annotation.Layer.REVIEWER,
+                article__in=permissions.openable_articles(user, Article.objects.all()),
+            ),
+        )
     rows = (
-        Annotation.objects.filter(pk__in=[pk for pk, _ in scored])
-        .annotate(source_count=Count("sources"))
+        spans.annotate(source_count=Count("sources"))
         .values_list(
             "id",
             "quote",

@@ -201,9 +201,10 @@ def test_another_reviewer_sees_the_panel_without_copy_buttons(
 def test_the_panel_runs_a_fixed_number_of_queries(
     reviewer_client, reviewer, open_claim, django_assert_num_queries
 ):
-    """One match or five, with sources and verdicts: the same eight queries (session,
-    user, the span, the candidates, the matches' details, the sources cited on both
-    sides, the user's and the groups' permissions)."""
+    """One match or five, with sources and verdicts: the same nine queries (session,
+    user, the span, the desk's access check on its article (blind mode), the candidates,
+    the matches' details, the sources cited on both sides, the user's and the groups'
+    permissions)."""
     first = claim_in_new_article(CLAIM + " again", reviewer, verdict="false")
     make_source(first, url="https://example.org/1")
     panel(reviewer_client, open_claim)  # warm
@@ -215,7 +216,7 @@ def test_the_panel_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(len(one.captured_queries)):
         html = panel(reviewer_client, open_claim).content.decode()
     assert html.count('class="seen-match"') == 5
-    assert len(one.captured_queries) == 8
+    assert len(one.captured_queries) == 9
 
 
 def test_the_panel_checks_the_span(reviewer_client, open_claim):

@@ -5,18 +5,41 @@ editor in every collection. Within a collection, a member's role decides the res
 editors assign, adjudicate and see every span; reviewers annotate, and in a blind
 collection see only their own spans until the article is adjudicated. An article in no
 collection is open to every signed-in user, as before collections existed.
+
+Every screen and endpoint asks these functions; none re-implements a rule. The per-article
+answers (may open, is blind) are read in one query and kept on the article instance for
+the user asking, so a page that asks ten times pays once.
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from .actions import EDIT_ANY_PERMISSION, _signed_in
 
 ADJUDICATE_PERMISSION = "annotations.adjudicate_article"
 
+NOT_ASSIGNED = "This article belongs to a collection you are not assigned to."
+NOT_A_MEMBER = "This article belongs to a collection you are not a member of."
+SIGN_IN = "Sign in to open this article."
+
 __all__ = [
     "ADJUDICATE_PERMISSION",
+    "NOT_ASSIGNED",
+    "NOT_A_MEMBER",
+    "ArticleAccess",
+    "article_access",
     "blind_article_ids",
     "can_adjudicate",
     "can_assign",
@@ -26,8 +49,12 @@ __all__ = [
     "editor_collection_ids",
     "is_blind_for",
     "is_desk_editor",
+    "open_refusal",
     "openable_articles",
     "visible_annotations",
+    "visible_history_events",
+    "visible_source_records",
+    "visible_speakers",
 ]
 
 
@@ -76,18 +103,23 @@ def can_adjudicate(user, article) -> bool:
     return article.collections.filter(id__in=editor_collection_ids(user)).exists()
 
 
-def openable_articles(user, queryset: QuerySet) -> QuerySet:
-    """The articles of `queryset` the user may open (see can_open_article)."""
-    from ..models import Assignment, Collection, Membership
+# --- who may open an article ---------------------------------------------------------------
 
-    if not _signed_in(user):
-        return queryset.none()
-    if is_desk_editor(user):
-        return queryset
-    in_any = Collection.articles.through.objects.filter(article_id=OuterRef("pk"))
+
+def _article_collections():
+    """The (collection, article) rows of the article the outer query is about."""
+    from ..models import Collection
+
+    return Collection.articles.through.objects.filter(article_id=OuterRef("pk"))
+
+
+def _may_open(user) -> Q:
+    """Over Article: in no collection, or in one that grants this user access."""
+    from ..models import Assignment, Membership
+
     # A collection grants access through membership; one that requires assignment only
     # to the reviewers assigned the article there (and to its editors).
-    granting = Collection.articles.through.objects.filter(article_id=OuterRef("pk")).filter(
+    granting = _article_collections().filter(
         Q(collection__in=editor_collection_ids(user))
         | Q(
             collection__requires_assignment=False,
@@ -96,45 +128,129 @@ def openable_articles(user, queryset: QuerySet) -> QuerySet:
         | Q(
             collection__requires_assignment=True,
             collection__in=Assignment.objects.filter(
-                reviewer_id=user.pk, article_id=OuterRef(OuterRef("pk"))
+                reviewer_id=user.pk, article_id=OuterRef("article_id")
             ).values("collection_id"),
         )
     )
-    return queryset.filter(~Exists(in_any) | Exists(granting))
+    return ~Exists(_article_collections()) | Exists(granting)
 
 
-def can_open_article(user, article) -> bool:
+def _blind(user) -> Q:
+    """Over Article: in a blind collection, not adjudicated, and the user edits none of
+    its collections (an editor of any collection the article is in sees every span)."""
     from ..models import Article
 
-    return openable_articles(user, Article.objects.filter(pk=article.pk)).exists()
+    return (
+        Exists(_article_collections().filter(collection__blind=True))
+        & ~Exists(_article_collections().filter(collection__in=editor_collection_ids(user)))
+        & ~Q(status=Article.Status.ADJUDICATED)
+    )
+
+
+def openable_articles(user, queryset: QuerySet) -> QuerySet:
+    """The articles of `queryset` the user may open (see can_open_article)."""
+    if not _signed_in(user):
+        return queryset.none()
+    if is_desk_editor(user):
+        return queryset
+    return queryset.filter(_may_open(user))
 
 
 def blind_article_ids(user):
     """Ids of the articles whose other reviewers' spans the user may not see yet."""
+    from ..models import Article
+
+    if is_desk_editor(user):
+        return Article.objects.none().values("pk")
+    return Article.objects.filter(_blind(user)).values("pk")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleAccess:
+    openable: bool
+    blind: bool  # sees only their own spans
+    label_subset: bool  # one of its collections offers only some labels
+    scale_id: int | None = None  # the rating scale its collections pick (None: default)
+
+
+_CACHE = "_desk_access"
+
+
+def _as_value(condition) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def article_access(user, article) -> ArticleAccess:
+    """May the user open the article, is it blind for them, does a collection narrow its
+    labels: one query, remembered on the article instance for this user.
+
+    The memo is keyed by the user and the article's status (adjudicating an article lifts
+    blind mode); a view loads its article once per request, so nothing outlives a request.
+    """
     from ..models import Article, Collection
 
-    blind = Collection.articles.through.objects.filter(
-        collection__blind=True, article_id=OuterRef("pk")
-    ).exclude(collection__in=editor_collection_ids(user))
-    return (
-        Article.objects.filter(Exists(blind))
-        .exclude(status=Article.Status.ADJUDICATED)
-        .values("pk")
+    if not _signed_in(user):
+        return ArticleAccess(openable=False, blind=False, label_subset=False)
+    key = (user.pk, article.__dict__.get("status"))
+    memo = article.__dict__.setdefault(_CACHE, {})
+    if key in memo:
+        return memo[key]
+    labelled = Exists(Collection.labels.through.objects.filter(collection__articles=OuterRef("pk")))
+    # The first of its collections (by name) that picks a scale.
+    scale = Subquery(
+        Collection.objects.filter(articles=OuterRef("pk"), rating_scale__isnull=False)
+        .order_by("name")
+        .values("rating_scale_id")[:1]
     )
+    editor = is_desk_editor(user)
+    opens = _as_value(Value(True) if editor else _may_open(user))
+    blind = _as_value(Value(False) if editor else _blind(user))
+    row = (
+        Article.objects.filter(pk=article.pk)
+        .order_by()
+        .values_list(opens, blind, labelled, scale)
+        .first()
+    )
+    if row is None:  # no such article (any more): nothing to open
+        access = ArticleAccess(openable=False, blind=False, label_subset=False)
+    else:
+        access = ArticleAccess(bool(row[0]), bool(row[1]), bool(row[2]), row[3])
+    memo[key] = access
+    return access
+
+
+def can_open_article(user, article) -> bool:
+    return article_access(user, article).openable
+
+
+def open_refusal(user, article) -> str | None:
+    """Why the user may not open the article (None if they may): the 403 page's message."""
+    from ..models import Membership
+
+    if not _signed_in(user):
+        return SIGN_IN
+    if can_open_article(user, article):
+        return None
+    member = Membership.objects.filter(user_id=user.pk, collection__articles=article.pk).exists()
+    # A member of a collection that lets members in would have been let in: what is
+    # missing is the assignment.
+    return NOT_ASSIGNED if member else NOT_A_MEMBER
 
 
 def is_blind_for(user, article) -> bool:
     if is_desk_editor(user):
         return False
-    from ..models import Article
+    return article_access(user, article).blind
 
-    return Article.objects.filter(pk=article.pk, pk__in=blind_article_ids(user)).exists()
+
+# --- whose spans a user sees ---------------------------------------------------------------
 
 
 def visible_annotations(user, queryset: QuerySet, *, article=None) -> QuerySet:
     """The spans of `queryset` the user may see (blind mode), in any screen or endpoint.
 
-    Given the one article a page is about, one cheap check replaces the subquery.
+    Given the one article a page is about, one cheap (remembered) check replaces the
+    subquery. Whether the user may open the article at all is can_open_article's rule.
     """
     if not _signed_in(user):
         return queryset.none()
@@ -143,3 +259,54 @@ def visible_annotations(user, queryset: QuerySet, *, article=None) -> QuerySet:
     if article is not None:
         return queryset.filter(author_id=user.pk) if is_blind_for(user, article) else queryset
     return queryset.exclude(Q(article_id__in=blind_article_ids(user)) & ~Q(author_id=user.pk))
+
+
+def visible_history_events(user, queryset: QuerySet, *, article=None) -> QuerySet:
+    """History events about what the user may see: on a blind article, those about their
+    own spans (live or deleted, whoever acted) and about the article itself."""
+    from ..models import Annotation, HistoryEvent
+
+    if not _signed_in(user):
+        return queryset.none()
+    if is_desk_editor(user):
+        return queryset
+    own = (
+        Q(annotation_id_ref__in=Annotation.objects.filter(author_id=user.pk).values("pk"))
+        | Q(kind=HistoryEvent.Kind.ANNOTATION, before__author_id=user.pk)
+        | Q(kind=HistoryEvent.Kind.ANNOTATION, after__author_id=user.pk)
+        | Q(annotation_id_ref__isnull=True)
+    )
+    if article is not None:
+        return queryset.filter(own) if is_blind_for(user, article) else queryset
+    return queryset.filter(own | ~Q(article_id__in=blind_article_ids(user)))
+
+
+def _shared_record_visible(user, uses: QuerySet, annotation_path: str) -> Q:
+    """A shared record (speaker, source) is offered if a span the user may see uses it,
+    or no span does: a name typed only on another reviewer's blind span stays hidden."""
+    from ..models import Annotation
+
+    seen = visible_annotations(user, Annotation.objects.all()).values("pk")
+    return Exists(uses.filter(**{f"{annotation_path}__in": seen})) | ~Exists(uses)
+
+
+def visible_speakers(user, queryset: QuerySet) -> QuerySet:
+    from ..models import Annotation
+
+    if not _signed_in(user):
+        return queryset.none()
+    if is_desk_editor(user):
+        return queryset
+    uses = Annotation.objects.filter(speaker_id=OuterRef("pk"))
+    return queryset.filter(_shared_record_visible(user, uses, "pk"))
+
+
+def visible_source_records(user, queryset: QuerySet) -> QuerySet:
+    from ..models import Evidence
+
+    if not _signed_in(user):
+        return queryset.none()
+    if is_desk_editor(user):
+        return queryset
+    uses = Evidence.objects.filter(source_id=OuterRef("pk"))
+    return queryset.filter(_shared_record_visible(user, uses, "annotation_id"))

@@ -36,7 +36,7 @@ def _header(request, article, *, status=200, metadata_form=None):
 
 @require_POST
 def article_status(request, article_id):
-    article = get_object_or_404(Article, pk=article_id)
+    article = permissions.openable_article_or_refuse(request.user, article_id)
     if not permissions.can_set_status(request.user):
         raise PermissionDenied("Your account cannot change an article's status.")
     form = StatusForm(request.POST)
@@ -50,7 +50,7 @@ def article_status(request, article_id):
 
 @require_POST
 def article_metadata(request, article_id):
-    article = get_object_or_404(Article, pk=article_id)
+    article = permissions.openable_article_or_refuse(request.user, article_id)
     if not permissions.can_edit_article(request.user):
         raise PermissionDenied("Only editors can change an article's details.")
     # A copy for the form to write into; the service saves from its own locked row.
@@ -65,11 +65,11 @@ def article_metadata(request, article_id):
 @require_POST
 def article_reviewed_next(request, article_id):
     """Mark this article reviewed and open the next one that is not."""
-    article = get_object_or_404(Article, pk=article_id)
+    article = permissions.openable_article_or_refuse(request.user, article_id)
     if not permissions.can_set_status(request.user):
         raise PermissionDenied("Your account cannot change an article's status.")
     services.article_set_status(article=article, status=Article.Status.REVIEWED, actor=request.user)
-    following = selectors.next_to_review(article)
+    following = selectors.next_to_review(article, request.user)
     if following is None:
         messages.success(request, "Marked reviewed. Every article is reviewed now.")
         url = reverse("article-list")
@@ -83,9 +83,12 @@ def article_reviewed_next(request, article_id):
 def article_state(request, article_id):
     """304 while nothing changed since the tag the page holds; otherwise the pane, the
     span list and the deleted spans as out-of-band regions (never the open editor)."""
-    if not Article.objects.filter(pk=article_id).exists():
+    article = Article.objects.only("pk", "status").filter(pk=article_id).first()
+    if article is None:
         return plain_error("This article was deleted.", status=404)
-    tag = selectors.article_state_tag(article_id)
+    permissions.require_open(request.user, article)
+    # The tag counts only what this user may see (blind mode).
+    tag = selectors.article_state_tag(request.user, article)
     if request.headers.get("If-None-Match", "").strip('"') == tag:
         response = HttpResponseNotModified()
     else:
@@ -104,7 +107,7 @@ def article_state(request, article_id):
 @require_GET
 def span_list(request, article_id):
     """The sidebar's span list, filtered by label and reviewer."""
-    article = get_object_or_404(Article, pk=article_id)
+    article = permissions.openable_article_or_refuse(request.user, article_id)
     label_slug, reviewer = list_filter(request)
     known_labels = dict(Label.objects.values_list("slug", "name"))
     if label_slug and label_slug not in known_labels:

@@ -1,6 +1,7 @@
 """Error pages: a clear message in our layout, never a traceback."""
 
 import logging
+import re
 import sys
 
 from django.conf import settings
@@ -40,8 +41,16 @@ def permission_denied(request, exception=None):
     return _error(request, 403, "Not allowed", message)
 
 
+# The 404s the app raises on purpose say what is missing ("No such span."); Django's own
+# (no URL matched, get_object_or_404) get the generic sentence.
+_OWN_404 = re.compile(r"No such [a-z ]+\.")
+
+
 def page_not_found(request, exception=None):
-    return _error(request, 404, "Not found", "There is nothing at this address.")
+    message = str(exception) if exception is not None else ""
+    if not _OWN_404.fullmatch(message):
+        message = "There is nothing at this address."
+    return _error(request, 404, "Not found", message)
 
 
 def server_error(request):

@@ -11,12 +11,14 @@ back to the page, so each URL also works on a full reload.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from .. import permissions, selectors
 from ..forms import AnnotationEditForm, ArticleMetadataForm, SourceForm, StatusForm
+from ..models import Annotation, Article, Speaker
 from ..rendering import block_bounds, highlighted_blocks, highlighted_body, span_list_items
 from ..sentences import sentence_boundaries_attr
 
@@ -47,26 +49,92 @@ def _label_counts(labels: dict, counts: dict) -> list:
     ]
 
 
-def editor_context(
-    request, active, *, edit_form=None, source_form=None, conflict=None, labels=None
-) -> dict:
-    """The span editor: the open span with its sources, and its forms if the user may edit.
+def _article_of(active, article):
+    if article is not None:
+        return article
+    if "article" in active._state.fields_cache:
+        return active.article
+    return Article(pk=active.article_id)
 
-    `labels` (all labels, by id), when the caller has them, fill the label picker without
-    another query.
-    """
+
+def fit_to_article(form: AnnotationEditForm, article, user, labels=None) -> AnnotationEditForm:
+    """The editor's label and verdict pickers offer what the article's collections use
+    (permissions.vocabulary), plus the span's current label and verdict so neither is lost
+    by saving. `labels` (all labels, by id), when the caller has them, fill the label
+    picker without another query."""
+    span = form.instance
+    allowed = permissions.article_label_ids(article, user)
+    if labels is not None:
+        form.fields["label"].choices = [
+            (label.pk, label.name)
+            for label in labels.values()
+            if label.pk == span.label_id
+            or (label.active and (allowed is None or label.pk in allowed))
+        ]
+    elif allowed is not None:
+        field = form.fields["label"]
+        field.queryset = field.queryset.filter(Q(pk__in=allowed) | Q(pk=span.label_id))
+    if permissions.article_rating_scale_id(article, user) is not None:
+        form.fields["verdict"].queryset = permissions.article_ratings(
+            article, keep_id=span.verdict_id
+        )
+    if permissions.is_blind_for(user, article):
+        _hide_others_speaker_names(form, article, user)
+    return form
+
+
+def _hide_others_speaker_names(form, article, user) -> None:
+    """The speaker guess completes names typed on the article's spans; in blind mode a
+    name only another reviewer typed must not come back as a suggestion."""
+    suggestion = form.speaker_suggestion  # a cached_property: replaced below if hidden
+    if not suggestion:
+        return
+    typed_by_others = (
+        Speaker.objects.filter(name=suggestion, annotations__article_id=article.pk)
+        .exclude(
+            Exists(
+                Annotation.objects.filter(
+                    speaker=OuterRef("pk"), article_id=article.pk, author_id=user.pk
+                )
+            )
+        )
+        .exists()
+    )
+    if typed_by_others:
+        form.__dict__["speaker_suggestion"] = None
+
+
+def hide_unseen_links(user, active, article) -> None:
+    """The editor's links, without those to spans the user may not see (links stay within
+    one article, so its blind check decides)."""
+    if active is None or not permissions.is_blind_for(user, article):
+        return
+    cache = getattr(active, "_prefetched_objects_cache", {})
+    for name, end in (("relations_out", "to_span"), ("relations_in", "from_span")):
+        links = cache.get(name)
+        if links is not None and links._result_cache is not None:
+            links._result_cache = [
+                link for link in links if getattr(link, f"{end}").author_id == user.pk
+            ]
+
+
+def editor_context(
+    request, active, *, article=None, edit_form=None, source_form=None, conflict=None, labels=None
+) -> dict:
+    """The span editor: the open span with its sources, and its forms if the user may edit."""
     if active is not None and not getattr(active, "_prefetched_objects_cache", None):
         active = selectors.annotation_for_editor(active.pk)
+    if active is not None:
+        hide_unseen_links(request.user, active, _article_of(active, article))
     can_edit_active = active is not None and permissions.can_edit_annotation(request.user, active)
     if can_edit_active:
         if edit_form is None:
-            edit_form = AnnotationEditForm(instance=active, prefix="edit")
-            if labels is not None:
-                edit_form.fields["label"].choices = [
-                    (label.pk, label.name)
-                    for label in labels.values()
-                    if label.active or label.pk == active.label_id
-                ]
+            edit_form = fit_to_article(
+                AnnotationEditForm(instance=active, prefix="edit"),
+                _article_of(active, article),
+                request.user,
+                labels,
+            )
         # htmx answers leave the source form to be fetched when "Add a source" opens.
         if source_form is None and not request.htmx:
             source_form = SourceForm(prefix="source")
@@ -93,8 +161,8 @@ def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
     return {
         **context,
         "highlighted": highlighted_body(article.body, context["annotations"]),
-        "deleted": selectors.deleted_annotations(article),
-        "state_tag": selectors.article_state_tag(article.pk),
+        "deleted": selectors.deleted_annotations(request.user, article),
+        "state_tag": selectors.article_state_tag(request.user, article),
     }
 
 
@@ -103,7 +171,7 @@ def span_list_context(request, article, *, label_slug=None, reviewer=None, offse
     if label_slug is None or reviewer is None:
         label_slug, reviewer = list_filter(request)
     labels = selectors.all_labels()
-    annotations = selectors.article_annotations(article, labels)
+    annotations = selectors.article_annotations(request.user, article, labels)
     listed = [span for span in annotations if span_matches(span, label_slug, reviewer)]
     counts = {}
     for span in annotations:
@@ -111,7 +179,8 @@ def span_list_context(request, article, *, label_slug=None, reviewer=None, offse
     return {
         "article": article,
         "annotations": annotations,
-        "labels": [label for label in labels.values() if label.active],
+        # The label bar: what the article's collections use.
+        "labels": permissions.offered_labels(article, labels.values(), request.user),
         "label_counts": _label_counts(labels, counts),
         "reviewers": sorted({span.author for span in annotations}),
         "span_filter": {"label": label_slug, "reviewer": reviewer},
@@ -155,8 +224,8 @@ def changes_context(
     or restored. Nothing here grows with the article's other spans."""
     label_slug, reviewer = list_filter(request)
     bounds = block_bounds(article.body, touched)
-    around = selectors.spans_overlapping(article, *bounds, labels)
-    counts = selectors.article_label_counts(article.pk)
+    around = selectors.spans_overlapping(request.user, article, *bounds, labels)
+    counts = selectors.article_label_counts(request.user, article)
     total = sum(counts.values())
     ops = []
     prefix = _list_prefix()
@@ -164,7 +233,11 @@ def changes_context(
         summary = None
         if kind == "upsert":
             opened = active is not None and active.pk == span_id
-            summary = _summary_of(active) if opened else selectors.span_summary(span_id, labels)
+            summary = (
+                _summary_of(active)
+                if opened
+                else selectors.span_summary(request.user, article, span_id, labels)
+            )
         if summary is not None and span_matches(summary, label_slug, reviewer):
             ops.append(
                 {"kind": "upsert", "id": span_id, "html": span_list_items([summary], prefix)}
@@ -173,7 +246,7 @@ def changes_context(
             ops.append({"kind": "remove", "id": span_id, "html": ""})
     listed_count = total
     if label_slug or reviewer:
-        listed_count = selectors.count_spans(article.pk, label_slug, reviewer)
+        listed_count = selectors.count_spans(request.user, article, label_slug, reviewer)
     return {
         "article": article,
         "changed_blocks": highlighted_blocks(article.body, around, touched),
@@ -182,17 +255,22 @@ def changes_context(
         "listed_count": listed_count,
         "list_ops": ops,
         # The deleted list changes when a span leaves or comes back, not otherwise.
-        "deleted": selectors.deleted_annotations(article) if refresh_deleted else None,
-        "state_tag": selectors.article_state_tag(article.pk),
+        "deleted": selectors.deleted_annotations(request.user, article)
+        if refresh_deleted
+        else None,
+        "state_tag": selectors.article_state_tag(request.user, article),
     }
 
 
 def header_context(request, article, *, metadata_form=None, span_total=None) -> dict:
     can_edit_metadata = permissions.can_edit_article(request.user)
-    previous, following = selectors.neighbours(article)
+    # Prev/Next move among the articles this user may open.
+    previous, following = selectors.neighbours(article, request.user)
+    if span_total is None:
+        span_total = selectors.article_spans(request.user, article).count()
     return {
         "article": article,
-        "span_total": article.annotations.count() if span_total is None else span_total,
+        "span_total": span_total,
         "can_set_status": permissions.can_set_status(request.user),
         "status_form": StatusForm(initial={"status": article.status}),
         "can_edit_metadata": can_edit_metadata,
@@ -206,7 +284,7 @@ def header_context(request, article, *, metadata_form=None, span_total=None) -> 
 def page_context(request, article, *, active=None, **editor) -> dict:
     spans = spans_context(request, article)
     return {
-        **editor_context(request, active, **editor),
+        **editor_context(request, active, article=article, **editor),
         **header_context(request, article, span_total=spans["span_total"]),
         **spans,
         "can_annotate": permissions.can_annotate(request.user),
@@ -229,7 +307,7 @@ def render_editor(request, article, *, status=200, active=None, **editor) -> Htt
     """Only the editor: opening a span, a form error (422), a stale edit (409)."""
     if not request.htmx:
         return render_page(request, article, status=status, active=active, **editor)
-    context = {"article": article, **editor_context(request, active, **editor)}
+    context = {"article": article, **editor_context(request, active, article=article, **editor)}
     return render(request, f"{PAGE}#editor", context, status=status)
 
 
@@ -239,7 +317,7 @@ def render_changes(
     """The editor, plus the touched paragraphs of the pane, the span's list item, the
     counts and the deleted spans as out-of-band swaps: nothing else."""
     labels = selectors.all_labels()
-    editor = editor_context(request, active, labels=labels)
+    editor = editor_context(request, active, article=article, labels=labels)
     context = {
         **editor,
         **changes_context(

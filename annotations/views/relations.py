@@ -31,17 +31,20 @@ def span_id(value) -> int | None:
     return int(value)
 
 
-def existing_span_id(value, *, gone: str) -> int:
-    """The id of a live span; Http404 for one that never was, Gone (409) naming who
-    deleted it for one that was."""
+def existing_span_id(value, user, *, gone: str) -> int:
+    """The id of a live span the user may see; Http404 for one that never was (or that
+    they may not see), Gone (409) naming who deleted it for one that was."""
     pk = span_id(value)
     if pk is None or pk > _LARGEST_ID:
-        raise Http404("No such span.")
-    if Annotation.objects.filter(pk=pk).exists():
+        raise Http404(permissions.NO_SUCH_SPAN)
+    live = Annotation.objects.filter(pk=pk).select_related("article").first()
+    if live is not None:
+        permissions.require_visible_span(user, live)
         return pk
     deletion = selectors.latest_deletion(pk)
     if deletion is None:
-        raise Http404("No such span.")
+        raise Http404(permissions.NO_SUCH_SPAN)
+    permissions.require_visible_deleted_span(user, deletion)
     who = deletion.actor.get_username() if deletion.actor else "someone"
     raise Gone(gone.format(id=pk, who=who))
 
@@ -70,7 +73,7 @@ def _redrawn(request, annotation, message: str):
 
 @require_POST
 def relation_create(request, annotation_id):
-    origin = span_or_gone(annotation_id, related=("article", "label"))
+    origin = span_or_gone(annotation_id, request.user, related=("article", "label"))
     if not permissions.can_link_spans(request.user, origin):
         raise PermissionDenied("Only the span's author or an editor can link it.")
     if span_id(request.POST.get("to_span")) is None:
@@ -81,7 +84,9 @@ def relation_create(request, annotation_id):
             key="link_error",
         )
     target_id = existing_span_id(
-        request.POST.get("to_span"), gone="Span #{id} was deleted by {who}; nothing was linked."
+        request.POST.get("to_span"),
+        request.user,
+        gone="Span #{id} was deleted by {who}; nothing was linked.",
     )
     try:
         relation = services.relation_create(
@@ -103,12 +108,20 @@ def relation_delete(request, relation_id):
         .first()
     )
     if relation is None:
-        removed = HistoryEvent.objects.filter(
-            kind=HistoryEvent.Kind.RELATION, object_id=relation_id
-        ).exists()
-        if removed:
+        removed = (
+            HistoryEvent.objects.filter(kind=HistoryEvent.Kind.RELATION, object_id=relation_id)
+            .order_by("-id")
+            .first()
+        )
+        if removed and permissions.may_see_span_id(
+            request.user, removed.annotation_id_ref, article_id=removed.article_id
+        ):
             raise Gone("This link was already removed (or one of its spans was deleted).")
         raise Http404("No such link.")
+    # A link is seen by who sees both its ends.
+    for end in (relation.from_span, relation.to_span):
+        if not permissions.may_see_span(request.user, end):
+            raise Http404("No such link.")
     if not permissions.can_unlink_spans(request.user, relation.from_span):
         raise PermissionDenied("Only the linking span's author or an editor can remove this link.")
     services.relation_delete(relation=relation, actor=request.user)

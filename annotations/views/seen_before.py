@@ -25,8 +25,8 @@ def _may_copy(user, annotation) -> bool:
 @require_GET
 def seen_before_panel(request, annotation_id):
     """The matches, loaded by the editor once it is open (the lookup never slows it)."""
-    annotation = span_or_gone(annotation_id, related=("label",))
-    matches = similar.seen_before(annotation)
+    annotation = span_or_gone(annotation_id, request.user, related=("label",))
+    matches = similar.seen_before(annotation, user=request.user)
     context = {
         "active": annotation,
         "matches": matches,
@@ -38,11 +38,13 @@ def seen_before_panel(request, annotation_id):
 
 @require_POST
 def seen_before_copy(request, annotation_id, match_id):
-    annotation = span_or_gone(annotation_id, related=("article", "label", "verdict"))
+    annotation = span_or_gone(annotation_id, request.user, related=("article", "label", "verdict"))
     if not _may_copy(request.user, annotation):
         raise PermissionDenied("Only the span's author or an editor can change its verdict.")
     existing_span_id(
-        str(match_id), gone="The claim #{id} was deleted by {who}; nothing was copied."
+        str(match_id),
+        request.user,
+        gone="The claim #{id} was deleted by {who}; nothing was copied.",
     )
     match = Annotation.objects.select_related("verdict").get(pk=match_id)
     try:

@@ -26,7 +26,7 @@ SOURCES = "annotations/editor/sources.html"
 @require_GET
 def source_form(request, annotation_id):
     """The "Add a source" form, fetched when the reviewer opens it."""
-    annotation = span_or_gone(annotation_id)
+    annotation = span_or_gone(annotation_id, request.user)
     if not permissions.can_add_source(request.user, annotation):
         raise PermissionDenied("Only the span's author or an editor can add its sources.")
     context = {"active": annotation, "source_form": SourceForm(prefix="source")}
@@ -35,7 +35,7 @@ def source_form(request, annotation_id):
 
 @require_POST
 def source_create(request, annotation_id):
-    annotation = span_or_gone(annotation_id)
+    annotation = span_or_gone(annotation_id, request.user)
     if not permissions.can_add_source(request.user, annotation):
         raise PermissionDenied("Only the span's author or an editor can add its sources.")
     form = SourceForm(request.POST, prefix="source")
@@ -52,14 +52,17 @@ def source_create(request, annotation_id):
     )
 
 
-def _citation(source_id) -> Evidence:
-    """The cited source, or Gone (409) naming who removed it, or a 404 if it never was."""
+def _citation(source_id, user) -> Evidence:
+    """The cited source, or Gone (409) naming who removed it, or a 404 if it never was or
+    sits on a span the user may not see."""
     citation = (
         Evidence.objects.select_related("source", "annotation__article")
         .filter(pk=source_id)
         .first()
     )
     if citation is not None:
+        if not permissions.may_see_span(user, citation.annotation):
+            raise Http404("No such source.")
         return citation
     removal = (
         HistoryEvent.objects.filter(
@@ -69,7 +72,9 @@ def _citation(source_id) -> Evidence:
         .order_by("-id")
         .first()
     )
-    if removal is None:
+    if removal is None or not permissions.may_see_span_id(
+        user, removal.annotation_id_ref, article_id=removal.article_id
+    ):
         raise Http404("No such source.")
     who = removal.actor.get_username() if removal.actor else "someone"
     raise Gone(f"This source was removed from its span by {who}; nothing was changed. Reload.")
@@ -104,7 +109,7 @@ def source_edit(request, source_id):
     A form rendered from an older version of the citation or of its shared record is
     answered 409 with the saved values beside what was typed, which stays in the form.
     """
-    citation = _citation(source_id)
+    citation = _citation(source_id, request.user)
     span = citation.annotation
     if not permissions.can_change_source(request.user, span):
         raise PermissionDenied("Only the span's author or an editor can change its sources.")
@@ -133,7 +138,7 @@ def source_edit(request, source_id):
 def _stale_citation(request, source_id, conflict: Conflict):
     """409: the saved citation beside what this user typed. The form now carries the
     saved versions, so saving it again applies these values over the newer ones."""
-    fresh = _citation(source_id)
+    fresh = _citation(source_id, request.user)
     data = request.POST.copy()
     data[f"source-{fresh.pk}-version"] = str(fresh.version)
     data[f"source-{fresh.pk}-record_version"] = str(fresh.source.version)
@@ -166,6 +171,8 @@ def _save_citation(request, citation, form, link: dict, record: dict) -> None:
 def source_delete(request, source_id):
     source = get_object_or_404(Evidence.objects.select_related("annotation__article"), pk=source_id)
     annotation = source.annotation
+    if not permissions.may_see_span(request.user, annotation):
+        raise Http404("No such source.")
     if not permissions.can_delete_source(request.user, annotation):
         raise PermissionDenied("Only the span's author or an editor can remove its sources.")
     services.source_delete(source=source, actor=request.user)
@@ -186,10 +193,15 @@ def _changed(request, annotation):
 # --- the records offered again -------------------------------------------------------------
 
 
-def record_matches(query: str, annotation_id: int | None, limit: int = OPTIONS) -> list[Source]:
+def record_matches(
+    user, query: str, annotation_id: int | None, limit: int = OPTIONS
+) -> list[Source]:
     """Stored sources whose URL or title contains what was typed: the same address first,
     then addresses and titles that start with it, the most cited first. `here` marks the
-    ones the span `annotation_id` already cites."""
+    ones the span `annotation_id` already cites.
+
+    Only records the user may see (a URL cited only on another reviewer's blind span
+    stays hidden), counted by the citations they may see."""
     try:
         canonical = services.clean_url(query)
     except (ValidationError, ValueError):  # half a URL typed so far ("http://[")
@@ -202,8 +214,10 @@ def record_matches(query: str, annotation_id: int | None, limit: int = OPTIONS) 
     cited_here = Evidence.objects.filter(annotation_id=annotation_id or 0, source=OuterRef("pk"))
     records = Source.objects.filter(
         Q(url__icontains=query) | Q(url__icontains=bare) | Q(title__icontains=query)
-    ).annotate(
-        cited=Count("evidence"),
+    )
+    seen = permissions.visible_annotations(user, Annotation.objects.all()).values("pk")
+    records = permissions.visible_source_records(user, records).annotate(
+        cited=Count("evidence", filter=Q(evidence__annotation_id__in=seen)),
         here=Exists(cited_here),
         rank=Case(
             When(url=canonical, then=Value(0)),
@@ -223,8 +237,10 @@ def source_options(request):
     if not form.is_valid():
         raise Http404("No such span.")
     annotation_id = form.cleaned_data["annotation"]
-    if annotation_id is not None and not Annotation.objects.filter(pk=annotation_id).exists():
-        raise Http404("No such span.")
+    if annotation_id is not None:
+        span = Annotation.objects.filter(pk=annotation_id).first()
+        if span is None or not permissions.may_see_span(request.user, span):
+            raise Http404(permissions.NO_SUCH_SPAN)
     query = form.cleaned_data["q"][:2000]
-    records = record_matches(query, annotation_id) if len(query) >= 2 else []
+    records = record_matches(request.user, query, annotation_id) if len(query) >= 2 else []
     return render(request, f"{SOURCES}#source-options", {"records": records, "query": query})

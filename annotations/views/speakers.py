@@ -10,20 +10,27 @@ from django.views.decorators.http import require_GET
 
 from .. import permissions
 from ..forms import OptionsQueryForm
-from ..models import Annotation, Article, Speaker
+from ..models import Annotation, Speaker
 from ..services.speakers import NAME_MAX
 
 OPTIONS = 10
 
 
-def speaker_matches(query: str, article_id: int | None, limit: int = OPTIONS) -> list[Speaker]:
+def speaker_matches(
+    user, query: str, article_id: int | None, limit: int = OPTIONS
+) -> list[Speaker]:
     """Speakers for what was typed: the exact name first, then this article's speakers,
     then names that start with it, then names with a word that does, then the rest that
-    contain it. Without a query: this article's speakers."""
-    on_article = Exists(
-        Annotation.objects.filter(article_id=article_id or 0, speaker=OuterRef("pk"))
+    contain it. Without a query: this article's speakers.
+
+    Only names the user may see: one typed only on another reviewer's blind span is not
+    offered, nor counted as this article's."""
+    seen_here = permissions.visible_annotations(
+        user, Annotation.objects.filter(article_id=article_id or 0, speaker=OuterRef("pk"))
     )
-    speakers = Speaker.objects.annotate(on_article=on_article)
+    speakers = permissions.visible_speakers(user, Speaker.objects).annotate(
+        on_article=Exists(seen_here)
+    )
     if not query:
         return list(speakers.filter(on_article=True).order_by("name")[:limit])
     ranked = speakers.filter(name__icontains=query).annotate(
@@ -46,12 +53,12 @@ def speaker_options(request):
     if not form.is_valid():
         raise Http404("No such article.")
     article_id = form.cleaned_data["article"]
-    if article_id is not None and not Article.objects.filter(pk=article_id).exists():
-        raise Http404("No such article.")
+    if article_id is not None:
+        permissions.openable_article_or_refuse(request.user, article_id)
     typed = " ".join(form.cleaned_data["q"].split())
     too_long = len(typed) > NAME_MAX
     query = typed[:NAME_MAX]
-    speakers = speaker_matches(query, article_id)
+    speakers = speaker_matches(request.user, query, article_id)
     exact = any(s.name.casefold() == query.casefold() for s in speakers)
     context = {
         "speakers": speakers,

@@ -1,0 +1,92 @@
+"""What the review page offers on an article: its collections' labels and rating scale.
+
+A collection may narrow the label set (none chosen = every active label) and pick its
+rating scale (none = the default). An article in several collections offers the union
+of their labels and the scale of the first of them (by name) that picks one. The label
+bar, the editor's pickers and the create service all ask here.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .desk import article_access
+
+__all__ = [
+    "article_label_ids",
+    "article_rating_scale_id",
+    "article_ratings",
+    "label_refusal",
+    "offered_labels",
+]
+
+
+def article_label_ids(article, user=None) -> set[int] | None:
+    """Ids of the labels the article's collections allow, or None for "every active label".
+
+    `user`, when given, lets the answer reuse the access check's query (which already knows
+    whether any collection narrows the labels).
+    """
+    from ..models import Collection
+
+    memo = article.__dict__.get("_desk_label_ids", ...)
+    if memo is not ...:
+        return memo
+    if user is not None and not article_access(user, article).label_subset:
+        ids = None
+    else:
+        rows = Collection.labels.through.objects.filter(collection__articles=article.pk)
+        ids = set(rows.values_list("label_id", flat=True)) or None
+    article.__dict__["_desk_label_ids"] = ids
+    return ids
+
+
+def offered_labels(article, labels, user=None) -> list:
+    """Of `labels` (Label rows), those offered on the article: active and allowed."""
+    allowed = article_label_ids(article, user)
+    return [label for label in labels if label.active and (allowed is None or label.pk in allowed)]
+
+
+def label_refusal(article, label) -> str | None:
+    """Why a span of this label may not be created on the article (None: it may)."""
+    allowed = article_label_ids(article)
+    if allowed is None or label.pk in allowed:
+        return None
+    from ..models import Label
+
+    names = ", ".join(
+        Label.objects.filter(pk__in=allowed).order_by("name").values_list("name", flat=True)
+    )
+    return (
+        f"The label “{label.name}” is not used in this article's collection. Use one of: {names}."
+    )
+
+
+def article_rating_scale_id(article, user=None) -> int | None:
+    """The scale the article's collections pick (None: the default scale); `user` lets
+    the answer come from the access check's query."""
+    from ..models import Collection
+
+    if user is not None and user.is_authenticated:
+        return article_access(user, article).scale_id
+    memo = article.__dict__.get("_desk_scale_id", ...)
+    if memo is not ...:
+        return memo
+    scale_id = (
+        Collection.objects.filter(articles=article.pk, rating_scale__isnull=False)
+        .order_by("name")
+        .values_list("rating_scale_id", flat=True)
+        .first()
+    )
+    article.__dict__["_desk_scale_id"] = scale_id
+    return scale_id
+
+
+def article_ratings(article, *, keep_id=None):
+    """The verdicts offered on the article (and `keep_id`, a span's current verdict, so
+    it stays visible in the picker even from another scale)."""
+    from ..models import Rating
+
+    scale_id = article_rating_scale_id(article)
+    on_scale = Q(scale_id=scale_id) if scale_id else Q(scale__is_default=True)
+    return Rating.objects.filter(on_scale | Q(pk=keep_id))
