@@ -9,8 +9,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .exporters import ExportOptions, all_formats, unknown_format_message
-from .exporters.query import FIRST_DAY, LAST_DAY, MAX_ID, ExportFilters
-from .models import Annotation, Article, Label
+from .exporters.query import FIRST_DAY, LAST_DAY, LAYER_ALL, MAX_ID, ExportFilters, parse_layer
+from .models import Annotation, Article, Collection, Label
 
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
 # C0 controls and DEL: never in a slug or a user name, and PostgreSQL refuses NUL in a
@@ -84,6 +84,26 @@ class ReviewerChoiceField(forms.ModelChoiceField):
             ) from None
 
 
+def _layer_choices() -> list[tuple[str, str]]:
+    reviewers = (
+        get_user_model()
+        .objects.filter(
+            pk__in=Annotation.objects.filter(layer=Annotation.Layer.REVIEWER).values("author")
+        )
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+    return [
+        (LAYER_ALL, "All reviewers' spans (each names its reviewer)"),
+        ("gold", "Gold: adjudicated spans only"),
+        *((f"reviewer:{name}", f"Only {name}'s spans") for name in reviewers),
+    ]
+
+
+def _collection_choices() -> list[tuple[str, str]]:
+    return [("", "Every collection"), *Collection.objects.values_list("slug", "name")]
+
+
 class ExportForm(forms.Form):
     format = forms.ChoiceField(widget=forms.RadioSelect, initial="jsonl", required=False)
     labels = LabelChoiceField(
@@ -123,6 +143,18 @@ class ExportForm(forms.Form):
         help_text="Optional, e.g. 12, 15, 31.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    layer = forms.CharField(
+        required=False,
+        max_length=200,
+        initial=LAYER_ALL,
+        help_text="all: every reviewer's spans, each naming its reviewer; gold: the "
+        "adjudicated spans of finished adjudications; reviewer:NAME: one reviewer's spans.",
+    )
+    collection = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Optional: a collection's slug; only its articles.",
+    )
     csv_raw = forms.BooleanField(
         required=False,
         label="Raw CSV cells (for programs)",
@@ -140,9 +172,44 @@ class ExportForm(forms.Form):
             .objects.filter(pk__in=Annotation.objects.values("author"))
             .order_by("username")
         )
+        # The layers offered, read only when the page draws them (a download reads no
+        # table before it streams); any reviewer:NAME in a URL is checked in clean_layer.
+        self.fields["layer"].widget = forms.Select(choices=_layer_choices)
+        self.fields["collection"].widget = forms.Select(choices=_collection_choices)
 
     def clean_format(self) -> str:
         return self.cleaned_data["format"] or "jsonl"
+
+    def clean_layer(self) -> str:
+        value = self.cleaned_data["layer"].strip() or LAYER_ALL
+        _refuse_control_characters(value, "A layer")
+        try:
+            layer = parse_layer(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid_layer") from None
+        if layer.reviewer and not (
+            get_user_model().objects.filter(username=layer.reviewer).exists()
+        ):
+            raise forms.ValidationError(
+                "Nobody is called “%(name)s”: reviewer:NAME needs a user name.",
+                code="unknown_reviewer",
+                params={"name": _shown(layer.reviewer)},
+            )
+        return value
+
+    def clean_collection(self) -> str | None:
+        slug = self.cleaned_data["collection"].strip()
+        if not slug:
+            return None
+        _refuse_control_characters(slug, "A collection")
+        if not Collection.objects.filter(slug=slug).exists():
+            known = ", ".join(Collection.objects.values_list("slug", flat=True)[:10])
+            raise forms.ValidationError(
+                "There is no collection “%(slug)s”. Collections: %(known)s.",
+                code="unknown_collection",
+                params={"slug": _shown(slug), "known": known or "none yet"},
+            )
+        return slug
 
     def clean_articles(self) -> tuple[int, ...]:
         raw = self.cleaned_data["articles"].strip()
@@ -206,6 +273,8 @@ class ExportForm(forms.Form):
             published_from=data.get("published_from"),
             published_to=data.get("published_to"),
             article_ids=data.get("articles") or (),
+            layer=data.get("layer") or LAYER_ALL,
+            collection=data.get("collection") or None,
         )
 
     def options(self, *, base_url: str = "") -> ExportOptions:

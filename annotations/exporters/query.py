@@ -21,6 +21,12 @@ Filters
   choose articles. Without a span filter an article with no spans is kept: a reviewed
   article with nothing to flag is data too.
 - Date ranges are whole days in the site's time zone, both ends included.
+- layer chooses whose spans: "all" (the default: every reviewer's spans, each naming its
+  reviewer; gold spans are not in it), "gold" (the adjudicated spans, and only the
+  articles whose adjudication is finished: an adjudicated article with no gold span is
+  kept, since "nothing to flag" is an adjudicated answer too) or "reviewer:NAME" (that
+  user's reviewer spans; a span filter, so only the articles they marked).
+- collection (a slug) chooses the articles of that collection.
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from typing import NamedTuple
 from django.db.models import CharField, Count, Exists, Func, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from ..models import Annotation, Article, Evidence, Rating, Relation
+from .. import permissions
+from ..models import Adjudication, Annotation, Article, Collection, Evidence, Rating, Relation
 
 ARTICLE_CHUNK = 500  # articles per batch: bounds the IN (...) list and the memory held
 ROW_CHUNK = 2000  # rows fetched per round trip from the span and source cursors
@@ -49,6 +56,30 @@ LAST_DAY = date(2999, 12, 31)
 # overflows the query parameter (SQLite, PostgreSQL) instead of matching nothing.
 MAX_ID = 2**63 - 1
 
+LAYER_ALL, LAYER_GOLD, REVIEWER_PREFIX = "all", "gold", "reviewer:"
+
+
+class Layer(NamedTuple):
+    """Which spans an export holds: `kind` is an Annotation.Layer, `reviewer` a user name
+    (only that reviewer's spans) or None."""
+
+    kind: str
+    reviewer: str | None = None
+
+
+def parse_layer(value: str) -> Layer:
+    """ "all", "gold" or "reviewer:NAME" as a Layer; ValueError with a message otherwise."""
+    value = (value or LAYER_ALL).strip()
+    if value == LAYER_ALL:
+        return Layer(Annotation.Layer.REVIEWER)
+    if value == LAYER_GOLD:
+        return Layer(Annotation.Layer.GOLD)
+    if value.startswith(REVIEWER_PREFIX) and value[len(REVIEWER_PREFIX) :].strip():
+        return Layer(Annotation.Layer.REVIEWER, value[len(REVIEWER_PREFIX) :].strip())
+    raise ValueError(
+        f"Unknown layer “{value[:40]}”. Use all, gold or reviewer:NAME (e.g. reviewer:rita)."
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class ExportFilters:
@@ -60,6 +91,8 @@ class ExportFilters:
     published_from: date | None = None
     published_to: date | None = None
     article_ids: tuple[int, ...] = ()
+    layer: str = LAYER_ALL  # "all", "gold" or "reviewer:NAME"
+    collection: str | None = None  # a Collection slug
 
     def __post_init__(self):
         # The form reports these with messages a person can act on; this guards every
@@ -72,10 +105,21 @@ class ExportFilters:
         for article_id in self.article_ids:
             if not 1 <= article_id <= MAX_ID:
                 raise ValueError(f"article_ids: {article_id} is outside 1 to {MAX_ID}.")
+        parse_layer(self.layer)
+
+    @property
+    def chosen_layer(self) -> Layer:
+        return parse_layer(self.layer)
 
     @property
     def selects_spans(self) -> bool:
-        return bool(self.labels or self.reviewer or self.annotated_from or self.annotated_to)
+        return bool(
+            self.labels
+            or self.reviewer
+            or self.annotated_from
+            or self.annotated_to
+            or self.chosen_layer.reviewer
+        )
 
 
 @dataclass(slots=True)
@@ -162,7 +206,10 @@ def _day_start(day: date) -> datetime:
 
 
 def _span_q(filters: ExportFilters, prefix: str = "") -> Q:
-    q = Q()
+    layer = filters.chosen_layer
+    q = Q(**{f"{prefix}layer": layer.kind})
+    if layer.reviewer:
+        q &= Q(**{f"{prefix}author__username": layer.reviewer})
     if filters.labels:
         q &= Q(**{f"{prefix}label__slug__in": filters.labels})
     if filters.reviewer:
@@ -186,6 +233,12 @@ def _article_q(filters: ExportFilters, prefix: str = "") -> Q:
         )
     if filters.article_ids:
         q &= Q(**{f"{prefix}pk__in": filters.article_ids})
+    if filters.collection:
+        members = Collection.articles.through.objects.filter(collection__slug=filters.collection)
+        q &= Q(**{f"{prefix}pk__in": members.values("article_id")})
+    if filters.chosen_layer.kind == Annotation.Layer.GOLD:
+        finished = Adjudication.objects.filter(finished_at__isnull=False).values("article_id")
+        q &= Q(**{f"{prefix}pk__in": finished})
     return q
 
 
@@ -304,9 +357,17 @@ def export_articles(
     *,
     chunk_size: int = ARTICLE_CHUNK,
     stats: ExportStats | None = None,
+    viewer=None,
 ) -> Iterator[ExportArticle]:
-    """Every matching article, by id, with its matching spans in text order."""
+    """Every matching article, by id, with its matching spans in text order.
+
+    Given a `viewer` (the page's user), only the spans they may see are exported
+    (permissions.visible_annotations: blind collections); an editor sees every span, so
+    for them the queries are the same as without one.
+    """
     stats = stats if stats is not None else ExportStats()
+    if viewer is not None and permissions.is_desk_editor(viewer):
+        viewer = None
     rows = (
         matching_articles(filters)
         .order_by("id")
@@ -314,28 +375,33 @@ def export_articles(
         .iterator(chunk_size=chunk_size)
     )
     for batch in itertools.batched(rows, chunk_size):
-        yield from _with_spans(batch, filters, stats)
+        yield from _with_spans(batch, filters, stats, viewer)
 
 
 def _with_spans(
-    batch: tuple, filters: ExportFilters, stats: ExportStats
+    batch: tuple, filters: ExportFilters, stats: ExportStats, viewer=None
 ) -> Iterator[ExportArticle]:
     ids = [row[0] for row in batch]
+    span_rows = Annotation.objects.filter(_span_q(filters), article_id__in=ids)
+    source_rows = Evidence.objects.filter(
+        _span_q(filters, prefix="annotation__"), annotation__article_id__in=ids
+    )
+    if viewer is not None:
+        span_rows = permissions.visible_annotations(viewer, span_rows)
+        source_rows = source_rows.filter(annotation__in=span_rows.values("pk"))
     # Spans and sources come in the same order, (article, start, end, span id), so merging
     # them needs no lookup table. It is the order of the (article, start, end) index, so
     # the database reads the spans without sorting them; _spans_of puts them in text order.
     spans = (
-        Annotation.objects.filter(_span_q(filters), article_id__in=ids)
-        .annotate(created_iso=IsoDateTime("created_at"), verdict_iso=IsoDateTime("verdict_at"))
+        span_rows.annotate(
+            created_iso=IsoDateTime("created_at"), verdict_iso=IsoDateTime("verdict_at")
+        )
         .order_by("article_id", "start", "end", "id")
         .values_list(*_SPAN_FIELDS)
         .iterator(chunk_size=ROW_CHUNK)
     )
     sources = (
-        Evidence.objects.filter(
-            _span_q(filters, prefix="annotation__"), annotation__article_id__in=ids
-        )
-        .order_by(
+        source_rows.order_by(
             "annotation__article_id", "annotation__start", "annotation__end", "annotation_id", "id"
         )
         .values_list(*_SOURCE_FIELDS)

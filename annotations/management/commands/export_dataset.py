@@ -2,6 +2,7 @@
 
     python manage.py export_dataset --format jsonl --output dataset.jsonl
     python manage.py export_dataset --format csv --label claim --since 2026-11-01 -o -
+    python manage.py export_dataset --layer gold --collection election-desk -o gold.jsonl
 
 The filters are validated by the export page's form, so they fail with the same messages.
 A file is written next to its final name and renamed when complete, so an interrupted
@@ -36,6 +37,8 @@ OPTION_NAMES = {
     "published_to": "--published-until",
     "articles": "--article",
     "csv_raw": "--csv-raw",
+    "layer": "--layer",
+    "collection": "--collection",
 }
 
 
@@ -67,6 +70,13 @@ class Command(BaseCommand):
             default=[],
             help="An article id (or a comma list); repeatable.",
         )
+        parser.add_argument(
+            "--layer",
+            default="all",
+            help="all (every reviewer's spans, each naming its reviewer; the default), gold "
+            "(the adjudicated spans of finished adjudications) or reviewer:NAME.",
+        )
+        parser.add_argument("--collection", help="Only the articles of this collection (slug).")
         parser.add_argument(
             "--csv-raw",
             action="store_true",
@@ -126,6 +136,8 @@ class Command(BaseCommand):
             ("annotated_to", "until"),
             ("published_from", "published_since"),
             ("published_to", "published_until"),
+            ("layer", "layer"),
+            ("collection", "collection"),
         ):
             if options[option]:
                 data[field] = options[option]
