@@ -14,6 +14,7 @@ between spans), articles, labels, history, users.
 
 from .annotations import AnnotationAdmin, AnnotationAdminForm
 from .articles import ArticleAdmin, ArticleAdminForm
+from .collections import AssignmentAdmin, CollectionAdmin  # noqa: F401 (registers them)
 from .history import HistoryEventAdmin
 from .labels import LabelAdmin
 from .relations import RelationAdmin

@@ -67,6 +67,14 @@ def _record(assignment, action, actor, *, before=None, after=None):
     )
 
 
+def record_admin_change(assignment: Assignment, action, actor, *, before=None) -> None:
+    """The history of a row the admin saved or is deleting, and its article's status."""
+    after = None if action == HistoryEvent.Action.DELETE else snapshot_assignment(assignment)
+    before = snapshot_assignment(assignment) if action == HistoryEvent.Action.DELETE else before
+    _record(assignment, action, actor, before=before, after=after)
+    refresh_statuses([assignment.article_id])
+
+
 # --- assigning ------------------------------------------------------------------------------
 
 
