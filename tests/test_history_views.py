@@ -213,3 +213,46 @@ def test_import_origin_is_shown(editor_client, editor, article):
     html = editor_client.get(reverse("article-history", args=[article.pk])).content.decode()
     assert "by import" in html
     assert HistoryEvent.objects.filter(origin="import").count() == 1
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_shows_the_span_timeline_and_each_events_origin_and_changes(
+    client, admin_user, reviewer, article
+):
+    span = make_span(article, "Moscow denied it", reviewer)
+    with recording_origin("admin"):
+        services.annotation_update(annotation=span, actor=admin_user, label=label("denial"))
+    client.force_login(admin_user)
+
+    page = client.get(reverse("admin:annotations_annotation_change", args=[span.pk]))
+    html = page.content.decode()
+    assert "Label: Claim → Denial" in html and "from the admin" in html
+
+    event = HistoryEvent.objects.get(action="update")
+    html = client.get(
+        reverse("admin:annotations_historyevent_change", args=[event.pk])
+    ).content.decode()
+    assert "from the admin" in html and "Label: Claim → Denial" in html
+    listing = client.get(reverse("admin:annotations_historyevent_changelist"), {"origin": "admin"})
+    assert list(listing.context["cl"].result_list) == [event]
+
+    article_page = client.get(reverse("admin:annotations_article_change", args=[article.pk]))
+    assert reverse("article-history", args=[article.pk]) in article_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_details_edited_on_the_review_page_are_an_article_event(editor_client, article):
+    response = editor_client.post(
+        reverse("article-metadata", args=[article.pk]),
+        {"title": "Talks stalled", "author": article.author},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    event = HistoryEvent.objects.get(kind="article")
+    assert (event.action, event.origin) == ("update", "review")
+    assert (event.before["title"], event.after["title"]) == ("Talks advancing", "Talks stalled")
+    html = editor_client.get(reverse("article-history", args=[article.pk])).content.decode()
+    assert "Title: Talks advancing → Talks stalled" in html

@@ -19,3 +19,16 @@ def article_deletion_impact(articles):
     from ..services.articles import deletion_impact
 
     return deletion_impact([article.pk for article in articles])
+
+
+@register.filter
+def ago(moment) -> str:
+    """ "just now", or "3 hours ago" (timesince, which says "0 minutes" for a fresh one)."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if moment is None:
+        return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment)} ago"
