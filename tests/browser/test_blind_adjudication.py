@@ -1,0 +1,182 @@
+"""Blind double annotation to a gold export, in Chromium: two reviewers mark the same
+article without seeing each other's spans, the editor adjudicates (keyboard and buttons),
+and the gold export holds exactly the spans the editor accepted."""
+
+import json
+
+import pytest
+
+from annotations.models import Annotation
+from tests.adjudication_factories import make_collection
+from tests.browser.conftest import select_with_mouse, sign_in
+from tests.factories import make_article, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STORY = (
+    "Kirby said the talks are advancing. Moscow denied it on Thursday.\n\n"
+    "Officials in Kyiv declined to comment. Prices rose sharply."
+)
+
+
+def new_page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    return page
+
+
+def mark(page, base_url, article, text, key):
+    """Select `text` with the mouse in the review page and press a label key."""
+    before = page.locator("#article-text mark[data-first]").count()
+    select_with_mouse(page, text)
+    page.wait_for_selector("#label-bar:not([hidden])")
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#article-text mark[data-first]').length === n",
+        arg=before + 1,
+    )
+
+
+def review(page, base_url, article, username, marks):
+    sign_in(page, base_url, username)
+    page.goto(f"{base_url}/articles/{article.pk}/")
+    page.wait_for_selector("#article-text")
+    for text, key in marks:
+        mark(page, base_url, article, text, key)
+
+
+def visible_quotes(page, count=None) -> set[str]:
+    """The quotes in the review page's span list (once it lists `count` of them)."""
+    if count is not None:
+        page.wait_for_function(
+            "n => document.querySelectorAll('#annotation-list .span-quote').length === n",
+            arg=count,
+        )
+    return set(
+        page.evaluate(
+            "() => Array.from(document.querySelectorAll('#annotation-list .span-quote'))"
+            ".map(e => e.textContent)"
+        )
+    )
+
+
+def focus_candidate(page, span_id):
+    """j or k until the keyboard is on the candidate for `span_id`."""
+    order = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.adj-candidate'))"
+        ".map(e => e.dataset.candidate)"
+    )
+    here = page.evaluate("() => document.activeElement.dataset.candidate || null")
+    start = order.index(here) if here in order else -1
+    target = order.index(str(span_id))
+    if start < 0:
+        page.keyboard.press("j")
+        start = 0
+    for _ in range(abs(target - start)):
+        page.keyboard.press("j" if target > start else "k")
+    focused = page.evaluate("() => document.activeElement.dataset.candidate")
+    assert focused == str(span_id), (order, here, focused)
+
+
+def test_blind_double_annotation_adjudicated_to_exactly_the_accepted_gold(
+    live_server, browser, artifacts
+):
+    rita, oscar = make_user("rita"), make_user("oscar")
+    edith = make_user("edith", role="editor")
+    article = make_article(STORY, title="Talks and prices")
+    make_collection(article, reviewers=[rita, oscar], editors=[edith], blind=True)
+    base = live_server.url
+
+    # Reviewer A (rita): two spans.
+    page_a = new_page(browser)
+    review(
+        page_a,
+        base,
+        article,
+        "rita",
+        [("the talks are advancing", "1"), ("Moscow denied it", "2")],
+    )
+
+    # Reviewer B (oscar), blind: rita's spans are not on his page.
+    page_b = new_page(browser)
+    sign_in(page_b, base, "oscar")
+    page_b.goto(f"{base}/articles/{article.pk}/")
+    page_b.wait_for_selector("#article-text")
+    assert page_b.locator("#article-text mark").count() == 0, "blind: oscar sees rita's spans"
+    for text, key in [
+        ("the talks are advancing", "1"),
+        ("Moscow denied it on Thursday", "2"),
+        ("Prices rose sharply", "1"),
+    ]:
+        mark(page_b, base, article, text, key)
+    assert visible_quotes(page_b, 3) == {
+        "the talks are advancing",
+        "Moscow denied it on Thursday",
+        "Prices rose sharply",
+    }
+    # And rita, reloading, still sees only her own.
+    page_a.reload()
+    page_a.wait_for_selector("#article-text")
+    assert visible_quotes(page_a, 2) == {"the talks are advancing", "Moscow denied it"}
+
+    spans = {(s.author.username, s.quote): s for s in Annotation.objects.select_related("author")}
+    assert len(spans) == 5
+
+    # The editor adjudicates.
+    page_e = new_page(browser)
+    page_e.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page_e, base, "edith")
+    page_e.goto(f"{base}/articles/{article.pk}/")
+    page_e.click("a.adj-link")
+    page_e.wait_for_selector("#adjudication")
+    page_e.click('[data-action="start"]')
+    # Both marked the claim alike: pre-accepted from both.
+    page_e.wait_for_selector("#adj-gold-list li.adj-gold-item")
+    assert page_e.locator("#adj-gold-list li.adj-gold-item").count() == 1
+    assert page_e.locator(".adj-candidate.is-disputed").count() == 3
+
+    # Keyboard: accept rita's short denial (j … a), reject oscar's long one (r).
+    focus_candidate(page_e, spans[("rita", "Moscow denied it")].pk)
+    page_e.keyboard.press("a")
+    page_e.wait_for_function(
+        "() => document.querySelectorAll('#adj-gold-list li.adj-gold-item').length === 2"
+    )
+    focus_candidate(page_e, spans[("oscar", "Moscow denied it on Thursday")].pk)
+    page_e.keyboard.press("r")
+    page_e.wait_for_selector(
+        f"#cand-{spans[('oscar', 'Moscow denied it on Thursday')].pk}.state-rejected"
+    )
+    # A button: reject the prices claim.
+    prices = spans[("oscar", "Prices rose sharply")].pk
+    page_e.click(f'#cand-{prices} [data-action="reject"]')
+    page_e.wait_for_selector(f"#cand-{prices}.state-rejected")
+    page_e.keyboard.press("?")
+    assert page_e.locator("#adj-shortcuts[open]").count() == 1
+    page_e.keyboard.press("Escape")
+    page_e.screenshot(path=str(artifacts / "adjudication-view.png"), full_page=True)
+
+    page_e.click('[data-action="finish"]')
+    page_e.wait_for_selector('#adjudication[data-finished="true"]')
+    assert "Adjudicated" in page_e.locator(".adj-head .pill").inner_text()
+
+    # The gold export: exactly the accepted spans.
+    response = page_e.request.get(f"{base}/export/download/?format=jsonl&layer=gold")
+    assert response.status == 200
+    (record,) = [json.loads(line) for line in response.text().splitlines()]
+    assert record["id"] == article.pk
+    got = sorted((s["start"], s["end"], s["label"]) for s in record["spans"])
+    claim = spans[("rita", "the talks are advancing")]
+    denial = spans[("rita", "Moscow denied it")]
+    assert got == sorted([(claim.start, claim.end, "claim"), (denial.start, denial.end, "denial")])
+    assert {s["annotator"] for s in record["spans"]} == {"edith"}
+
+    # Adjudicated: the blind is lifted, rita now sees oscar's spans too.
+    page_a.reload()
+    page_a.wait_for_selector("#article-text")
+    assert "Prices rose sharply" in visible_quotes(page_a, 5)
+    for page in (page_a, page_b, page_e):
+        assert page.js_errors == []
+        page.context.close()
