@@ -207,3 +207,12 @@ def unassigned_article_ids(collection: Collection) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def manageable_collections(user) -> QuerySet[Collection]:
+    """The collections a user may add articles to (an import's target)."""
+    if permissions.is_desk_editor(user):
+        return Collection.objects.all()
+    return Collection.objects.filter(
+        pk__in=permissions.editor_collection_ids(user).values("collection_id")
+    )

@@ -337,6 +337,9 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
+    """Files to import, and optionally the collection their articles join (one the user
+    manages: `user` narrows the choice; an unknown one is refused before any import)."""
+
     files = MultipleFileField(
         # Empty files are reported below with their names, not by FileField's generic message.
         allow_empty_file=True,
@@ -345,6 +348,26 @@ class ImportForm(forms.Form):
         ),
         error_messages={"required": "Choose at least one file to import."},
     )
+    collection = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No collection",
+        to_field_name="slug",
+        help_text="New articles, and those already here, are added to it.",
+        error_messages={
+            "invalid_choice": "There is no such collection among those you manage; "
+            "nothing was imported."
+        },
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        from .desk_queries import manageable_collections
+        from .models import Collection
+
+        super().__init__(*args, **kwargs)
+        self.fields["collection"].queryset = (
+            manageable_collections(user) if user is not None else Collection.objects.none()
+        )
 
     def clean_files(self):
         uploads = self.cleaned_data["files"]

@@ -119,6 +119,12 @@ def totals(results: Iterable[FileResult]) -> ImportTotals:
     return ImportTotals(created, present, refused)
 
 
+def imported_article_ids(results: Iterable[FileResult]) -> list[int]:
+    """The ids of every article the files hold, created or already present, in order."""
+    ids = (ref.id for r in results for ref in (*r.created, *r.already_present))
+    return list(dict.fromkeys(ids))
+
+
 # --- files and folders -------------------------------------------------------------------
 
 

@@ -1,6 +1,8 @@
-"""python manage.py import_articles PATH [PATH...] [--user USERNAME]
+"""python manage.py import_articles PATH [PATH...] [--user USERNAME] [--collection NAME]
 
-One line per file as it is imported, then the totals. Refused files do not make the
+One line per file as it is imported, then the totals. With --collection, every article
+the files hold (new or already here) joins that collection; an unknown collection stops
+the command before anything is imported. Refused files do not make the
 command fail (the report says why); a path that does not exist does, before anything runs.
 """
 
@@ -8,7 +10,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.importers import accepted_extensions
-from annotations.importers.service import FileResult, collect_files, import_path, totals
+from annotations.importers.service import (
+    FileResult,
+    collect_files,
+    import_path,
+    imported_article_ids,
+    totals,
+)
+from annotations.models import Collection
+from annotations.services.collections import articles_add
 
 # Each file's created articles are listed up to this many; a big JSONL gets a count.
 _LIST_TITLES = 3
@@ -27,9 +37,15 @@ class Command(BaseCommand):
             metavar="USERNAME",
             help="Who the import is attributed to; also gets spans whose annotator has no account.",
         )
+        parser.add_argument(
+            "--collection",
+            metavar="NAME",
+            help="Add the imported articles (and those already here) to this collection.",
+        )
 
-    def handle(self, *args, paths, user=None, **options):
+    def handle(self, *args, paths, user=None, collection=None, **options):
         importer = self._user(user) if user else None
+        target = self._collection(collection) if collection else None
         try:
             files = collect_files(paths)
         except FileNotFoundError as error:
@@ -43,6 +59,17 @@ class Command(BaseCommand):
 
         created, present, refused = totals(results)
         self.stdout.write(f"{created} created, {present} already present, {refused} refused")
+        if target is not None:
+            ids = imported_article_ids(results)
+            added = articles_add(collection=target, article_ids=ids, actor=None) if ids else 0
+            self.stdout.write(f"{added} added to the collection {target.name}")
+
+    def _collection(self, name):
+        found = Collection.objects.filter(name__iexact=name.strip()).first()
+        if found is None:
+            known = ", ".join(Collection.objects.values_list("name", flat=True)) or "none yet"
+            raise CommandError(f"No collection named “{name}”. Collections: {known}.")
+        return found
 
     def _user(self, username):
         User = get_user_model()

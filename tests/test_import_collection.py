@@ -1,0 +1,74 @@
+"""Importing into a collection, from the import page and from the command: new articles
+and those already here join it; an unknown collection stops before anything is imported."""
+
+from io import StringIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from annotations.models import Article
+from tests.desk_factories import make_collection
+from tests.factories import make_article, make_user
+
+pytestmark = pytest.mark.django_db
+TEXT = "Title: Bridge\n\nThe minister said the bridge is safe.\n"
+
+
+def upload(name, text):
+    return SimpleUploadedFile(name, text.encode("utf-8"))
+
+
+def test_the_import_page_adds_new_and_present_articles(editor_client):
+    desk = make_collection("Desk")
+    present = make_article("Already here, word for word.")
+    response = editor_client.post(
+        reverse("import"),
+        {
+            "files": [upload("a.txt", TEXT), upload("b.txt", "Already here, word for word.")],
+            "collection": "desk",
+        },
+    )
+    assert response.status_code == 200
+    new = Article.objects.exclude(pk=present.pk).get()
+    assert set(desk.articles.values_list("pk", flat=True)) == {new.pk, present.pk}
+    assert "2 articles added to" in response.content.decode()
+
+
+def test_an_unknown_collection_imports_nothing(editor_client):
+    response = editor_client.post(
+        reverse("import"), {"files": [upload("a.txt", TEXT)], "collection": "nope"}
+    )
+    assert response.status_code == 422
+    assert "There is no such collection among those you manage" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_a_global_editor_is_offered_every_collection(client):
+    client.force_login(make_user("lena", role="editor"))
+    make_collection("Desk")
+    make_collection("Archive")
+    form = client.get(reverse("import")).context["form"]
+    assert [c.name for c in form.fields["collection"].queryset] == ["Archive", "Desk"]
+
+
+def test_the_command_imports_into_a_collection(tmp_path):
+    desk = make_collection("Election Desk")
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    out = StringIO()
+    call_command("import_articles", str(tmp_path), "--collection", "election desk", stdout=out)
+    assert "1 added to the collection Election Desk" in out.getvalue()
+    assert desk.articles.count() == 1
+    # Again: already present, already in it.
+    out = StringIO()
+    call_command("import_articles", str(tmp_path), "--collection", "Election Desk", stdout=out)
+    assert "0 added to the collection Election Desk" in out.getvalue()
+
+
+def test_the_command_refuses_an_unknown_collection_first(tmp_path):
+    make_collection("Desk")
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    with pytest.raises(CommandError, match=r"No collection named “Nope”\. Collections: Desk\."):
+        call_command("import_articles", str(tmp_path), "--collection", "Nope", stdout=StringIO())
+    assert not Article.objects.exists()
