@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from annotations.desk_queries import unassigned_article_ids
 from annotations.history import recording_origin
 from annotations.models import Article, Collection
 from annotations.services import assignments
@@ -44,11 +45,7 @@ class Command(BaseCommand):
         if article:
             ids = _ids(article)
         elif unassigned:
-            ids = list(
-                found.articles.exclude(assignments__collection=found)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+            ids = unassigned_article_ids(found)
             if not ids:
                 self.stdout.write(f"Nothing to assign: every article of {found.name} is assigned.")
                 return
