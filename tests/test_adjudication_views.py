@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations.models import Adjudication, Annotation, HistoryEvent
@@ -195,3 +197,25 @@ def test_the_review_page_links_editors_only_to_adjudication(client, desk):
     assert link not in client.get(reverse("article-detail", args=[article.pk])).content.decode()
     client.force_login(edith)
     assert link in client.get(reverse("article-detail", args=[article.pk])).content.decode()
+
+
+def test_the_page_reads_a_fixed_number_of_queries_whatever_the_spans(client, desk):
+    """Spans, gold spans, their links and the decisions are one query each: a page with
+    twenty more spans (some accepted, some rejected) costs the same queries."""
+    article, rita, oscar, edith, _ = desk
+    client.force_login(edith)
+    client.post(url("adjudication-start", article))
+    page = url("article-adjudicate", article)
+    with CaptureQueriesContext(connection) as few:
+        client.get(page)
+    words = ["talks", "Moscow", "Thursday", "Prices", "Kirby", "advancing", "denied", "rose"]
+    for i, word in enumerate(words):
+        for author in (rita, oscar):
+            extra = span_on(article, word, author, label_slug="denial")
+            if i % 2:
+                service.reject_span(article=article, span_id=extra.pk, actor=edith)
+        service.accept_span(article=article, span_id=extra.pk, actor=edith)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(page)
+    assert response.content.decode().count('class="adj-candidate ') == 4 + 2 * len(words)
+    assert len(many.captured_queries) == len(few.captured_queries)
