@@ -45,7 +45,10 @@ __all__ = [
     "can_assign",
     "can_create_collection",
     "can_manage_collection",
+    "can_open_admin",
     "can_open_article",
+    "can_view_agreement",
+    "can_view_history",
     "editor_collection_ids",
     "is_blind_for",
     "is_desk_editor",
@@ -101,6 +104,23 @@ def can_adjudicate(user, article) -> bool:
     if is_desk_editor(user):
         return True
     return article.collections.filter(id__in=editor_collection_ids(user)).exists()
+
+
+def can_view_agreement(user, collection) -> bool:
+    """How far a collection's reviewers agree compares their spans, so only who may see
+    every span there may see it: its editors and global editors."""
+    return _signed_in(user) and _is_collection_editor(user, collection)
+
+
+def can_view_history(user, article) -> bool:
+    """An article's history: who may open the article, its events filtered by
+    visible_history_events (in blind mode, only those about their own spans)."""
+    return can_open_article(user, article)
+
+
+def can_open_admin(user) -> bool:
+    """The admin site (Django's own rule: active staff); editors and superusers."""
+    return _signed_in(user) and user.is_staff
 
 
 # --- who may open an article ---------------------------------------------------------------
