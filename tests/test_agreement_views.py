@@ -144,3 +144,32 @@ def test_the_pages_store_nothing(editor_client, desk):
     editor_client.get(reverse("collection-agreement", args=[desk.slug]))
     editor_client.get(reverse("collection-agreement", args=[desk.slug]), {"format": "csv"})
     assert (Annotation.objects.count(), Assignment.objects.count()) == before
+
+
+def test_an_undefined_figure_is_a_dash_that_says_why(editor_client, reviewer, other_reviewer):
+    article = make_article(TEXT)
+    desk = make_collection(articles=[article])
+    # Both assigned, neither has made a span: every figure is undefined.
+    assign(desk, article, reviewer, other_reviewer)
+    page = editor_client.get(reverse("collection-agreement", args=[desk.slug])).content.decode()
+    assert 'title="Neither side made a span: F1 is undefined.">—' in page
+    assert "kappa is undefined" in page
+
+
+def test_the_review_page_link_for_a_collection_editor_only_of_the_articles_collection(
+    client, reviewer, other_reviewer
+):
+    article = make_article(TEXT)
+    make_annotation(article, 4, 12, author=reviewer)
+    make_annotation(article, 38, 44, author=other_reviewer)
+    lead, elsewhere = make_user("lena"), make_user("emil")
+    # emil reviews in the article's collection and edits another one.
+    make_collection(articles=[article], editors=[lead], reviewers=[elsewhere])
+    make_collection(editors=[elsewhere])
+    url = reverse("article-detail", args=[article.pk])
+    link = f'href="{reverse("article-agreement", args=[article.pk])}"'
+    client.force_login(lead)
+    assert link in client.get(url).content.decode()
+    client.force_login(elsewhere)
+    response = client.get(url)
+    assert response.status_code == 200 and link not in response.content.decode()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 
-from ..models import Annotation, Assignment, Label
+from ..models import Annotation, Assignment, Label, Membership
 from .report import ArticleAnnotations, Span
 
 
@@ -51,13 +51,22 @@ def load_selection(articles: QuerySet, *, collection=None) -> Selection:
     )
 
 
-def has_two_reviewers(article) -> bool:
+def has_two_reviewers(article, *, editor=None) -> bool:
     """Whether at least two reviewers count on the article (assigned in any collection,
-    or authors of its reviewer spans): one query, reading at most two rows."""
-    assigned = Assignment.objects.filter(article=article).order_by().values_list("reviewer_id")
-    authors = (
-        Annotation.objects.filter(article=article, layer=Annotation.Layer.REVIEWER)
-        .order_by()
-        .values_list("author_id")
-    )
+    or authors of its reviewer spans): one query, reading at most two rows.
+
+    With `editor`, also whether that user edits one of the article's collections (False
+    if not), in the same query: the review page's link then costs one query for anyone.
+    """
+    assigned = Assignment.objects.filter(article=article)
+    authors = Annotation.objects.filter(article=article, layer=Annotation.Layer.REVIEWER)
+    if editor is not None:
+        edits = Membership.objects.filter(
+            user_id=editor.pk,
+            role=Membership.Role.EDITOR,
+            collection__articles=article,
+        )
+        assigned, authors = assigned.filter(Exists(edits)), authors.filter(Exists(edits))
+    assigned = assigned.order_by().values_list("reviewer_id")
+    authors = authors.order_by().values_list("author_id")
     return len(assigned.union(authors).order_by()[:2]) >= 2

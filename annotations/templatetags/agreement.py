@@ -5,7 +5,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ..agreement.access import can_view_article_agreement
+from .. import permissions
 from ..agreement.loading import has_two_reviewers
 
 register = template.Library()
@@ -23,8 +23,13 @@ UNDEFINED = {
 
 @register.simple_tag
 def agreement_url(article, user) -> str:
-    """The article's Agreement page, for an editor, once two reviewers count on it."""
-    if not can_view_article_agreement(user, article) or not has_two_reviewers(article):
+    """The article's Agreement page, for an editor (global, or of one of the article's
+    collections: see access.can_view_article_agreement), once two reviewers count on it.
+    One query either way."""
+    if not permissions._signed_in(user):
+        return ""
+    editor = None if permissions.is_desk_editor(user) else user
+    if not has_two_reviewers(article, editor=editor):
         return ""
     return reverse("article-agreement", args=[article.pk])
 

@@ -44,10 +44,11 @@ def _csv(report, filename: str) -> HttpResponse:
     return response
 
 
-def _adjudicate_url(article_id: int) -> str | None:
-    """The adjudication page, where that feature is installed."""
+def _optional_url(name: str, *args) -> str | None:
+    """A page of another desk feature (adjudication, the collection's page), or None
+    where that feature is not installed."""
     try:
-        return reverse("article-adjudicate", args=[article_id])
+        return reverse(name, args=args)
     except NoReverseMatch:
         return None
 
@@ -79,8 +80,17 @@ def collection_agreement(request, slug):
     report = compute(selection.articles, selection.label_order)
     if chosen == "csv":
         return _csv(report, f"agreement-{collection.slug}.csv")
-    worst = [(result, _adjudicate_url(result.id)) for result in report.articles[:WORST_ARTICLES]]
-    context = _context(report, selection, collection=collection, worst_articles=worst)
+    worst = [
+        (result, _optional_url("article-adjudicate", result.id))
+        for result in report.articles[:WORST_ARTICLES]
+    ]
+    context = _context(
+        report,
+        selection,
+        collection=collection,
+        collection_url=_optional_url("collection-detail", collection.slug),
+        worst_articles=worst,
+    )
     return render(request, TEMPLATE, context)
 
 
@@ -107,6 +117,6 @@ def article_agreement(request, article_id):
         article=article,
         result=report.articles[0] if report.articles else None,
         skipped=report.skipped[0] if report.skipped else None,
-        adjudicate_url=_adjudicate_url(article.pk),
+        adjudicate_url=_optional_url("article-adjudicate", article.pk),
     )
     return render(request, TEMPLATE, context)
