@@ -227,3 +227,10 @@ def test_the_command_refuses_bad_values_and_writes_nothing(layers, tmp_path, arg
         run(*args, "--output", str(target))
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_format_without_links_skips_reading_them(layers, django_assert_num_queries):
+    """relations=False (what a format with uses_relations=False asks for): 3 queries."""
+    with django_assert_num_queries(3):
+        articles = list(export_articles(ExportFilters(), relations=False))
+    assert all(span.relations == () for a in articles for span in a.spans)

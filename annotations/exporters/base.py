@@ -74,6 +74,9 @@ class ExportFormat:
     # render(articles, options) yields str chunks, one record at a time, never the whole file.
     render: Callable[[Iterable, ExportOptions], Iterator[str]]
     order: int = 100  # position in the page's list
+    # Whether the format writes the links between spans; one that does not (CSV, say)
+    # sets False and the export skips reading them.
+    uses_relations: bool = True
 
     @property
     def offset_unit_label(self) -> str:

@@ -358,6 +358,7 @@ def export_articles(
     chunk_size: int = ARTICLE_CHUNK,
     stats: ExportStats | None = None,
     viewer=None,
+    relations: bool = True,
 ) -> Iterator[ExportArticle]:
     """Every matching article, by id, with its matching spans in text order.
 
@@ -375,11 +376,11 @@ def export_articles(
         .iterator(chunk_size=chunk_size)
     )
     for batch in itertools.batched(rows, chunk_size):
-        yield from _with_spans(batch, filters, stats, viewer)
+        yield from _with_spans(batch, filters, stats, viewer, relations)
 
 
 def _with_spans(
-    batch: tuple, filters: ExportFilters, stats: ExportStats, viewer=None
+    batch: tuple, filters: ExportFilters, stats: ExportStats, viewer=None, with_relations=True
 ) -> Iterator[ExportArticle]:
     ids = [row[0] for row in batch]
     span_rows = Annotation.objects.filter(_span_q(filters), article_id__in=ids)
@@ -408,7 +409,7 @@ def _with_spans(
         .iterator(chunk_size=ROW_CHUNK)
     )
     merge = _SourceMerge(sources)
-    relations = _relations_of(ids)
+    relations = _relations_of(ids) if with_relations else {}
     groups = itertools.groupby(spans, key=itemgetter(1))
     group = next(groups, None)
     for article_id, title, body, author, published_at, source_url, publisher, status in batch:

@@ -59,7 +59,12 @@ def export_download(request):
     export_format = get_format(form.cleaned_data["format"])
     options = form.options(base_url=request.build_absolute_uri("/").rstrip("/"))
     response = StreamingHttpResponse(
-        export_format.stream(export_articles(form.filters(), viewer=request.user), options),
+        export_format.stream(
+            export_articles(
+                form.filters(), viewer=request.user, relations=export_format.uses_relations
+            ),
+            options,
+        ),
         content_type=export_format.media_type,
     )
     response["Content-Disposition"] = content_disposition_header(

@@ -95,7 +95,9 @@ class Command(BaseCommand):
             raise CommandError(self._errors(form))
         export_format = get_format(form.cleaned_data["format"])
         stats = ExportStats()
-        articles = export_articles(form.filters(), stats=stats)
+        articles = export_articles(
+            form.filters(), stats=stats, relations=export_format.uses_relations
+        )
         chunks = export_format.stream(articles, form.options(base_url=options["base_url"]))
         started = time.perf_counter()
 
