@@ -295,3 +295,23 @@ def test_json_and_csv_shapes():
     assert rows[0] == CSV_HEADER
     assert [row[0] for row in rows[1:]] == ["overall", "label", "pair", "article"]
     assert all(len(row) == len(CSV_HEADER) for row in rows)
+
+
+# --- chart ----------------------------------------------------------------------------
+
+
+def test_the_chart_draws_negative_kappa_left_of_zero_and_undefined_as_no_bar():
+    from annotations.agreement.chart import bar_chart
+    from annotations.agreement.report import Figures
+
+    figures = Figures(0.5, None, -0.25, None, None, None, None, None, 1, 1, 10)
+    chart = bar_chart([("Claim", figures)])
+    [group] = chart.groups
+    exact, overlap, kappa = group.bars
+    # The axis runs from -0.5 (the lowest value, -0.25, down to the next 0.5) to 1.
+    assert [t.value for t in chart.ticks] == [-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0]
+    assert exact.x == chart.zero_x and exact.width > 0
+    assert overlap.value is None and overlap.width == 0
+    assert kappa.x < chart.zero_x and kappa.x + kappa.width == approx(chart.zero_x)
+    # -0.25 is a sixth of the 1.5-wide axis, 0.5 a third: the exact bar is twice as long.
+    assert exact.width == approx(2 * kappa.width)

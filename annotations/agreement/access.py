@@ -10,7 +10,7 @@ from .. import permissions
 
 
 def can_view_collection_agreement(user, collection) -> bool:
-    return permissions.is_desk_editor(user) or permissions.can_manage_collection(user, collection)
+    return permissions.can_view_agreement(user, collection)
 
 
 def can_view_article_agreement(user, article) -> bool:
