@@ -173,3 +173,24 @@ def test_the_review_page_link_for_a_collection_editor_only_of_the_articles_colle
     client.force_login(elsewhere)
     response = client.get(url)
     assert response.status_code == 200 and link not in response.content.decode()
+
+
+def test_the_article_csv_is_named_after_the_article(editor_client, desk):
+    url = reverse("article-agreement", args=[desk.disputed.pk])
+    response = editor_client.get(url, {"format": "csv"})
+    expected = f'attachment; filename="agreement-article-{desk.disputed.pk}.csv"'
+    assert response["Content-Disposition"] == expected
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert [row[0] for row in rows[1:]] == ["overall", "label", "label", "pair", "article"]
+
+
+def test_the_review_page_link_costs_one_query(django_assert_num_queries, desk, editor, reviewer):
+    from annotations.templatetags.agreement import agreement_url
+
+    lead = make_user("lena")
+    desk.memberships.create(user=lead, role="editor")
+    for user in (editor, lead, reviewer):
+        user.has_perm("annotations.change_any_annotation")  # the permission cache, as a page
+        with django_assert_num_queries(1):
+            url = agreement_url(desk.agreed, user)
+        assert bool(url) == (user != reviewer)
