@@ -125,7 +125,6 @@ def _detail(request, collection, manages, *, settings_form=None, status=200):
         "article_form": ArticleIdsForm(),
         "progress": desk_queries.reviewer_progress(collection),
         "articles": _articles_page(request, collection),
-        "reviewers": desk_queries.assignable_reviewers(collection),
         "unassigned_count": len(desk_queries.unassigned_article_ids(collection)),
         "nav": "collections",
     }
