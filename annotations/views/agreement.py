@@ -28,7 +28,7 @@ WORST_ARTICLES = 25
 
 
 def _format(request):
-    """ "html" or "csv"; None for anything else (answered with a message)."""
+    """The format asked for: html (the default) or csv; None for anything else."""
     value = request.GET.get("format", "html")
     return value if value in ("html", "csv") else None
 
