@@ -7,7 +7,7 @@ import json
 import pytest
 
 from annotations.models import Annotation
-from tests.adjudication_factories import make_collection
+from tests.adjudication_factories import make_collection, span_on
 from tests.browser.conftest import select_with_mouse, sign_in
 from tests.factories import make_article, make_user
 
@@ -180,3 +180,46 @@ def test_blind_double_annotation_adjudicated_to_exactly_the_accepted_gold(
     for page in (page_a, page_b, page_e):
         assert page.js_errors == []
         page.context.close()
+
+
+def test_merge_and_edit_from_the_keyboard(live_server, browser, artifacts):
+    """Space selects two disputed spans, m merges them into one gold span (the union of
+    their bounds), e opens its editor, and a new end saved with Enter moves it."""
+    rita, oscar = make_user("rita"), make_user("oscar")
+    make_user("edith", role="editor")
+    article = make_article(STORY, title="Merge me")
+    make_collection(article, reviewers=[rita, oscar], blind=True)
+    short = span_on(article, "Moscow denied it", rita, label_slug="denial")
+    longer = span_on(article, "denied it on Thursday", oscar, label_slug="denial")
+
+    page = new_page(browser)
+    sign_in(page, live_server.url, "edith")
+    page.goto(f"{live_server.url}/articles/{article.pk}/adjudicate/")
+    page.click('[data-action="start"]')
+    page.wait_for_selector('#adjudication[data-started="true"]')
+    assert page.locator("#adj-gold-list li.adj-gold-item").count() == 0
+
+    focus_candidate(page, short.pk)
+    page.keyboard.press(" ")
+    focus_candidate(page, longer.pk)
+    page.keyboard.press("Enter")
+    assert page.locator(".adj-candidate.is-selected").count() == 2
+    page.keyboard.press("m")
+    page.wait_for_selector("#adj-gold-list li.adj-gold-item")
+    gold = Annotation.objects.get(article=article, layer="gold")
+    assert gold.quote == "Moscow denied it on Thursday"
+    assert sorted(gold.adjudicated_from.values_list("pk", flat=True)) == [short.pk, longer.pk]
+
+    focus_candidate(page, short.pk)
+    page.keyboard.press("e")
+    end = page.locator(f"#gold-{gold.pk} input[name=end]")
+    end.fill(str(gold.end - len(" on Thursday")))
+    end.press("Enter")
+    page.wait_for_function(
+        "q => document.querySelector('#adj-gold-list .adj-quote').textContent.includes(q)",
+        arg="“Moscow denied it”",
+    )
+    gold.refresh_from_db()
+    assert gold.quote == "Moscow denied it"
+    assert page.js_errors == []
+    page.context.close()
