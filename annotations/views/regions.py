@@ -272,6 +272,8 @@ def header_context(request, article, *, metadata_form=None, span_total=None) -> 
         "article": article,
         "span_total": span_total,
         "can_set_status": permissions.can_set_status(request.user),
+        # In blind mode the page says why other reviewers' spans are missing.
+        "blind_review": permissions.is_blind_for(request.user, article),
         "status_form": StatusForm(initial={"status": article.status}),
         "can_edit_metadata": can_edit_metadata,
         "metadata_form": metadata_form
