@@ -175,14 +175,15 @@ def next_in_queue(user, *, after_id: int | None = None) -> Assignment | None:
 
 @dataclass(frozen=True, slots=True)
 class NavCounts:
-    open_items: int
+    open_items: int  # to do or in progress
+    all_items: int  # done too: whether the user has a queue at all
     sees_collections: bool
 
 
 def nav_counts(user) -> NavCounts:
     """The top bar's "My queue (N)" and whether it offers "Collections": one query."""
     if not getattr(user, "is_authenticated", False):
-        return NavCounts(0, False)
+        return NavCounts(0, 0, False)
     User = get_user_model()
     row = (
         User.objects.filter(pk=user.pk)
@@ -190,14 +191,15 @@ def nav_counts(user) -> NavCounts:
             open_items=_count(
                 Assignment.objects.exclude(status=Status.DONE), outer_field="reviewer"
             ),
+            all_items=_count(Assignment.objects.all(), outer_field="reviewer"),
             member=Exists(Membership.objects.filter(user_id=OuterRef("pk"))),
         )
-        .values_list("open_items", "member")
+        .values_list("open_items", "all_items", "member")
         .first()
     )
-    open_items, member = row or (0, False)
+    open_items, all_items, member = row or (0, 0, False)
     editor = permissions.can_create_collection(user) or permissions.is_desk_editor(user)
-    return NavCounts(open_items, bool(member) or editor)
+    return NavCounts(open_items, all_items, bool(member) or editor)
 
 
 def unassigned_article_ids(collection: Collection) -> list[int]:
