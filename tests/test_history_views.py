@@ -256,3 +256,13 @@ def test_details_edited_on_the_review_page_are_an_article_event(editor_client, a
     assert (event.before["title"], event.after["title"]) == ("Talks advancing", "Talks stalled")
     html = editor_client.get(reverse("article-history", args=[article.pk])).content.decode()
     assert "Title: Talks advancing → Talks stalled" in html
+
+
+@pytest.mark.django_db
+def test_an_actor_id_past_any_column_matches_nobody(editor_client, editor, article):
+    services.article_update(article=article, actor=editor, changes={"title": "New title"})
+    url = reverse("article-history", args=[article.pk])
+    for hostile in ("99999999999999999999", "-1", "٣"):
+        response = editor_client.get(url, {"actor": hostile})
+        assert response.status_code == 200
+        assert "Title: Talks advancing → New title" in response.content.decode()  # unfiltered

@@ -47,8 +47,15 @@ def annotation_history(request, annotation_id):
     return render(request, template, context)
 
 
+# The largest id a database column holds: a bigger one matches nobody (and is no error).
+_MAX_ID = 2**63 - 1
+
+
 def _actor_filter(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    if not (value.isascii() and value.isdigit()):
+        return None
+    actor_id = int(value)
+    return actor_id if 0 < actor_id <= _MAX_ID else None
 
 
 @require_GET
