@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from .models import Assignment, Collection, Label, Membership, RatingScale
@@ -11,16 +12,16 @@ from .models import Assignment, Collection, Label, Membership, RatingScale
 MAX_IDS = 1000
 
 
-def parse_ids(raw: str) -> list[int]:
+def parse_ids(raw: str, what: str = "article") -> list[int]:
     parts = raw.replace(",", " ").split()
     if not parts:
-        raise ValidationError("Give at least one article id.")
+        raise ValidationError(f"Give at least one {what} id.")
     bad = [p for p in parts if not (p.isdigit() and len(p) < 12)]
     if bad:
         shown = ", ".join(f"“{p[:20]}”" for p in bad[:5])
-        raise ValidationError(f"Article ids are whole numbers; {shown} is not.")
+        raise ValidationError(f"{what.capitalize()} ids are whole numbers; {shown} is not.")
     if len(parts) > MAX_IDS:
-        raise ValidationError(f"At most {MAX_IDS} article ids at once.")
+        raise ValidationError(f"At most {MAX_IDS} {what} ids at once.")
     return list(dict.fromkeys(int(p) for p in parts))
 
 
@@ -84,25 +85,24 @@ class ArticleIdsForm(forms.Form):
         return parse_ids(self.cleaned_data["ids"])
 
 
-class ArticleIdsField(forms.Field):
-    """Ticked articles: the checkboxes (or hidden inputs) named after the field."""
+class IdsField(forms.Field):
+    """Ticked ids (articles, reviewers): the checkboxes named after the field, each a
+    whole number short enough for any id column (a longer one is refused, not looked up)."""
 
     widget = forms.MultipleHiddenInput
 
+    def __init__(self, *, what: str = "article", **kwargs):
+        self.what = what
+        super().__init__(**kwargs)
+
     def to_python(self, value):
-        return parse_ids(" ".join(value)) if value else []
+        return parse_ids(" ".join(value), self.what) if value else []
 
 
 class AssignForm(forms.Form):
-    article = ArticleIdsField(required=False)
-    # Any account: the service refuses a non-member by name, storing nothing.
-    reviewers = forms.ModelMultipleChoiceField(
-        queryset=None,
-        error_messages={
-            "required": "Choose at least one reviewer.",
-            "invalid_choice": "There is no such reviewer.",
-            "invalid_pk_value": "There is no such reviewer.",
-        },
+    article = IdsField(required=False)
+    reviewers = IdsField(
+        what="reviewer", required=True, error_messages={"required": "Choose at least one reviewer."}
     )
     per_article = forms.IntegerField(
         min_value=1,
@@ -112,9 +112,14 @@ class AssignForm(forms.Form):
     )
     unassigned = forms.BooleanField(required=False)
 
-    def __init__(self, *args, reviewers, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reviewers"].queryset = reviewers
+    def clean_reviewers(self):
+        """The accounts, in the order ticked; any account here: the service refuses a
+        non-member by name, storing nothing."""
+        ids = self.cleaned_data["reviewers"]
+        found = get_user_model().objects.in_bulk(ids)
+        if len(found) != len(ids):
+            raise ValidationError("There is no such reviewer.")
+        return [found[pk] for pk in ids]
 
     def clean(self):
         data = super().clean()

@@ -166,3 +166,31 @@ def test_the_list_runs_the_same_queries_for_more_rows(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(LIST, {"collection": "desk"})
     assert len(titles(response)) == 22
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("reviewers", "99999999999999999999", "Reviewer ids are whole numbers"),
+        ("reviewers", "987654", "There is no such reviewer."),
+        ("per_article", "99999999999999999999", "less than or equal to 20"),
+    ],
+)
+def test_hostile_bulk_input_is_a_message(editor_client, desk, reviewer, field, value, message):
+    article = make_articles(1, desk)[0]
+    data = {"article": [article.pk], "reviewers": [reviewer.pk], field: value}
+    response = editor_client.post(reverse("collection-assign", args=["desk"]), data, follow=True)
+    assert response.status_code == 200
+    assert any(message in str(m) for m in response.context["messages"])
+    assert not Assignment.objects.exists()
+
+
+@pytest.mark.parametrize("target", ["99999", "https://evil.example/", "//evil.example/x"])
+def test_bulk_assign_returns_only_to_our_own_pages(editor_client, desk, reviewer, target):
+    article = make_articles(1, desk)[0]
+    response = editor_client.post(
+        reverse("collection-assign", args=["desk"]),
+        {"article": [article.pk], "reviewers": [reviewer.pk], "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("collection-detail", args=["desk"])

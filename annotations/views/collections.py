@@ -6,7 +6,6 @@ write is a plain POST that redirects back, so the pages work without JavaScript.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -17,11 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import desk_queries, permissions
 from ..forms_desk import (
-    ArticleIdsField,
     ArticleIdsForm,
     AssignForm,
     CollectionCreateForm,
     CollectionSettingsForm,
+    IdsField,
     MemberAddForm,
     MemberRoleForm,
 )
@@ -61,7 +60,7 @@ def _messages_of(error: ValidationError) -> str:
 def _back(request, collection) -> str:
     """Where a write returns: the page it came from if it is ours, else the collection."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -240,7 +239,7 @@ def articles_add(request, slug):
 def articles_remove(request, slug):
     collection = _managed(request, slug)
     try:
-        ids = ArticleIdsField(required=True).clean(request.POST.getlist("article"))
+        ids = IdsField(required=True).clean(request.POST.getlist("article"))
     except ValidationError as error:
         messages.error(request, "Tick the articles to remove. " + _messages_of(error))
         return redirect(_back(request, collection))
@@ -272,7 +271,7 @@ def collection_assign(request, slug):
     collection = get_object_or_404(Collection, slug=slug)
     if not permissions.can_assign(request.user, collection):
         raise PermissionDenied(f"Only editors of {collection.name} can assign its articles.")
-    form = AssignForm(request.POST, reviewers=get_user_model().objects.all())
+    form = AssignForm(request.POST)
     if not form.is_valid():
         errors = [e for errs in form.errors.values() for e in errs]
         messages.error(request, " ".join(errors) + " Nothing was assigned.")
@@ -289,7 +288,7 @@ def collection_assign(request, slug):
             assignments.assign(
                 collection,
                 ids,
-                list(data["reviewers"]),
+                data["reviewers"],
                 request.user,
                 per_article=data["per_article"],
             )
