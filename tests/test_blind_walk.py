@@ -282,3 +282,25 @@ def test_the_state_tag_ignores_as_new_span(client, world):
     assert client.get(url, headers={"If-None-Match": before}).status_code == 304
     make_span(world.article, "Officials confirmed", world.b)
     assert client.get(url, headers={"If-None-Match": before}).status_code == 200
+
+
+def _as(client, user, name, *args, **query):
+    client.force_login(user)
+    return client.get(reverse(name, args=args), query).content.decode()
+
+
+def test_seen_before_hides_as_claim_on_another_blind_article(client, world):
+    editor = make_user("edna_seen", role="editor")
+    marker = f"/annotations/{world.elsewhere.pk}/"
+    assert marker in _as(client, editor, "seen-before", world.b_span.pk)
+    assert marker not in _as(client, world.b, "seen-before", world.b_span.pk)
+
+
+def test_speaker_and_source_suggestions_hide_names_only_a_typed(client, world):
+    editor = make_user("edna_options", role="editor")
+    speakers = {"q": "Wilhelmina", "article": world.article.pk}
+    assert A_SPEAKER in _as(client, editor, "speaker-options", **speakers)
+    assert A_SPEAKER not in _as(client, world.b, "speaker-options", **speakers)
+    sources = {"q": "xylophone-leak", "annotation": world.b_span.pk}
+    assert A_SOURCE_TITLE in _as(client, editor, "source-options", **sources)
+    assert A_SOURCE_TITLE not in _as(client, world.b, "source-options", **sources)
