@@ -39,14 +39,20 @@ class CollectionCreateForm(forms.Form):
 
 
 class CollectionSettingsForm(forms.ModelForm):
+    # Chosen by slug and name, not id: a hostile 30-digit "id" is an unknown choice, never
+    # an integer overflow in the lookup.
     labels = forms.ModelMultipleChoiceField(
         queryset=Label.objects.filter(active=True),
+        to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="None ticked: every active label.",
     )
     rating_scale = forms.ModelChoiceField(
-        queryset=RatingScale.objects.all(), required=False, empty_label="The default scale"
+        queryset=RatingScale.objects.all(),
+        to_field_name="name",
+        required=False,
+        empty_label="The default scale",
     )
     reviewers_per_article = forms.IntegerField(min_value=1, max_value=20)
 

@@ -152,7 +152,7 @@ def test_an_editor_changes_the_settings(editor_client, desk):
         detail(desk.slug),
         {
             "description": "Runoff",
-            "labels": [claim.pk],
+            "labels": [claim.slug],
             "blind": "on",
             "requires_assignment": "on",
             "reviewers_per_article": 2,
@@ -167,12 +167,20 @@ def test_an_editor_changes_the_settings(editor_client, desk):
     assert event.before["blind"] is False and event.after["blind"] is True
 
 
-def test_bad_settings_are_a_form_error_and_store_nothing(editor_client, desk):
-    response = editor_client.post(detail(desk.slug), {"reviewers_per_article": 0})
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"reviewers_per_article": 0}, "greater than or equal to 1"),
+        ({"reviewers_per_article": 1, "labels": ["99999999999999999999"]}, "valid choice"),
+        ({"reviewers_per_article": 1, "rating_scale": "99999999999999999999"}, "valid choice"),
+    ],
+)
+def test_bad_settings_are_a_form_error_and_store_nothing(editor_client, desk, data, message):
+    response = editor_client.post(detail(desk.slug), data)
     assert response.status_code == 422
-    assert "greater than or equal to 1" in response.content.decode()
+    assert message in response.content.decode()
     desk.refresh_from_db()
-    assert desk.reviewers_per_article == 1
+    assert desk.reviewers_per_article == 1 and not desk.labels.exists()
 
 
 def test_a_collection_editor_who_is_not_a_global_editor_manages_it(client, reviewer):
