@@ -198,3 +198,11 @@ def test_gold_spans_stay_off_the_review_page(client, db, reviewer):
     html = client.get(reverse("article-detail", args=[article.pk])).content.decode()
     assert ">1 span<" in html
     assert f'data-annotation-id="{gold.pk}"' not in html
+
+
+def test_the_span_counts_list_only_the_collections_labels(reviewer_client, fact_desk):
+    _, article, _ = fact_desk
+    html = reviewer_client.get(reverse("article-detail", args=[article.pk])).content.decode()
+    counts = html[html.index('id="span-count"') :]
+    assert "Claim" in counts
+    assert "Unverified allegation" not in counts

@@ -41,11 +41,13 @@ def span_matches(span, label_slug: str, reviewer: str) -> bool:
     )
 
 
-def _label_counts(labels: dict, counts: dict) -> list:
+def _label_counts(labels: dict, counts: dict, offered: list) -> list:
+    """Each offered label with its count, and any other label that has spans here."""
+    offered_ids = {label.pk for label in offered}
     return [
         (label, counts.get(label.pk, 0))
         for label in labels.values()
-        if label.active or counts.get(label.pk)
+        if label.pk in offered_ids or counts.get(label.pk)
     ]
 
 
@@ -176,12 +178,13 @@ def span_list_context(request, article, *, label_slug=None, reviewer=None, offse
     counts = {}
     for span in annotations:
         counts[span.label.pk] = counts.get(span.label.pk, 0) + 1
+    # The label bar: what the article's collections use.
+    offered = permissions.offered_labels(article, labels.values(), request.user)
     return {
         "article": article,
         "annotations": annotations,
-        # The label bar: what the article's collections use.
-        "labels": permissions.offered_labels(article, labels.values(), request.user),
-        "label_counts": _label_counts(labels, counts),
+        "labels": offered,
+        "label_counts": _label_counts(labels, counts, offered),
         "reviewers": sorted({span.author for span in annotations}),
         "span_filter": {"label": label_slug, "reviewer": reviewer},
         "listed_count": len(listed),
@@ -250,7 +253,9 @@ def changes_context(
     return {
         "article": article,
         "changed_blocks": highlighted_blocks(article.body, around, touched),
-        "label_counts": _label_counts(labels, counts),
+        "label_counts": _label_counts(
+            labels, counts, permissions.offered_labels(article, labels.values(), request.user)
+        ),
         "span_total": total,
         "listed_count": listed_count,
         "list_ops": ops,
