@@ -304,3 +304,23 @@ def test_speaker_and_source_suggestions_hide_names_only_a_typed(client, world):
     sources = {"q": "xylophone-leak", "annotation": world.b_span.pk}
     assert A_SOURCE_TITLE in _as(client, editor, "source-options", **sources)
     assert A_SOURCE_TITLE not in _as(client, world.b, "source-options", **sources)
+
+
+def test_as_deleted_span_is_a_404_not_a_deleted_by_message(client, world):
+    client.force_login(world.b)
+    response = client.get(reverse("annotation-detail", args=[world.a_deletion.object_id]))
+    assert response.status_code == 404
+    assert world.a.username not in response.content.decode()
+
+
+def test_a_link_an_editor_made_to_as_span_stays_hidden_from_b(client, world):
+    editor = make_user("edna_links", role="editor")
+    services.relation_create(
+        from_span=world.b_span, to_span_id=world.a_span.pk, type="responds_to", actor=editor
+    )
+    marker = f'data-span-id="{world.a_span.pk}"'
+    html = _as(client, editor, "annotation-detail", world.b_span.pk)
+    assert marker in html or f"/annotations/{world.a_span.pk}/" in html
+    html = _as(client, world.b, "annotation-detail", world.b_span.pk)
+    assert f"/annotations/{world.a_span.pk}/" not in html
+    assert marker not in html
