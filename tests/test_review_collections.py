@@ -206,3 +206,36 @@ def test_the_span_counts_list_only_the_collections_labels(reviewer_client, fact_
     counts = html[html.index('id="span-count"') :]
     assert "Claim" in counts
     assert "Unverified allegation" not in counts
+
+
+def test_the_service_refuses_a_label_outside_the_collection_for_every_caller(reviewer, fact_desk):
+    """The admin and the commands create spans through the same service: same rule."""
+    from django.core.exceptions import ValidationError
+
+    from annotations import services
+
+    _, article, _ = fact_desk
+    start = article.body.index("The mayor denied it")
+    with pytest.raises(ValidationError, match="not used in this article's collection"):
+        services.annotation_create(
+            article=article,
+            label=label("denial"),
+            start=start,
+            end=start + 19,
+            quote="The mayor denied it",
+            author=reviewer,
+        )
+    assert not Annotation.objects.filter(article=article).exists()
+
+
+def test_relabelling_to_a_label_outside_the_collection_is_refused(reviewer, fact_desk):
+    from django.core.exceptions import ValidationError
+
+    from annotations import services
+
+    _, article, _ = fact_desk
+    span = make_annotation(article, 4, 12, author=reviewer)
+    with pytest.raises(ValidationError, match="not used in this article's collection"):
+        services.annotation_update(annotation=span, actor=reviewer, label=label("denial"))
+    span.refresh_from_db()
+    assert span.label.slug == "claim"

@@ -41,6 +41,13 @@ def _require_active(label: Label, *, current_label_id: int | None = None) -> Non
 
 
 @transaction.atomic
+def _require_offered(article, label) -> None:
+    """A collection that narrows the label set refuses the others (permissions.vocabulary)."""
+    refusal = permissions.label_refusal(article, label)
+    if refusal:
+        raise ValidationError(refusal)
+
+
 def annotation_create(
     *,
     article: Article,
@@ -60,6 +67,7 @@ def annotation_create(
     if not permissions.can_annotate(author):
         raise PermissionDenied("Your account cannot add annotations.")
     _require_active(label)
+    _require_offered(article, label)
     speaker, note = _speaker(speaker, author), _clean_note(note)
     # Locked, so the body checked here is the body the span is stored against.
     stored = locked_article(article.pk, fields=("body", "status"))
@@ -164,6 +172,8 @@ def annotation_update(
     wanted = {}
     if label is not None:
         _require_active(label, current_label_id=stored.label_id)
+        if label.pk != stored.label_id:
+            _require_offered(annotation.article, label)
         wanted["label_id"] = label.pk
     if speaker is not UNCHANGED:
         chosen = _speaker(speaker or None, actor)

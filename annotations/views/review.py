@@ -61,9 +61,6 @@ def annotation_create(request, article_id):
     form = SpanForm(request.POST)
     if not form.is_valid():
         return plain_error(form.first_error())
-    refusal = permissions.label_refusal(article, form.cleaned_data["label"])
-    if refusal:
-        return plain_error(refusal)
     try:
         annotation = services.annotation_create(
             article=article,
