@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -91,6 +92,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ("annotations/css/history.css",)}  # the deletion warning
+
     change_list_template = "annotations/history/admin_article_change_list.html"
     delete_confirmation_template = "annotations/history/admin_article_delete.html"
     delete_selected_confirmation_template = "annotations/history/admin_article_delete_selected.html"
@@ -206,16 +208,19 @@ class ArticleAdmin(admin.ModelAdmin):
     # --- deleting: an explicit confirmation when spans go too, and an undo ---------------
 
     def delete_view(self, request, object_id, extra_context=None):
-        impact = deletion_impact([object_id]) if str(object_id).isdigit() else None
+        # The admin's own lookup: an id no row can have is its "not found", not an error.
+        article = self.get_object(request, unquote(object_id))
+        impact = deletion_impact([article.pk]) if article is not None else None
         if (
             request.method == "POST"
             and impact is not None
             and impact.spans
-            and request.POST.get("confirm_article_id", "").strip() != str(object_id)
+            and self.has_delete_permission(request, article)  # else Django's own refusal
+            and request.POST.get("confirm_article_id", "").strip() != str(article.pk)
         ):
             self.message_user(
                 request,
-                f"Nothing was deleted: type the article's id ({object_id}) to confirm that its "
+                f"Nothing was deleted: type the article's id ({article.pk}) to confirm that its "
                 f"{impact.spans} span(s) are deleted with it.",
                 messages.ERROR,
             )
