@@ -190,3 +190,26 @@ def test_bulk_delete_needs_i_understand(admin_client, worked_article):
     admin_client.post(url, {**data, "post": "yes", "understand": "yes"})
     assert not Article.objects.exists()
     assert HistoryEvent.objects.filter(kind="article", action="delete").count() == 2
+
+
+def test_an_editor_posting_the_delete_page_is_refused(client, editor, worked_article):
+    client.force_login(editor)
+    response = client.post(
+        delete_url(worked_article), {"post": "yes", "confirm_article_id": str(worked_article.pk)}
+    )
+    assert response.status_code == 403
+    assert Annotation.objects.filter(article=worked_article).count() == 3
+
+
+def test_the_history_admin_action_restores_a_deleted_article(
+    admin_client, admin_user, worked_article
+):
+    article_delete(article=worked_article, actor=admin_user)
+    deletion = deletion_of(worked_article.pk)
+    response = admin_client.post(
+        reverse("admin:annotations_historyevent_changelist"),
+        {"action": "restore_deleted_articles", "_selected_action": [deletion.pk]},
+        follow=True,
+    )
+    assert "Restored the article" in response.content.decode()
+    assert Article.objects.get(pk=worked_article.pk).annotations.count() == 3
