@@ -52,6 +52,7 @@ MATRIX = {
     "link": (F, F, F, T, T, T, T),
     "give verdict": (F, F, F, T, T, T, T),
     "set status": (F, F, F, T, T, T, T),
+    "mark adjudicated": (F, F, F, F, F, T, T),
     "edit metadata": (F, F, F, F, F, T, T),
     "import": (F, F, F, F, F, T, T),
     "export": (F, F, F, F, F, T, T),
@@ -134,6 +135,10 @@ def ask(action: str, user, desk: Desk) -> bool:
         "link": lambda: on_seen(own(), p.can_link_spans),
         "give verdict": lambda: on_seen(own(), p.can_give_verdict),
         "set status": lambda: p.can_open_article(user, article) and p.can_set_status(user),
+        "mark adjudicated": lambda: (
+            p.can_open_article(user, article)
+            and p.status_refusal(user, article, "adjudicated") is None
+        ),
         "edit metadata": lambda: p.can_open_article(user, article) and p.can_edit_article(user),
         "import": lambda: p.can_import(user),
         "export": lambda: p.can_export(user),
@@ -211,6 +216,7 @@ def http(action: str, client, user, desk: Desk) -> bool:
         "give verdict": lambda: _rated(client, own),
         "restore own span": lambda: _restored(client, own, user),
         "set status": lambda: _status_set(client, article),
+        "mark adjudicated": lambda: _status_set(client, article, "adjudicated"),
         "edit metadata": lambda: _retitled(client, article),
         "import": lambda: not _refused(client.get(_url("import"))),
         "export": lambda: not _refused(client.get(_url("export"))),
@@ -300,11 +306,11 @@ def _restored(client, span, user) -> bool:
     return allowed
 
 
-def _status_set(client, article) -> bool:
-    response = client.post(_url("article-status", article.pk), {"status": "in_review"})
+def _status_set(client, article, status="in_review") -> bool:
+    response = client.post(_url("article-status", article.pk), {"status": status})
     article.refresh_from_db()
     allowed = not _refused(response)
-    assert allowed == (article.status == "in_review"), response.status_code
+    assert allowed == (article.status == status), response.status_code
     return allowed
 
 

@@ -239,3 +239,28 @@ def test_relabelling_to_a_label_outside_the_collection_is_refused(reviewer, fact
         services.annotation_update(annotation=span, actor=reviewer, label=label("denial"))
     span.refresh_from_db()
     assert span.label.slug == "claim"
+
+
+def test_a_blind_reviewer_cannot_lift_blind_mode_by_marking_adjudicated(client, db):
+    world = make_blind_world()
+    client.force_login(world.b)
+    url = reverse("article-status", args=[world.article.pk])
+    response = client.post(url, {"status": "adjudicated"}, **HTMX)
+    assert response.status_code == 403
+    assert "Only an editor who adjudicates this article" in response.content.decode()
+    world.article.refresh_from_db()
+    assert world.article.status != "adjudicated"
+    html = client.get(reverse("article-detail", args=[world.article.pk])).content.decode()
+    assert '<option value="adjudicated"' not in html
+    assert f'data-annotation-id="{world.a_span.pk}"' not in html
+
+
+def test_a_reviewer_cannot_reopen_an_adjudicated_article(client, db):
+    world = make_blind_world()
+    world.article.status = "adjudicated"
+    world.article.save(update_fields=["status"])
+    client.force_login(world.b)
+    response = client.post(reverse("article-reviewed-next", args=[world.article.pk]))
+    assert response.status_code == 403
+    world.article.refresh_from_db()
+    assert world.article.status == "adjudicated"

@@ -26,7 +26,7 @@ from django.db.models import (
     Value,
 )
 
-from .actions import EDIT_ANY_PERMISSION, _signed_in
+from .actions import EDIT_ANY_PERMISSION, _signed_in, can_set_status
 
 ADJUDICATE_PERMISSION = "annotations.adjudicate_article"
 
@@ -52,8 +52,10 @@ __all__ = [
     "editor_collection_ids",
     "is_blind_for",
     "is_desk_editor",
+    "offered_statuses",
     "open_refusal",
     "openable_articles",
+    "status_refusal",
     "visible_annotations",
     "visible_history_events",
     "visible_source_records",
@@ -121,6 +123,34 @@ def can_view_history(user, article) -> bool:
 def can_open_admin(user) -> bool:
     """The admin site (Django's own rule: active staff); editors and superusers."""
     return _signed_in(user) and user.is_staff
+
+
+def status_refusal(user, article, status: str) -> str | None:
+    """Why the user may not set the article's status to `status` (None: they may).
+
+    "Adjudicated" ends blind mode, so only who may adjudicate the article may set it, or
+    take it back; anyone else could otherwise lift blind mode for themselves.
+    """
+    from ..models import Article
+
+    if not can_set_status(user):
+        return "Your account cannot change an article's status."
+    adjudicated = Article.Status.ADJUDICATED
+    touches_adjudication = status == adjudicated or article.status == adjudicated
+    if touches_adjudication and status != article.status and not can_adjudicate(user, article):
+        return "Only an editor who adjudicates this article can mark it adjudicated or reopen it."
+    return None
+
+
+def offered_statuses(user, article) -> list[tuple[str, str]]:
+    """The status picker's choices: the article's own, and what status_refusal allows."""
+    from ..models import Article
+
+    return [
+        (value, name)
+        for value, name in Article.Status.choices
+        if value == article.status or status_refusal(user, article, value) is None
+    ]
 
 
 # --- who may open an article ---------------------------------------------------------------

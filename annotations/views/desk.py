@@ -42,6 +42,9 @@ def article_status(request, article_id):
     form = StatusForm(request.POST)
     if not form.is_valid():
         return plain_error("Unknown status.")
+    refusal = permissions.status_refusal(request.user, article, form.cleaned_data["status"])
+    if refusal:
+        raise PermissionDenied(refusal)
     services.article_set_status(
         article=article, status=form.cleaned_data["status"], actor=request.user
     )
@@ -66,8 +69,9 @@ def article_metadata(request, article_id):
 def article_reviewed_next(request, article_id):
     """Mark this article reviewed and open the next one that is not."""
     article = permissions.openable_article_or_refuse(request.user, article_id)
-    if not permissions.can_set_status(request.user):
-        raise PermissionDenied("Your account cannot change an article's status.")
+    refusal = permissions.status_refusal(request.user, article, Article.Status.REVIEWED)
+    if refusal:
+        raise PermissionDenied(refusal)
     services.article_set_status(article=article, status=Article.Status.REVIEWED, actor=request.user)
     following = selectors.next_to_review(article, request.user)
     if following is None:

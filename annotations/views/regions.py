@@ -280,6 +280,7 @@ def header_context(request, article, *, metadata_form=None, span_total=None) -> 
         # In blind mode the page says why other reviewers' spans are missing.
         "blind_review": permissions.is_blind_for(request.user, article),
         "status_form": StatusForm(initial={"status": article.status}),
+        "status_choices": permissions.offered_statuses(request.user, article),
         "can_edit_metadata": can_edit_metadata,
         "metadata_form": metadata_form
         or (ArticleMetadataForm(instance=article) if can_edit_metadata else None),
