@@ -40,7 +40,6 @@ def _require_active(label: Label, *, current_label_id: int | None = None) -> Non
         raise ValidationError(f"The label “{label.name}” is no longer in use.")
 
 
-@transaction.atomic
 def _require_offered(article, label) -> None:
     """A collection that narrows the label set refuses the others (permissions.vocabulary)."""
     refusal = permissions.label_refusal(article, label)
@@ -48,6 +47,7 @@ def _require_offered(article, label) -> None:
         raise ValidationError(refusal)
 
 
+@transaction.atomic
 def annotation_create(
     *,
     article: Article,
