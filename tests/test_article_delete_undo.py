@@ -90,7 +90,17 @@ def test_delete_and_undo_restores_everything(admin_client, worked_article):
     assert not Article.objects.filter(pk=worked_article.pk).exists()
     assert not Annotation.objects.exists() and not Evidence.objects.exists()
     deletion = deletion_of(worked_article.pk)
-    assert deletion.before == before  # the whole article is in the event
+    kept = dict(deletion.before)
+    # The whole article is in the event, and which events were the article's until then
+    # (its spans' deletions with it included).
+    event_ids = kept.pop("history_event_ids")
+    assert kept == before
+    assert (
+        len(event_ids)
+        == HistoryEvent.objects.filter(article__isnull=True)
+        .exclude(kind__in=["article", "source_record"])
+        .count()
+    )
 
     listing = admin_client.get(
         reverse("admin:annotations_historyevent_deleted_articles")
@@ -213,3 +223,24 @@ def test_the_history_admin_action_restores_a_deleted_article(
     )
     assert "Restored the article" in response.content.decode()
     assert Article.objects.get(pk=worked_article.pk).annotations.count() == 3
+
+
+def test_undo_brings_back_the_history_of_spans_deleted_before_the_article(
+    admin_user, reviewer, article
+):
+    kept = make_span(article, "Kirby", reviewer)
+    gone = make_span(article, "Moscow denied it", reviewer)
+    services.annotation_delete(annotation=gone, actor=reviewer)
+    article_delete(article=article, actor=admin_user)
+
+    restored = article_restore(event=deletion_of(article.pk), actor=admin_user)
+
+    refs = set(restored.history.values_list("annotation_id_ref", flat=True))
+    assert {kept.pk, gone.pk} <= refs
+    assert (
+        restored.history.filter(kind="annotation", object_id=gone.pk, action="delete").count() == 1
+    )
+    # The deletion of `kept` with its article, too.
+    assert (
+        restored.history.filter(kind="annotation", object_id=kept.pk, action="delete").count() == 1
+    )

@@ -18,6 +18,8 @@ from ._locks import locked_article
 # Who may delete an article, and so undo its deletion: Django's own delete permission,
 # which only superusers hold unless an admin grants it (the Editors group does not).
 DELETE_PERMISSION = "annotations.delete_article"
+# The key of an article deletion's snapshot that lists the article's events until then.
+HISTORY_EVENT_IDS = "history_event_ids"
 
 # What an editor may change on a stored article (the body only while no span points in).
 EDITABLE_FIELDS = (
@@ -139,6 +141,13 @@ def article_delete(*, article: Article, actor) -> HistoryEvent:
     before = history.snapshot_article(stored)
     for span in Annotation.objects.filter(article_id=stored.pk).order_by("id"):
         annotation_delete(annotation=span, actor=actor)
+    # The row's deletion empties the article column of its events (SET_NULL); an undo
+    # links these back: spans deleted long before, and just now, included.
+    before[HISTORY_EVENT_IDS] = list(
+        HistoryEvent.objects.filter(article_id=stored.pk)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     Article.objects.filter(pk=stored.pk).delete()
     return history.record(
         kind=HistoryEvent.Kind.ARTICLE,

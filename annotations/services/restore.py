@@ -486,8 +486,16 @@ def _desk_rows_from(data: dict, article: Article) -> None:
 def _relink_history(data: dict, article: Article, ids: dict[int, int]) -> None:
     """The article's earlier events lost their article when its row was deleted (the
     column is SET_NULL); they belong to it again."""
+    from .articles import HISTORY_EVENT_IDS
+
+    # Older deletions did not list their events: the spans' and the article's own then.
+    listed = (
+        Q(pk__in=data[HISTORY_EVENT_IDS])
+        if HISTORY_EVENT_IDS in data
+        else Q(annotation_id_ref__in=list(ids))
+    )
     HistoryEvent.objects.filter(article__isnull=True).filter(
-        Q(kind=HistoryEvent.Kind.ARTICLE, object_id=data["id"]) | Q(annotation_id_ref__in=list(ids))
+        listed | Q(kind=HistoryEvent.Kind.ARTICLE, object_id=data["id"])
     ).update(article_id=article.pk)
 
 
