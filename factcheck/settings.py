@@ -267,3 +267,22 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Import limits (annotations/importers/limits.py reads these; one set for the import
+# page and `import_articles` alike). Sizes are bytes of the file as stored or uploaded.
+FACTCHECK_IMPORT_MAX_FILE_BYTES = env_int("FACTCHECK_IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)
+FACTCHECK_IMPORT_MAX_UPLOAD_BYTES = env_int("FACTCHECK_IMPORT_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+# A ZIP archive: how many members, how much they hold once decompressed, and how much
+# more than its compressed size one member may grow (a zip bomb grows a thousandfold).
+FACTCHECK_IMPORT_ZIP_MAX_MEMBERS = env_int("FACTCHECK_IMPORT_ZIP_MAX_MEMBERS", 10_000)
+FACTCHECK_IMPORT_ZIP_MAX_TOTAL_BYTES = env_int(
+    "FACTCHECK_IMPORT_ZIP_MAX_TOTAL_BYTES", 200 * 1024 * 1024
+)
+FACTCHECK_IMPORT_ZIP_MAX_RATIO = env_int("FACTCHECK_IMPORT_ZIP_MAX_RATIO", 100)
+# Fetching a page by URL (importers/fetch.py). Private, loopback and link-local addresses
+# stay out of reach unless this is on (tests; an intranet deployment that means it).
+FACTCHECK_IMPORT_ALLOW_PRIVATE_URLS = env_flag("FACTCHECK_IMPORT_ALLOW_PRIVATE_URLS", False)
+FACTCHECK_IMPORT_FETCH_TIMEOUT_SECONDS = env_int("FACTCHECK_IMPORT_FETCH_TIMEOUT_SECONDS", 10)
+FACTCHECK_IMPORT_FETCH_MAX_BYTES = env_int("FACTCHECK_IMPORT_FETCH_MAX_BYTES", 5 * 1024 * 1024)
+FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS", 5)
+# --- end of import limits

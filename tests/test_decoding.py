@@ -67,15 +67,34 @@ def test_invalid_utf16_after_mark_is_refused():
         decode_bytes(codecs.BOM_UTF16_LE + b"\x00\xd8a\x00")  # a lone high surrogate
 
 
-def test_undeclared_latin1_is_refused_not_guessed():
-    """Bytes that are not UTF-8 and declare nothing are refused with where it went wrong."""
-    data = "first line\nLe café est fermé".encode("latin-1")
+def test_undeclared_latin1_that_decodes_cleanly_is_read_as_windows_1252():
+    """Latin-1 / Windows-1252 bytes without a declaration are accepted when every byte
+    reads as text in Windows-1252 (issue 9), and the result says so."""
+    data = "first line\nLe café est fermé – “déjà”".encode("cp1252")
+    decoded = decode_bytes(data)
+    assert decoded.text == "first line\nLe café est fermé – “déjà”"
+    assert decoded.encoding == "cp1252"
+    assert decoded.how == "undeclared Windows-1252"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # 0x81 is undefined in Windows-1252.
+        b"first line\nLe caf\xe9 \x81 ferm\xe9",
+        # Valid UTF-8 "é" beside a lone Latin-1 byte: damaged UTF-8, 1252 would be mojibake.
+        "first line\nLe café ".encode() + b"ferm\xe9",
+        # A C1-range control byte that 1252 does not define as a letter (0x8D).
+        b"first line\nx\x8dy\xe9",
+    ],
+)
+def test_undeclared_bytes_that_are_not_clean_windows_1252_are_refused(data):
+    """Never a guess that yields mojibake or a silent U+FFFD: refused with where it broke."""
     with pytest.raises(DecodingError) as refused:
         decode_bytes(data)
     message = str(refused.value)
     assert "not valid UTF-8" in message
     assert "line 2" in message
-    assert "0xE9" in message
     assert "does not declare its character set" in message
 
 

@@ -518,7 +518,11 @@ def test_registry_picks_by_extension_then_by_content(seed_text):
 def test_registry_refuses_other_extensions_naming_what_it_accepts():
     """Other file types are refused before reading, with the list of accepted extensions."""
     with pytest.raises(
-        ImportRefused, match=r"Cannot import “\.pdf” files; accepted: \.jsonl, \.ndjson, \.txt\."
+        ImportRefused,
+        match=(
+            r"Cannot import “\.pdf” files; accepted: \.csv, \.htm, \.html, \.json, \.jsonl, "
+            r"\.ndjson, \.tsv, \.txt, \.xhtml, \.zip\."
+        ),
     ):
         formats_for("report.pdf")
     with pytest.raises(ImportRefused, match="files without an extension"):

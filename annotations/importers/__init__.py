@@ -2,29 +2,54 @@
 
 Each format module provides FORMAT (an ImportFormat: name, extensions, sniff, parse).
 For a file, the formats that accept its extension are tried in the order below and the
-first whose sniff() says yes parses it, so specific shapes come before catch-alls.
+first whose sniff() says yes parses it, so specific shapes come before catch-alls: a
+.json holding an array is a JSON array and one holding a line per article is JSONL; a
+.txt that is a saved web page is HTML, one that opens with <div>Title</div> a scraped
+page, any other plain text. (A CSV's delimiter is sniffed by the CSV format itself.)
+
+ZIP archives are not a text format: reading.read_file() opens them and reads each
+member through this registry.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
-from . import jsonl, plaintext, scraped
+from . import bulk_json, html, jsonl, plaintext, scraped, tabular
 from .base import ImportFormat, ImportRefused
 
-FORMATS: tuple[ImportFormat, ...] = (jsonl.FORMAT, scraped.FORMAT, plaintext.FORMAT)
+FORMATS: tuple[ImportFormat, ...] = (
+    bulk_json.FORMAT,
+    jsonl.FORMAT,
+    tabular.FORMAT,
+    html.FORMAT,
+    scraped.FORMAT,
+    plaintext.FORMAT,
+)
+ARCHIVE_EXTENSIONS = (".zip",)
 
 
 def accepted_extensions() -> list[str]:
-    return sorted({ext for fmt in FORMATS for ext in fmt.extensions})
+    """Every extension an import takes (the text formats', and ZIP archives of them)."""
+    return sorted({ext for fmt in FORMATS for ext in fmt.extensions} | set(ARCHIVE_EXTENSIONS))
+
+
+def accepted_kinds() -> str:
+    """The kinds of file we import, for a refusal: 'Factcheck JSONL (.jsonl), ...'."""
+    labels = dict.fromkeys(fmt.label for fmt in FORMATS)
+    return ", ".join([*labels, "ZIP archives of these (.zip)"])
 
 
 def formats_for(name: str) -> list[ImportFormat]:
-    """The formats that accept this file name, or ImportRefused naming the accepted kinds.
-
-    Checked before the file is read, so an image in a folder is refused for what it is.
-    """
+    """The text formats that accept this file name, or ImportRefused naming the accepted
+    kinds. Checked before the file is read, so an image in a folder is refused for what
+    it is."""
     extension = PurePath(name).suffix.lower()
+    if extension in ARCHIVE_EXTENSIONS:
+        raise ImportRefused(
+            "A ZIP archive is opened member by member (importers.reading.read_file), "
+            "not read as one text file."
+        )
     candidates = [fmt for fmt in FORMATS if extension in fmt.extensions]
     if not candidates:
         shown = f"“{extension}” files" if extension else "files without an extension"
@@ -37,4 +62,4 @@ def format_for(name: str, text: str) -> ImportFormat:
     for fmt in formats_for(name):
         if fmt.sniff(text):
             return fmt
-    raise ImportRefused("The file does not match any import format.")
+    raise ImportRefused(f"The file does not match any import format; accepted: {accepted_kinds()}.")

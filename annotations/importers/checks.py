@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from ..models import Article, Evidence, Relation, Source, Speaker
 from ..models.source import http_url
 from .base import ArticleRecord, SpanRecord
+from .limits import long_run_problem
 
 # `Status.values` rebuilds its list on every access.
 _STATUSES = frozenset(Article.Status.values)
@@ -45,6 +46,8 @@ def record_problem(
         return "the article has no title"
     if not record.body.strip():
         return "the article has no text"
+    if problem := long_run_problem(record.body):
+        return problem
     for field in ("title", "author", "publisher", "source_url"):
         problem = _too_long(Article, field, getattr(record, field))
         if problem:

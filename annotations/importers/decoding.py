@@ -1,8 +1,12 @@
 """Bytes to text for imports, or a refusal a person can act on.
 
-The text contract (DESIGN.md) says an article is never mojibake, so this module never
-guesses: it trusts a byte-order mark, then strict UTF-8, then a charset the file
-declares itself; anything else is refused with where and why. Pure functions, no Django.
+The text contract (DESIGN.md) says an article is never mojibake, so this module does not
+guess freely: it trusts a byte-order mark, then strict UTF-8, then a charset the file
+declares itself, and last Windows-1252, the one encoding undeclared non-UTF-8 news text
+is nearly always in (Latin-1 files are Windows-1252 files without curly quotes), but only
+when every byte is defined there, the result has no control characters, and nothing in
+it looks like UTF-8 that was damaged (that would be mojibake). Anything else is refused
+with where and why; no byte ever becomes a silent U+FFFD. Pure functions, no Django.
 """
 
 from __future__ import annotations
@@ -60,14 +64,16 @@ class DecodingError(ValueError):
 class DecodedText:
     text: str
     encoding: str  # what was used, for the import metadata
-    how: str  # "byte-order mark", "UTF-8", or "declared charset"
+    how: str  # "byte-order mark", "UTF-8", "declared charset" or "undeclared Windows-1252"
 
 
-def decode_bytes(data: bytes) -> DecodedText:
+def decode_bytes(data: bytes, *, header_charset: str | None = None) -> DecodedText:
     """Decode an uploaded or scanned file, or raise DecodingError.
 
     Order: byte-order mark (UTF-8/16/32), strict UTF-8, a charset the file declares
-    (`<meta charset>`, `<?xml encoding>`, a Content-Type line). Never Latin-1 by guess.
+    (`<meta charset>`, `<?xml encoding>`, a Content-Type line), then Windows-1252 when the
+    bytes decode to clean text in it (see cp1252_if_clean). `header_charset`: what the
+    HTTP answer's Content-Type said, which comes before the file's own declaration.
     """
     if not data:
         raise DecodingError("The file is empty.")
@@ -93,9 +99,12 @@ def decode_bytes(data: bytes) -> DecodedText:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
-        declared = declared_charset(data)
+        declared = (header_charset or "").strip().lower() or declared_charset(data)
         if declared is None:
             _refuse_binary_bytes(data)
+            text = cp1252_if_clean(data)
+            if text is not None:
+                return DecodedText(text, "cp1252", "undeclared Windows-1252")
             raise DecodingError(
                 f"The file is not valid UTF-8 ({_where(data, utf8_error.start)}: byte "
                 f"0x{data[utf8_error.start]:02X}) and does not declare its character set. "
@@ -110,6 +119,34 @@ def decode_bytes(data: bytes) -> DecodedText:
     # almost never another encoding.
     _refuse_binary_text(text)
     return DecodedText(text, "utf-8", "UTF-8")
+
+
+# A multi-byte UTF-8 sequence: in a file that is not valid UTF-8 as a whole, one of these
+# means UTF-8 that was cut or mixed with another encoding, and Windows-1252 would turn it
+# into mojibake ("cafÃ©"), so such a file is refused instead.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+# What Windows-1252 text has no business holding: controls but tab and line breaks.
+_UNTEXTLIKE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def cp1252_if_clean(data: bytes) -> str | None:
+    """The bytes as Windows-1252 when that reads as clean text, else None.
+
+    Clean: every byte is defined in Windows-1252 (0x81, 0x8D, 0x8F, 0x90 and 0x9D are
+    not), the text has no control characters but tab and line breaks, and no run of bytes
+    is a valid multi-byte UTF-8 sequence (which would be damaged UTF-8, not 1252).
+    """
+    if _UTF8_SEQUENCE.search(data):
+        return None
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if _UNTEXTLIKE.search(text):
+        return None
+    return text
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -176,3 +213,15 @@ def _refuse_binary_text(text: str) -> None:
     )
     if controls > len(sample) * _MAX_CONTROL_SHARE:
         raise DecodingError("The file looks binary, not text. Only text files can be imported.")
+
+
+_CHARSET_LINE = re.compile(
+    r"""\s*<meta\s+(?:charset\s*=\s*["']?[\w.:-]+["']?|http-equiv\s*=\s*["']?content-type["']?"""
+    r"""\s+content\s*=\s*["'][^"']*charset=[\w.:-]+["'])\s*/?>\s*""",
+    re.IGNORECASE,
+)
+
+
+def is_charset_declaration(line: str) -> bool:
+    """Is this line only a `<meta charset=...>` tag (as a text file's first line may be)?"""
+    return bool(_CHARSET_LINE.fullmatch(line))

@@ -23,9 +23,17 @@ points into "text", checked against the span's "text". A relation's "to" is the 
 another span of the same line (a link never leaves its article). A verdict without a
 "scale" is on the default scale; its "name" and "value" are for readers and not read.
 
+Bulk files from elsewhere use the same reader: a line may give its article as "body" or
+"content" instead of "text", with "language" beside the fields above; the values of
+fields this format does not know are then kept in the import metadata ("extra_fields"),
+while a native line (with "text") lists their names only ("ignored_fields"), as before.
+The JSON-array and CSV formats (bulk_json.py, tabular.py) build their records with
+record_from_object() too.
+
 A line that does not fit is refused with its number and the reason (here, for its shape;
 service.py and checks.py for what needs the database: labels, verdicts, URLs); the other
-lines still import.
+lines still import. A line is measured before it is parsed (limits.check_json_shape), so
+one nested 100,000 deep is refused by its number, never a RecursionError.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from django.utils import timezone
 
 from ..exporters.base import CODE_POINTS  # the unit our exporter states, read back here
 from ..offsets import SpanError, canonical_text, check_span
+from . import limits
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -49,6 +58,7 @@ from .base import (
     SpeakerDetails,
     VerdictRecord,
 )
+from .bylines import parse_date
 from .plaintext import MAX_TITLE_LINE
 
 NAME = "native-jsonl"
@@ -65,6 +75,13 @@ _ARTICLE_KEYS = {
     "offset_unit",
     "spans",
 }
+# Where a bulk file may keep the article's text, in the order they are looked for.
+BODY_KEYS = ("text", "body", "content")
+# Fields a bulk line (or CSV row) may have that are read, not kept as extra metadata; of
+# "text", "body" and "content", the one that is not the body is kept.
+_KNOWN_BULK_KEYS = (_ARTICLE_KEYS - {"text"}) | {"language"}
+# Schemes that run or embed instead of pointing somewhere; refused by name.
+_ALLOWED_SCHEMES = ("http", "https")
 
 
 def parse(text: str, *, name: str = "") -> ParseResult:
@@ -114,23 +131,53 @@ def _lines(text: str):
 
 
 def parse_line(line: str) -> ArticleRecord:
+    limits.check_json_shape(line)
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
         raise LineError(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(data, dict):
         raise LineError("each line must be a JSON object (one article)")
+    return record_from_object(data)
 
-    raw_text = _string(data, "text")
+
+def record_from_object(
+    data: dict, *, format_name: str = NAME, keep_values: bool | None = None
+) -> ArticleRecord:
+    """One article from a decoded JSON object (or a CSV row shaped like one).
+
+    `keep_values`: keep the values of unknown fields in the metadata ("extra_fields");
+    None: only for bulk lines (body/content), a native line lists their names as before.
+    """
+    body_key = next((key for key in BODY_KEYS if key in data), None)
+    if body_key is None:
+        raise LineError("the article has no “text” (nor “body” or “content”)")
+    raw_text = _string(data, body_key)
     if not raw_text.strip():
-        raise LineError("the article has no “text”")
+        raise LineError(f"the article has no “{body_key}”")
     body = canonical_text(raw_text)
-    metadata: dict = {"format": NAME}
+    metadata: dict = {"format": format_name}
     if data.get("id") is not None:
-        metadata["original_id"] = data["id"]
-    ignored = sorted(set(data) - _ARTICLE_KEYS)
-    if ignored:
-        metadata["ignored_fields"] = ignored
+        metadata["original_id"] = clean_value(data["id"])
+    if keep_values is None:
+        keep_values = body_key != "text"
+    if not keep_values:
+        ignored = sorted(set(data) - _ARTICLE_KEYS)
+        if ignored:
+            metadata["ignored_fields"] = ignored
+    else:
+        if language := _field(data, "language"):
+            metadata["language"] = language
+        extra = {
+            clean_value(key): clean_value(value)
+            for key, value in data.items()
+            if key != body_key and key not in _KNOWN_BULK_KEYS
+        }
+        if extra:
+            metadata["extra_fields"] = extra
+    source_url = _field(data, "source_url")
+    if source_url and (problem := url_scheme_problem(source_url)):
+        raise LineError(f"“source_url” {problem}")
 
     spans = data.get("spans") or []
     if not isinstance(spans, list):
@@ -158,7 +205,7 @@ def parse_line(line: str) -> ArticleRecord:
         body=body,
         author=_field(data, "author"),
         published_at=_datetime(data, "published_at"),
-        source_url=_field(data, "source_url"),
+        source_url=source_url,
         publisher=_field(data, "publisher"),
         status=_field(data, "status"),
         metadata=metadata,
@@ -289,6 +336,29 @@ def _source(data, number: int) -> SourceRecord:
     )
 
 
+def url_scheme_problem(url: str) -> str | None:
+    """Why this is not a web address we keep ("javascript:", "data:", ...), or None.
+
+    checks.py validates URLs fully when a record is stored; this refuses the dangerous
+    schemes while parsing, so the line is named with the field."""
+    scheme, colon, _ = url.partition(":")
+    scheme = "".join(scheme.split()).lower()  # "java\tscript:" is javascript: to a browser
+    if colon and scheme.isascii() and scheme.isalnum() and scheme not in _ALLOWED_SCHEMES:
+        return f"is a “{scheme}:” URL; only http:// and https:// addresses are accepted"
+    return None
+
+
+def clean_value(value):
+    """A metadata value held to the text contract: every string in it (keys too) canonical."""
+    if isinstance(value, str):
+        return value if value.isascii() and value.isprintable() else canonical_text(value)
+    if isinstance(value, list):
+        return [clean_value(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_value(str(key)): clean_value(item) for key, item in value.items()}
+    return value
+
+
 def _field(data: dict, key: str) -> str:
     """A short text field, held to the text contract like the body (no NUL, which
     PostgreSQL refuses, nor other control characters; NFC), without surrounding space."""
@@ -316,7 +386,10 @@ def _datetime(data: dict, key: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise LineError(f"“{key}” is not an ISO 8601 date and time: {value!r}") from None
+        # Spreadsheets and other tools' dumps write dates for people ("14 March 2024").
+        parsed = parse_date(value)
+        if parsed is None:
+            raise LineError(f"“{key}” is not an ISO 8601 date and time: {value!r}") from None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
     return parsed
@@ -348,7 +421,8 @@ FORMAT = ImportFormat(
         "One article a line with its spans and sources, as the native export writes it; "
         "a line that does not fit is refused with its number, the others still import."
     ),
-    extensions=(".jsonl", ".ndjson"),
+    # A .json whose first line is a whole object is JSONL too (bulk_json.sniff says no).
+    extensions=(".jsonl", ".ndjson", ".json"),
     parse=parse,
     parse_chunks=parse_chunks,
 )

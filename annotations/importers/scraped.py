@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from ..offsets import canonical_text
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
+from .bylines import person_name
 
 NAME = "scraped-page"
 
@@ -51,29 +52,6 @@ _ISO_DATELINE = re.compile(
 # A byline is a short run of capitalised words ("Tyler Durden", "By Jane van Dam").
 _BYLINE = re.compile(r"^\s*(?:by\s+)?(?P<name>[^\W\d_][\w.'’-]*(?:\s+[\w.'’-]+){0,4})\s*$", re.I)
 _MAX_BYLINE = 80
-_NAME_PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "da",
-        "di",
-        "du",
-        "dos",
-        "das",
-        "la",
-        "le",
-        "bin",
-        "ibn",
-        "al",
-        "y",
-    ]
-)
-
 # How far from the end the byline/dateline may sit: they close the article.
 _TAIL_LINES = 4
 
@@ -176,17 +154,7 @@ def _byline_name(line: str) -> str:
     match = _BYLINE.match(line)
     if not match or len(line) > _MAX_BYLINE:
         return ""
-    name = match.group("name").strip()
-    words = name.split()
-    # Every word capitalised but particles ("van", "de"), and no sentence ending after a
-    # real word ("Kirby said." is not a name; "Jim Smith Jr." is).
-    if not words[0][0].isupper():
-        return ""
-    if any(not w[0].isupper() and w.casefold() not in _NAME_PARTICLES for w in words):
-        return ""
-    if name.endswith(".") and len(words[-1]) > 3:
-        return ""
-    return name
+    return person_name(match.group("name"))
 
 
 def _paragraphs(kept) -> list[str]:

@@ -1,0 +1,327 @@
+"""A saved (or fetched) web page: its article text and what the page says about it.
+
+The text comes from trafilatura (2.x), which finds the article among the page's furniture
+(navigation, scripts, styles, ads, cookie banners, related links, comments) and keeps
+inline tags' words in place. We use it rather than readability-lxml because it is the
+more actively kept of the two (releases through 2026, an evaluation suite on news
+pages), reads JSON-LD and meta tags itself, and drops comments and related-link boxes
+that readability keeps.
+
+What it gets wrong on our test pages, and what we do about it (tests/test_import_html.py):
+- `<br><br>` (a paragraph break written as two line breaks) comes out as one line break,
+  the same as a single `<br>`. We mark such runs before extraction, so that they come
+  back as two, and read two as a new paragraph.
+- Its text output separates paragraphs and line breaks alike by one "\n"; we read its
+  XML output instead and join paragraphs with a blank line, as the other formats do.
+- The page's `<h1>` headline is the first line of its text; we drop it when it is the
+  title.
+- Its publication date (htmldate's) is a day without the time; `article:published_time`
+  and JSON-LD `datePublished` carry the time, so we read those first ourselves.
+- On a page with no article (a login form) it returns the menu and form labels ("Home
+  Log in Register Email Password") rather than nothing; we refuse a page unless one of
+  its lines has at least MIN_PARAGRAPH_WORDS words.
+- Left to search the whole page, htmldate took a footer's "© 2024" for the date (1
+  January 2024); we ask it for dates the page states as its own only.
+- It joins several authors with "; "; we take JSON-LD's authors when there are any, and
+  write several as "A, B".
+
+Order for each field: JSON-LD (NewsArticle and its kin), then `og:`/`article:` meta,
+then what trafilatura found, then the page's `<title>`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import trafilatura
+from django.utils import timezone
+from lxml import etree
+from lxml import html as lxml_html
+
+from ..offsets import canonical_text
+from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
+from .jsonl import url_scheme_problem
+
+NAME = "html"
+
+_ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenews",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "blogposting",
+    "liveblogposting",
+}
+# Two or more line breaks in a row, with only white space between: a paragraph break.
+_DOUBLE_BREAK = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
+# Between the two breaks, so that trafilatura keeps both (it merges adjacent ones); it
+# removes the private-use character itself.
+_BREAK_MARK = "<br>\ue000<br>"
+# A page whose every paragraph is shorter than this has menus and labels, not an article.
+MIN_PARAGRAPH_WORDS = 8
+_SNIFF_CHARS = 4096
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_INSIDE = re.compile(r"<(?:html|head|body)\b[^>]*>", re.IGNORECASE)
+
+
+def sniff(text: str) -> bool:
+    """Looks like a web page: opens with a doctype or <html>/<head>/<body>, or has one of
+    those tags near the top (a page saved after a line of notes)."""
+    head = text[:_SNIFF_CHARS]
+    return bool(_HTML_START.match(head) or _HTML_INSIDE.search(head))
+
+
+def parse(text: str, *, name: str = "", url: str = "") -> ParseResult:
+    """The page's article. `url`: where it was fetched from (the final URL after redirects),
+    which is then its source_url; a saved page's is the canonical URL it declares."""
+    page = _page_tree(text)
+    meta = _meta(page)
+    found = trafilatura.bare_extraction(
+        _DOUBLE_BREAK.sub(_BREAK_MARK, text),
+        url=url or None,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
+        output_format="python",
+        # Without this, htmldate guesses from any year on the page: a login page's
+        # "© 2024" became 1 January 2024. Only dates the page states as its own.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    title = _first(
+        meta.get("headline"), meta.get("og:title"), _attr(found, "title"), meta.get("<title>")
+    )
+    paragraphs = _paragraphs(found)
+    if paragraphs and title and _fold(paragraphs[0]) == _fold(title):
+        paragraphs = paragraphs[1:]  # the page's <h1>, which is the title
+    body = "\n\n".join(paragraphs)
+    if not _has_prose(paragraphs):
+        raise ImportRefused(
+            "The page has no article text: only navigation, forms or other page furniture "
+            "were found. Save the article's own page and import that."
+        )
+    canonical = _first(meta.get("url"), meta.get("canonical"), meta.get("og:url"))
+    if canonical and url_scheme_problem(canonical):
+        canonical = ""
+    metadata = {"format": NAME, "extractor": f"trafilatura {trafilatura.__version__}"}
+    for key, value in (
+        ("canonical_url", canonical),
+        ("language", meta.get("lang") or _attr(found, "language")),
+        ("description", meta.get("description") or _attr(found, "description")),
+    ):
+        if value:
+            metadata[key] = _one_line(value)
+    if url:
+        metadata["fetched_from"] = url
+    record = ArticleRecord(
+        title=_one_line(title or ""),
+        body=body,
+        author=_one_line(meta.get("authors") or meta.get("author") or _authors(found)),
+        published_at=_published(meta, found),
+        source_url=url or canonical,
+        publisher=_one_line(
+            _first(meta.get("publisher"), meta.get("og:site_name"), _attr(found, "sitename"))
+        ),
+        metadata=metadata,
+    )
+    return ParseResult([record])
+
+
+# --- the article's text ----------------------------------------------------------------
+
+
+def _paragraphs(found) -> list[str]:
+    """Each block trafilatura kept (paragraph, heading, list item, quote, table row) as a
+    paragraph, split again where the page had `<br><br>`."""
+    if found is None or getattr(found, "body", None) is None:
+        return []
+    paragraphs: list[str] = []
+    for block in found.body:
+        if not isinstance(block.tag, str):
+            continue
+        if block.tag == "list":
+            pieces = [_block_text(item) for item in block.iter("item")]
+        elif block.tag == "table":
+            pieces = [
+                "\t".join(_block_text(cell) for cell in row.iter("cell"))
+                for row in block.iter("row")
+            ]
+        else:
+            pieces = [_block_text(block)]
+        for piece in pieces:
+            for paragraph in piece.split("\n\n"):
+                paragraph = canonical_text(paragraph).strip()
+                if paragraph:
+                    paragraphs.append(paragraph)
+    return paragraphs
+
+
+def _block_text(element) -> str:
+    """An element's words, its <lb/> as line breaks; white space runs made one space, as
+    a browser shows them."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.tag == "lb":
+            parts.append("\n")
+        elif node.text:
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    lines = "".join(parts).split("\n")
+    return "\n".join(" ".join(line.split()) for line in lines).strip()
+
+
+def _has_prose(paragraphs: list[str]) -> bool:
+    """Is there a line of running text, not only menu entries and form labels?"""
+    return any(
+        len(line.split()) >= MIN_PARAGRAPH_WORDS
+        for paragraph in paragraphs
+        for line in paragraph.split("\n")
+    )
+
+
+# --- what the page says about it --------------------------------------------------------
+
+
+def _page_tree(text: str):
+    try:
+        # lxml refuses a str that still declares its encoding; it was decoded already.
+        return lxml_html.document_fromstring(_XML_DECLARATION.sub("", text))
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _meta(page) -> dict[str, str]:
+    """The article's metadata as the page states it: JSON-LD first, then meta tags."""
+    if page is None:
+        return {}
+    found: dict[str, str] = {}
+    for script in page.xpath('//script[@type="application/ld+json"]'):
+        for item in _json_ld_items(script.text_content()):
+            kind = item.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if not any(isinstance(k, str) and k.lower() in _ARTICLE_TYPES for k in kinds):
+                continue
+            _set(found, "headline", item.get("headline") or item.get("name"))
+            _set(found, "published", item.get("datePublished"))
+            _set(found, "authors", _names(item.get("author")))
+            _set(found, "publisher", _names(item.get("publisher")))
+            _set(found, "url", _url(item.get("mainEntityOfPage")) or _url(item.get("url")))
+            _set(found, "description", item.get("description"))
+    for element in page.xpath("//meta[@content]"):
+        key = (element.get("property") or element.get("name") or "").strip().lower()
+        if key in {"og:title", "og:url", "og:site_name", "author", "article:author"}:
+            _set(found, "author" if key == "article:author" else key, element.get("content"))
+        elif key in {"article:published_time", "og:article:published_time", "date"}:
+            _set(found, "published_meta", element.get("content"))
+        elif key in {"description", "og:description"}:
+            _set(found, "description", element.get("content"))
+    for element in page.xpath('//link[@href][contains(concat(" ", @rel, " "), " canonical ")]'):
+        _set(found, "canonical", element.get("href"))
+    titles = page.xpath("//title")
+    if titles:
+        _set(found, "<title>", titles[0].text_content())
+    _set(found, "lang", page.get("lang"))
+    return found
+
+
+def _json_ld_items(source: str) -> list[dict]:
+    try:
+        data = json.loads(source)
+    except (ValueError, RecursionError):
+        return []  # a page's broken JSON-LD is not the article's problem
+    items = data if isinstance(data, list) else [data]
+    flat: list[dict] = []
+    for item in items:
+        if isinstance(item, dict):
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                flat.extend(node for node in graph if isinstance(node, dict))
+            flat.append(item)
+    return flat
+
+
+def _names(value) -> str:
+    """JSON-LD people or organisations ("x", {"name": x} or a list of them) as "A, B"."""
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for item in values:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and name.strip():
+            names.append(" ".join(name.split()))
+    return ", ".join(dict.fromkeys(names))
+
+
+def _url(value) -> str:
+    if isinstance(value, dict):
+        value = value.get("@id") or value.get("url")
+    return value if isinstance(value, str) else ""
+
+
+def _set(found: dict, key: str, value) -> None:
+    if isinstance(value, str) and value.strip() and key not in found:
+        found[key] = value.strip()
+
+
+def _authors(found) -> str:
+    author = _attr(found, "author")
+    return ", ".join(part.strip() for part in author.split(";") if part.strip())
+
+
+def _published(meta: dict, found) -> datetime | None:
+    for value in (meta.get("published"), meta.get("published_meta"), _attr(found, "date")):
+        if value and (when := _datetime(value)) is not None:
+            return when
+    return None
+
+
+def _datetime(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
+
+
+def _attr(found, name: str) -> str:
+    value = getattr(found, name, None) if found is not None else None
+    return value if isinstance(value, str) else ""
+
+
+def _first(*values) -> str:
+    return next((value for value in values if value), "")
+
+
+def _one_line(value: str) -> str:
+    return " ".join(canonical_text(value).split())
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+FORMAT = ImportFormat(
+    name=NAME,
+    label="Web page (.html)",
+    description=(
+        "A saved news page: the article's text without menus, ads or comments, with its "
+        "title, author, date and address from the page."
+    ),
+    extensions=(".html", ".htm", ".xhtml", ".txt"),
+    parse=parse,
+    sniff=sniff,
+)

@@ -1,0 +1,146 @@
+"""A spreadsheet saved as CSV (or TSV): one article a row, named by a header row.
+
+Columns: "title" and "body" ("text" or "content" also), optional "author",
+"published_at", "source_url", "publisher", "language", and "spans" (a JSON list, as in
+our JSONL); any other column is kept in the import metadata ("extra_fields"). Header
+names are matched without regard to case or surrounding spaces.
+
+Read per RFC 4180 with the csv module (quoted fields may hold newlines, delimiters and
+doubled quotes), row by row. The delimiter is sniffed from the top of the file among
+, ; tab and |; a UTF-8 byte-order mark is dropped by the decoder. A file without a body
+column is refused before any row is read, naming the columns it has; a bad row is
+refused with the line it starts on, and the other rows still import.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+
+from . import jsonl, limits
+from .base import ImportFormat, ImportRefused, LineError, ParseResult
+
+NAME = "csv"
+
+_DELIMITERS = ",;\t|"
+_SAMPLE_CHARS = 64 * 1024
+
+# The csv module refuses fields over 128 KiB, less than a long article; the line bound
+# (limits.MAX_LINE_CHARS) is the real limit. A process-wide setting, set once here.
+csv.field_size_limit(limits.MAX_LINE_CHARS)
+
+
+def parse(text: str, *, name: str = "") -> ParseResult:
+    result = ParseResult(records=[])
+    for chunk in parse_chunks(text, name=name):
+        result.records.extend(chunk.records)
+        result.refused.extend(chunk.refused)
+    return result
+
+
+def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
+    """The rows' records, `size` at a time; the header is checked before the first."""
+    columns, delimiter = _header(text)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    chunk = ParseResult(records=[])
+    next(reader)  # the header, read by _header
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # The reader cannot go on past broken quoting: the rest is one unclosed field.
+            chunk.refused.append((line, f"not valid CSV ({error})"))
+            break
+        if not any(cell.strip() for cell in row):
+            continue  # a blank row, as spreadsheets leave at the end
+        try:
+            record = _record(columns, row)
+        except LineError as error:
+            chunk.refused.append((line, str(error)))
+        else:
+            record.line = line
+            chunk.records.append(record)
+        if len(chunk.records) + len(chunk.refused) >= size:
+            yield chunk
+            chunk = ParseResult(records=[])
+    if chunk.records or chunk.refused:
+        yield chunk
+
+
+def _header(text: str) -> tuple[list[str], str]:
+    """The column names (folded) and the delimiter, or ImportRefused saying why not."""
+    sample = text[:_SAMPLE_CHARS]
+    delimiter = _delimiter(sample)
+    try:
+        header = next(csv.reader(_lines(sample), delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        raise ImportRefused("The CSV file has no header row naming its columns.") from None
+    columns = [" ".join(name.split()).lower() for name in header]
+    if not any(key in columns for key in jsonl.BODY_KEYS):
+        found = ", ".join(f"“{name}”" for name in header if name.strip()) or "none"
+        raise ImportRefused(
+            "The CSV file has no “body”, “text” or “content” column for the article's text; "
+            f"its columns are: {found}."
+        )
+    return columns, delimiter
+
+
+def _delimiter(sample: str) -> str:
+    """The sample's delimiter: csv.Sniffer's pick among ours, else the one the header
+    line holds most of (the sniffer gives up on quoted newlines in a short sample)."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        return max(_DELIMITERS, key=first.count)
+
+
+def _record(columns: list[str], row: list[str]):
+    if len(row) > len(columns):
+        raise LineError(f"the row has {len(row)} fields, but the header names {len(columns)}")
+    if sum(map(len, row)) > limits.MAX_LINE_CHARS:
+        raise LineError(f"the row is longer than {limits.MAX_LINE_CHARS:,} characters")
+    data: dict = {}
+    for column, cell in zip(columns, row, strict=False):  # missing cells at the end: empty
+        if column and column not in data:
+            data[column] = cell
+    spans = data.get("spans", "").strip()
+    if spans:
+        limits.check_json_shape(spans)
+        try:
+            data["spans"] = json.loads(spans)
+        except json.JSONDecodeError as error:
+            raise LineError(f"“spans” is not valid JSON ({error.msg})") from None
+    else:
+        data.pop("spans", None)
+    return jsonl.record_from_object(data, format_name=NAME, keep_values=True)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their "\\n", one at a time (no copy of the whole file)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end + 1
+        yield text[start:end]
+        start = end
+
+
+FORMAT = ImportFormat(
+    name=NAME,
+    label="Spreadsheet (.csv, .tsv)",
+    description=(
+        "One article a row under a header row: “title” and “body” (or “text”/“content”), "
+        "optionally author, published_at, source_url, publisher, language, spans; other "
+        "columns are kept."
+    ),
+    extensions=(".csv", ".tsv"),
+    parse=parse,
+    # No sniff: no other format reads .csv, and one without a body column is better
+    # refused by parse_chunks, which names the columns it has.
+    parse_chunks=parse_chunks,
+)
