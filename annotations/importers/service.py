@@ -54,6 +54,7 @@ from ..models import (
 from ..models.article import body_hash
 from ..offsets import quote_selector
 from ..services.sources import source_records_by_url
+from ..weburl import canonical_url
 from . import format_for, formats_for
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .checks import record_problem
@@ -391,6 +392,7 @@ _ARTICLE_COLUMNS = (
     "import_metadata",
     "imported_at",
     "updated_at",
+    "canonical_url",
 )
 _ANNOTATION_COLUMNS = (
     "article_id",
@@ -411,6 +413,8 @@ _ANNOTATION_COLUMNS = (
     "verdict_by_id",
     "verdict_at",
     "layer",
+    "needs_attention",
+    "anchored_in_id",
 )
 _HISTORY_COLUMNS = (
     "kind",
@@ -450,6 +454,7 @@ def _create_articles(
             ops.adapt_json_value(_metadata(record, provenance, authors), metadata_encoder),
             stamp,  # imported_at
             stamp,  # updated_at
+            canonical_url(record.source_url) if record.source_url else "",
         )
         for digest, record in new.items()
     ]
@@ -651,6 +656,8 @@ def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> 
             a.verdict_by_id,
             adapt(a.verdict_at) if a.verdict_at else None,
             a.layer,
+            False,  # needs_attention: an imported span is placed on the text it came with
+            None,  # anchored_in
         )
         for a in annotations
     ]

@@ -2,6 +2,7 @@ from .annotation import Annotation
 from .article import Article
 from .collection import Adjudication, Assignment, Collection, Membership
 from .history import HistoryEvent
+from .imports import ArticleRevision, ImportJob
 from .label import Label
 from .relation import Relation
 from .source import Evidence, Source
@@ -12,10 +13,12 @@ __all__ = [
     "Adjudication",
     "Annotation",
     "Article",
+    "ArticleRevision",
     "Assignment",
     "Collection",
     "Evidence",
     "HistoryEvent",
+    "ImportJob",
     "Label",
     "Membership",
     "Rating",

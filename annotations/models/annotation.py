@@ -54,6 +54,13 @@ class Annotation(models.Model):
     adjudicated_from = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="gold_spans"
     )
+    # A span a new revision of the text could not place: its offsets still index the text
+    # of `anchored_in` (the revision it was made on), and it is listed on the article for
+    # a reviewer to place or discard; it is never deleted for that.
+    needs_attention = models.BooleanField(default=False, db_default=False)
+    anchored_in = models.ForeignKey(
+        "ArticleRevision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every edit: an edit form carries the version it was rendered from, so a

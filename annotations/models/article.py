@@ -23,6 +23,11 @@ class Article(models.Model):
     author = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     source_url = models.URLField(max_length=2000, blank=True)
+    # source_url made comparable (annotations.weburl.canonical_url): an article is the same
+    # when its text or this matches; same URL, new text is a new revision.
+    canonical_url = models.CharField(
+        max_length=2000, blank=True, default="", db_default="", db_index=True
+    )
     publisher = models.CharField(max_length=300, blank=True)
     content_hash = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
@@ -55,4 +60,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.content_hash = body_hash(self.body)
+        from ..weburl import canonical_url
+
+        self.canonical_url = canonical_url(self.source_url) if self.source_url else ""
         super().save(*args, **kwargs)
