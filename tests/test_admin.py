@@ -415,9 +415,13 @@ def test_deleting_an_article_records_its_spans(admin_client, article, reviewer):
     annotation = make_annotation(article, 0, 5, author=reviewer)
     make_source(annotation)
     url = reverse("admin:annotations_article_delete", args=[article.pk])
-    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    # Deleting an article with spans asks for its id to be typed (the explicit confirmation).
+    confirmed = {"post": "yes", "confirm_article_id": str(article.pk)}
+    assert admin_client.post(url, confirmed).status_code == 302
     assert not Article.objects.filter(pk=article.pk).exists()
-    event = HistoryEvent.objects.get(action=HistoryEvent.Action.DELETE)
+    event = HistoryEvent.objects.get(
+        action=HistoryEvent.Action.DELETE, kind=HistoryEvent.Kind.ANNOTATION
+    )
     assert event.object_id == annotation.pk
     assert event.before["quote"] == annotation.quote
     assert len(event.before["sources"]) == 1
@@ -625,8 +629,12 @@ def test_delete_annotation_is_recorded_and_restorable(admin_client, article, rev
     annotation = make_annotation(article, 0, 5, author=reviewer)
     make_source(annotation)
     url = reverse("admin:annotations_annotation_delete", args=[annotation.pk])
-    assert admin_client.post(url, {"post": "yes"}).status_code == 302
-    event = HistoryEvent.objects.get(action=HistoryEvent.Action.DELETE)
+    # Deleting an article with spans asks for its id to be typed (the explicit confirmation).
+    confirmed = {"post": "yes", "confirm_article_id": str(article.pk)}
+    assert admin_client.post(url, confirmed).status_code == 302
+    event = HistoryEvent.objects.get(
+        action=HistoryEvent.Action.DELETE, kind=HistoryEvent.Kind.ANNOTATION
+    )
     assert event.before["quote"] == "Kirby"
     assert len(event.before["sources"]) == 1
 
