@@ -9,8 +9,8 @@ that readability keeps.
 
 What it gets wrong on our test pages, and what we do about it (tests/test_import_html.py):
 - `<br><br>` (a paragraph break written as two line breaks) comes out as one line break,
-  the same as a single `<br>`. We mark such runs before extraction, so that they come
-  back as two, and read two as a new paragraph.
+  the same as a single `<br>`. We replace such runs with a mark before extraction and
+  start a new paragraph where it comes back.
 - Its text output separates paragraphs and line breaks alike by one "\n"; we read its
   XML output instead and join paragraphs with a blank line, as the other formats do.
 - The page's `<h1>` headline is the first line of its text; we drop it when it is the
@@ -58,9 +58,11 @@ _ARTICLE_TYPES = {
 }
 # Two or more line breaks in a row, with only white space between: a paragraph break.
 _DOUBLE_BREAK = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
-# Between the two breaks, so that trafilatura keeps both (it merges adjacent ones); it
-# removes the private-use character itself.
-_BREAK_MARK = "<br>\ue000<br>"
+# Put in their place before extraction (trafilatura merges adjacent breaks but keeps the
+# text between them), and split on afterwards. A private-use character: no page's text
+# uses it (one that did would see a paragraph break there).
+_PARAGRAPH_MARK = "\ue000"
+_BREAK_MARK = f"<br>{_PARAGRAPH_MARK}<br>"
 # A page whose every paragraph is shorter than this has menus and labels, not an article.
 MIN_PARAGRAPH_WORDS = 8
 _SNIFF_CHARS = 4096
@@ -155,7 +157,7 @@ def _paragraphs(found) -> list[str]:
         else:
             pieces = [_block_text(block)]
         for piece in pieces:
-            for paragraph in piece.split("\n\n"):
+            for paragraph in piece.replace(_PARAGRAPH_MARK, "\n\n").split("\n\n"):
                 paragraph = canonical_text(paragraph).strip()
                 if paragraph:
                     paragraphs.append(paragraph)

@@ -78,10 +78,12 @@ def _header(text: str) -> tuple[list[str], str]:
     try:
         header = next(csv.reader(_lines(sample), delimiter=delimiter))
     except (StopIteration, csv.Error):
-        raise ImportRefused("The CSV file has no header row naming its columns.") from None
+        header = []
+    if not any(name.strip() for name in header):
+        raise ImportRefused("The CSV file has no header row naming its columns.")
     columns = [" ".join(name.split()).lower() for name in header]
     if not any(key in columns for key in jsonl.BODY_KEYS):
-        found = ", ".join(f"“{name}”" for name in header if name.strip()) or "none"
+        found = ", ".join(f"“{name}”" for name in header if name.strip())
         raise ImportRefused(
             "The CSV file has no “body”, “text” or “content” column for the article's text; "
             f"its columns are: {found}."

@@ -1,0 +1,144 @@
+"""Spreadsheets as CSV: RFC 4180 quoting, a sniffed delimiter, a header naming columns."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+
+import pytest
+
+from annotations.importers import format_for, tabular
+from annotations.importers.base import ImportRefused
+from annotations.importers.reading import read_text_file
+
+
+def _csv(rows: list[list[str]], delimiter: str = ",") -> str:
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+HEADER = ["title", "body", "author", "published_at", "source_url", "publisher", "language"]
+
+
+def test_rfc_4180_quoting_survives():
+    """Quoted fields keep their newlines, delimiters and doubled quotes."""
+    body = 'First paragraph, with a comma.\n\nSecond: he said "no".'
+    text = _csv([HEADER, ["A, B", body, "Jane Doe", "2024-03-14", "https://ex.com/a", "Ex", "en"]])
+    [record] = tabular.parse(text).records
+    assert record.title == "A, B"
+    assert record.body == body
+    assert record.author == "Jane Doe"
+    assert record.published_at.date().isoformat() == "2024-03-14"
+    assert record.source_url == "https://ex.com/a"
+    assert record.publisher == "Ex"
+    assert record.metadata["language"] == "en"
+    assert record.metadata["format"] == "csv"
+    assert record.line == 2
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiter_is_sniffed(delimiter):
+    text = _csv(
+        [["Title", "Text"], ["One", "First; text, with | all\tkinds"], ["Two", "b"]], delimiter
+    )
+    records = tabular.parse(text).records
+    assert [r.title for r in records] == ["One", "Two"]
+    assert records[0].body == "First; text, with | all\tkinds"
+
+
+def test_a_csv_that_is_really_tsv_is_read():
+    text = "title\tcontent\nOne\tThe body, with commas, many, of them.\n"
+    assert format_for("export.csv", text).name == "csv"
+    [record] = tabular.parse(text).records
+    assert record.body == "The body, with commas, many, of them."
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+def test_utf8_with_or_without_bom(bom):
+    data = bom + "title,body\nCafé,Le café est fermé.\n".encode()
+    read = read_text_file("a.csv", data)
+    [record] = next(iter(read.chunks)).records
+    assert record.title == "Café"  # not "\ufeffCafé": the header matched "title"
+
+
+def test_unknown_columns_are_kept_as_metadata():
+    text = _csv([["Title", "Body", "Section", "Word count"], ["T", "Body text.", "Sport", "3"]])
+    [record] = tabular.parse(text).records
+    assert record.metadata["extra_fields"] == {"section": "Sport", "word count": "3"}
+
+
+def test_no_body_column_is_refused_naming_the_columns():
+    text = _csv([["headline", "summary", "url"], ["a", "b", "c"]])
+    with pytest.raises(ImportRefused) as refused:
+        list(tabular.parse_chunks(text))
+    assert str(refused.value) == (
+        "The CSV file has no “body”, “text” or “content” column for the article's text; "
+        "its columns are: “headline”, “summary”, “url”."
+    )
+
+
+def test_spans_column_is_read_like_jsonl():
+    body = "Kirby said Moscow lied."
+    spans = json.dumps([{"start": 0, "end": 5, "label": "claim", "text": "Kirby"}])
+    [record] = tabular.parse(_csv([["title", "body", "spans"], ["T", body, spans]])).records
+    [span] = record.spans
+    assert (span.start, span.end, span.label) == (0, 5, "claim")
+
+
+def test_bad_rows_are_refused_by_line_and_the_others_parse():
+    text = _csv(
+        [
+            ["title", "body", "source_url", "spans"],
+            ["Good", "A body.", "", ""],
+            ["Bad URL", "A body.", "javascript:alert(1)", ""],
+            ["Bad spans", "A body.", "", "[{"],
+            ["Too many", "A body.", "", "", "extra"],
+            ["Data URL", "A body.", "data:text/html,<script>", ""],
+            ["Also good", "Multi\nline body.", "", ""],
+        ]
+    )
+    result = tabular.parse(text)
+    assert [r.title for r in result.records] == ["Good", "Also good"]
+    assert [r.line for r in result.records] == [2, 7]
+    reasons = dict(result.refused)
+    assert reasons[3] == (
+        "“source_url” is a “javascript:” URL; only http:// and https:// addresses are accepted"
+    )
+    assert reasons[4].startswith("“spans” is not valid JSON")
+    assert reasons[5] == "the row has 5 fields, but the header names 4"
+    assert reasons[6].startswith("“source_url” is a “data:” URL")
+
+
+def test_a_spans_cell_nested_too_deeply_is_refused_by_its_line():
+    deep = "[" * 100_000 + "]" * 100_000
+    result = tabular.parse(_csv([["title", "body", "spans"], ["T", "Body.", deep]]))
+    assert result.records == []
+    [(line, reason)] = result.refused
+    assert line == 2
+    assert reason.startswith("nested too deeply")
+
+
+def test_rows_are_read_one_at_a_time():
+    """parse_chunks hands rows over in chunks as it reads (it does not parse them all first)."""
+    text = _csv([["title", "body"], *[[f"T{n}", f"Body {n}."] for n in range(25)]])
+    chunks = tabular.parse_chunks(text, size=10)
+    first = next(chunks)
+    assert [r.title for r in first.records] == [f"T{n}" for n in range(10)]
+    assert sum(len(c.records) for c in chunks) == 15
+
+
+def test_markup_in_cells_is_kept_as_text():
+    text = _csv([["title", "body"], ["<script>alert(1)</script>", "<b>Bold</b> claim."]])
+    [record] = tabular.parse(text).records
+    assert record.title == "<script>alert(1)</script>"
+    assert record.body == "<b>Bold</b> claim."
+
+
+def test_controls_are_removed_from_every_field():
+    text = _csv([["title", "body", "author", "desk"], ["A\x00B", "Te\x07xt.", "J\x1bD", "x\x00y"]])
+    [record] = tabular.parse(text).records
+    assert (record.title, record.body, record.author) == ("AB", "Text.", "JD")
+    assert record.metadata["extra_fields"] == {"desk": "xy"}
