@@ -118,15 +118,18 @@ def test_a_file_named_twice_is_imported_once(seed_copy):
             b"GIF89a\x01\x00\x01\x00\x00\xff\x00",
             "The file looks binary: it contains NUL bytes",
         ),
+        # Issue 9: clean Latin-1/Windows-1252 is now read as such (see
+        # test_import_service_formats.py); bytes undefined in Windows-1252 are still refused.
         (
-            "latin1.txt",
-            "Titre\nLe café".encode("latin-1"),
-            "The file is not valid UTF-8 (line 2, byte 12: byte 0xE9)",
+            "not-1252.txt",
+            b"Titre\nLe caf\x81",
+            "The file is not valid UTF-8 (line 2, byte 12: byte 0x81)",
         ),
         (
             "photo.png",
             b"\x89PNG\r\n\x1a\n",
-            "Cannot import “.png” files; accepted: .jsonl, .ndjson, .txt.",
+            "Cannot import “.png” files; accepted: .csv, .htm, .html, .json, .jsonl, .ndjson, "
+            ".tsv, .txt, .xhtml, .zip.",
         ),
     ],
 )
@@ -439,7 +442,9 @@ def test_a_database_failure_rolls_the_whole_file_back(tmp_path, monkeypatch):
     lines = run(tmp_path)
     assert (
         lines[0]
-        == f"refused: {bad}: The database refused the file (simulated failure); nothing was stored."
+        # Issue 9: the database's own message (raw SQL on PostgreSQL) is logged, not shown.
+        == f"refused: {bad}: The database refused the file (another import may have stored "
+        "the same articles a moment ago); nothing of it was stored. Import it again."
     )
     assert lines[1] == f'created: {good} — "Fine"'
     assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]

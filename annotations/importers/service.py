@@ -29,7 +29,8 @@ is empty) and the name is kept under "unattributed_verdicts".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -55,11 +56,14 @@ from ..models.article import body_hash
 from ..offsets import quote_selector
 from ..services.sources import source_records_by_url
 from ..weburl import canonical_url
-from . import format_for, formats_for
-from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
+from . import bulk_copy, revising
+from .base import ArticleRecord, ImportRefused, ParseResult
 from .checks import record_problem
-from .decoding import DecodingError, decode_bytes
+from .limits import file_size_problem
+from .reading import ReadFile, read_file
 from .speakers import speakers_for
+
+logger = logging.getLogger(__name__)
 
 FALLBACK_USERNAME = "imported-annotations"
 
@@ -88,19 +92,38 @@ class FileResult:
     format: str = ""
     created: list[ArticleRef] = field(default_factory=list)
     already_present: list[ArticleRef] = field(default_factory=list)
+    # Same canonical source URL as an article here, with a changed text: a new revision.
+    revised: list[ArticleRef] = field(default_factory=list)
     refused_lines: list[tuple[int, str]] = field(default_factory=list)
     reason: str = ""
+    encoding: str = ""  # the codec the file was read with ("utf-8", "cp1252", ...)
+    how: str = ""  # how that was decided (decoding.DecodedText.how)
+    skipped: bool = False  # an archive member of a kind we do not import
+    lines: int = 0  # records read so far (refused ones included), for progress
+    spans: int = 0  # spans stored with the created articles
 
     @property
     def status(self) -> str:
+        if self.skipped:
+            return "skipped"
         if self.reason:
             return "refused"
-        return "created" if self.created else "already present"
+        if self.created:
+            return "created"
+        return "revised" if self.revised else "already present"
 
     @property
     def refused_count(self) -> int:
-        """Refused articles: each bad line, or the file itself when it yields none."""
+        """Refused articles: each bad line, or the file itself when it yields none (a
+        skipped archive member is reported, not counted)."""
+        if self.skipped:
+            return 0
         return len(self.refused_lines) or (1 if self.reason else 0)
+
+    @property
+    def has_problems(self) -> bool:
+        """Anything refused: what an all-or-nothing import stops on."""
+        return bool(self.refused_count)
 
 
 class ImportTotals(NamedTuple):
@@ -121,9 +144,13 @@ def totals(results: Iterable[FileResult]) -> ImportTotals:
 
 
 def imported_article_ids(results: Iterable[FileResult]) -> list[int]:
-    """The ids of every article the files hold, created or already present, in order."""
-    ids = (ref.id for r in results for ref in (*r.created, *r.already_present))
+    """The ids of every article the files hold, created, revised or already present."""
+    ids = (ref.id for r in results for ref in (*r.created, *r.revised, *r.already_present))
     return list(dict.fromkeys(ids))
+
+
+# Called after each chunk a file stores, with the file's result so far (for progress).
+ChunkCallback = Callable[[FileResult], None]
 
 
 # --- files and folders -------------------------------------------------------------------
@@ -158,65 +185,126 @@ def _hidden(relative: Path) -> bool:
 
 
 def import_paths(paths: Iterable[str | Path], *, user=None) -> Iterator[FileResult]:
-    """Import every file under `paths`, yielding each file's result as soon as it is done."""
+    """Import every file under `paths`, yielding each file's result as soon as it is done
+    (an archive yields one result per member)."""
     for path in collect_files(paths):
-        yield import_path(path, user=user)
+        yield from import_path_results(path, user=user)
 
 
 def import_path(path: Path, *, user=None) -> FileResult:
+    """One file on disk, as one result (an archive's members merged: import_path_results
+    gives them one by one)."""
+    return merged(str(path), import_path_results(path, user=user))
+
+
+def import_path_results(
+    path: Path, *, user=None, on_chunk: ChunkCallback | None = None
+) -> list[FileResult]:
+    """One file on disk: its size checked before it is read; a JSONL file is streamed
+    line by line, so memory does not grow with the file (importers/streaming.py)."""
+    from .streaming import open_streamed
+
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        return [FileResult(name=str(path), reason=f"The file cannot be read: {error.strerror}.")]
+    if problem := file_size_problem(size):
+        return [FileResult(name=str(path), reason=problem)]
+    streamed = open_streamed(path)
+    if streamed is not None:
+        return [store_read(streamed, user=user, on_chunk=on_chunk)]
     try:
         data = path.read_bytes()
     except OSError as error:
-        return FileResult(name=str(path), reason=f"The file cannot be read: {error.strerror}.")
-    return import_file(name=str(path), data=data, user=user)
+        return [FileResult(name=str(path), reason=f"The file cannot be read: {error.strerror}.")]
+    return import_data(name=str(path), data=data, user=user, on_chunk=on_chunk)
 
 
 # --- one file ------------------------------------------------------------------------------
 
 
 def import_file(*, name: str, data: bytes, user=None) -> FileResult:
-    """Decode, parse and store one file. Never raises for bad input: see the result."""
-    try:
-        formats_for(name)  # refuse by extension before decoding: "image.png" is not "binary text"
-        decoded = decode_bytes(data)
-        fmt = format_for(name, decoded.text)
-        chunks = _parse(fmt, decoded.text, name=name)
-    except (ImportRefused, DecodingError) as error:
-        return FileResult(name=name, reason=str(error))
+    """Decode, parse and store one file (an archive's members merged into one result).
+    Never raises for bad input: see the result."""
+    return merged(name, import_data(name=name, data=data, user=user))
 
+
+def import_data(
+    *, name: str, data: bytes, user=None, on_chunk: ChunkCallback | None = None
+) -> list[FileResult]:
+    """One uploaded or scanned file: one result, or one per member of a ZIP archive."""
+    return [
+        store_read(read, user=user, on_chunk=on_chunk)
+        for read in read_file(name, data, size=_CHUNK)
+    ]
+
+
+def merged(name: str, results: list[FileResult]) -> FileResult:
+    """Several results (an archive's members) as one, for the callers that want one."""
+    if len(results) == 1:
+        return results[0]
+    whole = FileResult(name=name, format="zip")
+    for part in results:
+        whole.created.extend(part.created)
+        whole.already_present.extend(part.already_present)
+        whole.revised.extend(part.revised)
+        whole.refused_lines.extend(
+            (line, f"{part.name}: {reason}") for line, reason in part.refused_lines
+        )
+        whole.lines += part.lines
+        whole.spans += part.spans
+    refused = [part for part in results if part.reason and not part.skipped]
+    if refused and not (whole.created or whole.already_present or whole.revised):
+        whole.reason = "; ".join(f"{part.name}: {part.reason}" for part in refused)
+    return whole
+
+
+def store_read(read: ReadFile, *, user=None, on_chunk: ChunkCallback | None = None) -> FileResult:
+    """Store one file already read (importers.reading): one transaction, so a file that
+    is refused part-way stores nothing."""
+    if read.refused:
+        return FileResult(name=read.name, reason=read.reason, skipped=read.skipped)
     provenance = {
-        "source_file": name,
-        "encoding": decoded.encoding,
+        "source_file": read.name,
+        "encoding": read.encoding,
         "imported_by": user.get_username() if _is_person(user) else "",
     }
-    result = FileResult(name=name, format=fmt.name)
+    result = FileResult(name=read.name, format=read.format, encoding=read.encoding, how=read.how)
     try:
         with transaction.atomic():
             store = _FileStore(result, provenance=provenance, user=user)
-            for chunk in chunks:
+            for chunk in read.chunks:
                 store.add(chunk)
+                if on_chunk is not None:
+                    on_chunk(result)
             store.finish()
     except ImportRefused as error:
         # A format that parses as it goes refused the file part-way; nothing is kept.
-        return FileResult(name=name, reason=str(error))
+        return _refused_after_all(result, str(error))
     except (IntegrityError, DataError) as error:
         # E.g. another import stored the same text a moment ago; the whole file rolled back.
-        return FileResult(
-            name=name,
-            format=fmt.name,
-            reason=f"The database refused the file ({error}); nothing was stored.",
+        # The database's own message is logged, not shown: it can hold SQL and row values.
+        logger.warning("Import of %s refused by the database: %s", read.name, error)
+        return _refused_after_all(
+            result,
+            "The database refused the file (another import may have stored the same "
+            "articles a moment ago); nothing of it was stored. Import it again.",
         )
-    if not result.created and not result.already_present:
+    if not result.created and not result.already_present and not result.revised:
         result.reason = _nothing_imported(result)
     return result
 
 
-def _parse(fmt: ImportFormat, text: str, *, name: str) -> Iterable[ParseResult]:
-    """The file's records in chunks: lazily when the format can, else all at once (parsed
-    here, so that a refusal comes before the transaction opens)."""
-    if fmt.parse_chunks is not None:
-        return fmt.parse_chunks(text, name=name, size=_CHUNK)
-    return [fmt.parse(text, name=name)]
+def _refused_after_all(result: FileResult, reason: str) -> FileResult:
+    """The file rolled back: what it seemed to create is not there."""
+    return FileResult(
+        name=result.name,
+        format=result.format,
+        encoding=result.encoding,
+        how=result.how,
+        reason=reason,
+        lines=result.lines,
+    )
 
 
 def _nothing_imported(result: FileResult) -> str:
@@ -250,6 +338,7 @@ class _FileStore:
         self.repeats: list[str] = []
 
     def add(self, chunk: ParseResult) -> None:
+        self.result.lines += len(chunk.records) + len(chunk.refused)
         self.result.refused_lines.extend(chunk.refused)
         self._look_up_labels(chunk.records)
         self.ratings.look_up(chunk.records)
@@ -266,8 +355,10 @@ class _FileStore:
             else:
                 valid.append(record)
         new = self._new(valid)
+        new = self._revise_same_urls(new)
         if not new:
             return
+        self.result.spans += sum(len(record.spans) for record in new.values())
         self.authors.look_up(new.values())
         refs = _create_articles(
             new,
@@ -283,6 +374,35 @@ class _FileStore:
     def finish(self) -> None:
         self.result.refused_lines.sort(key=lambda item: item[0] or 0)
         self.result.already_present.extend(self.created[digest] for digest in self.repeats)
+
+    def _revise_same_urls(self, new: dict[str, ArticleRecord]) -> dict[str, ArticleRecord]:
+        """Records whose canonical source URL is an article's here, with another text,
+        become a new revision of it (revising.revise); the others are returned to create.
+
+        Two records of one file with the same URL: the first is created and the second
+        revises it (the file said the text changed)."""
+        canonical = {
+            digest: canonical_url(record.source_url)
+            for digest, record in new.items()
+            if record.source_url
+        }
+        if not canonical:
+            return new
+        existing = _articles_by_canonical_url(list(set(canonical.values()) - {""}))
+        if not existing:
+            return new
+        remaining: dict[str, ArticleRecord] = {}
+        for digest, record in new.items():
+            article_id = existing.get(canonical.get(digest, ""))
+            if article_id is None:
+                remaining[digest] = record
+                continue
+            outcome = revising.revise(article_id, record, actor=self.user)
+            if outcome.problem:
+                self.result.refused_lines.append((record.line, outcome.problem))
+            else:
+                self.result.revised.append(ArticleRef(article_id, record.title))
+        return remaining
 
     def _look_up_labels(self, records: list[ArticleRecord]) -> None:
         wanted = {span.label for record in records for span in record.spans} - self.labels.keys()
@@ -355,6 +475,16 @@ def _existing_articles(digests: list[str]) -> dict[str, ArticleRef]:
         rows = Article.objects.filter(content_hash__in=digests[i : i + _LOOKUP_CHUNK])
         for digest, pk, title in rows.values_list("content_hash", "pk", "title"):
             found[digest] = ArticleRef(pk, title)
+    return found
+
+
+def _articles_by_canonical_url(urls: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i in range(0, len(urls), _LOOKUP_CHUNK):
+        rows = Article.objects.filter(canonical_url__in=urls[i : i + _LOOKUP_CHUNK])
+        # The oldest article of a URL is the one a new text revises.
+        for url, pk in rows.order_by("pk").values_list("canonical_url", "pk"):
+            found.setdefault(url, pk)
     return found
 
 
@@ -727,6 +857,11 @@ def _insert(model, columns: Sequence[str], rows: list[tuple]) -> None:
     def values(group: Sequence[tuple]) -> list:
         return [value for row in group for value in row]
 
+    if not rows:
+        return
+    if bulk_copy.available(connection):
+        bulk_copy.copy_rows(connection, table, names, rows)
+        return
     full = len(rows) - len(rows) % _ROWS_PER_INSERT
     with connection.cursor() as cursor:
         if full:

@@ -1,0 +1,49 @@
+"""The one call an import makes when a record's canonical source URL is an article's
+here but its text is different: a new revision of that article (services/revisions.py,
+which keeps the old text and re-anchors every span on the new one).
+
+A thin adapter, so the importer's call site is one line and does not depend on how the
+revisions service spells its arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import import_module
+
+from .base import ArticleRecord
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Revised:
+    problem: str = ""  # why the record was not made a revision, for the report
+
+
+def revise(article_id: int, record: ArticleRecord, *, actor) -> Revised:
+    """Make `record` the new text of article `article_id`, or say why not."""
+    from ..models import Article
+
+    service = _revise_function()
+    if service is None:
+        return Revised(
+            "an article with this source URL is already here with another text, and this "
+            "installation cannot store revisions yet; nothing was changed"
+        )
+    article = Article.objects.select_for_update().get(pk=article_id)
+    try:
+        service(article, record, actor=actor if getattr(actor, "is_authenticated", False) else None)
+    except ValueError as error:  # ValidationError and the service's own refusals
+        logger.info("Revision of article %s refused: %s", article_id, error)
+        return Revised(f"the new text of “{article.title}” could not be stored: {error}")
+    return Revised()
+
+
+def _revise_function():
+    try:
+        module = import_module("annotations.services.revisions")
+    except ImportError:
+        return None
+    return getattr(module, "revise_article", None)
