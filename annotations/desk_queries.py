@@ -218,3 +218,18 @@ def manageable_collections(user) -> QuerySet[Collection]:
     return Collection.objects.filter(
         pk__in=permissions.editor_collection_ids(user).values("collection_id")
     )
+
+
+def assignments_by_article(
+    article_ids: list[int], collection: Collection | None = None
+) -> dict[int, list[Assignment]]:
+    """Each article's reviewers and their statuses (in the collection, if one is chosen)."""
+    rows = Assignment.objects.filter(article_id__in=article_ids).select_related(
+        "reviewer", "collection"
+    )
+    if collection is not None:
+        rows = rows.filter(collection=collection)
+    found: dict[int, list[Assignment]] = {}
+    for row in rows.order_by("collection__name", "reviewer__username"):
+        found.setdefault(row.article_id, []).append(row)
+    return found

@@ -18,7 +18,7 @@ def active_labels() -> list[Label]:
 
 
 def article_list(
-    *, search: str = "", status: str = "", label_slug: str = "", user=None
+    *, search: str = "", status: str = "", label_slug: str = "", user=None, collection=None
 ) -> QuerySet[Article] | SearchResults:
     """The articles a list shows, newest first, undated last; no aggregates, so counting
     and slicing a page stay cheap however many spans there are (see label_counts).
@@ -28,7 +28,8 @@ def article_list(
     nothing to look for).
 
     With `user`: only the articles they may open, and the label filter counts only the
-    spans they may see (blind mode), so neither the list nor its search says more."""
+    spans they may see (blind mode), so neither the list nor its search says more.
+    With `collection`: only its articles."""
     articles = (
         Article.objects.select_related("assignee")
         .defer("body", "import_metadata")
@@ -36,6 +37,8 @@ def article_list(
     )
     if user is not None:
         articles = permissions.openable_articles(user, articles)
+    if collection is not None:
+        articles = articles.filter(pk__in=collection.articles.values("pk"))
     if status:
         articles = articles.filter(status=status)
     if label_slug:
@@ -278,7 +281,7 @@ def deleted_annotations(user, article: Article, limit: int = 10) -> list[History
     live_ids = Annotation.objects.filter(article=article).values("pk")
     deletions = HistoryEvent.objects.filter(
         article=article, kind=HistoryEvent.Kind.ANNOTATION, action=HistoryEvent.Action.DELETE
-    )
+    ).exclude(before__layer=Annotation.Layer.GOLD)
     events = list(
         permissions.visible_history_events(user, deletions, article=article)
         .exclude(object_id__in=live_ids)

@@ -105,7 +105,7 @@ def can_adjudicate(user, article) -> bool:
         return False
     if is_desk_editor(user):
         return True
-    return article.collections.filter(id__in=editor_collection_ids(user)).exists()
+    return article_access(user, article).edits
 
 
 def can_view_agreement(user, collection) -> bool:
@@ -221,6 +221,7 @@ class ArticleAccess:
     blind: bool  # sees only their own spans
     label_subset: bool  # one of its collections offers only some labels
     scale_id: int | None = None  # the rating scale its collections pick (None: default)
+    edits: bool = False  # a global editor, or an editor of one of its collections
 
 
 _CACHE = "_desk_access"
@@ -255,16 +256,21 @@ def article_access(user, article) -> ArticleAccess:
     editor = is_desk_editor(user)
     opens = _as_value(Value(True) if editor else _may_open(user))
     blind = _as_value(Value(False) if editor else _blind(user))
+    edits = _as_value(
+        Value(True)
+        if editor
+        else Exists(_article_collections().filter(collection__in=editor_collection_ids(user)))
+    )
     row = (
         Article.objects.filter(pk=article.pk)
         .order_by()
-        .values_list(opens, blind, labelled, scale)
+        .values_list(opens, blind, labelled, scale, edits)
         .first()
     )
     if row is None:  # no such article (any more): nothing to open
         access = ArticleAccess(openable=False, blind=False, label_subset=False)
     else:
-        access = ArticleAccess(bool(row[0]), bool(row[1]), bool(row[2]), row[3])
+        access = ArticleAccess(bool(row[0]), bool(row[1]), bool(row[2]), row[3], bool(row[4]))
     memo[key] = access
     return access
 

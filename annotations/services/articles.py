@@ -41,6 +41,11 @@ def article_set_status(*, article: Article, status: str, actor) -> Article:
     if status not in Article.Status.values:
         raise ValidationError(f"Unknown status “{status}”.")
     stored = locked_article(article.pk, fields=("id", *_SNAPSHOT_COLUMNS))
+    # "Adjudicated" ends blind mode: the rule on who may set it is the permissions', for
+    # the review page, the admin and the commands alike.
+    refusal = permissions.status_refusal(actor, stored, status)
+    if refusal:
+        raise PermissionDenied(refusal)
     before = history.snapshot_article_fields(stored)
     now = timezone.now()
     if not Article.objects.filter(pk=article.pk).update(status=status, updated_at=now):

@@ -33,6 +33,10 @@ def restore_refusal(event: HistoryEvent, *, live_ids=None, later_deletes=None) -
     """
     if event.kind != HistoryEvent.Kind.ANNOTATION or event.action != HistoryEvent.Action.DELETE:
         return "Only a deleted annotation can be restored."
+    if (event.before or {}).get("layer") == Annotation.Layer.GOLD:
+        # A gold span comes back by adjudicating again: restored here it would return as
+        # a reviewer's span authored by the editor.
+        return "A gold span is restored from the adjudication page, not here."
     span_id = event.object_id
     is_live = (
         span_id in live_ids

@@ -25,11 +25,11 @@ UNDEFINED = {
 def agreement_url(article, user) -> str:
     """The article's Agreement page, for an editor (global, or of one of the article's
     collections: see access.can_view_article_agreement), once two reviewers count on it.
-    One query either way."""
-    if not permissions._signed_in(user):
+    No query for anyone else, one for an editor."""
+    # Whether the user edits here is known from the page's access check (no query).
+    if not (permissions._signed_in(user) and permissions.article_access(user, article).edits):
         return ""
-    editor = None if permissions.is_desk_editor(user) else user
-    if not has_two_reviewers(article, editor=editor):
+    if not has_two_reviewers(article):
         return ""
     return reverse("article-agreement", args=[article.pk])
 

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .. import article_queries, desk_queries, permissions, search, selectors
+from .. import desk_queries, permissions, search, selectors
 from ..models import Article, Collection
 
 PAGE_SIZE = 50
@@ -58,8 +58,8 @@ def article_list(request):
         label_slug = ""
     collections = list(desk_queries.visible_collections(user))
     collection, collection_note = _collection_filter(request, collections)
-    articles = article_queries.article_list(
-        user, search=search_text, status=status, label_slug=label_slug, collection=collection
+    articles = selectors.article_list(
+        search=search_text, status=status, label_slug=label_slug, user=user, collection=collection
     )
     # A search pages through SearchResults: ranked, each page with its snippets.
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -67,8 +67,8 @@ def article_list(request):
     if shortened:
         note = f"The search was shortened to its first {MAX_SEARCH} characters."
     ids = [article.pk for article in page]
-    counts = article_queries.label_counts(user, ids)
-    reviewers = article_queries.assignments_by_article(ids, collection)
+    counts = selectors.label_counts(ids, user=user)
+    reviewers = desk_queries.assignments_by_article(ids, collection)
     for article in page:
         article.label_counts = [(label, counts.get((article.pk, label.pk), 0)) for label in labels]
         article.reviews = reviewers.get(article.pk, [])
