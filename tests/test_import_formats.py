@@ -159,10 +159,20 @@ def test_json_array_bad_items_are_refused_and_the_others_parse():
     assert reasons[5] == "each item of the array must be a JSON object (one article)"
 
 
+def test_json_array_malformed_item_is_refused_and_the_rest_still_parse():
+    """The fast path (nothing nested too deeply) hands a broken item to the scan, which
+    finds its end; the items after it still parse."""
+    text = '[\n{"title": "A", "body": "a"},\n{"title": oops},\n{"title": "B", "body": "b"}\n]'
+    result = bulk_json.parse(text)
+    assert [(r.title, r.line) for r in result.records] == [("A", 2), ("B", 4)]
+    assert result.refused == [(3, "not valid JSON (Expecting value)")]
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
         ('[{"title": "A", "body": "a"}', "ends before its array is closed"),
+        ('[{"title": "A", "body": "a"} {"title": "B"}]', "a “,” or “]” was expected"),
         ('[{"title": "A", "body": "a"}] [1]', "has more after its array"),
     ],
 )

@@ -41,6 +41,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ..offsets import canonical_text
+from . import limits
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .jsonl import url_scheme_problem
 
@@ -240,9 +241,11 @@ def _meta(page) -> dict[str, str]:
 
 
 def _json_ld_items(source: str) -> list[dict]:
+    if limits.json_depth_exceeded(source):
+        return []  # measured first: json.loads would recurse once per level
     try:
         data = json.loads(source)
-    except (ValueError, RecursionError):
+    except ValueError:
         return []  # a page's broken JSON-LD is not the article's problem
     items = data if isinstance(data, list) else [data]
     flat: list[dict] = []
