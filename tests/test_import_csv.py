@@ -142,3 +142,29 @@ def test_controls_are_removed_from_every_field():
     [record] = tabular.parse(text).records
     assert (record.title, record.body, record.author) == ("AB", "Text.", "JD")
     assert record.metadata["extra_fields"] == {"desk": "xy"}
+
+
+def test_a_file_without_a_body_column_is_refused_before_reading_starts():
+    """parse_chunks checks the header when called, so read_text_file refuses the file as
+    a whole (nothing for the importer to open a transaction for)."""
+    read = read_text_file("people.csv", b"name,email\nJane,j@example.com\n")
+    assert read.reason.startswith("The CSV file has no “body”, “text” or “content” column")
+
+
+def test_rows_stream_from_lines_as_they_are_read():
+    """parse_lines takes an iterator of lines (a file on disk read as it goes); it has
+    read only the top of it when it returns, and the rows come as they are consumed."""
+    taken = []
+
+    def lines():
+        yield "title,body\n"
+        for n in range(5000):
+            taken.append(n)
+            yield f'T{n},"Body {n},\nsecond line."\n'
+
+    chunks = tabular.parse_lines(lines(), size=100)
+    assert len(taken) < 5000  # only the sample so far
+    first = next(chunks)
+    assert first.records[0].body == "Body 0,\nsecond line."
+    assert sum(len(c.records) for c in chunks) == 4900
+    assert len(taken) == 5000

@@ -9,14 +9,16 @@ Read per RFC 4180 with the csv module (quoted fields may hold newlines, delimite
 doubled quotes), row by row. The delimiter is sniffed from the top of the file among
 , ; tab and |; a UTF-8 byte-order mark is dropped by the decoder. A file without a body
 column is refused before any row is read, naming the columns it has; a bad row is
-refused with the line it starts on, and the other rows still import.
+refused with the line it starts on, and the other rows still import. parse_lines()
+reads from lines as they come, for a caller that streams a file from disk.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from . import jsonl, limits
 from .base import ImportFormat, ImportRefused, LineError, ParseResult
@@ -40,9 +42,29 @@ def parse(text: str, *, name: str = "") -> ParseResult:
 
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
-    """The rows' records, `size` at a time; the header is checked before the first."""
-    columns, delimiter = _header(text)
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    """The rows' records, `size` at a time. The header is checked now, so a file without
+    a body column is refused before the caller starts storing anything."""
+    return parse_lines(_lines(text), size=size)
+
+
+def parse_lines(lines: Iterable[str], *, size: int = 1000) -> Iterator[ParseResult]:
+    """As parse_chunks, from the file's lines (each with its "\n") as they are read, for
+    a caller that streams a large file instead of decoding it whole. The top of the file
+    (up to 64 KiB) is read now to check the header and sniff the delimiter."""
+    lines = iter(lines)
+    head: list[str] = []
+    held = 0
+    for line in lines:
+        head.append(line)
+        held += len(line)
+        if held >= _SAMPLE_CHARS:
+            break
+    columns, delimiter = _header("".join(head))
+    return _rows(chain(head, lines), columns, delimiter, size)
+
+
+def _rows(lines: Iterator[str], columns: list[str], delimiter: str, size: int):
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     chunk = ParseResult(records=[])
     next(reader)  # the header, read by _header
     while True:
