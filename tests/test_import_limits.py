@@ -92,7 +92,7 @@ def test_long_urls_and_words_are_fine():
 def test_a_10000_character_title_is_refused_naming_the_field():
     [record] = jsonl.parse(json.dumps({"title": "t" * 10_000, "body": "Body."})).records
     assert record_problem(record, label_slugs=set()) == (
-        "title is longer than 500 characters (10000)"
+        "“title” is 10,000 characters long (at most 500)"
     )
 
 

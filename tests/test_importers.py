@@ -500,7 +500,9 @@ def test_fact_check_fields_are_checked_against_what_exists():
 def test_over_long_fields_are_problems():
     """A value longer than its model field refuses the line (PostgreSQL would fail mid-insert)."""
     [record] = jsonl.parse(_line(author="x" * 301, spans=[])).records
-    assert record_problem(record, label_slugs=set()) == "author is longer than 300 characters (301)"
+    assert (
+        record_problem(record, label_slugs=set()) == "“author” is 301 characters long (at most 300)"
+    )
 
 
 # --- registry --------------------------------------------------------------------------------

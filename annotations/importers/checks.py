@@ -118,7 +118,7 @@ def _verdict_problem(
 def _too_long(model, field: str, value: str) -> str | None:
     limit = _max_length(model, field)
     if limit is not None and len(value) > limit:
-        return f"{field} is longer than {limit} characters ({len(value)})"
+        return f"“{field}” is {len(value):,} characters long (at most {limit:,})"
     return None
 
 
