@@ -2,7 +2,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Substr
-from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 
 from .importers import accepted_extensions
@@ -315,11 +314,6 @@ class ArticleMetadataForm(forms.ModelForm):
         return url
 
 
-# A news article is kilobytes; 20 MB is a JSONL batch of about 10,000 articles.
-# Bigger imports belong to `manage.py import_articles`, which reads from disk.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -332,21 +326,42 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         uploads = [u for u in (data if isinstance(data, (list, tuple)) else [data]) if u]
         if not uploads:
-            raise ValidationError(self.error_messages["required"], code="required")
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
         return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
 
 
 class ImportForm(forms.Form):
-    """Files to import, and optionally the collection their articles join (one the user
-    manages: `user` narrows the choice; an unknown one is refused before any import)."""
+    """Files and/or URLs to import, the collection their articles join (one the user
+    manages: `user` narrows the choice; an unknown one is refused before any import),
+    and whether the import is all or nothing.
+
+    Sizes are not checked here: the import view refuses an upload over the limits with
+    a 413 before the form reads it (importers/limits.py). An empty file is not a form
+    error either: it is reported on its own and the other files still import."""
+
+    MAX_URLS = 100
 
     files = MultipleFileField(
-        # Empty files are reported below with their names, not by FileField's generic message.
+        required=False,
         allow_empty_file=True,
         widget=MultipleFileInput(
             attrs={"accept": ",".join(accepted_extensions()), "aria-describedby": "import-help"}
         ),
-        error_messages={"required": "Choose at least one file to import."},
+    )
+    urls = forms.CharField(
+        label="Import from URL",
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "placeholder": "https://example.org/news/article",
+                "spellcheck": "false",
+            }
+        ),
+        help_text="One or more web page addresses, one a line; each page is fetched and "
+        "imported as an article.",
     )
     collection = forms.ModelChoiceField(
         queryset=None,
@@ -359,6 +374,12 @@ class ImportForm(forms.Form):
             "nothing was imported."
         },
     )
+    atomic = forms.BooleanField(
+        label="All or nothing",
+        required=False,
+        help_text="If any file or line is refused, nothing is imported (the report still "
+        "lists every problem).",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         from .desk_queries import manageable_collections
@@ -369,19 +390,24 @@ class ImportForm(forms.Form):
             manageable_collections(user) if user is not None else Collection.objects.none()
         )
 
-    def clean_files(self):
-        uploads = self.cleaned_data["files"]
-        errors = []
-        for upload in uploads:
-            if not upload.size:
-                errors.append(f"“{upload.name}” is empty.")
-            elif upload.size > MAX_UPLOAD_BYTES:
-                errors.append(
-                    f"“{upload.name}” is {filesizeformat(upload.size)}; the limit is "
-                    f"{filesizeformat(MAX_UPLOAD_BYTES)} a file "
-                    "(use manage.py import_articles for more)."
+    def clean_urls(self):
+        urls = list(dict.fromkeys(self.cleaned_data["urls"].split()))
+        if len(urls) > self.MAX_URLS:
+            raise ValidationError(
+                f"{len(urls)} URLs were given; at most {self.MAX_URLS} can be imported at once."
+            )
+        for url in urls:
+            if url.split(":", 1)[0].lower() not in {"http", "https"} or "://" not in url:
+                raise ValidationError(
+                    f"“{url}” is not a web address: enter http:// or https:// URLs, one a line. "
+                    "Nothing was imported."
                 )
-        if errors:
-            errors.append("Nothing was imported; choose the files again.")
-            raise ValidationError(errors)
-        return uploads
+        return urls
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("files") and not cleaned.get("urls"):
+            raise ValidationError(
+                "Choose at least one file to import. To import a web page, give its URL."
+            )
+        return cleaned

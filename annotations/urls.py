@@ -49,6 +49,7 @@ urlpatterns = [
     path("", include("annotations.urls_adjudication")),
     path("", include("annotations.urls_history")),
     path("import/", imports.import_page, name="import"),
+    path("", include("annotations.urls_imports")),
     path("export/", export.export_page, name="export"),
     path("export/download/", export.export_download, name="export-download"),
 ]

@@ -11,3 +11,7 @@ import os
 os.environ.setdefault("FACTCHECK_DEV", "1")
 
 from factcheck.settings import *  # noqa: F403
+
+# Tasks run as they are enqueued (an import job finishes inside the request); the tests
+# of the real worker path switch to django-tasks-db's backend with override_settings.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

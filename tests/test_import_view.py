@@ -7,7 +7,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from annotations import forms
 from annotations.models import Annotation, Article
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
@@ -127,24 +126,26 @@ def test_jsonl_refused_lines_are_listed(editor_client):
     assert Annotation.objects.count() == 1
 
 
-def test_empty_upload_is_a_form_error_and_stores_nothing(editor_client):
-    """An empty file is named in a form error (422); none of the files is imported."""
+def test_an_empty_file_is_reported_and_the_others_still_import(editor_client):
+    """Issue 9: one empty file in an upload is refused by name; it no longer aborts the
+    other files (it used to be a form error that imported nothing)."""
     response = editor_client.post(URL, {"files": [upload("empty.txt", b""), seed_upload()]})
-    assert response.status_code == 422
+    assert response.status_code == 200
     page = response.content.decode()
-    assert "“empty.txt” is empty." in page
-    assert "Nothing was imported" in page
-    assert not Article.objects.exists()
+    assert "empty.txt" in page and "The file is empty." in page
+    assert list(Article.objects.values_list("title", flat=True)) == [SEED_TITLE]
 
 
-def test_oversized_upload_is_a_form_error_and_stores_nothing(editor_client, monkeypatch):
-    """A file over the size limit is a form error (422) naming it and the limit; nothing
-    is stored."""
-    monkeypatch.setattr(forms, "MAX_UPLOAD_BYTES", 100)
-    response = editor_client.post(URL, {"files": [seed_upload()]})
-    assert response.status_code == 422
-    assert f"“{SEED.name}” is " in response.content.decode()
-    assert "the limit is 100\xa0bytes a file" in response.content.decode()
+def test_a_file_over_the_limit_is_a_413_and_stores_nothing(editor_client, settings):
+    """Issue 9: a file over the per-file limit (the same setting as the command's) is
+    refused with a 413 naming it and the limit, before it is imported; nothing is stored."""
+    settings.FACTCHECK_IMPORT_MAX_FILE_BYTES = 100
+    response = editor_client.post(URL, {"files": [seed_upload(), upload("ok.txt", "Ok\nFine.")]})
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert f"“{SEED.name}”: The file is " in page
+    assert "files of at most 100 bytes can be imported" in page
+    assert "Nothing was imported." in page
     assert not Article.objects.exists()
 
 

@@ -198,26 +198,29 @@ def import_path(path: Path, *, user=None) -> FileResult:
 
 
 def import_path_results(
-    path: Path, *, user=None, on_chunk: ChunkCallback | None = None
+    path: Path, *, user=None, on_chunk: ChunkCallback | None = None, name: str = ""
 ) -> list[FileResult]:
     """One file on disk: its size checked before it is read; a JSONL file is streamed
-    line by line, so memory does not grow with the file (importers/streaming.py)."""
+    line by line, so memory does not grow with the file (importers/streaming.py).
+    `name`: what to call it (an upload's own name, where the worker stored it elsewhere)."""
     from .streaming import open_streamed
+
+    name = name or str(path)
 
     try:
         size = path.stat().st_size
     except OSError as error:
-        return [FileResult(name=str(path), reason=f"The file cannot be read: {error.strerror}.")]
+        return [FileResult(name=name, reason=f"The file cannot be read: {error.strerror}.")]
     if problem := file_size_problem(size):
-        return [FileResult(name=str(path), reason=problem)]
-    streamed = open_streamed(path)
+        return [FileResult(name=name, reason=problem)]
+    streamed = open_streamed(path, name=name)
     if streamed is not None:
         return [store_read(streamed, user=user, on_chunk=on_chunk)]
     try:
         data = path.read_bytes()
     except OSError as error:
-        return [FileResult(name=str(path), reason=f"The file cannot be read: {error.strerror}.")]
-    return import_data(name=str(path), data=data, user=user, on_chunk=on_chunk)
+        return [FileResult(name=name, reason=f"The file cannot be read: {error.strerror}.")]
+    return import_data(name=name, data=data, user=user, on_chunk=on_chunk)
 
 
 # --- one file ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from .reading import CHUNK, ReadFile
 _PREFIX_BYTES = 256 * 1024
 
 
-def open_streamed(path: Path, *, size: int = CHUNK) -> ReadFile | None:
+def open_streamed(path: Path, *, name: str = "", size: int = CHUNK) -> ReadFile | None:
     """A ReadFile whose chunks come from the file line by line, when the file is JSONL
     in UTF-8 or Windows-1252; None for every other file (read whole instead)."""
     if path.suffix.lower() not in jsonl.FORMAT.extensions:
@@ -42,14 +42,14 @@ def open_streamed(path: Path, *, size: int = CHUNK) -> ReadFile | None:
         return None  # one line longer than the prefix: read whole (its bound is checked there)
     try:
         decoded = decode_bytes(head)
-        fmt = format_for(path.name, decoded.text)
+        fmt = format_for(name or path.name, decoded.text)
     except (ImportRefused, DecodingError):
         return None  # read whole, which gives the refusal for the whole file
     codec = codecs.lookup(decoded.encoding).name
     if fmt.name != jsonl.NAME or codec not in ("utf-8", "cp1252"):
         return None
     return ReadFile(
-        str(path),
+        name or str(path),
         format=fmt.name,
         encoding=decoded.encoding,
         how=decoded.how,

@@ -1,60 +1,197 @@
-"""The import page: upload files, see what each one became.
+"""The import page, an import job's page (progress, then its report) and the list of
+recent imports.
 
-The work is done by importers.service, the same code as `manage.py import_articles`.
-With a collection chosen, every article the files hold (new or already here) joins it.
+The work is done by importers.jobs (the same loop as `manage.py import_articles`). An
+upload over the limits is refused with a 413 before its files are read (the request's
+Content-Length, then each file's size). Every import is an ImportJob: a small one runs
+while the page waits and its report is shown at once; a large one, and any URL, goes to
+the task worker and the browser is sent to the job's page, which polls its progress.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import permissions
-from ..forms import MAX_UPLOAD_BYTES, ImportForm
-from ..importers import FORMATS
-from ..importers.service import import_file, imported_article_ids, totals
-from ..services import collections
+from ..forms import ImportForm
+from ..importers import FORMATS, jobs, limits
+from ..importers.report import totals
+from ..models import ImportJob
 
 PAGE = "annotations/import.html"
+# What a multipart body adds to its files (boundaries, headers, the other fields).
+_MULTIPART_SLACK = 1024 * 1024
+RECENT_JOBS = 50
+
+
+def max_files() -> int:
+    return getattr(settings, "FACTCHECK_IMPORT_MAX_FILES", 1000)
 
 
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    if not permissions.can_import(request.user):
-        raise PermissionDenied("Only editors can import articles.")
-    status, results, joined = 200, None, None
-    if request.method == "POST":
+    _require_importer(request.user)
+    if request.method != "POST":
+        return _page(request, ImportForm(user=request.user))
+    refusal = _content_length_refusal(request)
+    if refusal:
+        return _page(request, ImportForm(user=request.user), refusal=refusal, status=413)
+    try:
         form = ImportForm(request.POST, request.FILES, user=request.user)
-        if form.is_valid():
-            results = [
-                import_file(name=upload.name, data=upload.read(), user=request.user)
-                for upload in form.cleaned_data["files"]
-            ]
-            collection = form.cleaned_data["collection"]
-            if collection is not None:
-                ids = imported_article_ids(results)
-                added = (
-                    collections.articles_add(
-                        collection=collection, article_ids=ids, actor=request.user
-                    )
-                    if ids
-                    else 0
-                )
-                joined = {"collection": collection, "added": added, "already": len(ids) - added}
-            form = ImportForm(user=request.user, initial={"collection": collection})
-        else:
-            status = 422
-    else:
-        form = ImportForm(user=request.user)
+        uploads = request.FILES.getlist("files")
+    except TooManyFilesSent:
+        refusal = f"Too many files at once: at most {max_files():,} can be imported together."
+        return _page(request, ImportForm(user=request.user), refusal=refusal, status=413)
+    except RequestDataTooBig:
+        refusal = "The form's fields are too large; nothing was imported."
+        return _page(request, ImportForm(user=request.user), refusal=refusal, status=413)
+    if refusal := _uploads_refusal(uploads):
+        return _page(request, ImportForm(user=request.user), refusal=refusal, status=413)
+    if not form.is_valid():
+        return _page(request, form, status=422)
+
+    data = form.cleaned_data
+    job = jobs.create_job(
+        user=request.user,
+        uploads=data["files"],
+        urls=data["urls"],
+        collection=data["collection"],
+        atomic=data["atomic"],
+    )
+    background = jobs.runs_in_background(
+        total_bytes=job.bytes_total, files=len(data["files"]), urls=len(data["urls"])
+    )
+    if background:
+        jobs.enqueue(job)
+        if request.htmx:
+            response = _job_region(request, job)
+            response["HX-Push-Url"] = reverse("import-job", args=[job.pk])
+            return response
+        return redirect("import-job", job_id=job.pk)
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    form = ImportForm(user=request.user, initial={"collection": data["collection"]})
+    return _page(request, form, job=job)
+
+
+def _content_length_refusal(request) -> str | None:
+    """Refuse by the request's declared size, before a byte of it is read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length > limits.max_upload_bytes() + _MULTIPART_SLACK:
+        return limits.upload_size_problem(length - _MULTIPART_SLACK) or (
+            f"The upload is {limits.human_size(length)}; at most "
+            f"{limits.human_size(limits.max_upload_bytes())} can be imported at once."
+        )
+    return None
+
+
+def _uploads_refusal(uploads) -> str | None:
+    """The limits for each file and for the whole upload: one message naming every file
+    over the limit, so the user can take them out and try again."""
+    if len(uploads) > max_files():
+        return (
+            f"{len(uploads):,} files were chosen; at most {max_files():,} can be imported "
+            "at once. Import them in smaller batches, or as a ZIP archive."
+        )
+    too_big = [
+        f"“{upload.name}”: {problem}"
+        for upload in uploads
+        if (problem := limits.file_size_problem(upload.size))
+    ]
+    if too_big:
+        return " ".join([*too_big, "Nothing was imported."])
+    if problem := limits.upload_size_problem(sum(upload.size for upload in uploads)):
+        return f"{problem} Nothing was imported."
+    return None
+
+
+def _page(request, form, *, job=None, refusal=None, status=200):
     context = {
         "form": form,
-        "results": results,
-        "joined": joined,
-        "totals": totals(results) if results else None,
+        "job": job,
+        "refusal": refusal,
         "formats": FORMATS,
-        "max_upload": MAX_UPLOAD_BYTES,
+        "max_file": limits.max_file_bytes(),
+        "max_upload": limits.max_upload_bytes(),
         "nav": "import",
+        **(_job_context(job) if job else {}),
     }
     template = f"{PAGE}#import-region" if request.htmx else PAGE
     return render(request, template, context, status=status)
+
+
+def _job_context(job: ImportJob) -> dict:
+    options = job.options or {}
+    return {
+        "job": job,
+        "entries": job.report or [],
+        "totals": totals(job.report or []),
+        "joined": options.get("joined"),
+        "rolled_back": options.get("rolled_back", False),
+        "percent": _percent(job),
+    }
+
+
+def _percent(job: ImportJob) -> int:
+    if job.status == ImportJob.Status.DONE:
+        return 100
+    if job.bytes_total:
+        return min(99, job.bytes_done * 100 // job.bytes_total)
+    if job.files_total:
+        return min(99, job.files_done * 100 // job.files_total)
+    return 0
+
+
+def _job_region(request, job):
+    return render(request, "annotations/imports/progress.html", _job_context(job))
+
+
+# --- one job, and the list -------------------------------------------------------------------
+
+
+def _visible_jobs(user):
+    """Editors everywhere see every import; others their own."""
+    jobs_qs = ImportJob.objects.select_related("created_by")
+    return jobs_qs if permissions.is_desk_editor(user) else jobs_qs.filter(created_by=user)
+
+
+@require_GET
+def import_job(request, job_id):
+    _require_importer(request.user)
+    job = get_object_or_404(_visible_jobs(request.user), pk=job_id)
+    return render(
+        request,
+        "annotations/imports/job.html",
+        {**_job_context(job), "nav": "import"},
+    )
+
+
+@require_GET
+def import_job_progress(request, job_id):
+    """The progress fragment the job page polls (every second until the job is done)."""
+    _require_importer(request.user)
+    job = get_object_or_404(_visible_jobs(request.user), pk=job_id)
+    return _job_region(request, job)
+
+
+@require_GET
+def import_jobs(request):
+    _require_importer(request.user)
+    recent = list(_visible_jobs(request.user)[:RECENT_JOBS])
+    return render(
+        request,
+        "annotations/imports/list.html",
+        {"jobs": recent, "nav": "import", "sees_all": permissions.is_desk_editor(request.user)},
+    )
+
+
+def _require_importer(user):
+    if not permissions.can_import(user):
+        raise PermissionDenied("Only editors can import articles.")

@@ -1,0 +1,13 @@
+"""Tasks for Django's task framework (TASKS in settings: django-tasks-db's database
+backend, run by `manage.py db_worker`, which `make run` and `make serve` start)."""
+
+from django.tasks import task
+
+
+@task
+def run_import_job(job_id: str) -> None:
+    """Import what an ImportJob holds (importers/jobs.py); a job already claimed by
+    another worker is left alone."""
+    from .importers.jobs import run_job
+
+    run_job(job_id)
