@@ -248,3 +248,14 @@ def test_connection_goes_to_the_checked_address(server, allowed, monkeypatch):
     assert page.data == NEWS
     assert names_asked == ["news.test"]
     assert _Handler.hosts == [f"news.test:{port}"]  # the name, though the address was dialled
+
+
+def test_a_site_that_refuses_the_connection(allowed):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once this closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert read_url(f"http://127.0.0.1:{port}/").reason == (
+        "The site “127.0.0.1” could not be reached."
+    )

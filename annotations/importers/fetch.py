@@ -30,8 +30,6 @@ import urllib3
 from django.conf import settings
 from urllib3.exceptions import (
     HTTPError,
-    MaxRetryError,
-    NewConnectionError,
     ProtocolError,
     SSLError,
 )
@@ -77,7 +75,7 @@ def fetch_page(url: str) -> FetchedPage:
     current = url.strip()
     for _hop in range(max_redirects + 1):
         target = _target(current)
-        response = _request(target, timeout=timeout)
+        pool, response = _request(target, timeout=timeout)
         try:
             if response.status in _REDIRECTS and response.headers.get("Location"):
                 current = urljoin(current, response.headers["Location"])
@@ -86,6 +84,7 @@ def fetch_page(url: str) -> FetchedPage:
             data = _read(response, deadline=deadline, timeout=timeout)
         finally:
             response.release_conn()
+            pool.close()  # one pool per address asked: its socket goes with it
         content_type, charset = _content_type(response.headers.get("Content-Type", ""))
         return FetchedPage(url=current, data=data, content_type=content_type, charset=charset)
     raise FetchRefused(
@@ -184,7 +183,7 @@ def _request(target: _Target, *, timeout: float):
     if ":" in target.host:  # an IPv6 literal
         host_header = f"[{target.host}]" + host_header[len(target.host) :]
     try:
-        return pool.urlopen(
+        response = pool.urlopen(
             "GET",
             target.path,
             headers={
@@ -197,16 +196,18 @@ def _request(target: _Target, *, timeout: float):
             preload_content=False,
             assert_same_host=False,
         )
-    except (TimeoutError, Urllib3Timeout):
-        raise _timed_out(timeout) from None
-    except SSLError:
-        raise FetchRefused(
-            f"The site “{target.host}” has a certificate that could not be verified."
-        ) from None
-    except (NewConnectionError, MaxRetryError, ProtocolError, HTTPError, OSError) as error:
-        if _is_timeout(error):
-            raise _timed_out(timeout) from None
-        raise FetchRefused(f"The site “{target.host}” could not be reached.") from None
+    except (HTTPError, OSError) as error:
+        pool.close()
+        raise _connection_refusal(error, target.host, timeout) from None
+    return pool, response
+
+
+def _connection_refusal(error: Exception, host: str, timeout: float) -> FetchRefused:
+    if _is_timeout(error):
+        return _timed_out(timeout)
+    if isinstance(error, SSLError) or isinstance(getattr(error, "reason", None), SSLError):
+        return FetchRefused(f"The site “{host}” has a certificate that could not be verified.")
+    return FetchRefused(f"The site “{host}” could not be reached.")
 
 
 def _check_answer(response) -> None:
