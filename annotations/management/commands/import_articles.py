@@ -1,24 +1,26 @@
-"""python manage.py import_articles PATH [PATH...] [--user USERNAME] [--collection NAME]
+"""python manage.py import_articles [PATH...] [--url URL...] [--user USERNAME]
+[--collection NAME] [--atomic]
 
-One line per file as it is imported, then the totals. With --collection, every article
-the files hold (new or already here) joins that collection; an unknown collection stops
-the command before anything is imported. Refused files do not make the
-command fail (the report says why); a path that does not exist does, before anything runs.
+One line per file as it is imported (per member for a ZIP archive), then the totals; on
+a terminal, a progress bar (files, lines, articles) while it works. Runs in this
+process, no task worker needed (importers/jobs.run_import, the worker's own loop).
+
+With --collection, every article the files hold (new or already here) joins that
+collection; an unknown collection stops the command before anything is imported. With
+--atomic the import is all or nothing. Refused files do not make the command fail (the
+report says why); a path that does not exist does, before anything runs, as does a set
+of files over the upload limit (FACTCHECK_IMPORT_MAX_UPLOAD_BYTES, the page's too).
 """
+
+import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.importers import accepted_extensions
-from annotations.importers.service import (
-    FileResult,
-    collect_files,
-    import_path,
-    imported_article_ids,
-    totals,
-)
+from annotations.importers import accepted_extensions, limits
+from annotations.importers.jobs import Listener, Source, add_to_collection, run_import
+from annotations.importers.service import FileResult, collect_files, totals
 from annotations.models import Collection
-from annotations.services.collections import articles_add
 
 # Each file's created articles are listed up to this many; a big JSONL gets a count.
 _LIST_TITLES = 3
@@ -26,12 +28,21 @@ _LIST_TITLES = 3
 
 class Command(BaseCommand):
     help = (
-        "Import articles from files or folders (recursively): "
+        "Import articles from files or folders (recursively) or web pages: "
         f"{', '.join(accepted_extensions())}. Re-importing the same text is a no-op."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="PATH", help="Files or folders to import.")
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="Files or folders to import.")
+        parser.add_argument(
+            "--url",
+            dest="urls",
+            nargs="+",
+            action="extend",
+            default=[],
+            metavar="URL",
+            help="Web pages to fetch and import (http or https).",
+        )
         parser.add_argument(
             "--user",
             metavar="USERNAME",
@@ -42,27 +53,48 @@ class Command(BaseCommand):
             metavar="NAME",
             help="Add the imported articles (and those already here) to this collection.",
         )
+        parser.add_argument(
+            "--atomic",
+            action="store_true",
+            help="All or nothing: if any file or line is refused, nothing is imported.",
+        )
 
-    def handle(self, *args, paths, user=None, collection=None, **options):
+    def handle(self, *args, paths, urls, user=None, collection=None, atomic=False, **options):
+        if not paths and not urls:
+            raise CommandError("Name at least one file or folder, or give --url.")
+        bad = [url for url in urls if url.split(":", 1)[0].lower() not in ("http", "https")]
+        if bad:
+            raise CommandError(f"Not a web address: {bad[0]} (give http:// or https:// URLs).")
         importer = self._user(user) if user else None
         target = self._collection(collection) if collection else None
         try:
             files = collect_files(paths)
         except FileNotFoundError as error:
             raise CommandError(str(error)) from None
+        if problem := limits.upload_size_problem(sum(_size(path) for path in files)):
+            raise CommandError(f"{problem} Nothing was imported.")
 
-        results = []
-        for path in files:
-            result = import_path(path, user=importer)
-            results.append(result)
-            self._report(result)
+        sources = [Source(name=str(path), path=path) for path in files]
+        sources += [Source(name=url, url=url) for url in urls]
+        listener = _Progress(self, total=len(sources), live=_is_terminal(self.stdout))
+        outcome = run_import(sources, user=importer, atomic=atomic, listener=listener)
+        listener.clear()
 
-        created, present, refused = totals(results)
-        self.stdout.write(f"{created} created, {present} already present, {refused} refused")
-        if target is not None:
-            ids = imported_article_ids(results)
-            added = articles_add(collection=target, article_ids=ids, actor=None) if ids else 0
-            self.stdout.write(f"{added} added to the collection {target.name}")
+        created, present, refused = totals(outcome.results)
+        revised = sum(len(result.revised) for result in outcome.results)
+        if outcome.rolled_back:
+            self.stdout.write(
+                self.style.ERROR(
+                    f"--atomic: {refused} refused, so nothing was imported "
+                    "(the lines above say what to fix)."
+                )
+            )
+            return
+        extra = f", {revised} revised" if revised else ""
+        self.stdout.write(f"{created} created, {present} already present{extra}, {refused} refused")
+        joined = add_to_collection(outcome, target)
+        if joined is not None:
+            self.stdout.write(f"{joined['added']} added to the collection {target.name}")
 
     def _collection(self, name):
         found = Collection.objects.filter(name__iexact=name.strip()).first()
@@ -78,15 +110,82 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user named “{username}”.") from None
 
-    def _report(self, result: FileResult) -> None:
-        if result.status == "refused":
+    def report(self, result: FileResult) -> None:
+        if result.status == "skipped":
+            self.stdout.write(f"skipped: {result.name}: {result.reason}")
+        elif result.status == "refused":
             self.stdout.write(self.style.ERROR(f"refused: {result.name}: {result.reason}"))
         elif result.status == "created":
             self.stdout.write(self.style.SUCCESS(f"created: {result.name} — {_summary(result)}"))
+        elif result.status == "revised":
+            self.stdout.write(f"revised: {result.name} — {_titles(result.revised)}")
         else:
             self.stdout.write(f"already present: {result.name} — {_titles(result.already_present)}")
+        if result.encoding not in ("", "utf-8"):
+            self.stdout.write(f"  read as {result.encoding} ({result.how})")
         for line, reason in result.refused_lines:
-            self.stdout.write(self.style.ERROR(f"refused: {result.name}, line {line}: {reason}"))
+            where = f", line {line}" if line else ""
+            self.stdout.write(self.style.ERROR(f"refused: {result.name}{where}: {reason}"))
+
+
+class _Progress(Listener):
+    """The file reports as each file ends; on a terminal, a bar redrawn in place."""
+
+    _WIDTH = 30
+
+    def __init__(self, command: Command, *, total: int, live: bool):
+        self.command = command
+        self.total = total
+        self.live = live
+        self.done = 0
+        self.lines = self.articles = 0
+        self._shown = False
+
+    def file_started(self, source: Source) -> None:
+        self._draw(source.name)
+
+    def chunk_stored(self, result: FileResult) -> None:
+        self._draw(result.name, result)
+
+    def file_finished(self, results: list[FileResult]) -> None:
+        self.clear()
+        self.done += 1
+        for result in results:
+            self.lines += result.lines
+            self.articles += len(result.created)
+            self.command.report(result)
+
+    def _draw(self, name: str, current: FileResult | None = None) -> None:
+        if not self.live:
+            return
+        lines = self.lines + (current.lines if current else 0)
+        articles = self.articles + (len(current.created) if current else 0)
+        filled = self._WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (self._WIDTH - filled)
+        text = (
+            f"[{bar}] {self.done}/{self.total} files, {lines:,} lines, "
+            f"{articles:,} articles  {name[-40:]}"
+        )
+        self.command.stdout.write(f"\r\033[K{text}", ending="")
+        self.command.stdout.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.command.stdout.write("\r\033[K", ending="")
+            self._shown = False
+
+
+def _is_terminal(stream) -> bool:
+    target = getattr(stream, "_out", stream)
+    return target is sys.stdout and target.isatty()
+
+
+def _size(path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _summary(result: FileResult) -> str:
@@ -94,6 +193,8 @@ def _summary(result: FileResult) -> str:
     extra = []
     if result.already_present:
         extra.append(f"{len(result.already_present)} already present")
+    if result.revised:
+        extra.append(f"{len(result.revised)} revised")
     if result.refused_lines:
         extra.append(f"{len(result.refused_lines)} refused")
     return f"{text} ({', '.join(extra)})" if extra else text
