@@ -30,6 +30,7 @@ import urllib3
 from django.conf import settings
 from urllib3.exceptions import (
     HTTPError,
+    NewConnectionError,
     ProtocolError,
     SSLError,
 )
@@ -203,6 +204,12 @@ def _request(target: _Target, *, timeout: float):
 
 
 def _connection_refusal(error: Exception, host: str, timeout: float) -> FetchRefused:
+    # urllib3 2 makes NewConnectionError (refused, unreachable) a kind of connect
+    # timeout, for old callers; it is not one.
+    if isinstance(error, NewConnectionError) or isinstance(
+        getattr(error, "reason", None), NewConnectionError
+    ):
+        return FetchRefused(f"The site “{host}” could not be reached.")
     if _is_timeout(error):
         return _timed_out(timeout)
     if isinstance(error, SSLError) or isinstance(getattr(error, "reason", None), SSLError):
