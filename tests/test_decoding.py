@@ -162,3 +162,28 @@ def test_declared_charset_reads_only_the_top_of_the_file():
 def test_any_utf8_text_round_trips(text):
     """Whatever text is saved as UTF-8 comes back identical (a leading U+FEFF is a BOM)."""
     assert decode_bytes(text.encode("utf-8")).text == text
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ('<meta charset="windows-1252">', True),
+        ("<META CHARSET=utf-8 />", True),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">', True),
+        ('<meta charset="utf-8"> Title on the same line', False),
+        ("Title", False),
+        ('<meta name="author" content="Jane">', False),
+    ],
+)
+def test_a_charset_declaration_line_is_recognised(line, expected):
+    """Such a line told the decoder the encoding; plain text then drops it (not a title)."""
+    from annotations.importers.decoding import is_charset_declaration
+
+    assert is_charset_declaration(line) is expected
+
+
+def test_http_header_charset_comes_before_the_file_declaration():
+    data = '<meta charset="koi8-r"><p>café</p>'.encode("cp1252")
+    decoded = decode_bytes(data, header_charset="windows-1252")
+    assert decoded.text == '<meta charset="koi8-r"><p>café</p>'
+    assert decoded.encoding == "windows-1252"
