@@ -175,3 +175,14 @@ def test_html_is_recognised_by_content_even_as_txt():
     assert format_for("saved.html", page).name == "html"
     assert format_for("saved-page.txt", page).name == "html"
     assert format_for("notes.txt", "Title\nJust text.").name == "plain-text"
+
+
+def test_trafilatura_metadata_findings_the_work_arounds_are_for():
+    """What trafilatura's own metadata says on these pages (html.py's docstring): several
+    authors joined by "; ", the date without its time, and, searching the whole page,
+    a login page's "© 2024" taken for 1 January 2024."""
+    found = trafilatura.bare_extraction(_page("news_page.html"), with_metadata=True)
+    assert found.author == "Jane Doe; Omar Haddad"
+    assert found.date == "2024-03-14"
+    login = trafilatura.bare_extraction(_page("no_article.html"), with_metadata=True)
+    assert login.date == "2024-01-01"
