@@ -175,6 +175,10 @@ def test_html_is_recognised_by_content_even_as_txt():
     assert format_for("saved.html", page).name == "html"
     assert format_for("saved-page.txt", page).name == "html"
     assert format_for("notes.txt", "Title\nJust text.").name == "plain-text"
+    assert format_for("m.txt", '<meta charset="utf-8">\n<html><body>x').name == "html"
+    # An article about markup, quoting a tag, is still plain text.
+    about = "Why <body> tags matter\nThe <html> and <body> elements frame every page."
+    assert format_for("about.txt", about).name == "plain-text"
 
 
 def test_trafilatura_metadata_findings_the_work_arounds_are_for():

@@ -4,8 +4,8 @@ Each format module provides FORMAT (an ImportFormat: name, extensions, sniff, pa
 For a file, the formats that accept its extension are tried in the order below and the
 first whose sniff() says yes parses it, so specific shapes come before catch-alls: a
 .json holding an array is a JSON array and one holding a line per article is JSONL; a
-.txt that is a saved web page is HTML, one that opens with <div>Title</div> a scraped
-page, any other plain text. (A CSV's delimiter is sniffed by the CSV format itself.)
+.txt that opens with <div>Title</div> is a scraped page, one that is a saved web page
+HTML, any other plain text. (A CSV's delimiter is sniffed by the CSV format itself.)
 
 ZIP archives are not a text format: reading.read_file() opens them and reads each
 member through this registry.
@@ -22,8 +22,8 @@ FORMATS: tuple[ImportFormat, ...] = (
     bulk_json.FORMAT,
     jsonl.FORMAT,
     tabular.FORMAT,
+    scraped.FORMAT,  # before HTML: its <div>Title</div> first line is never a whole page
     html.FORMAT,
-    scraped.FORMAT,
     plaintext.FORMAT,
 )
 ARCHIVE_EXTENSIONS = (".zip",)

@@ -73,10 +73,13 @@ _HTML_INSIDE = re.compile(r"<(?:html|head|body)\b[^>]*>", re.IGNORECASE)
 
 
 def sniff(text: str) -> bool:
-    """Looks like a web page: opens with a doctype or <html>/<head>/<body>, or has one of
-    those tags near the top (a page saved after a line of notes)."""
+    """Looks like a web page: opens with a doctype or <html>/<head>/<body>, or opens with
+    a tag (a `<meta charset>` line, say) and has one of those near the top. Plain text
+    that quotes "<body>" further in is still plain text."""
     head = text[:_SNIFF_CHARS]
-    return bool(_HTML_START.match(head) or _HTML_INSIDE.search(head))
+    if _HTML_START.match(head):
+        return True
+    return head.lstrip().startswith("<") and bool(_HTML_INSIDE.search(head))
 
 
 def parse(text: str, *, name: str = "", url: str = "") -> ParseResult:
