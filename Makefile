@@ -41,8 +41,8 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_articles seeds/
 	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with the import worker  (Ctrl-C stops both)"
+	scripts/run-with-worker $(PY) -- $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production on one machine. WORKERS and THREADS override factcheck/gunicorn.conf.py.
 serve: setup
@@ -52,9 +52,9 @@ serve: setup
 	  exit 1; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
-	@# The django-tasks-db worker (long imports and exports) will be started here, beside gunicorn.
+	@# The django-tasks-db worker (long imports) runs beside gunicorn and stops with it.
 	HOST=$(HOST) PORT=$(PORT) $(if $(WORKERS),WORKERS=$(WORKERS)) $(if $(THREADS),THREADS=$(THREADS)) \
-	  exec $(VENV)/bin/gunicorn -c factcheck/gunicorn.conf.py
+	  exec scripts/run-with-worker $(PY) -- $(VENV)/bin/gunicorn -c factcheck/gunicorn.conf.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
