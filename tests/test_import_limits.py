@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from annotations.importers import jsonl, limits, plaintext
+from annotations.importers.base import ImportRefused
 from annotations.importers.checks import record_problem
 from annotations.importers.reading import read_file, read_text_file
 
@@ -150,3 +154,57 @@ def test_malformed_jsonl_line_is_named_and_the_others_parse():
     assert result.refused == [
         (2, "not valid JSON (Expecting property name enclosed in double quotes at column 2)")
     ]
+
+
+# --- whatever the bytes, a message, never a crash -------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b'"',
+        b",",
+        b"\n",
+        b"\r\n",
+        b";",
+        b"\t",
+        b"title,body\n",
+        b'{"title": "T", "body": "b"}',
+        b"<html><body><p>",
+        b"</p>",
+        b"<br><br>",
+        b"By Jane Doe, 14 March 2024\n",
+        b"\xef\xbb\xbf",
+        b"\xe9",
+        b"\x81",
+        b"\x00",
+        "café “x”".encode(),
+        b"word " * 10,
+    ]
+)
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(["a.txt", "a.csv", "a.json", "a.jsonl", "a.html", "a.tsv"]),
+    data=st.lists(_PIECES, max_size=40).map(b"".join),
+)
+def test_any_bytes_give_records_or_a_message(name, data):
+    """Decoding, choosing the format and parsing never raise anything but a refusal with
+    a message (no RecursionError, csv.Error, UnicodeError or IndexError)."""
+    read = read_text_file(name, data)
+    messages = [read.reason] if read.reason else _parse_messages(read.chunks)
+    assert all(isinstance(message, str) and message.strip() for message in messages)
+
+
+def _parse_messages(chunks) -> list[str]:
+    """Each refused line's reason, or the refusal of the whole file part-way."""
+    messages: list[str] = []
+    try:
+        for chunk in chunks:
+            messages.extend(reason for _, reason in chunk.refused)
+    except ImportRefused as refused:
+        messages.append(str(refused))
+    return messages
