@@ -148,3 +148,24 @@ def test_nothing_is_written_to_disk(tmp_path, monkeypatch):
     members = list(archive.iter_members(_zip({"d/a.txt": b"T\nt"})))
     assert [(m.name, m.data) for m in members] == [("d/a.txt", b"T\nt")]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_damaged_archives_are_refused_with_a_message():
+    """Random bytes changed in a good archive: a refusal or the members, never a crash
+    (fuzzing found zlib.error, a ValueError from a negative seek, NotImplementedError)."""
+    import random
+
+    base = _zip({"a/b.txt": b"Title\nSome text here. " * 20, "c.csv": b"title,body\nx,y\n"})
+    rnd = random.Random(4)
+    for _ in range(1500):
+        data = bytearray(base)
+        for _ in range(rnd.randint(1, 6)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        for read in read_file("f.zip", bytes(data)):
+            if read.reason:
+                continue
+            try:  # a format that parses as it goes may refuse the member part-way
+                reasons = [reason for chunk in read.chunks for _, reason in chunk.refused]
+            except ImportRefused as refused:
+                reasons = [str(refused)]
+            assert all(reasons)

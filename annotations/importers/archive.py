@@ -15,7 +15,10 @@ it filled memory.
 from __future__ import annotations
 
 import io
+import lzma
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -25,6 +28,18 @@ from .base import ImportRefused
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a first member, or an empty archive
 _READ_BLOCK = 64 * 1024
+# What a damaged archive makes zipfile and its decompressors raise, found by fuzzing
+# (tests/test_import_zip.py): a negative seek, an unknown version, a broken stream.
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    OSError,
+)
 # Below this a member may compress as well as it likes (a page of repeated markup can
 # shrink 200-fold); the ratio limit is for members that would fill memory.
 _RATIO_FLOOR = 1024 * 1024
@@ -58,7 +73,7 @@ def iter_members(data: bytes) -> Iterator[Member]:
     zip_limits = limits.zip_limits()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError):
+    except _DAMAGED:
         raise ImportRefused("The file is not a ZIP archive that can be read.") from None
     with archive:
         entries = [info for info in archive.infolist() if not _skipped(info)]
@@ -117,7 +132,7 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -
                         f"The archive member “{info.filename}” decompresses to more than it "
                         "says (a “zip bomb”); the archive was refused."
                     )
-    except (zipfile.BadZipFile, EOFError, NotImplementedError, OSError) as error:
+    except _DAMAGED as error:
         raise ImportRefused(
             f"The archive member “{info.filename}” cannot be read ({error})."
         ) from None
