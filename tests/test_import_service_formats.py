@@ -112,8 +112,8 @@ def test_a_large_jsonl_is_streamed_from_disk(tmp_path, monkeypatch):
     monkeypatch.setattr(type(path), "read_bytes", lambda self: pytest.fail("read whole"))
     lines = run(path)
     assert (
-        f"refused: {path}, line 3001: the line is not valid UTF-8 (byte 0xE9 at column 30); save the file as UTF-8"
-        in lines
+        f"refused: {path}, line 3001: the line is not valid UTF-8 (byte 0xE9 at column 30); "
+        "save the file as UTF-8" in lines
     )
     assert lines[-1] == "3000 created, 0 already present, 1 refused"
 
@@ -189,8 +189,8 @@ def test_without_a_revisions_service_a_changed_text_is_refused_not_duplicated(
     )
     lines = run(path)
     assert (
-        f"refused: {path}, line 1: an article with this source URL is already here with another text"
-        in lines[-2]
+        f"refused: {path}, line 1: an article with this source URL is already here with "
+        "another text" in lines[-2]
     )
     assert stored() == before
 
@@ -277,7 +277,8 @@ DEEP = "[" * 100_000 + "]" * 100_000
         (
             "abs.zip",
             zip_bytes({"/etc/x.txt": GOOD}),
-            "refused: {path}: The archive was refused: the archive member “/etc/x.txt” has an absolute path",
+            "refused: {path}: The archive was refused: the archive member “/etc/x.txt” has an "
+            "absolute path",
         ),
         (
             "bomb.zip",
@@ -335,7 +336,7 @@ def test_files_over_the_upload_limit_stop_the_command_before_anything(tmp_path, 
     write(tmp_path / "a.txt", GOOD)
     write(tmp_path / "b.txt", GOOD + " again")
     with pytest.raises(
-        CommandError, match="The files add up to .* at most 50 bytes can be imported at once"
+        CommandError, match=r"The files add up to .* at most 50 bytes can be imported at once"
     ):
         run(tmp_path)
     assert not Article.objects.exists()
