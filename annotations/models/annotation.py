@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from .managers import AllSpansManager, PlacedSpanManager
+
 
 class Annotation(models.Model):
     class Layer(models.TextChoices):
@@ -56,16 +58,23 @@ class Annotation(models.Model):
     )
     # A span a new revision of the text could not place: its offsets still index the text
     # of `anchored_in` (the revision it was made on), and it is listed on the article for
-    # a reviewer to place or discard; it is never deleted for that.
+    # a reviewer to place or discard; it is never deleted for that. RESTRICT: a revision
+    # an unplaced span points into cannot be deleted alone, only with its article (and
+    # the span), which PROTECT refused outright.
     needs_attention = models.BooleanField(default=False, db_default=False)
     anchored_in = models.ForeignKey(
-        "ArticleRevision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ArticleRevision", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every edit: an edit form carries the version it was rendered from, so a
     # save made from a stale page is caught instead of silently overwriting a newer one.
     version = models.PositiveIntegerField(default=1, db_default=1)
+
+    # The default leaves out spans that need attention (their offsets index an older
+    # text): see annotations.models.managers. `all_objects` sees every span.
+    objects = PlacedSpanManager()
+    all_objects = AllSpansManager()
 
     class Meta:
         ordering = ["article", "start", "-end", "id"]

@@ -15,7 +15,10 @@ SPAN_GONE = "This span was deleted in the meantime; nothing was changed. Reload 
 
 
 def locked_annotation(pk, *, missing: str = SPAN_GONE) -> Annotation:
-    annotation = Annotation.objects.select_for_update().filter(pk=pk).first()
+    # OF self: a span's Meta.ordering goes through its article (joined for the sort), and
+    # a bare FOR UPDATE would lock the article row too, after the span: a writer holding
+    # the article and waiting for the span (a revision) would deadlock with it.
+    annotation = Annotation.objects.select_for_update(of=("self",)).filter(pk=pk).first()
     if annotation is None:
         raise Gone(missing)
     return annotation
