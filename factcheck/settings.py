@@ -293,4 +293,9 @@ FACTCHECK_IMPORT_ALLOW_PRIVATE_URLS = env_flag("FACTCHECK_IMPORT_ALLOW_PRIVATE_U
 FACTCHECK_IMPORT_FETCH_TIMEOUT_SECONDS = env_int("FACTCHECK_IMPORT_FETCH_TIMEOUT_SECONDS", 10)
 FACTCHECK_IMPORT_FETCH_MAX_BYTES = env_int("FACTCHECK_IMPORT_FETCH_MAX_BYTES", 5 * 1024 * 1024)
 FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS", 5)
+# trafilatura logs a page it finds no article in as an error ("empty HTML tree",
+# "discarding data"); the import refuses such a page with a message, so the log would
+# only repeat it, on the terminal of `import_articles` too.
+LOGGING["loggers"]["trafilatura"] = {"level": "CRITICAL"}
+LOGGING["loggers"]["htmldate"] = {"level": "CRITICAL"}
 # --- end of import limits

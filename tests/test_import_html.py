@@ -190,3 +190,18 @@ def test_trafilatura_metadata_findings_the_work_arounds_are_for():
     assert found.date == "2024-03-14"
     login = trafilatura.bare_extraction(_page("no_article.html"), with_metadata=True)
     assert login.date == "2024-01-01"
+
+
+def test_markup_that_breaks_htmldate_gets_a_message_not_a_crash():
+    """Found by fuzzing: on "<svg><p><li>" htmldate fails an assertion inside lxml. The
+    page is then read without trafilatura's metadata; here the words are inside the
+    <svg>, which is not article text, so the answer is our refusal."""
+    page = "<svg><p><li>" + "Words of an article that is long enough to be one. " * 3
+    with pytest.raises(AssertionError):
+        trafilatura.bare_extraction(
+            page,
+            with_metadata=True,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    with pytest.raises(ImportRefused, match="The page has no article text"):
+        html.parse(page)

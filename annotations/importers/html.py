@@ -87,19 +87,7 @@ def parse(text: str, *, name: str = "", url: str = "") -> ParseResult:
     which is then its source_url; a saved page's is the canonical URL it declares."""
     page = _page_tree(text)
     meta = _meta(page)
-    found = trafilatura.bare_extraction(
-        _DOUBLE_BREAK.sub(_BREAK_MARK, text),
-        url=url or None,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_formatting=False,
-        include_links=False,
-        output_format="python",
-        # Without this, htmldate guesses from any year on the page: a login page's
-        # "© 2024" became 1 January 2024. Only dates the page states as its own.
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    found = _extract(_DOUBLE_BREAK.sub(_BREAK_MARK, text), url=url)
     title = _first(
         meta.get("headline"), meta.get("og:title"), _attr(found, "title"), meta.get("<title>")
     )
@@ -140,6 +128,37 @@ def parse(text: str, *, name: str = "", url: str = "") -> ParseResult:
 
 
 # --- the article's text ----------------------------------------------------------------
+
+
+def _extract(text: str, *, url: str):
+    """trafilatura's reading of the page, with its metadata when it can.
+
+    On some broken markup htmldate fails an assertion inside lxml (dropping an element
+    that has no parent, found by fuzzing); the text is then extracted without
+    trafilatura's metadata, which the page's own JSON-LD and meta tags stand in for."""
+    options = {
+        "url": url or None,
+        "include_comments": False,
+        "include_tables": True,
+        "include_formatting": False,
+        "include_links": False,
+        "output_format": "python",
+    }
+    try:
+        return trafilatura.bare_extraction(
+            text,
+            with_metadata=True,
+            # Without this, htmldate guesses from any year on the page: a login page's
+            # "© 2024" became 1 January 2024. Only dates the page states as its own.
+            date_extraction_params={"extensive_search": False, "original_date": True},
+            **options,
+        )
+    except (AssertionError, ValueError, TypeError, etree.LxmlError):
+        pass
+    try:
+        return trafilatura.bare_extraction(text, with_metadata=False, **options)
+    except (AssertionError, ValueError, TypeError, etree.LxmlError):
+        raise ImportRefused("The page's HTML is too broken to find an article in.") from None
 
 
 def _paragraphs(found) -> list[str]:
