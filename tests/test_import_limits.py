@@ -80,7 +80,7 @@ def test_a_1_mb_line_without_spaces_is_refused_clearly():
     blob = "x" * 1_000_000
     [record] = plaintext.parse("Title\n" + blob).records
     assert record_problem(record, label_slugs=set()) == (
-        "the text has 1,000,000 characters in a row without a space (at most 2,000): "
+        "the text has 1,000,000 characters in a row without a space (at most 10,000): "
         "it is not text a reviewer can read"
     )
     [record] = jsonl.parse(json.dumps({"title": "T", "body": f"Start {blob} end"})).records
@@ -88,9 +88,25 @@ def test_a_1_mb_line_without_spaces_is_refused_clearly():
 
 
 def test_long_urls_and_words_are_fine():
-    body = "See https://example.com/" + "a" * 500 + " for details."
+    body = "See https://example.com/?utm=" + "a" * 3000 + " for details."
     [record] = jsonl.parse(json.dumps({"title": "T", "body": body})).records
     assert record_problem(record, label_slugs=set()) is None
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    ["北京市政府周四表示，新桥梁已通过安全检查。" * 1000, "สะพานปลอดภัยแล้ว" * 1000],
+)
+def test_scripts_written_without_spaces_are_not_long_runs(paragraph):
+    """Chinese or Thai paragraphs have no spaces at all; they are text, not a blob."""
+    assert len(paragraph) > limits.MAX_WORD_CHARS
+    [record] = jsonl.parse(json.dumps({"title": "T", "body": paragraph})).records
+    assert record_problem(record, label_slugs=set()) is None
+
+
+def test_the_long_run_is_measured_to_its_end():
+    body = "Start " + "x" * 12_345 + " end"
+    assert limits.long_run_problem(body, "body").startswith("the body has 12,345 characters")
 
 
 def test_a_10000_character_title_is_refused_naming_the_field():

@@ -21,11 +21,22 @@ MAX_JSON_DEPTH = 64
 # One JSONL line or CSV row, in characters: a long article with a thousand spans is well
 # under this; more is a dump that was not split into lines.
 MAX_LINE_CHARS = 5_000_000
-# A run of characters without white space: the longest real "words" are URLs and
-# hashtags; a million letters without a space is not text a reviewer can read.
-MAX_WORD_CHARS = 2_000
+# A run of characters without white space: the longest real "words" are URLs (tracking
+# links reach a few thousand characters); a million letters without a space is not text
+# a reviewer can read. Chinese, Japanese, Thai, Lao, Khmer and Myanmar text is written
+# without spaces and breaks between any two characters, so their letters end a run.
+MAX_WORD_CHARS = 10_000
+_UNSPACED_SCRIPTS = (
+    "\u0e00-\u0eff"  # Thai, Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3000-\u30ff"  # CJK punctuation, Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    "\uff00-\uffef"  # full-width forms
+)
 
-_LONG_RUN = re.compile(rf"\S{{{MAX_WORD_CHARS + 1}}}")
+_LONG_RUN = re.compile(rf"[^\s{_UNSPACED_SCRIPTS}]{{{MAX_WORD_CHARS + 1}}}")
+_RUN_TAIL = re.compile(rf"[^\s{_UNSPACED_SCRIPTS}]*")
 _BRACKETS = re.compile(r"[\[\]{}]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -134,9 +145,7 @@ def long_run_problem(text: str, field: str = "text") -> str | None:
     match = _LONG_RUN.search(text)
     if match is None:
         return None
-    end = match.end()
-    while end < len(text) and not text[end].isspace():
-        end += 1
+    end = _RUN_TAIL.match(text, match.end()).end()
     return (
         f"the {field} has {end - match.start():,} characters in a row without a space "
         f"(at most {MAX_WORD_CHARS:,}): it is not text a reviewer can read"
