@@ -205,3 +205,23 @@ def test_markup_that_breaks_htmldate_gets_a_message_not_a_crash():
         )
     with pytest.raises(ImportRefused, match="The page has no article text"):
         html.parse(page)
+
+
+def test_a_chinese_article_is_an_article():
+    """No spaces, so no "words" to count: its letters count instead. (A page with only
+    two short paragraphs, under trafilatura's 250 characters, is taken whole, menu and
+    all: its fallback for short pages; a real article is longer.)"""
+    page = (
+        "<html><head><title>新桥梁通过安全检查</title></head><body><nav>首页 新闻 体育</nav>"
+        "<article><h1>新桥梁通过安全检查</h1>"
+        "<p>北京市政府周四表示，经过三周的检查，老港桥可以安全使用，裂缝只存在于油漆中。</p>"
+        "<p>市议会说，周一上午将恢复交通，重型卡车的限速将降低，直到重新油漆完成。</p>"
+        "<p>首席工程师玛丽亚·洛佩斯说：“我们没有发现任何结构性损坏。”她补充说，检查费用为一百二十万欧元。</p>"
+        "<p>反对派议员彼得·格兰特表示，关闭大桥是“过度反应”，并要求公布完整的检查报告。</p>"
+        "<p>自二月二十日以来，居民一直被要求避开这座桥，许多通勤者不得不绕行一个多小时。</p>"
+        "</article></body></html>"
+    )
+    [record] = html.parse(page).records
+    assert record.title == "新桥梁通过安全检查"
+    assert record.body.startswith("北京市政府周四表示")
+    assert "首页" not in record.body

@@ -20,6 +20,9 @@ What it gets wrong on our test pages, and what we do about it (tests/test_import
 - On a page with no article (a login form) it returns the menu and form labels ("Home
   Log in Register Email Password") rather than nothing; we refuse a page unless one of
   its lines has at least MIN_PARAGRAPH_WORDS words.
+- On a page whose article is shorter than about 250 characters it falls back to the
+  whole page's text, menu included, as one block (seen on a two-paragraph Chinese page).
+  Real articles are longer; we do not work around it.
 - Left to search the whole page, htmldate took a footer's "© 2024" for the date (1
   January 2024); we ask it for dates the page states as its own only.
 - It joins several authors with "; "; we take JSON-LD's authors when there are any, and
@@ -64,8 +67,10 @@ _DOUBLE_BREAK = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
 # uses it (one that did would see a paragraph break there).
 _PARAGRAPH_MARK = "\ue000"
 _BREAK_MARK = f"<br>{_PARAGRAPH_MARK}<br>"
-# A page whose every paragraph is shorter than this has menus and labels, not an article.
+# A page whose every line is shorter than this has menus and labels, not an article. In
+# scripts written without spaces (Chinese, Thai...) a line counts by its letters.
 MIN_PARAGRAPH_WORDS = 8
+MIN_UNSPACED_LETTERS = 25
 _SNIFF_CHARS = 4096
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
@@ -212,6 +217,7 @@ def _has_prose(paragraphs: list[str]) -> bool:
     """Is there a line of running text, not only menu entries and form labels?"""
     return any(
         len(line.split()) >= MIN_PARAGRAPH_WORDS
+        or len(limits.UNSPACED_LETTER.findall(line)) >= MIN_UNSPACED_LETTERS
         for paragraph in paragraphs
         for line in paragraph.split("\n")
     )

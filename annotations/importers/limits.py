@@ -37,6 +37,7 @@ _UNSPACED_SCRIPTS = (
 
 _LONG_RUN = re.compile(rf"[^\s{_UNSPACED_SCRIPTS}]{{{MAX_WORD_CHARS + 1}}}")
 _RUN_TAIL = re.compile(rf"[^\s{_UNSPACED_SCRIPTS}]*")
+UNSPACED_LETTER = re.compile(rf"[{_UNSPACED_SCRIPTS}]")
 _BRACKETS = re.compile(r"[\[\]{}]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
