@@ -1,0 +1,259 @@
+"""Issue 9, background imports: jobs with progress, claimed once, never left running,
+their files removed; the real django-tasks-db worker path; two workers on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django.urls import reverse
+
+from annotations.importers import jobs
+from annotations.models import Article, ImportJob
+
+from .factories import make_user
+from .import_helpers import stored
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def migration_rows(transactional_db):
+    """A transactional test runs on a flushed database: put back the groups and labels
+    the data migrations make (the editor fixture needs its group)."""
+    from tests.migration_rows import restore_migration_rows
+
+    restore_migration_rows()
+
+
+def upload(name: str, data: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data.encode())
+
+
+def bulk(count: int, prefix: str = "Article") -> str:
+    return "\n".join(
+        json.dumps({"title": f"{prefix} {i}", "body": f"{prefix} body {i}."}) for i in range(count)
+    )
+
+
+def queued_job(user, files, **options):
+    return jobs.create_job(
+        user=user,
+        uploads=files,
+        urls=options.get("urls", []),
+        collection=None,
+        atomic=options.get("atomic", False),
+    )
+
+
+@pytest.mark.django_db
+def test_a_large_upload_becomes_a_job_and_the_browser_goes_to_its_page(
+    editor_client, editor, settings
+):
+    """Above the background threshold the upload is queued (here the immediate backend
+    runs it at once) and the browser is sent to the job's page, which shows the report."""
+    settings.FACTCHECK_IMPORT_BACKGROUND_BYTES = 10
+    response = editor_client.post("/import/", {"files": [upload("many.jsonl", bulk(3))]})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import-job", args=[job.pk])
+    assert job.status == ImportJob.Status.DONE
+    assert (job.articles_created, job.files_done, job.files_total) == (3, 1, 1)
+    assert job.created_by == editor
+    assert job.report[0]["name"] == "many.jsonl"
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "3 created" in page and "Article 0" in page
+    assert not jobs.job_folder(job.pk).exists()  # the uploaded files are gone
+
+
+@pytest.mark.django_db
+def test_a_small_upload_is_imported_while_the_page_waits(editor_client):
+    response = editor_client.post("/import/", {"files": [upload("one.txt", "One\nText.")]})
+    assert response.status_code == 200
+    assert "1 created" in response.content.decode()
+    assert ImportJob.objects.get().status == ImportJob.Status.DONE
+
+
+@pytest.mark.django_db
+def test_progress_fragment_polls_while_running_and_stops_when_done(editor_client, editor):
+    job = queued_job(editor, [upload("a.txt", "A\nText.")])
+    url = reverse("import-job-progress", args=[job.pk])
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, lines_done=40, articles_created=7
+    )
+    running = editor_client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in running and f'hx-get="{url}"' in running
+    assert "40 lines read" in running and "7 created" in running
+    assert "<progress" in running
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
+    jobs.run_job(job.pk)
+    done = editor_client.get(url).content.decode()
+    assert "hx-trigger" not in done
+    assert "Report" in done and "1 created" in done
+
+
+@pytest.mark.django_db
+def test_a_job_runs_once(editor):
+    job = queued_job(editor, [upload("a.jsonl", bulk(2))])
+    assert jobs.run_job(job.pk) is True
+    assert jobs.run_job(job.pk) is False  # already claimed: a second run exits
+    assert Article.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_crash_leaves_the_job_failed_with_a_clear_message(editor, editor_client, monkeypatch):
+    job = queued_job(editor, [upload("a.txt", "A\nText.")])
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(jobs, "run_import", crash)
+    before = stored()
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error == jobs.FAILED_MESSAGE
+    assert job.finished_at is not None
+    assert stored() == before
+    page = editor_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert "The import failed" in page and jobs.FAILED_MESSAGE in page
+    assert "secret internals" not in page and "Traceback" not in page
+    assert not jobs.job_folder(job.pk).exists()
+
+
+@pytest.mark.django_db
+def test_recent_imports_show_own_jobs_and_editors_see_all(editor, editor_client):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    client = Client()
+    importer = make_user("importer", role="none")
+    importer.user_permissions.add(Permission.objects.get(codename="import_articles"))
+    mine = queued_job(importer, [upload("mine.txt", "Mine\nText.")])
+    theirs = queued_job(editor, [upload("theirs.txt", "Theirs\nText.")])
+    client.force_login(importer)
+    page = client.get(reverse("import-jobs")).content.decode()
+    assert "mine.txt" in page and "theirs.txt" not in page
+    assert client.get(reverse("import-job", args=[theirs.pk])).status_code == 404
+    everything = editor_client.get(reverse("import-jobs")).content.decode()
+    assert "mine.txt" in everything and "theirs.txt" in everything
+    assert editor_client.get(reverse("import-job", args=[mine.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_report_escapes_markup_in_file_names_and_titles(editor_client):
+    name = "<img src=x onerror=alert(1)>.jsonl"
+    data = json.dumps({"title": "<script>alert(2)</script>", "body": "Body."})
+    page = editor_client.post("/import/", {"files": [upload(name, data)]}).content.decode()
+    assert "<script>alert(2)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_atomic_checkbox_imports_nothing_when_a_line_is_refused(editor_client):
+    data = bulk(2) + "\n{broken"
+    before = stored()
+    response = editor_client.post("/import/", {"files": [upload("b.jsonl", data)], "atomic": "on"})
+    page = response.content.decode()
+    assert "All or nothing:" in page and "so nothing was imported" in page
+    assert "Line 3: not valid JSON" in page
+    assert stored() == before
+
+
+# --- the real worker -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_backend_and_its_worker_run_the_job(migration_rows, editor):
+    """Enqueued on django-tasks-db's backend, the job waits (queued) until `db_worker`
+    runs it; the worker claims the task row and the job is done."""
+    with override_settings(TASKS=DB_BACKEND):
+        job = queued_job(editor, [upload("w.jsonl", bulk(4, "Worker"))])
+        jobs.enqueue(job)
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.QUEUED
+        assert job.task_id
+        from django_tasks_db.models import DBTaskResult
+
+        assert DBTaskResult.objects.filter(pk=job.task_id).exists()
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.DONE, job.error
+        assert job.articles_created == 4
+        assert DBTaskResult.objects.get(pk=job.task_id).status == "SUCCESSFUL"
+    assert Article.objects.filter(title__startswith="Worker").count() == 4
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only (several workers, one database)")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_process_a_job_once(migration_rows, editor):
+    """Two threads (two database connections, as two workers on two machines) run the
+    same job at the same moment: one claims it, the other exits; the articles exist once."""
+    job = queued_job(editor, [upload("race.jsonl", bulk(20, "Race"))])
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def worker():
+        try:
+            barrier.wait()
+            outcomes.append(jobs.run_job(job.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False, True]
+    assert Article.objects.filter(title__startswith="Race").count() == 20
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.articles_created == 20
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only (SKIP LOCKED)")
+@pytest.mark.django_db(transaction=True)
+def test_two_db_workers_share_the_queue_without_running_a_task_twice(migration_rows, editor):
+    """Two `db_worker` loops at once over three queued jobs: every job is done once."""
+    with override_settings(TASKS=DB_BACKEND):
+        queued = []
+        for n in range(3):
+            job = queued_job(editor, [upload(f"q{n}.jsonl", bulk(5, f"Queue{n}"))])
+            jobs.enqueue(job)
+            queued.append(job)
+
+        def worker(name):
+            # The worker loop of `db_worker` itself (its command installs signal
+            # handlers, which only the main thread may).
+            from django_tasks_db.management.commands.db_worker import Worker
+
+            try:
+                Worker(
+                    queue_names=["default"],
+                    interval=0,
+                    batch=True,
+                    backend_name="default",
+                    startup_delay=False,
+                    max_tasks=None,
+                    worker_id=name,
+                    excluded_queue_names=[],
+                ).run()
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    for n, job in enumerate(queued):
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.DONE
+        assert Article.objects.filter(title__startswith=f"Queue{n} ").count() == 5
