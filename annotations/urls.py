@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("annotations.urls_agreement")),
     path("", include("annotations.urls_adjudication")),
     path("", include("annotations.urls_history")),
+    path("", include("annotations.urls_revisions")),
     path("import/", imports.import_page, name="import"),
     path("", include("annotations.urls_imports")),
     path("export/", export.export_page, name="export"),
