@@ -85,10 +85,7 @@ def _content_length_refusal(request) -> str | None:
     except ValueError:
         return None
     if length > limits.max_upload_bytes() + _MULTIPART_SLACK:
-        return limits.upload_size_problem(length - _MULTIPART_SLACK) or (
-            f"The upload is {limits.human_size(length)}; at most "
-            f"{limits.human_size(limits.max_upload_bytes())} can be imported at once."
-        )
+        return f"{limits.upload_size_problem(length)} Nothing was imported."
     return None
 
 
