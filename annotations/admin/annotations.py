@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from .. import history_selectors, offsets, permissions, services
 from ..conflicts import Gone, StaleEdit
 from ..models import Annotation, Evidence, Label, Rating, Speaker
+from ..services import revisions
 from ._common import (
     ServiceRefusalsAsFormErrors,
     VersionField,
@@ -193,7 +194,7 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
         "created_at",
         "source_count",
     )
-    list_filter = ("label", "verdict", "author", "article__status", "created_at")
+    list_filter = ("label", "verdict", "author", "article__status", "needs_attention", "created_at")
     list_select_related = ("label", "article", "author", "speaker", "verdict")
     search_fields = ("quote", "speaker__name", "note", "article__title")
     autocomplete_fields = ("article", "speaker")
@@ -201,13 +202,16 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        # Explicitly ordered: a grouped query drops Meta.ordering (the autocomplete pages).
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(source_count=Count("sources"))
-            .order_by(*Annotation._meta.ordering)
+        # Spans that need attention after a revision are listed too (the default manager
+        # leaves them out), but not offered by autocompletes, which pick a placed span.
+        match = request.resolver_match
+        spans = (
+            Annotation.objects
+            if match is not None and match.url_name == "autocomplete"
+            else Annotation.all_objects
         )
+        # Explicitly ordered: a grouped query drops Meta.ordering (the autocomplete pages).
+        return spans.annotate(source_count=Count("sources")).order_by(*Annotation._meta.ordering)
 
     def get_fieldsets(self, request, obj=None):
         verdict = (
@@ -260,8 +264,11 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
         )
 
     def has_change_permission(self, request, obj=None):
+        # A span that needs attention is placed or discarded on the article's attention
+        # page (its offsets index an older text): view-only here.
         return super().has_change_permission(request, obj) and (
-            obj is None or permissions.can_change_annotation(request.user, obj)
+            obj is None
+            or (not obj.needs_attention and permissions.can_change_annotation(request.user, obj))
         )
 
     def has_delete_permission(self, request, obj=None):
@@ -400,12 +407,20 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj):
-        services.annotation_delete(annotation=obj, actor=request.user)
+        _delete(obj, request.user)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for annotation in queryset.prefetch_related("sources"):
-                services.annotation_delete(annotation=annotation, actor=request.user)
+                _delete(annotation, request.user)
+
+
+def _delete(annotation: Annotation, actor) -> None:
+    # An unplaced span is discarded (the same deletion, found among all spans).
+    if annotation.needs_attention:
+        revisions.discard_span(annotation=annotation, actor=actor)
+    else:
+        services.annotation_delete(annotation=annotation, actor=actor)
 
 
 __all__ = ["AnnotationAdmin", "AnnotationAdminForm"]
