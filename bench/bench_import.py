@@ -1,174 +1,256 @@
-"""Import 10,000 native JSONL articles (a few spans each) into a fresh database.
+"""Import benchmarks (issue 9): bulk JSONL with spans, saved web pages, and a large JSONL.
 
-    .venv/bin/python bench/bench_import.py [--articles 10000] [--spans 3] [--plain]
+    .venv/bin/python bench/bench_import.py [--articles 10000] [--spans 10] [--html 1000]
+        [--big-mb 200] [--skip-big] [--compare REV]
+    DATABASE_URL=postgres://root@127.0.0.1:5432/x .venv/bin/python bench/bench_import.py
 
-Spans carry what a desk records: a speaker with details (one of a few hundred), a verdict
-on each claim, a link from each denial to the article's first span, and on the first
-span a source (one URL shared by every article). `--plain` writes spans as files did
-before speakers had details, verdicts or links, to compare with earlier versions.
+Each measurement runs in a child process of its own, on a fresh database (bench/_setup.py:
+a throwaway SQLite file, or with DATABASE_URL a throwaway PostgreSQL database), so that
+its peak RSS (getrusage of that child) is its own. Reported: wall time of the import,
+articles and spans per second, and peak RSS.
 
-Prints the time to import (wall clock, and CPU time of this process, which a busy machine
-disturbs less), the rate, the number of queries (bulk writes: it does not grow
-with the articles), peak memory, and the time of a second run that finds everything
-already present.
+- jsonl: `--articles` native JSONL articles of ~3,000 characters (non-ASCII included),
+  `--spans` spans each (speaker, note, a source on the first span, a verdict on claims).
+- html:  `--html` saved pages (a folder of .html files), imported as `import_articles`
+  imports a folder.
+- big:   one JSONL file of `--big-mb` MB (the file-size limit raised for it): memory
+  should stay flat in the file's size.
+
+`--compare REV` runs the jsonl and html measurements on that commit too (a temporary
+`git worktree`), in the same run, for a fair ratio on a busy machine. Everything the
+bench writes (data files, worktree, databases) is removed when it ends.
 """
 
+from __future__ import annotations
+
 import argparse
-import atexit
 import json
+import os
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _setup import django_with_fresh_database
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 PARAGRAPH = (
     "Kirby said “the talks are advancing” on Wednesday, and Moscow denied it. 😀 "
     "Officials in 東京 declined to comment; the ministry called the report “baseless”.\u00a0"
 )
+QUOTE = "“the talks are advancing”"
+LABELS = ("claim", "denial", "unverified-allegation")
+PARAGRAPHS = 18  # ~3,000 characters an article
 
 
-def write_jsonl(path: Path, articles: int, spans: int, plain: bool = False) -> int:
-    """Articles of about 2 KB; spans cycle through the default labels; the first span of
-    each article has a source."""
-    labels = ("claim", "denial", "unverified-allegation")
-    written = 0
-    with path.open("w", encoding="utf-8") as out:
-        for i in range(articles):
-            text = f"Report {i:06}.\n\n" + "\n\n".join([PARAGRAPH] * 6)
-            records = []
-            start = text.index("“the talks")
-            for s in range(spans):
-                begin = start + s * (len(PARAGRAPH) + 2)
-                end = begin + len("“the talks are advancing”")
-                record = {
-                    "id": s,
-                    "start": begin,
-                    "end": end,
-                    "label": labels[s % 3],
-                    "text": text[begin:end],
-                    "speaker": "Kirby" if plain else f"Speaker {(i + s) % 300}",
-                    "note": "",
-                    "annotator": "bench",
-                    "created_at": "2024-05-01T10:00:00+00:00",
-                    "sources": [
-                        {
-                            "url": "https://example.org/report",
-                            "title": "Report",
-                            "publisher": "Example",
-                            "stance": "refutes",
-                            "quoted_passage": "",
-                            "accessed_on": "2024-05-02",
-                        }
-                    ]
-                    if s == 0
-                    else [],
+def article_line(i: int, spans: int) -> str:
+    text = f"Report {i:07}.\n\n" + "\n\n".join([PARAGRAPH] * PARAGRAPHS)
+    first = text.index(QUOTE)
+    records = []
+    for s in range(spans):
+        begin = first + (s % PARAGRAPHS) * (len(PARAGRAPH) + 2)
+        end = begin + len(QUOTE)
+        label = LABELS[s % 3]
+        record = {
+            "id": s,
+            "start": begin,
+            "end": end,
+            "label": label,
+            "text": text[begin:end],
+            "speaker": f"Speaker {(i + s) % 300}",
+            "note": "Checked against the ministry’s statement.",
+            "annotator": "bench",
+            "created_at": "2024-05-01T10:00:00+00:00",
+            "sources": [
+                {
+                    "url": "https://example.org/report",
+                    "title": "Report",
+                    "stance": "refutes",
+                    "accessed_on": "2024-05-02",
                 }
-                if not plain:
-                    record["speaker_details"] = {
-                        "kind": "person",
-                        "role": "Spokesperson",
-                        "url": "https://people.example/",
-                    }
-                    record["verdict"] = (
-                        {
-                            "scale": "Default",
-                            "slug": "mostly-false",
-                            "explanation": "The deal was not signed.",
-                            "by": "bench",
-                            "at": "2024-05-03T10:00:00+00:00",
-                        }
-                        if labels[s % 3] == "claim"
-                        else None
-                    )
-                    record["relations"] = (
-                        [{"to": 0, "type": "denies"}] if labels[s % 3] == "denial" else []
-                    )
-                records.append(record)
-                written += 1
-            out.write(
-                json.dumps(
-                    {
-                        "id": i,
-                        "title": f"Report {i}",
-                        "text": text,
-                        "author": "Bench",
-                        "published_at": "2024-05-01T09:00:00+00:00",
-                        "source_url": "https://example.org/",
-                        "status": "in_review",
-                        "offset_unit": "python_code_point",
-                        "spans": records,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    return written
+            ]
+            if s == 0
+            else [],
+        }
+        if label == "claim":
+            record["verdict"] = {
+                "scale": "Default",
+                "slug": "mostly-false",
+                "explanation": "The deal was not signed.",
+                "by": "bench",
+                "at": "2024-05-03T10:00:00+00:00",
+            }
+        records.append(record)
+    return json.dumps(
+        {
+            "id": i,
+            "title": f"Report {i}",
+            "text": text,
+            "author": "Bench",
+            "published_at": "2024-05-01T09:00:00+00:00",
+            "source_url": f"https://example.org/{i}",
+            "offset_unit": "python_code_point",
+            "spans": records,
+        },
+        ensure_ascii=False,
+    )
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--articles", type=int, default=10_000)
-    parser.add_argument("--spans", type=int, default=3)
-    parser.add_argument("--plain", action="store_true", help="no speaker details, verdicts, links")
-    args = parser.parse_args()
-    django_with_fresh_database()
+def write_jsonl(path: Path, *, articles: int | None, spans: int, megabytes: int | None = None):
+    """`articles` lines, or as many as fill `megabytes`. Returns (articles, spans)."""
+    limit = megabytes * 1024 * 1024 if megabytes else None
+    written = size = 0
+    with path.open("w", encoding="utf-8") as out:
+        while (articles is None or written < articles) and (limit is None or size < limit):
+            line = article_line(written, spans) + "\n"
+            out.write(line)
+            size += len(line.encode())
+            written += 1
+    return written, written * spans
 
+
+HTML = """<!doctype html><html><head><meta charset="utf-8"><title>{title} | Example News</title>
+<meta property="og:title" content="{title}"><meta name="author" content="Ana Pérez">
+<meta property="article:published_time" content="2024-03-14T09:00:00+00:00">
+<link rel="canonical" href="https://news.example.com/{i}"></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<div class="cookie-banner">We use cookies. <button>Accept</button></div>
+<article><h1>{title}</h1>{paragraphs}</article>
+<aside class="related"><a href="/x">Related: another story</a></aside>
+<footer>© 2024 Example News</footer></body></html>"""
+
+
+def write_html(folder: Path, pages: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(pages):
+        paragraphs = "".join(
+            f"<p>Paragraph {n} of page {i}: {PARAGRAPH} <strong>Officials</strong> said.</p>"
+            for n in range(8)
+        )
+        title = f"Harbour report number {i}"
+        (folder / f"page-{i:05}.html").write_text(
+            HTML.format(title=title, i=i, paragraphs=paragraphs), encoding="utf-8"
+        )
+
+
+# --- one measurement (the child process) ---------------------------------------------------
+
+
+def child(kind: str, data: str, root: str) -> None:
+    sys.path.insert(0, root)  # the tree being measured (this one, or --compare's worktree)
+    sys.path.insert(1, str(HERE))
+    import _setup
+
+    _setup.ROOT = Path(root)
+    _setup.django_with_fresh_database()
     from django.contrib.auth.models import User
     from django.db import connection
 
-    from annotations.importers.service import import_path
-    from annotations.models import Annotation, Article, Evidence, Relation, Source, Speaker
+    from annotations.importers import service
+    from annotations.models import Annotation, Article
 
     User.objects.create_user("bench")
-    folder = tempfile.mkdtemp(prefix="factcheck-bench-import-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = Path(folder) / "articles.jsonl"
     started = time.perf_counter()
-    span_count = write_jsonl(path, args.articles, args.spans, plain=args.plain)
-    generated = time.perf_counter() - started
-    size_mb = path.stat().st_size / 1e6
-
-    queries = []
-
-    def count(execute, sql, params, many, context):
-        # Counts without keeping the SQL: captured bulk INSERTs would dwarf the import's memory.
-        queries.append(None)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        started, cpu = time.perf_counter(), time.process_time()
-        result = import_path(path)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    assert len(result.created) == args.articles, result.reason or result.refused_lines[:3]
-
-    started = time.perf_counter()
-    again = import_path(path)
-    repeat = time.perf_counter() - started
-    assert len(again.already_present) == args.articles
-
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"database:        {connection.vendor}")
+    if kind == "html":
+        results = list(service.import_paths([data]))
+        refused = [r.reason for r in results if r.reason][:3]
+    else:
+        result = service.import_path(Path(data))
+        refused = [result.reason] if result.reason else result.refused_lines[:3]
+    elapsed = time.perf_counter() - started
     print(
-        f"file:            {args.articles:,} articles, {span_count:,} spans, {size_mb:.1f} MB "
-        f"(generated in {generated:.2f} s)"
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "seconds": elapsed,
+                "articles": Article.objects.count(),
+                "spans": Annotation.objects.count(),
+                "refused": [str(r) for r in refused],
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
     )
+
+
+def measure(kind: str, data: Path, root: Path, env: dict) -> dict:
+    run = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(data), str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+    )
+    if run.returncode:
+        raise SystemExit(f"{kind} on {root} failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def show(label: str, found: dict) -> None:
+    seconds = found["seconds"]
+    refused = f"  REFUSED: {found['refused']}" if found["refused"] else ""
     print(
-        f"import:          {elapsed:.2f} s  ({args.articles / elapsed:,.0f} articles/s, "
-        f"{span_count / elapsed:,.0f} spans/s), {cpu:.2f} s CPU in this process, "
-        f"{len(queries)} queries"
+        f"{label:<28} {seconds:7.2f} s  {found['articles'] / seconds:9,.0f} articles/s  "
+        f"{found['spans'] / seconds:9,.0f} spans/s  peak RSS {found['peak_mb']:6.0f} MB  "
+        f"({found['articles']:,} articles, {found['spans']:,} spans){refused}"
     )
-    print(
-        f"stored:          {Article.objects.count():,} articles, "
-        f"{Annotation.objects.count():,} spans "
-        f"({Annotation.objects.exclude(verdict=None).count():,} with a verdict), "
-        f"{Evidence.objects.count():,} citations of {Source.objects.count():,} sources, "
-        f"{Relation.objects.count():,} links, {Speaker.objects.count():,} speakers"
-    )
-    print(f"re-import:       {repeat:.2f} s  (all {len(again.already_present):,} already present)")
-    print(f"peak RSS:        {peak_mb:.0f} MB")
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--spans", type=int, default=10)
+    parser.add_argument("--html", type=int, default=1000)
+    parser.add_argument("--big-mb", type=int, default=200)
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--compare", metavar="REV", help="also measure this commit")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="factcheck-bench-import-"))
+    worktree = None
+    try:
+        jsonl = work / "articles.jsonl"
+        started = time.perf_counter()
+        articles, spans = write_jsonl(jsonl, articles=args.articles, spans=args.spans)
+        pages = work / "pages"
+        write_html(pages, args.html)
+        print(
+            f"data: {articles:,} articles with {spans:,} spans "
+            f"({jsonl.stat().st_size / 1e6:.1f} MB), {args.html:,} HTML pages "
+            f"(generated in {time.perf_counter() - started:.1f} s)"
+        )
+        env = {**os.environ, "FACTCHECK_DEV": "1"}
+        trees = [("this tree", ROOT)]
+        if args.compare:
+            worktree = work / "compare"
+            subprocess.run(
+                ["git", "worktree", "add", "--detach", "-q", str(worktree), args.compare],
+                cwd=ROOT,
+                check=True,
+            )
+            trees.append((args.compare[:12], worktree))
+        for name, root in trees:
+            show(f"jsonl [{name}]", measure("jsonl", jsonl, root, env))
+            show(f"html [{name}]", measure("html", pages, root, env))
+        if not args.skip_big:
+            big = work / "big.jsonl"
+            write_jsonl(big, articles=None, spans=args.spans, megabytes=args.big_mb)
+            big_env = {**env, "FACTCHECK_IMPORT_MAX_FILE_BYTES": str(big.stat().st_size + 1)}
+            big_env["FACTCHECK_IMPORT_MAX_UPLOAD_BYTES"] = big_env[
+                "FACTCHECK_IMPORT_MAX_FILE_BYTES"
+            ]
+            show(f"big {args.big_mb} MB [this tree]", measure("jsonl", big, ROOT, big_env))
+    finally:
+        if worktree is not None:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False
+            )
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
