@@ -14,9 +14,34 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 _BARE_HOST = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d+)?(?:[/?#]|$)", re.I
 )
-_TRACKING_PREFIXES = ("utm_",)
+# Campaign and click identifiers: they say how a reader arrived, not which page it is.
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")  # Google Analytics, Matomo (Piwik)
 _TRACKING_NAMES = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga"}
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "wickedid",
+    }
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
@@ -36,9 +61,16 @@ def _is_tracking(name: str) -> bool:
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
 
 
+def _page_fragment(fragment: str) -> str:
+    """A fragment names a place in a page, so it is dropped; but "#!/…" and "#/…" are
+    a client-side route (the page itself, on a single-page site) and are kept."""
+    return fragment if fragment.startswith(("!", "/")) else ""
+
+
 def canonical_url(url: str) -> str:
-    """Scheme and host lowercased, default port, tracking parameters and a trailing
-    slash (but the root's) removed; path, other parameters and fragment kept as given."""
+    """Scheme and host lowercased, default port, tracking parameters, a trailing slash
+    (but the root's) and the fragment (but a route's) removed; path and other parameters
+    kept as given."""
     parts = urlsplit(complete_url(url))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -58,4 +90,4 @@ def canonical_url(url: str) -> str:
         for piece in parts.query.split("&")
         if piece and not _is_tracking(unquote_plus(piece.split("=", 1)[0]))
     )
-    return urlunsplit((scheme, host, path, query, parts.fragment))
+    return urlunsplit((scheme, host, path, query, _page_fragment(parts.fragment)))
