@@ -54,6 +54,10 @@ class TextDiff:
         return mark_safe("".join(s.html for s in self.segments))
 
 
+# Distinct units a diff can encode (one character each, surrogates skipped).
+_MAX_UNITS = 0x10FFFF - 0x800
+
+
 def _code(index: int) -> str:
     # Skip the surrogate block, which is not a character a str may hold alone.
     return chr(index + 1 if index + 1 < 0xD800 else index + 1 + 0x800)
@@ -64,6 +68,8 @@ def _encode(text: str, table: dict[str, str], units: list[str]) -> str:
     for unit in _UNITS.findall(text):
         code = table.get(unit)
         if code is None:
+            if len(units) >= _MAX_UNITS:
+                raise ValueError("too many distinct words")
             code = table[unit] = _code(len(units))
             units.append(unit)
         out.append(code)
@@ -75,7 +81,14 @@ def word_diff(old: str, new: str, *, context: int | None = CONTEXT) -> TextDiff:
     2 × context shortened (context=None keeps them whole)."""
     table: dict[str, str] = {}
     units: list[str] = []
-    a, b = _encode(old, table, units), _encode(new, table, units)
+    try:
+        a, b = _encode(old, table, units), _encode(new, table, units)
+    except ValueError:  # more distinct words than characters to encode them: no detail
+        return TextDiff(
+            [Segment("delete", old), Segment("insert", new)],
+            len(old.split()),
+            len(new.split()),
+        )
     dmp = diff_match_patch()
     dmp.Diff_Timeout = 2.0
     diffs = dmp.diff_main(a, b, False)
