@@ -21,7 +21,8 @@ revision, each span is looked for in the new text, in this order:
        score = 0.6 · quote similarity + 0.25 · context similarity + 0.15 · position
 
    where similarities are 1 − Levenshtein distance / length, and position falls from 1
-   (at the expected place) to 0 (a tenth of the text, or 1,000 code points, away). A
+   (at the expected place) to 0 (a tenth of the text away, at least 1,000 and at most
+   10,000 code points). A
    candidate under FUZZY_THRESHOLD, or whose quote similarity is under QUOTE_THRESHOLD,
    is not placed: the caller marks the span "needs attention" (it is never deleted).
 
@@ -45,8 +46,11 @@ MAX_PATTERN = 32
 FUZZY_THRESHOLD = 0.75
 # ...nor when the text it covers differs from the quote by more than a fifth.
 QUOTE_THRESHOLD = 0.8
-# How far from the expected place Bitap searches, and position scoring fades.
+# How far from the expected place Bitap searches, and position scoring fades: a tenth of
+# the text, within these bounds (the expected place comes from the diff, so it is near;
+# a passage moved further is found by the exact search when its quote is unchanged).
 _MIN_DISTANCE = 1000
+_MAX_DISTANCE = 10_000
 
 
 class SpanText(NamedTuple):
@@ -228,7 +232,7 @@ def _fuzzy(
     quote = span.quote
     if not text.strip():
         return None
-    dmp.Match_Distance = max(_MIN_DISTANCE, len(text) // 10)
+    dmp.Match_Distance = min(_MAX_DISTANCE, max(_MIN_DISTANCE, len(text) // 10))
     expected = min(max(expected, 0), len(text))
     head = quote[:MAX_PATTERN]
     start = _bitap(dmp, text, head, expected)
