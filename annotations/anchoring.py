@@ -22,9 +22,8 @@ revision, each span is looked for in the new text, in this order:
 
    where similarities are 1 − Levenshtein distance / length, and position falls from 1
    (at the expected place) to 0 (a tenth of the text away, at least 1,000 and at most
-   10,000 code points). A
-   candidate under FUZZY_THRESHOLD, or whose quote similarity is under QUOTE_THRESHOLD,
-   is not placed: the caller marks the span "needs attention" (it is never deleted).
+   10,000 code points). A candidate under FUZZY_THRESHOLD, or whose quote similarity is
+   under QUOTE_THRESHOLD, is not placed: the caller marks the span "needs attention" (it is never deleted).
 
 Offsets are Python code points throughout, like Annotation.start/end (diff-match-patch
 works on Python strings, so emoji, CJK and combining marks count one per code point).
