@@ -8,7 +8,13 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .exporters import ExportOptions, all_formats, unknown_format_message
+from .exporters import (
+    ExportOptions,
+    all_formats,
+    get_format,
+    unavailable_format_message,
+    unknown_format_message,
+)
 from .exporters.query import FIRST_DAY, LAST_DAY, LAYER_ALL, MAX_ID, ExportFilters, parse_layer
 from .models import Annotation, Article, Collection, Label
 
@@ -161,6 +167,17 @@ class ExportForm(forms.Form):
         help_text="CSV only. Unticked, a cell starting with = + - @ gets a leading ' so a "
         "spreadsheet shows it as text instead of running it as a formula.",
     )
+    excel = forms.BooleanField(
+        required=False,
+        label="For Excel",
+        help_text="CSV only. Starts the file with a UTF-8 byte-order mark (rows end in CRLF), "
+        "so Excel shows curly quotes, accents and CJK as written.",
+    )
+    gzip = forms.BooleanField(
+        required=False,
+        label="Compress (gzip)",
+        help_text="Any format: the file is gzip-compressed as it streams (.gz).",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,7 +195,17 @@ class ExportForm(forms.Form):
         self.fields["collection"].widget = forms.Select(choices=_collection_choices)
 
     def clean_format(self) -> str:
-        return self.cleaned_data["format"] or "jsonl"
+        name = self.cleaned_data["format"] or "jsonl"
+        export_format = {f.name: f for f in all_formats()}[name]
+        if not export_format.available:
+            raise forms.ValidationError(
+                unavailable_format_message(export_format), code="unavailable_format"
+            )
+        return name
+
+    def chosen_format(self):
+        """The validated format (call after is_valid())."""
+        return get_format(self.cleaned_data["format"])
 
     def clean_layer(self) -> str:
         value = self.cleaned_data["layer"].strip() or LAYER_ALL
@@ -279,4 +306,7 @@ class ExportForm(forms.Form):
 
     def options(self, *, base_url: str = "") -> ExportOptions:
         """How the chosen format renders (call after is_valid())."""
-        return ExportOptions(base_url=base_url, csv_raw=bool(self.cleaned_data.get("csv_raw")))
+        data = self.cleaned_data
+        return ExportOptions(
+            base_url=base_url, csv_raw=bool(data.get("csv_raw")), excel=bool(data.get("excel"))
+        )

@@ -299,3 +299,15 @@ FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_IMPORT_FETCH_MAX_REDIR
 LOGGING["loggers"]["trafilatura"] = {"level": "CRITICAL"}
 LOGGING["loggers"]["htmldate"] = {"level": "CRITICAL"}
 # --- end of import limits
+
+# --- ClaimReview publishing (annotations/exporters/formats/claimreview.py reads these).
+# The organisation that publishes the fact checks (each ClaimReview's `author`), and the
+# public page of one review: "{span_id}" is replaced by the claim's span id.
+FACTCHECK_ORGANISATION_NAME = os.environ.get("FACTCHECK_ORGANISATION_NAME", "Factcheck")
+FACTCHECK_ORGANISATION_URL = os.environ.get(
+    "FACTCHECK_ORGANISATION_URL", "https://factcheck.example"
+)
+FACTCHECK_REVIEW_URL_TEMPLATE = os.environ.get(
+    "FACTCHECK_REVIEW_URL_TEMPLATE", "https://factcheck.example/reviews/{span_id}"
+)
+# --- end of ClaimReview publishing

@@ -132,7 +132,7 @@ def test_an_interrupted_export_leaves_no_file_behind(dataset, tmp_path, monkeypa
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(
-        "annotations.management.commands.export_dataset.get_format",
+        "annotations.forms_export.get_format",
         lambda name: dataclasses.replace(jsonl.FORMAT, render=failing),
     )
     target = tmp_path / "dataset.jsonl"

@@ -57,7 +57,7 @@ def test_the_page_lists_formats_filters_and_counts(editor_client, dataset):
     assert "UTF-16 code units (JavaScript string indices)" in html
     assert 'hx-get="/export/"' in html and 'hx-trigger="change"' in html
     assert "<strong>3</strong> articles" in html and "<strong>5</strong> spans" in html
-    assert f"factcheck-{timezone.localdate():%Y-%m-%d}.jsonl" in html
+    assert f"factcheck-jsonl-{timezone.localdate():%Y-%m-%d}-all.jsonl" in html
     assert 'aria-current="page"' in html  # the Export tab in the top bar
 
 
@@ -71,7 +71,7 @@ def test_the_summary_partial_follows_the_filters(editor_client, dataset):
     assert html.lstrip().startswith('<section id="export-summary"')
     assert "<html" not in html
     assert "<strong>1</strong> article," in html and "<strong>1</strong> span" in html
-    assert f"factcheck-{timezone.localdate():%Y-%m-%d}.csv" in html
+    assert f"factcheck-csv-{timezone.localdate():%Y-%m-%d}-denial.csv" in html
 
 
 def test_an_invalid_filter_in_the_summary_is_shown_not_counted(editor_client, dataset):
@@ -111,14 +111,14 @@ def test_a_bad_download_is_the_form_with_errors_not_a_500(editor_client, dataset
 
 
 def test_an_editor_downloads_a_streamed_jsonl_file(editor_client, dataset):
-    """The download streams (StreamingHttpResponse), is named factcheck-<date>.jsonl as an
-    attachment, has the JSONL media type and exactly the golden content."""
+    """The download streams (StreamingHttpResponse), is named factcheck-jsonl-<date>-all.jsonl
+    as an attachment, has the JSONL media type and exactly the golden content."""
     response = editor_client.get(reverse("export-download"), {"format": "jsonl"})
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "application/jsonl; charset=utf-8"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="factcheck-{timezone.localdate():%Y-%m-%d}.jsonl"'
+        f'attachment; filename="factcheck-jsonl-{timezone.localdate():%Y-%m-%d}-all.jsonl"'
     )
     assert body_of(response) == (GOLDEN / "dataset.jsonl").read_bytes().decode("utf-8")
 
@@ -138,7 +138,8 @@ def test_the_download_reads_the_data_only_while_streaming(editor_client, dataset
     assert not [q for q in before.captured_queries if any(t in q["sql"] for t in data_tables)]
     with CaptureQueriesContext(connection) as during:
         content = body_of(response)
-    assert len(during.captured_queries) == 4  # articles; then spans, sources, links
+    # The most sources on one span (the numbered columns); articles; spans; sources.
+    assert len(during.captured_queries) == 4
     assert content.splitlines()[0].startswith("article_id,article_title,span_id")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
 

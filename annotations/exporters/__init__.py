@@ -2,26 +2,40 @@
 
 Each module in `formats/` defines `FORMAT = ExportFormat(...)`, with a `render(articles,
 options)` generator; dropping in a new module is all it takes to add a format. The data
-comes from `query.export_articles`, the same for every format, the page and the command.
+comes from `query.export_articles`, the same for every format, the page and the command;
+`export_stream` joins the two (planning the format first) for both.
+
+A format that needs an optional package sets `available=False` (and `requires`, the
+install command) when the package will not import: it is still registered, so the page
+lists it as unavailable with that command and `export_dataset` refuses it by name.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
 from functools import cache
 
 from . import formats
-from .base import CODE_POINTS, ExportFormat, ExportOptions, UnknownFormat
+from .base import CODE_POINTS, ExportFormat, ExportOptions, FormatNotes, UnknownFormat
 
 __all__ = [
     "CODE_POINTS",
     "ExportFormat",
     "ExportOptions",
+    "FormatNotes",
+    "UnavailableFormat",
     "UnknownFormat",
     "all_formats",
+    "available_formats",
+    "export_stream",
     "get_format",
 ]
+
+
+class UnavailableFormat(UnknownFormat):
+    """A registered format whose optional package is not installed."""
 
 
 @cache
@@ -48,13 +62,49 @@ def all_formats() -> list[ExportFormat]:
     return list(_registry().values())
 
 
+def available_formats() -> list[ExportFormat]:
+    return [f for f in _registry().values() if f.available]
+
+
 def unknown_format_message(name: str) -> str:
-    known = ", ".join(_registry())
+    known = ", ".join(f.name for f in available_formats())
     return f"Unknown export format “{name}”. Known formats: {known}."
 
 
+def unavailable_format_message(export_format: ExportFormat) -> str:
+    return (
+        f"The {export_format.name} format needs a package that is not installed: "
+        f"run `{export_format.requires}`."
+    )
+
+
 def get_format(name: str) -> ExportFormat:
+    """The format called `name`; UnknownFormat if nobody registered it, UnavailableFormat
+    (with the install command) if its optional package is missing."""
     try:
-        return _registry()[name]
+        export_format = _registry()[name]
     except KeyError:
         raise UnknownFormat(unknown_format_message(name)) from None
+    if not export_format.available:
+        raise UnavailableFormat(unavailable_format_message(export_format))
+    return export_format
+
+
+def export_stream(
+    export_format: ExportFormat,
+    filters,
+    options: ExportOptions,
+    *,
+    stats=None,
+    viewer=None,
+) -> Iterator[str]:
+    """The whole export as str chunks. Lazy: nothing is read until the first chunk is
+    asked for; then the format plans (one aggregate query at most), and the rows stream."""
+    from .query import export_articles  # the models load after the registry
+
+    if export_format.plan is not None:
+        options = export_format.plan(filters, options)
+    articles = export_articles(
+        filters, stats=stats, viewer=viewer, relations=export_format.uses_relations
+    )
+    yield from export_format.stream(articles, options)

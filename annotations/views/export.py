@@ -7,12 +7,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from ..exporters import all_formats, get_format
-from ..exporters.query import ExportFilters, export_articles, export_summary
+from ..exporters import all_formats, export_stream
+from ..exporters.base import GZIP_MEDIA_TYPE, gzip_stream
+from ..exporters.naming import filter_summary
+from ..exporters.query import ExportFilters, export_summary
 from ..forms_export import ExportForm
 from ..permissions import can_export
 
 TEMPLATE = "annotations/export.html"
+EMPTY_MESSAGE = "No articles match these filters: the file is empty."
 
 
 def _check_permission(user):
@@ -24,15 +27,22 @@ def _context(form: ExportForm) -> dict:
     valid = form.is_bound and form.is_valid()
     filters = form.filters() if valid else ExportFilters()
     name = form.cleaned_data["format"] if valid else form["format"].value() or "jsonl"
-    chosen = {f.name: f for f in all_formats()}.get(name)
+    chosen = {f.name: f for f in all_formats() if f.available}.get(name)
+    countable = valid or not form.is_bound  # an invalid filter would count the wrong thing
+    gzip = valid and form.cleaned_data["gzip"]
     return {
         "form": form,
         "nav": "export",
         "formats": all_formats(),
         "chosen": chosen,
-        "filename": chosen.filename(timezone.localdate()) if chosen else "",
-        # Counting an invalid filter would count the wrong thing: show the errors instead.
-        "summary": export_summary(filters) if (valid or not form.is_bound) else None,
+        "filename": (
+            chosen.filename(timezone.localdate(), filter_summary(filters), gzip=gzip)
+            if chosen
+            else ""
+        ),
+        "summary": export_summary(filters) if countable else None,
+        "format_notes": chosen.preview(filters) if chosen and chosen.preview and countable else [],
+        "empty_message": EMPTY_MESSAGE,
     }
 
 
@@ -56,19 +66,18 @@ def export_download(request):
     # go out: once streaming, an error can only cut the file short.
     if not form.is_valid():
         return render(request, TEMPLATE, _context(form), status=400)
-    export_format = get_format(form.cleaned_data["format"])
+    export_format = form.chosen_format()
+    filters = form.filters()
     options = form.options(base_url=request.build_absolute_uri("/").rstrip("/"))
+    chunks = export_stream(export_format, filters, options, viewer=request.user)
+    gzip = form.cleaned_data["gzip"]
     response = StreamingHttpResponse(
-        export_format.stream(
-            export_articles(
-                form.filters(), viewer=request.user, relations=export_format.uses_relations
-            ),
-            options,
-        ),
-        content_type=export_format.media_type,
+        gzip_stream(chunks) if gzip else chunks,
+        content_type=GZIP_MEDIA_TYPE if gzip else export_format.media_type,
     )
+    filename = export_format.filename(timezone.localdate(), filter_summary(filters), gzip=gzip)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=export_format.filename(timezone.localdate())
+        as_attachment=True, filename=filename
     )
     # Let a proxy pass the stream through instead of buffering the whole file first.
     response["X-Accel-Buffering"] = "no"

@@ -1,38 +1,91 @@
-"""schema.org ClaimReview (JSON-LD): one ClaimReview per span, in one `@graph`.
+"""schema.org ClaimReview (JSON-LD), ready to publish: one review per rated claim.
 
-The mapping, since ClaimReview was made for published verdicts and we record claims with
-evidence:
-- claimReviewed: the span's text; itemReviewed: a Claim whose `author` is the span's
-  speaker (a Person or an Organization, as the speaker's kind says) and whose
-  `appearance` is the news article (headline, author, date, publisher, original URL).
-- author: the reviewer who marked the span; dateCreated: when; keywords: the label
-  ("Claim", "Denial", ...).
-- reviewRating and reviewBody, for a span with a verdict: the rating's name as
-  `alternateName`, and for a verdict on the scale (value 1 and up) its `ratingValue`
-  with the scale's `bestRating` and `worstRating` (its highest and lowest values; an
-  off-scale verdict such as "unproven", value 0, has no number in that range, so it gets
-  the name alone); reviewBody is the verdict's public explanation. The reviewer's note
-  is internal and never published here.
+Each review is a standalone JSON-LD object with its own `"@context": "https://schema.org"`,
+so any one of them can be pasted into a page's `<script type="application/ld+json">`
+as it is. The file is a JSON array of them; the `claimreview-jsonl` format
+(`export_dataset --format claimreview --jsonl`) writes the same objects one a line.
+
+Only spans whose verdict has a rating are reviewed: a review without a rating fails
+Google's required fields, so a span without one (no verdict, an explanation written
+before a rating was chosen, a label that takes no verdict) is left out and counted in
+`options.notes.without_verdict`, which the page and the command report.
+
+The mapping (Google's ClaimReview structured data: required claimReviewed, reviewRating,
+url, author; recommended itemReviewed, datePublished):
+- claimReviewed: the span's text.
+- reviewRating: a Rating with the verdict's name as `alternateName`, and for a verdict on
+  the scale (value 1 and up) its `ratingValue` with the scale's `bestRating` and
+  `worstRating` (query.rating_scale_bounds: its highest and lowest values). An
+  off-scale verdict ("unproven", value 0) has no number in that range: the name alone.
+- url: the public page of the review, settings.FACTCHECK_REVIEW_URL_TEMPLATE with
+  `{span_id}` filled in.
+- author: the organisation, settings.FACTCHECK_ORGANISATION_NAME and _URL.
+- datePublished: the day the verdict was given (verdict_at, in the site's time zone).
+- reviewBody: the verdict's public explanation. The reviewer's note is internal and
+  never published; neither are reviewers' names.
+- itemReviewed: a Claim whose `author` is the speaker (a Person with `jobTitle` and
+  `url`, or an Organization, as the speaker's kind says), `datePublished` the
+  article's, and `appearance` the news article (url = its source URL, headline, author,
+  publisher).
 - citation: the sources as CreativeWorks (url, name, publisher, the quoted passage as
-  `text`, and the stance, "supports"/"refutes"/"context", as `keywords`). The day a
-  source was read is left out: schema.org has no property for it.
-- Spans without a verdict have no reviewRating and no reviewBody: we do not invent them.
+  `text`, the stance, "supports"/"refutes"/"context", as `keywords`).
 - No offsets: schema.org has no place for them; the quote is the anchor.
+
+Every string is escaped for a <script> element (formats/_jsonld.py): `</script>` in a
+quote or an explanation comes out as `\\u003c/script\\u003e`, which JSON reads back exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
 
 from ..base import ExportFormat, ExportOptions
-from ..query import ExportArticle, ExportSpan, rating_scale_bounds
-from ._json import dumps
+from ..query import ExportArticle, ExportFilters, ExportSpan, matching_spans, rating_scale_bounds
+from ._jsonld import dumps
 
 CONTEXT = "https://schema.org"
+MEDIA_TYPE = "application/ld+json"
 _SPEAKER_TYPES = {"organization": "Organization"}  # any other kind is a Person
 
 
-def _appearance(article: ExportArticle) -> dict:
+class _ScaleBounds:
+    """Each rating scale's (best, worst) values, read once, when the first verdict needs them."""
+
+    def __init__(self):
+        self._bounds: dict[str, tuple[int, int]] | None = None
+
+    def __call__(self, scale: str | None) -> tuple[int, int] | None:
+        if self._bounds is None:
+            self._bounds = rating_scale_bounds()
+        return self._bounds.get(scale)
+
+
+def is_reviewable(span: ExportSpan) -> bool:
+    """A span becomes a ClaimReview only with a rated verdict (Google requires a rating)."""
+    return span.verdict is not None and span.verdict.slug is not None
+
+
+def _day(iso: str) -> str:
+    """An ISO 8601 instant as the day it was in the site's time zone."""
+    return timezone.localtime(datetime.fromisoformat(iso)).date().isoformat()
+
+
+def organisation() -> dict:
+    found = {"@type": "Organization", "name": settings.FACTCHECK_ORGANISATION_NAME}
+    if settings.FACTCHECK_ORGANISATION_URL:
+        found["url"] = settings.FACTCHECK_ORGANISATION_URL
+    return found
+
+
+def review_url(span_id: int) -> str:
+    return settings.FACTCHECK_REVIEW_URL_TEMPLATE.format(span_id=span_id)
+
+
+def appearance(article: ExportArticle) -> dict:
     work: dict = {"@type": "NewsArticle", "headline": article.title}
     if article.source_url:
         work["url"] = article.source_url
@@ -45,22 +98,18 @@ def _appearance(article: ExportArticle) -> dict:
     return work
 
 
-class _ScaleBounds:
-    """Each rating scale's (best, worst) values, read once, when the first verdict needs them."""
-
-    def __init__(self):
-        self._bounds: dict[str, tuple[int, int]] | None = None
-
-    def __call__(self, scale: str) -> tuple[int, int] | None:
-        if self._bounds is None:
-            self._bounds = rating_scale_bounds()
-        return self._bounds.get(scale)
+def _speaker(span: ExportSpan) -> dict:
+    kind = _SPEAKER_TYPES.get(span.speaker_kind, "Person")
+    speaker: dict = {"@type": kind, "name": span.speaker}
+    if span.speaker_role and kind == "Person":  # jobTitle is a Person's property
+        speaker["jobTitle"] = span.speaker_role
+    if span.speaker_url:
+        speaker["url"] = span.speaker_url
+    return speaker
 
 
-def _rating(span: ExportSpan, bounds) -> dict | None:
+def _rating(span: ExportSpan, bounds) -> dict:
     verdict = span.verdict
-    if verdict is None or verdict.slug is None:
-        return None
     rating: dict = {"@type": "Rating", "alternateName": verdict.name}
     scale = bounds(verdict.scale) if verdict.value else None
     if scale is not None:
@@ -69,70 +118,98 @@ def _rating(span: ExportSpan, bounds) -> dict | None:
     return rating
 
 
+def _citation(source) -> dict:
+    work: dict = {"@type": "CreativeWork", "url": source.url, "keywords": source.stance}
+    if source.title:
+        work["name"] = source.title
+    if source.publisher:
+        work["publisher"] = {"@type": "Organization", "name": source.publisher}
+    if source.quoted_passage:
+        work["text"] = source.quoted_passage
+    return work
+
+
 def claim_review(
-    article: ExportArticle,
-    span: ExportSpan,
-    options: ExportOptions,
-    appearance: dict,
-    bounds=None,
+    article: ExportArticle, span: ExportSpan, *, where: dict, author: dict, bounds
 ) -> dict:
-    claim: dict = {"@type": "Claim", "appearance": appearance}
+    """The ClaimReview of one rated span (check is_reviewable first)."""
+    claim: dict = {"@type": "Claim"}
     if span.speaker:
-        speaker_type = _SPEAKER_TYPES.get(span.speaker_kind, "Person")
-        claim["author"] = {"@type": speaker_type, "name": span.speaker}
+        claim["author"] = _speaker(span)
+    if article.published_at:
+        claim["datePublished"] = article.published_at.isoformat()
+    claim["appearance"] = where
     review: dict = {
+        "@context": CONTEXT,
         "@type": "ClaimReview",
-        "@id": options.annotation_iri(span.id),
+        "url": review_url(span.id),
         "claimReviewed": span.text,
+        "reviewRating": _rating(span, bounds),
+        "author": author,
         "itemReviewed": claim,
-        "author": {"@type": "Person", "name": span.annotator},
-        "dateCreated": span.created_at,
-        "keywords": span.label_name,
     }
-    if options.base_url:
-        review["url"] = review["@id"]
-    rating = _rating(span, bounds or _ScaleBounds())
-    if rating is not None:
-        review["reviewRating"] = rating
-        if span.verdict.explanation:
-            review["reviewBody"] = span.verdict.explanation
-    citations = []
-    for source in span.sources:
-        work: dict = {"@type": "CreativeWork", "url": source.url, "keywords": source.stance}
-        if source.title:
-            work["name"] = source.title
-        if source.publisher:
-            work["publisher"] = {"@type": "Organization", "name": source.publisher}
-        if source.quoted_passage:
-            work["text"] = source.quoted_passage
-        citations.append(work)
-    if citations:
-        review["citation"] = citations
+    if span.verdict.at:
+        review["datePublished"] = _day(span.verdict.at)
+    if span.verdict.explanation:
+        review["reviewBody"] = span.verdict.explanation
+    if span.sources:
+        review["citation"] = [_citation(source) for source in span.sources]
     return review
 
 
-def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
-    yield f'{{"@context":"{CONTEXT}","@graph":[\n'
-    separator = ""
+def reviews(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
+    """Each rated span's ClaimReview as script-safe JSON text; the others are counted."""
     bounds = _ScaleBounds()
+    author = organisation()
     for article in articles:
-        appearance = _appearance(article)  # shared by the article's spans
+        where = None  # shared by the article's reviews, built for the first one
         for span in article.spans:
-            yield separator + dumps(claim_review(article, span, options, appearance, bounds))
-            separator = ",\n"
-    yield "\n]}\n"
+            if not is_reviewable(span):
+                options.notes.without_verdict += 1
+                continue
+            if where is None:
+                where = appearance(article)
+            yield dumps(claim_review(article, span, where=where, author=author, bounds=bounds))
+
+
+def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
+    """A JSON array, one review a line; `[]` when nothing is rated."""
+    opening = "[\n"
+    for review in reviews(articles, options):
+        yield opening + review
+        opening = ",\n"
+    yield "[]\n" if opening == "[\n" else "\n]\n"
+
+
+def render_lines(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
+    """One review a line (JSON Lines); an empty file when nothing is rated."""
+    for review in reviews(articles, options):
+        yield review + "\n"
+
+
+def preview(filters: ExportFilters) -> list[str]:
+    """The page's warning: how many matching spans have no rating, in one count."""
+    unrated = matching_spans(filters).filter(verdict__isnull=True).count()
+    if not unrated:
+        return []
+    return [
+        f"{unrated:,} span{'s' if unrated != 1 else ''} without a verdict will be left out "
+        "(a ClaimReview needs a rating)."
+    ]
 
 
 FORMAT = ExportFormat(
     name="claimreview",
     label="schema.org ClaimReview",
     description=(
-        "One ClaimReview per span (claim, speaker, article, verdict, sources) as JSON-LD; "
-        "quotes, no offsets."
+        "One ClaimReview per rated claim (verdict, speaker, article, sources) as JSON-LD "
+        "to publish; claims without a verdict are left out."
     ),
     extension="claimreview.jsonld",
-    media_type="application/ld+json",
+    media_type=MEDIA_TYPE,
     offset_unit="none (quotes only)",
     render=render,
     order=40,
+    uses_relations=False,
+    preview=preview,
 )

@@ -1,15 +1,26 @@
 """CSV: one span a row, with its article, its text and 32 code points of context.
 
-`sources` is a compact JSON array in one cell (url, title, publisher, stance,
-quoted_passage, accessed_on), so a spreadsheet shows it and a script can still parse it.
-Articles without spans have no row. UTF-8 without a byte-order mark, RFC 4180 quoting
-(CRLF between rows; newlines inside a cell are kept, quoted).
+Sources are numbered columns, six per source: `source_1_url`, `source_1_title`,
+`source_1_publisher`, `source_1_stance`, `source_1_quoted_passage`,
+`source_1_accessed_on`, then `source_2_...`, as many as the span with the most sources
+in the export needs. That number is planned before the first row (`plan`: one aggregate
+query, the largest count of sources per matching span), at the start of the stream. It
+is capped at MAX_SOURCE_COLUMNS; a span with more sources (or one given more while the
+export ran) has the rest as a compact JSON array in the last column, `more_sources`,
+which is empty otherwise.
+
+Articles without spans have no row; an export of nothing is the header alone. UTF-8,
+RFC 4180 quoting (CRLF between rows; newlines inside a cell are kept, quoted). Without a
+byte-order mark by default (programs read it as it is); `ExportOptions(excel=True)`
+(`--excel`, the page's "For Excel" box) starts the file with one (U+FEFF), which Excel
+needs to read UTF-8 instead of Windows-1252 (else curly quotes and CJK turn into
+mojibake); its rows end in CRLF as always.
 
 Spreadsheet-safe by default (OWASP, "CSV injection"): a text cell that starts with `=`,
 `+`, `-`, `@`, a tab or a carriage return would be run as a formula by Excel, LibreOffice
 or Google Sheets, so it is written with a leading `'`, which they show as text. That
 applies to every text column (title, text, prefix, suffix, speaker, note, annotator,
-label...); numbers stay numbers, and the sources cell is JSON, which starts with `[`.
+label...); numbers stay numbers, and `more_sources` is JSON, which starts with `[`.
 `ExportOptions(csv_raw=True)` (`--csv-raw`, the export page's "raw cells" box) writes
 every cell exactly as stored, for programs that read the file.
 """
@@ -17,12 +28,15 @@ every cell exactly as stored, for programs that read the file.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable, Iterator
 
+from django.db.models import Count, Max
+
 from ...offsets import quote_selector
 from ..base import CODE_POINTS, ExportFormat, ExportOptions, isoformat
-from ..query import ExportArticle
+from ..query import ExportArticle, ExportFilters, matching_spans
 from ._json import dumps
 
 # What a spreadsheet treats as the start of a formula (OWASP's list).
@@ -43,26 +57,61 @@ HEADER = (
     "note",
     "annotator",
     "created_at",
-    "sources",
 )
+SOURCE_FIELDS = ("url", "title", "publisher", "stance", "quoted_passage", "accessed_on")
+OVERFLOW = "more_sources"
+# A spreadsheet of 6 x 50 source columns is already more than anyone scrolls through.
+MAX_SOURCE_COLUMNS = 50
+BOM = "\ufeff"
 
 
-def _sources_cell(sources) -> str:
-    if not sources:
-        return ""
-    return dumps(
-        [
-            {
-                "url": s.url,
-                "title": s.title,
-                "publisher": s.publisher,
-                "stance": s.stance,
-                "quoted_passage": s.quoted_passage,
-                "accessed_on": isoformat(s.accessed_on),
-            }
-            for s in sources
-        ]
+def header(source_columns: int) -> list[str]:
+    numbered = [
+        f"source_{number}_{name}"
+        for number in range(1, source_columns + 1)
+        for name in SOURCE_FIELDS
+    ]
+    return [*HEADER, *numbered, OVERFLOW]
+
+
+def most_sources(filters: ExportFilters) -> int:
+    """The largest number of sources on one matching span, in one aggregate query."""
+    found = (
+        matching_spans(filters)
+        .annotate(source_count=Count("sources"))
+        .aggregate(most=Max("source_count"))["most"]
     )
+    return found or 0
+
+
+def plan(filters: ExportFilters, options: ExportOptions) -> ExportOptions:
+    columns = min(most_sources(filters), MAX_SOURCE_COLUMNS)
+    return dataclasses.replace(options, source_columns=columns)
+
+
+def _source_values(source) -> tuple:
+    return (
+        source.url,
+        source.title,
+        source.publisher,
+        source.stance,
+        source.quoted_passage,
+        isoformat(source.accessed_on),
+    )
+
+
+def _source_cells(sources, columns: int) -> list:
+    cells = []
+    for source in sources[:columns]:
+        cells.extend(_source_values(source))
+    cells.extend([""] * (len(SOURCE_FIELDS) * (columns - min(len(sources), columns))))
+    rest = sources[columns:]
+    cells.append(
+        dumps([dict(zip(SOURCE_FIELDS, _source_values(s), strict=True)) for s in rest])
+        if rest
+        else ""
+    )
+    return cells
 
 
 def spreadsheet_safe(cell):
@@ -73,9 +122,14 @@ def spreadsheet_safe(cell):
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
+    # Unplanned (a caller that skipped export_stream): the fewest columns, the rest in
+    # more_sources, so nothing is lost.
+    columns = options.source_columns or 0
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
+    if options.excel:
+        buffer.write(BOM)
+    writer = csv.writer(buffer)  # RFC 4180: CRLF line ends
+    writer.writerow(header(columns))
     safe = None if options.csv_raw else spreadsheet_safe
     for article in articles:
         for span in article.spans:
@@ -95,7 +149,7 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
                 span.note,
                 span.annotator,
                 span.created_at,
-                _sources_cell(span.sources),
+                *_source_cells(span.sources, columns),
             )
             writer.writerow(row if safe is None else map(safe, row))
         # One chunk per article: the csv writer needs a file, the stream needs strings.
@@ -111,11 +165,14 @@ FORMAT = ExportFormat(
     name="csv",
     label="CSV (one span a row)",
     description=(
-        "A spreadsheet: one row per span with its article, label, text, context and sources."
+        "A spreadsheet: one row per span with its article, label, text, context and "
+        "numbered source columns."
     ),
     extension="csv",
     media_type="text/csv; charset=utf-8",
     offset_unit=CODE_POINTS,
     render=render,
     order=20,
+    uses_relations=False,
+    plan=plan,
 )

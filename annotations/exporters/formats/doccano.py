@@ -41,4 +41,5 @@ FORMAT = ExportFormat(
     offset_unit=UTF16_CODE_UNITS,
     render=render,
     order=50,
+    uses_relations=False,
 )

@@ -80,4 +80,5 @@ FORMAT = ExportFormat(
     offset_unit=CODE_POINTS,
     render=render,
     order=60,
+    uses_relations=False,
 )

@@ -13,6 +13,7 @@ Bodies: the label (a `tagging` TextualBody, value = label slug), the note
 (`linking`: a SpecificResource on the source URL, with a TextQuoteSelector for the
 quoted passage). Ids are links to this site when the export knows its address, else
 `urn:factcheck:` names. `total` is left out: the collection is streamed, not counted.
+Strings are escaped for a <script> element (`<`, `>`, `&` as \\u003c..., formats/_jsonld.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from ...offsets import quote_selector
 from ..base import CODE_POINTS, ExportFormat, ExportOptions
 from ..query import ExportArticle, ExportSpan
-from ._json import dumps
+from ._jsonld import dumps
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'

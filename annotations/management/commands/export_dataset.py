@@ -3,10 +3,13 @@
     python manage.py export_dataset --format jsonl --output dataset.jsonl
     python manage.py export_dataset --format csv --label claim --since 2026-11-01 -o -
     python manage.py export_dataset --layer gold --collection election-desk -o gold.jsonl
+    python manage.py export_dataset --format csv --excel --gzip -o exports/
+    python manage.py export_dataset --format claimreview --jsonl -o reviews.jsonl
 
 The filters are validated by the export page's form, so they fail with the same messages.
 A file is written next to its final name and renamed when complete, so an interrupted
-export never leaves a truncated dataset behind.
+export never leaves a truncated dataset behind. `--output` naming a folder writes the
+page's file name there (factcheck-<format>-<day>-<filter summary>.<extension>[.gz]).
 """
 
 from __future__ import annotations
@@ -20,10 +23,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
+from django.utils import timezone
 
-from annotations.exporters import all_formats, get_format
-from annotations.exporters.query import ExportStats, export_articles
+from annotations.exporters import all_formats, export_stream
+from annotations.exporters.base import gzip_stream, utf8_stream
+from annotations.exporters.naming import filter_summary
+from annotations.exporters.query import ExportStats
 from annotations.forms_export import ExportForm
+
+# --jsonl asks for the one-object-a-line variant of a JSON-array format.
+JSONL_VARIANTS = {"claimreview": "claimreview-jsonl"}
 
 # Form field -> the option a person typed, so errors name what they can fix.
 OPTION_NAMES = {
@@ -37,6 +46,8 @@ OPTION_NAMES = {
     "published_to": "--published-until",
     "articles": "--article",
     "csv_raw": "--csv-raw",
+    "excel": "--excel",
+    "gzip": "--gzip",
     "layer": "--layer",
     "collection": "--collection",
 }
@@ -46,7 +57,9 @@ class Command(BaseCommand):
     help = "Export annotated articles in one of the export formats (streamed, constant memory)."
 
     def add_arguments(self, parser):
-        names = ", ".join(f.name for f in all_formats())
+        names = ", ".join(
+            f.name if f.available else f"{f.name} (needs {f.requires})" for f in all_formats()
+        )
         parser.add_argument("--format", default="jsonl", help=f"One of: {names}. Default: jsonl.")
         parser.add_argument(
             "--output", "-o", default="-", help="File to write, or - for standard output (default)."
@@ -84,32 +97,74 @@ class Command(BaseCommand):
             "starting with = + - @, a tab or CR gets a leading ' so spreadsheets do not run it.",
         )
         parser.add_argument(
+            "--excel",
+            action="store_true",
+            help="CSV: for Excel, a UTF-8 byte-order mark first (rows end in CRLF).",
+        )
+        parser.add_argument(
+            "--gzip",
+            action="store_true",
+            help="Compress the output with gzip as it streams (the default name ends in .gz).",
+        )
+        parser.add_argument(
+            "--jsonl",
+            action="store_true",
+            help="ClaimReview: one standalone JSON-LD object a line instead of a JSON array.",
+        )
+        parser.add_argument(
             "--base-url",
             default="",
             help="The site's address (https://...), so JSON-LD ids link to it; else urn: ids.",
         )
 
     def handle(self, *args, **options):
+        if options["jsonl"]:
+            if options["format"] not in JSONL_VARIANTS:
+                raise CommandError(
+                    "--jsonl: only for "
+                    + ", ".join(JSONL_VARIANTS)
+                    + f" (a JSON array); {options['format']} is written as it is."
+                )
+            options["format"] = JSONL_VARIANTS[options["format"]]
         form = ExportForm(self._form_data(options))
         if not form.is_valid():
             raise CommandError(self._errors(form))
-        export_format = get_format(form.cleaned_data["format"])
+        export_format = form.chosen_format()
+        filters = form.filters()
+        export_options = form.options(base_url=options["base_url"])
+        gzip = form.cleaned_data["gzip"]
         stats = ExportStats()
-        articles = export_articles(
-            form.filters(), stats=stats, relations=export_format.uses_relations
-        )
-        chunks = export_format.stream(articles, form.options(base_url=options["base_url"]))
+        text = export_stream(export_format, filters, export_options, stats=stats)
+        chunks = gzip_stream(text) if gzip else utf8_stream(text)
         started = time.perf_counter()
 
         output = options["output"]
         if output == "-":
-            for chunk in chunks:
-                self.stdout.write(chunk, ending="")
+            binary = getattr(getattr(self.stdout, "_out", None), "buffer", None)
+            if gzip and binary is None:
+                raise CommandError("--gzip: standard output is not a binary stream; use --output.")
+            if binary is not None:
+                self.stdout.flush()
+                for chunk in chunks:
+                    binary.write(chunk)
+                binary.flush()
+            else:
+                for chunk in text:
+                    self.stdout.write(chunk, ending="")
             self.stdout.flush()
             if options["verbosity"] < 2:
+                # The data went to stdout: stderr stays quiet but for what was left out.
+                if notes := export_options.notes.sentences():
+                    self.stderr.write(" ".join(notes))
                 return
         else:
-            with _open_for_writing(Path(output)) as handle:
+            path = Path(output)
+            if path.is_dir():
+                path = path / export_format.filename(
+                    timezone.localdate(), filter_summary(filters), gzip=gzip
+                )
+                output = str(path)
+            with _open_for_writing(path) as handle:
                 for chunk in chunks:
                     handle.write(chunk)
 
@@ -125,6 +180,10 @@ class Command(BaseCommand):
                 f" Left out {stats.skipped_spans:,} span(s) whose text no longer matches the "
                 "article at their offsets."
             )
+        if not stats.articles:
+            summary += " No articles match these filters: the file is empty."
+        for sentence in export_options.notes.sentences():
+            summary += " " + sentence
         self.stderr.write(summary)
 
     def _form_data(self, options) -> QueryDict:
@@ -144,8 +203,9 @@ class Command(BaseCommand):
             if options[option]:
                 data[field] = options[option]
         data["articles"] = ",".join(options["article"])
-        if options["csv_raw"]:
-            data["csv_raw"] = "on"
+        for flag in ("csv_raw", "excel", "gzip"):
+            if options[flag]:
+                data[flag] = "on"
         return data
 
     def _errors(self, form: ExportForm) -> str:
@@ -168,7 +228,7 @@ def _open_for_writing(path: Path):
     except OSError as error:
         raise CommandError(f"Cannot write to {path}: {error.strerror}.") from None
     if special:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
+        with open(path, "wb") as handle:
             yield handle
         return
     if not path.parent.is_dir():
@@ -181,7 +241,7 @@ def _open_for_writing(path: Path):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)
-        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
+        with open(descriptor, "wb") as handle:
             yield handle
         os.replace(temporary, path)
     except BaseException:
