@@ -23,7 +23,11 @@ revision, each span is looked for in the new text, in this order:
    where similarities are 1 − Levenshtein distance / length, and position falls from 1
    (at the expected place) to 0 (a tenth of the text away, at least 1,000 and at most
    10,000 code points). A candidate under FUZZY_THRESHOLD, or whose quote similarity is
-   under QUOTE_THRESHOLD, is not placed: the caller marks the span "needs attention" (it is never deleted).
+   under QUOTE_THRESHOLD, is not placed: the caller marks the span "needs attention"
+   (it is never deleted). Bitap finds the region; each edge is then set where the
+   quote's first (last) characters and the prefix (suffix) match best, within a few
+   characters, the quote counting double and an edge inside a word costing one more,
+   so an insertion next to the span or inside it does not cut a word in two.
 
 Offsets are Python code points throughout, like Annotation.start/end (diff-match-patch
 works on Python strings, so emoji, CJK and combining marks count one per code point).
@@ -146,7 +150,7 @@ def reanchor(
     found = _exact(new_text, span, expected)
     if found is not None:
         return found
-    candidate = _fuzzy(new_text, span, expected, text_map._dmp)
+    candidate = _fuzzy(new_text, span, expected, text_map._dmp, grown=_growth(text_map, span))
     if candidate is None or candidate.score < FUZZY_THRESHOLD:
         return None
     return candidate
@@ -164,7 +168,9 @@ def candidates(old_text: str, new_text: str, span: SpanText, *, limit: int = 3) 
         for start in _occurrences(new_text, span.quote)
     ]
     found.sort(key=lambda p: (-p.score, abs(p.start - expected)))
-    fuzzy = _fuzzy(new_text, span, expected, text_map._dmp, strict=False)
+    fuzzy = _fuzzy(
+        new_text, span, expected, text_map._dmp, grown=_growth(text_map, span), strict=False
+    )
     if fuzzy is not None and all((p.start, p.end) != (fuzzy.start, fuzzy.end) for p in found):
         found.append(fuzzy)
     return found[:limit]
@@ -224,10 +230,26 @@ def _common_suffix(a: str, b: str) -> int:
 # --- fuzzy ----------------------------------------------------------------------------------
 
 
+def _growth(text_map: TextMap, span: SpanText) -> int:
+    """How much longer (or shorter) the diff says the span's text became; 0 when the
+    diff's guess is implausible (a passage rewritten around it)."""
+    mapped = text_map.position(span.end) - text_map.position(span.start)
+    grown = mapped - (span.end - span.start)
+    return grown if abs(grown) <= (span.end - span.start) // 2 else 0
+
+
 def _fuzzy(
-    text: str, span: SpanText, expected: int, dmp: diff_match_patch, *, strict: bool = True
+    text: str,
+    span: SpanText,
+    expected: int,
+    dmp: diff_match_patch,
+    *,
+    grown: int = 0,
+    strict: bool = True,
 ) -> Placement | None:
-    """The best fuzzy candidate; with `strict`, only one whose quote is similar enough."""
+    """The best fuzzy candidate; with `strict`, only one whose quote is similar enough.
+    `grown` is how much longer the diff says the quote's text became (where to look for
+    its end)."""
     quote = span.quote
     if not text.strip():
         return None
@@ -238,13 +260,13 @@ def _fuzzy(
     if start < 0:
         return None
     tail = quote[-MAX_PATTERN:]
-    tail_at = start + len(quote) - len(tail)
+    tail_at = start + len(quote) + grown - len(tail)
     if len(quote) > MAX_PATTERN:
         # Bitap cannot take the whole quote: its end is looked for on its own.
         tail_at = _bitap(dmp, text, tail, tail_at)
         if tail_at < start:
             return None
-    slack = min(40, max(4, len(quote) // 8))
+    slack = min(40, max(8, len(quote) // 4))
     start = _best_edge(dmp, text, span, start, slack, at_start=True)
     end = _best_edge(dmp, text, span, tail_at + len(tail), slack, at_start=False)
     start, end = _trim(text, start, end)
@@ -278,16 +300,18 @@ def _best_edge(dmp, text: str, span: SpanText, near: int, slack: int, *, at_star
     best, best_cost = near, None
     for edge in range(max(0, near - slack), min(len(text), near + slack) + 1):
         if at_start:
-            inside = _distance(dmp, quote[:k], text[edge : edge + k])
+            inside = _edit_distance(quote[:k], text[edge : edge + k])
             context = span.prefix[-k:]
-            outside = _distance(dmp, context, text[max(0, edge - len(context)) : edge])
+            outside = _edit_distance(context, text[max(0, edge - len(context)) : edge])
         else:
-            inside = _distance(dmp, quote[-k:], text[max(0, edge - k) : edge])
+            inside = _edit_distance(quote[-k:], text[max(0, edge - k) : edge])
             context = span.suffix[:k]
-            outside = _distance(dmp, context, text[edge : edge + len(context)])
+            outside = _edit_distance(context, text[edge : edge + len(context)])
+        # The quote's own text counts double: where an insertion sits at the boundary,
+        # the span keeps its words rather than taking the new ones next to its context.
         # An edge inside a word, where the original edge was between words, costs one.
         splits = _splits_word(text, edge) and not _was_split(span, at_start=at_start)
-        cost = (inside + outside + splits, abs(edge - near))
+        cost = (2 * inside + outside + splits, abs(edge - near))
         if best_cost is None or cost < best_cost:
             best, best_cost = edge, cost
     return best
@@ -301,6 +325,20 @@ def _was_split(span: SpanText, *, at_start: bool) -> bool:
     if at_start:
         return bool(span.prefix) and span.prefix[-1].isalnum() and span.quote[0].isalnum()
     return bool(span.suffix) and span.suffix[0].isalnum() and span.quote[-1].isalnum()
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance of two short strings (the edges' few dozen characters: a
+    plain table is faster here than a diff)."""
+    if a == b:
+        return 0
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
 
 
 def _distance(dmp: diff_match_patch, a: str, b: str) -> int:

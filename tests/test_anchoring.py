@@ -86,6 +86,13 @@ def test_small_edit_inside_the_quote_is_placed_fuzzily():
     assert FUZZY_THRESHOLD <= placement.score < 1.0
 
 
+def test_words_inserted_before_and_inside_the_quote_never_cut_a_word():
+    old = "The council voted. The minister said the bridge is safe for traffic until spring."
+    new = "The council voted. The minister said that the bridge remains safe for traffic until spring."
+    placement = reanchor(old, new, span_of(old, "the bridge is safe for traffic"))
+    assert placed_text(new, placement) == "the bridge remains safe for traffic"
+
+
 def test_fuzzy_without_the_diff_fast_path_still_uses_position():
     span = span_of(OLD, "the report was rushed")
     new = ("Lots of new preface text. " * 3) + OLD.replace("was rushed", "was rushd")
