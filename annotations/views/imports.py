@@ -68,7 +68,10 @@ def import_page(request):
     if background:
         jobs.enqueue(job)
         if request.htmx:
-            response = _job_region(request, job)
+            # The progress above a fresh form; the address is the job's, so a reload
+            # (or the back button) finds it.
+            fresh = ImportForm(user=request.user, initial={"collection": data["collection"]})
+            response = _page(request, fresh, job=job)
             response["HX-Push-Url"] = reverse("import-job", args=[job.pk])
             return response
         return redirect("import-job", job_id=job.pk)
@@ -117,6 +120,8 @@ def _page(request, form, *, job=None, refusal=None, status=200):
         "formats": FORMATS,
         "max_file": limits.max_file_bytes(),
         "max_upload": limits.max_upload_bytes(),
+        "max_file_shown": limits.human_size(limits.max_file_bytes()),
+        "max_upload_shown": limits.human_size(limits.max_upload_bytes()),
         "nav": "import",
         **(_job_context(job) if job else {}),
     }

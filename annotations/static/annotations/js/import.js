@@ -14,7 +14,7 @@
     for (const [unit, scale] of units) {
       if (bytes >= scale) {
         const value = bytes / scale;
-        return (value >= 10 ? value.toFixed(0) : value.toFixed(1)) + " " + unit;
+        return (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + " " + unit;
       }
     }
     return bytes + " bytes";
@@ -161,6 +161,16 @@
       status.textContent = percent < 100 ? "Uploading… " + percent + "%" : "Importing…";
     });
   }
+
+  // A refused upload (413: over the limits) carries its message in the import region;
+  // the page's htmx config swaps only 2xx and 422, so 413 is let through here.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.status === 413 && event.detail.target && event.detail.target.id === "import-region") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 
   function setUpAll(root) {
     (root || document).querySelectorAll("form.import-form").forEach(setUp);
