@@ -72,7 +72,9 @@ def google_problems(review: dict, *, recommended: bool = True) -> list[str]:
     ):
         problems.append("reviewRating.ratingValue outside worstRating..bestRating")
     if recommended:
-        problems += [f"missing recommended {p}" for p in GOOGLE_RECOMMENDED if _get(review, p) is None]
+        problems += [
+            f"missing recommended {p}" for p in GOOGLE_RECOMMENDED if _get(review, p) is None
+        ]
     if _get(review, "itemReviewed.@type") not in (None, "Claim"):
         problems.append("itemReviewed: not a Claim")
     if _get(review, "itemReviewed.author.@type") not in (None, "Person", "Organization"):
@@ -311,7 +313,9 @@ def test_a_script_end_in_any_string_is_escaped_and_reads_back_exactly(hostile, n
         assert item["target"]["selector"][1]["exact"] == f"{HOSTILE} & more \u2028 on"
         assert f"internal {HOSTILE}" in [b.get("value") for b in item["body"]]
         return
-    found = [json.loads(line) for line in text.splitlines()] if "jsonl" in name else json.loads(text)
+    found = (
+        [json.loads(line) for line in text.splitlines()] if "jsonl" in name else json.loads(text)
+    )
     review = next(r for r in found if r["url"].endswith("/7010"))
     assert review["claimReviewed"] == f"{HOSTILE} & more \u2028 on"
     assert review["reviewBody"] == f"Explained {HOSTILE} & <b>"
