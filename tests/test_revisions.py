@@ -128,6 +128,8 @@ def test_second_revision_numbers_on_and_retries_unplaced_spans(story, reviewer):
     assert third[stored.start : stored.end] == "Engineers inspected it in May"
     assert stored.anchored_in is None
     assert result.revision.replaced_by is None
+    story.refresh_from_db()
+    assert story.import_metadata["revisions"] == 2  # what the review page's link shows
 
 
 def test_source_url_and_metadata_come_with_the_revision(story, reviewer):

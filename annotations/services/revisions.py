@@ -29,6 +29,8 @@ from ..models import Annotation, Article, ArticleRevision, HistoryEvent
 from ..models.article import body_hash
 from .annotations import annotation_delete
 
+# The key of Article.import_metadata that counts the article's earlier texts.
+REVISIONS_KEY = "revisions"
 ALREADY_PRESENT = "This text is already the article's current text: nothing to revise."
 # The article fields a revision may bring along with its text (an import's metadata).
 METADATA_FIELDS = ("author", "publisher", "published_at")
@@ -126,6 +128,9 @@ def revise_article(
         stored.source_url = source_url
     for name, value in metadata.items():
         setattr(stored, name, value)
+    # How many earlier texts it has, with the article: the review page shows "Revisions
+    # (N)" from the row it already read, and asks nothing of an article never revised.
+    stored.import_metadata = {**(stored.import_metadata or {}), REVISIONS_KEY: number}
     stored.save(
         update_fields=[
             "body",
@@ -133,6 +138,7 @@ def revise_article(
             "content_hash",
             "source_url",
             "canonical_url",
+            "import_metadata",
             *metadata,
             "updated_at",
         ]
@@ -327,6 +333,7 @@ def placement_candidates(annotation: Annotation, *, limit: int = 3) -> list[anch
 
 __all__ = [
     "ALREADY_PRESENT",
+    "REVISIONS_KEY",
     "RevisionResult",
     "discard_span",
     "place_span",
