@@ -146,8 +146,8 @@ def test_same_canonical_url_with_a_new_text_is_a_revision(tmp_path, monkeypatch,
     with the article that has the URL; the report counts it as revised."""
     calls = []
 
-    def fake_revise(article, record, *, actor):
-        calls.append((article.pk, record.body, actor))
+    def fake_revise(*, article, title, body, source_url, actor, **metadata):
+        calls.append((article.pk, body, actor))
 
     monkeypatch.setattr(revising, "_revise_function", lambda: fake_revise)
     run(
@@ -380,3 +380,48 @@ def test_nul_inside_a_json_string_never_reaches_postgresql(tmp_path):
     assert not any("INSERT" in line or "COPY" in line for line in lines)
     assert Annotation.objects.count() == 0
     assert service.FALLBACK_USERNAME  # the module imported on PostgreSQL too
+
+
+def test_a_new_text_at_the_same_url_revises_the_article_and_keeps_its_spans(tmp_path, editor):
+    """The real revisions service: the old text is kept as a revision and the span is
+    re-anchored on the new text by its quote."""
+    from annotations.models import ArticleRevision
+
+    from .factories import make_span
+
+    run(
+        write(
+            tmp_path / "1.jsonl",
+            jsonl(
+                {
+                    "title": "A",
+                    "body": "The mayor said taxes will fall.",
+                    "source_url": "https://example.com/a",
+                }
+            ),
+        )
+    )
+    article = Article.objects.get()
+    span = make_span(article, "taxes will fall", editor)
+    new_body = "Update: the mayor said on Monday that taxes will fall."
+    lines = run(
+        write(
+            tmp_path / "2.jsonl",
+            jsonl(
+                {
+                    "title": "A (updated)",
+                    "body": new_body,
+                    "source_url": "https://example.com/a?utm_source=feed",
+                }
+            ),
+        ),
+        "--user",
+        editor.username,
+    )
+    assert lines[-1] == "0 created, 0 already present, 1 revised, 0 refused"
+    article.refresh_from_db()
+    assert article.body == new_body and article.title == "A (updated)"
+    assert ArticleRevision.objects.get(article=article).body == "The mayor said taxes will fall."
+    span.refresh_from_db()
+    assert new_body[span.start : span.end] == "taxes will fall"
+    assert not span.needs_attention

@@ -20,10 +20,14 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Revised:
     problem: str = ""  # why the record was not made a revision, for the report
+    summary: str = ""  # what the revision did ("Revision 2 stored: 3 spans placed ...")
 
 
 def revise(article_id: int, record: ArticleRecord, *, actor) -> Revised:
     """Make `record` the new text of article `article_id`, or say why not."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from ..conflicts import Conflict, Gone
     from ..models import Article
 
     service = _revise_function()
@@ -32,13 +36,32 @@ def revise(article_id: int, record: ArticleRecord, *, actor) -> Revised:
             "an article with this source URL is already here with another text, and this "
             "installation cannot store revisions yet; nothing was changed"
         )
-    article = Article.objects.select_for_update().get(pk=article_id)
+    article = Article.objects.get(pk=article_id)
+    # What the file says about the article besides its text (empty values are not news).
+    metadata = {
+        name: value
+        for name, value in (
+            ("author", record.author),
+            ("publisher", record.publisher),
+            ("published_at", record.published_at),
+        )
+        if value
+    }
     try:
-        service(article, record, actor=actor if getattr(actor, "is_authenticated", False) else None)
-    except ValueError as error:  # ValidationError and the service's own refusals
+        outcome = service(
+            article=article,
+            title=record.title,
+            body=record.body,
+            source_url=record.source_url or None,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            **metadata,
+        )
+    except ValidationError as error:
+        return Revised(f"a new text for “{article.title}” was refused: {' '.join(error.messages)}")
+    except (PermissionDenied, Conflict, Gone) as error:
         logger.info("Revision of article %s refused: %s", article_id, error)
-        return Revised(f"the new text of “{article.title}” could not be stored: {error}")
-    return Revised()
+        return Revised(f"a new text for “{article.title}” could not be stored now: {error}")
+    return Revised(summary=getattr(outcome, "summary", ""))
 
 
 def _revise_function():
