@@ -257,3 +257,30 @@ def test_two_db_workers_share_the_queue_without_running_a_task_twice(migration_r
         job.refresh_from_db()
         assert job.status == ImportJob.Status.DONE
         assert Article.objects.filter(title__startswith=f"Queue{n} ").count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_within_a_large_file_is_committed_as_the_worker_goes(
+    migration_rows, editor, monkeypatch
+):
+    """A job stores a file a chunk per transaction and writes its counters between
+    chunks, outside any transaction, so the polling page sees them before the file ends."""
+    from django.db import transaction
+
+    monkeypatch.setattr(jobs, "_PROGRESS_SECONDS", 0)
+    seen = []
+    original = jobs.JobProgress._write
+
+    def spy(self, report_entries=None):
+        original(self, report_entries)
+        if report_entries is None:  # a write between chunks, not after the file
+            row = ImportJob.objects.get(pk=self.job.pk)
+            seen.append((row.lines_done, row.articles_created, connection.in_atomic_block))
+
+    monkeypatch.setattr(jobs.JobProgress, "_write", spy)
+    job = queued_job(editor, [upload("big.jsonl", bulk(2500, "Chunked"))])
+    assert transaction.get_autocommit()
+    jobs.run_job(job.pk)
+    assert seen[:2] == [(1000, 1000, False), (2000, 2000, False)]
+    job.refresh_from_db()
+    assert (job.lines_done, job.articles_created) == (2500, 2500)

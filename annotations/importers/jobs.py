@@ -81,6 +81,10 @@ class Listener:
     def file_finished(self, results: list[FileResult]) -> None:
         pass
 
+    # A transaction per chunk of a file (when not all or nothing), so that the progress
+    # this listener writes is seen while a large file imports.
+    commit_each_chunk = False
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -105,7 +109,12 @@ def run_import(
         with transaction.atomic() if atomic else nullcontext():
             for source in sources:
                 listener.file_started(source)
-                results = _import_source(source, user=user, on_chunk=listener.chunk_stored)
+                results = _import_source(
+                    source,
+                    user=user,
+                    on_chunk=listener.chunk_stored,
+                    in_steps=listener.commit_each_chunk and not atomic,
+                )
                 outcome.results.extend(results)
                 listener.file_finished(results)
             if atomic and any(result.has_problems for result in outcome.results):
@@ -115,11 +124,14 @@ def run_import(
     return outcome
 
 
-def _import_source(source: Source, *, user, on_chunk) -> list[FileResult]:
+def _import_source(source: Source, *, user, on_chunk, in_steps: bool) -> list[FileResult]:
     if source.url:
-        return [store_read(read_url(source.url), user=user, on_chunk=on_chunk)]
+        read = read_url(source.url)
+        return [store_read(read, user=user, on_chunk=on_chunk, commit_each_chunk=in_steps)]
     # Read under the name it was uploaded with, not where the worker keeps it.
-    return import_path_results(source.path, user=user, on_chunk=on_chunk, name=source.name)
+    return import_path_results(
+        source.path, user=user, on_chunk=on_chunk, name=source.name, commit_each_chunk=in_steps
+    )
 
 
 def add_to_collection(outcome: Outcome, collection: Collection | None) -> dict | None:
@@ -229,6 +241,8 @@ def run_job(job_id) -> bool:
 class JobProgress(Listener):
     """Writes the job's counters as the import goes, each write its own small UPDATE (the
     page polls them). Within a file only every _PROGRESS_SECONDS; after each file always."""
+
+    commit_each_chunk = True
 
     def __init__(self, job: ImportJob):
         self.job = job

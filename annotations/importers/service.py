@@ -198,7 +198,12 @@ def import_path(path: Path, *, user=None) -> FileResult:
 
 
 def import_path_results(
-    path: Path, *, user=None, on_chunk: ChunkCallback | None = None, name: str = ""
+    path: Path,
+    *,
+    user=None,
+    on_chunk: ChunkCallback | None = None,
+    name: str = "",
+    commit_each_chunk: bool = False,
 ) -> list[FileResult]:
     """One file on disk: its size checked before it is read; a JSONL file is streamed
     line by line, so memory does not grow with the file (importers/streaming.py).
@@ -215,12 +220,16 @@ def import_path_results(
         return [FileResult(name=name, reason=problem)]
     streamed = open_streamed(path, name=name)
     if streamed is not None:
-        return [store_read(streamed, user=user, on_chunk=on_chunk)]
+        return [
+            store_read(streamed, user=user, on_chunk=on_chunk, commit_each_chunk=commit_each_chunk)
+        ]
     try:
         data = path.read_bytes()
     except OSError as error:
         return [FileResult(name=name, reason=f"The file cannot be read: {error.strerror}.")]
-    return import_data(name=name, data=data, user=user, on_chunk=on_chunk)
+    return import_data(
+        name=name, data=data, user=user, on_chunk=on_chunk, commit_each_chunk=commit_each_chunk
+    )
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -233,11 +242,16 @@ def import_file(*, name: str, data: bytes, user=None) -> FileResult:
 
 
 def import_data(
-    *, name: str, data: bytes, user=None, on_chunk: ChunkCallback | None = None
+    *,
+    name: str,
+    data: bytes,
+    user=None,
+    on_chunk: ChunkCallback | None = None,
+    commit_each_chunk: bool = False,
 ) -> list[FileResult]:
     """One uploaded or scanned file: one result, or one per member of a ZIP archive."""
     return [
-        store_read(read, user=user, on_chunk=on_chunk)
+        store_read(read, user=user, on_chunk=on_chunk, commit_each_chunk=commit_each_chunk)
         for read in read_file(name, data, size=_CHUNK)
     ]
 
@@ -262,9 +276,20 @@ def merged(name: str, results: list[FileResult]) -> FileResult:
     return whole
 
 
-def store_read(read: ReadFile, *, user=None, on_chunk: ChunkCallback | None = None) -> FileResult:
+def store_read(
+    read: ReadFile,
+    *,
+    user=None,
+    on_chunk: ChunkCallback | None = None,
+    commit_each_chunk: bool = False,
+) -> FileResult:
     """Store one file already read (importers.reading): one transaction, so a file that
-    is refused part-way stores nothing."""
+    is refused part-way stores nothing.
+
+    `commit_each_chunk` (the worker's jobs): a transaction per chunk instead, so that the
+    progress written between chunks is seen by the page while a large file imports (on
+    SQLite one open write transaction would hide it, and block its writes). A file that
+    fails part-way then keeps the chunks before, and its report says so."""
     if read.refused:
         return FileResult(name=read.name, reason=read.reason, skipped=read.skipped)
     provenance = {
@@ -273,6 +298,8 @@ def store_read(read: ReadFile, *, user=None, on_chunk: ChunkCallback | None = No
         "imported_by": user.get_username() if _is_person(user) else "",
     }
     result = FileResult(name=read.name, format=read.format, encoding=read.encoding, how=read.how)
+    if commit_each_chunk:
+        return _store_in_steps(read, result, provenance=provenance, user=user, on_chunk=on_chunk)
     try:
         with transaction.atomic():
             store = _FileStore(result, provenance=provenance, user=user)
@@ -293,6 +320,43 @@ def store_read(read: ReadFile, *, user=None, on_chunk: ChunkCallback | None = No
             "The database refused the file (another import may have stored the same "
             "articles a moment ago); nothing of it was stored. Import it again.",
         )
+    if not result.created and not result.already_present and not result.revised:
+        result.reason = _nothing_imported(result)
+    return result
+
+
+def _store_in_steps(read: ReadFile, result: FileResult, *, provenance, user, on_chunk):
+    store = _FileStore(result, provenance=provenance, user=user)
+    try:
+        for chunk in read.chunks:
+            kept = (len(result.created), len(result.revised), len(result.already_present))
+            try:
+                with transaction.atomic():
+                    store.add(chunk)
+            except BaseException:
+                # This chunk rolled back: what it seemed to store is not there.
+                del result.created[kept[0] :], result.revised[kept[1] :]
+                del result.already_present[kept[2] :]
+                raise
+            if on_chunk is not None:
+                on_chunk(result)
+        store.finish()
+    except (ImportRefused, IntegrityError, DataError) as error:
+        message = str(error).rstrip(".")
+        if not isinstance(error, ImportRefused):
+            logger.warning("Import of %s refused by the database: %s", read.name, error)
+            message = (
+                "The database refused part of the file (another import may have stored "
+                "the same articles a moment ago)"
+            )
+        stored = len(result.created) + len(result.revised)
+        result.reason = (
+            f"{message}; the {stored} article{'s' if stored != 1 else ''} before it "
+            "were stored, the rest of the file was not."
+            if stored
+            else f"{message}; nothing of it was stored."
+        )
+        return result
     if not result.created and not result.already_present and not result.revised:
         result.reason = _nothing_imported(result)
     return result
