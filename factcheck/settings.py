@@ -251,10 +251,11 @@ if HTTPS and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
 
 # Uploads: the import's own limits (FACTCHECK_IMPORT_MAX_*_BYTES below) are checked by
 # the import view before anything is read; these only bound what Django holds in memory.
-# Form fields (not files) stay small; a file over 2.5 MB streams to a temporary file.
-# The import view counts files itself (with a clear message), so Django's own count,
-# which answers a bare "Bad request", is set above it.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Form fields (not files) up to 20 MB, as before (an article's text edited in the admin);
+# a file over 2.5 MB streams to a temporary file instead of memory. The import view
+# counts files itself (with a clear message), so Django's own count, which answers a
+# bare "Bad request", is set above it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 10_000
 
