@@ -50,6 +50,12 @@ URLS = {
     "annotation-history": SPAN,
     # the desk's other pages (other helpers' views): B may be refused; never shown A's work
     "article-history": OPEN,
+    # an article's earlier texts (no spans in them), and the spans a revision left unplaced
+    "article-revisions": OPEN,
+    "article-revision": OPEN,
+    "article-attention": OPEN,
+    "attention-place": SPAN,
+    "attention-discard": SPAN,
     "article-agreement": OPEN,
     "collection-agreement": OPEN,
     "article-adjudicate": OPEN,
@@ -137,6 +143,7 @@ def _fillers(world) -> dict[str, object]:
         "assignment_id": world.a_assignment.pk,
         "membership_id": world.a_membership.pk,
         "slug": world.collection.slug,
+        "number": 1,  # a revision number
     }
 
 

@@ -210,3 +210,37 @@ def test_actions_refuse_get(revised, reviewer_client):
 def test_revisions_page_of_an_unrevised_article(reviewer_client, article):
     page = reviewer_client.get(reverse("article-revisions", args=[article.pk])).content.decode()
     assert "never revised" in page
+
+
+def test_blind_mode_hides_anothers_unplaced_spans(client, db):
+    """In a blind collection, B is not told about A's spans that need attention: not on
+    the review page's notice, not on the attention page, and A's span is a 404 to act on."""
+    from tests.blind_world import A_QUOTE, BODY, make_blind_world
+
+    world = make_blind_world()
+    revise_article(
+        article=world.article,
+        title="Harbour council",
+        body=BODY.replace(A_QUOTE, "Nothing was voted"),
+        actor=world.a,
+    )
+    assert Annotation.all_objects.get(pk=world.a_span.pk).needs_attention
+    client.force_login(world.b)
+    review = client.get(reverse("article-detail", args=[world.article.pk])).content.decode()
+    assert "need attention" not in review and "Revisions (1)" in review
+    page = client.get(reverse("article-attention", args=[world.article.pk])).content.decode()
+    assert A_QUOTE not in page and "No span of this article needs attention." in page
+    for name in ("attention-place", "attention-discard"):
+        url = reverse(name, args=[world.article.pk, world.a_span.pk])
+        assert client.post(url, {"start": 0, "end": 5}).status_code == 404
+    assert Annotation.all_objects.get(pk=world.a_span.pk).needs_attention
+    client.force_login(world.a)
+    page = client.get(reverse("article-attention", args=[world.article.pk])).content.decode()
+    assert f"<mark>{A_QUOTE}</mark>" in page
+
+
+def test_attention_page_offers_the_current_text_to_pick_from(revised, reviewer_client):
+    article, _ = revised
+    page = reviewer_client.get(reverse("article-attention", args=[article.pk])).content.decode()
+    assert 'id="attention-current-text"' in page and "attention.js" in page
+    assert "Critics say the report was rushed and incomplete." in page

@@ -23,6 +23,8 @@ PER_PAGE = 10
 # A revision number past any column is no revision (a 404, not an overflow).
 _MAX_NUMBER = 2**31 - 1
 NO_SUCH_SPAN = "No such span needs attention on this article."
+# Up to this many characters the attention page shows the current text to pick from.
+PICK_TEXT_LIMIT = 300_000
 
 
 def _article(user, article_id) -> Article:
@@ -174,6 +176,8 @@ def article_attention(request, article_id):
             "article": article,
             "items": _attention_items(request.user, article),
             "revision_count": article.revisions.count(),
+            # The whole text to pick from, unless it would make the page huge.
+            "show_text": len(article.body) <= PICK_TEXT_LIMIT,
         },
     )
 
