@@ -260,6 +260,11 @@ def test_the_organisation_and_review_url_come_from_settings(dataset, settings):
     assert review["url"] == "https://checkers.example/fc/7001.html"
 
 
+def test_a_template_with_other_braces_never_breaks_the_stream(dataset, settings):
+    settings.FACTCHECK_REVIEW_URL_TEMPLATE = "https://x.example/{id}/{span_id}?q={"
+    assert reviews()[0]["url"] == "https://x.example/{id}/7001?q={"
+
+
 def test_the_internal_note_appears_nowhere(dataset):
     """Whatever the note says, it is in no review, rated or not, in either variant."""
     Annotation.objects.update(note="SECRET-NOTE-do-not-publish")

@@ -83,7 +83,9 @@ def test_sources_past_the_cap_go_to_more_sources_as_json(dataset, monkeypatch):
     """Above MAX_SOURCE_COLUMNS the rest of a span's sources are a JSON array in the last
     column: nothing is lost."""
     monkeypatch.setattr(csv_format, "MAX_SOURCE_COLUMNS", 1)
-    make_source(dataset["bridge"], "https://third.example/", title="Third", stance="context")
+    make_source(
+        dataset["bridge"], "https://third.example/", id=5009, title="Third", stance="context"
+    )
     rows = list(csv.DictReader(io.StringIO(export_text("csv"), newline="")))
     bridge = next(r for r in rows if r["span_id"] == "7001")
     assert bridge["source_1_url"] == "https://gov.example/report"

@@ -82,7 +82,9 @@ def organisation() -> dict:
 
 
 def review_url(span_id: int) -> str:
-    return settings.FACTCHECK_REVIEW_URL_TEMPLATE.format(span_id=span_id)
+    # A plain replace, not str.format: a template with other braces ("{id}", a literal
+    # "{") must not raise in the middle of a streamed download.
+    return settings.FACTCHECK_REVIEW_URL_TEMPLATE.replace("{span_id}", str(span_id))
 
 
 def appearance(article: ExportArticle) -> dict:
