@@ -425,3 +425,33 @@ def test_a_new_text_at_the_same_url_revises_the_article_and_keeps_its_spans(tmp_
     span.refresh_from_db()
     assert new_body[span.start : span.end] == "taxes will fall"
     assert not span.needs_attention
+
+
+def test_the_command_imports_a_url_and_reports_a_refused_one(settings):
+    """`import_articles --url`: fetched in the command's own process (no worker)."""
+    import threading
+
+    from .test_import_fetch import _Handler, _QuietServer
+
+    settings.FACTCHECK_IMPORT_ALLOW_PRIVATE_URLS = True
+    settings.FACTCHECK_IMPORT_FETCH_TIMEOUT_SECONDS = 1
+    httpd = _QuietServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        lines = run("--url", f"{base}/article", f"{base}/missing")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert lines[0] == f'created: {base}/article — "Bridge declared safe after inspection"'
+    assert lines[1].startswith(f"refused: {base}/missing: ") and "404" in lines[1]
+    assert lines[-1] == "1 created, 0 already present, 1 refused"
+    assert Article.objects.get().source_url == f"{base}/article"
+
+
+def test_the_command_refuses_a_url_that_is_not_http_before_anything():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Not a web address: javascript:alert"):
+        run("--url", "javascript:alert(1)")
+    assert not Article.objects.exists()
