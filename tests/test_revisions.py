@@ -40,16 +40,16 @@ def spans_of(article):
     return {a.quote: a for a in Annotation.all_objects.filter(article=article)}
 
 
-def test_revision_keeps_the_old_text_and_moves_the_spans(story, reviewer):
+def test_revision_keeps_the_old_text_and_moves_the_spans(story, reviewer, editor):
     safe = make_span(story, "the bridge is safe", reviewer)
     rushed = make_span(story, "the report was rushed", reviewer)
-    result = revise_article(article=story, title="Bridge (updated)", body=NEW, actor=reviewer)
+    result = revise_article(article=story, title="Bridge (updated)", body=NEW, actor=editor)
 
     story.refresh_from_db()
     assert (story.body, story.title) == (NEW, "Bridge (updated)")
     revision = ArticleRevision.objects.get(article=story)
     assert (revision.number, revision.body, revision.title) == (1, OLD, "Bridge")
-    assert revision.replaced_by == reviewer
+    assert revision.replaced_by == editor
     assert revision.content_hash != story.content_hash
     for span in (safe, rushed):
         span.refresh_from_db()
@@ -60,9 +60,9 @@ def test_revision_keeps_the_old_text_and_moves_the_spans(story, reviewer):
     assert result.unplaced == []
 
 
-def test_revision_records_history_for_the_article_and_each_moved_span(story, reviewer):
+def test_revision_records_history_for_the_article_and_each_moved_span(story, reviewer, editor):
     safe = make_span(story, "the bridge is safe", reviewer)
-    revise_article(article=story, title="Bridge", body=NEW, actor=reviewer)
+    revise_article(article=story, title="Bridge", body=NEW, actor=editor)
     article_event = HistoryEvent.objects.get(kind=HistoryEvent.Kind.ARTICLE, object_id=story.pk)
     assert article_event.action == HistoryEvent.Action.UPDATE
     assert article_event.before["content_hash"] != article_event.after["content_hash"]
@@ -71,12 +71,12 @@ def test_revision_records_history_for_the_article_and_each_moved_span(story, rev
     ).get()
     assert moved.before["start"] == OLD.index("the bridge")
     assert moved.after["start"] == NEW.index("the bridge")
-    assert moved.actor == reviewer
+    assert moved.actor == editor
 
 
-def test_a_span_whose_text_is_gone_is_marked_never_deleted(story, reviewer):
+def test_a_span_whose_text_is_gone_is_marked_never_deleted(story, reviewer, editor):
     inspected = make_span(story, "Engineers inspected it in May", reviewer)
-    result = revise_article(article=story, title="Bridge", body=NEW, actor=reviewer)
+    result = revise_article(article=story, title="Bridge", body=NEW, actor=editor)
     assert result.unplaced == [inspected.pk]
     stored = Annotation.all_objects.get(pk=inspected.pk)
     assert stored.needs_attention
@@ -92,10 +92,19 @@ def test_a_span_whose_text_is_gone_is_marked_never_deleted(story, reviewer):
     assert event.before["start"] == event.after["start"] == stored.start
 
 
-def test_same_text_is_refused_and_nothing_is_stored(story, reviewer):
+def test_a_reviewer_cannot_revise_and_nothing_is_stored(story, reviewer):
+    make_span(story, "the bridge is safe", reviewer)
+    with pytest.raises(PermissionDenied):
+        revise_article(article=story, title="x", body=NEW, actor=reviewer)
+    story.refresh_from_db()
+    assert story.body == OLD and not ArticleRevision.objects.exists()
+    assert not HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ARTICLE).exists()
+
+
+def test_same_text_is_refused_and_nothing_is_stored(story, reviewer, editor):
     make_span(story, "the bridge is safe", reviewer)
     with pytest.raises(ValidationError) as refused:
-        revise_article(article=story, title="Other", body=OLD, actor=reviewer)
+        revise_article(article=story, title="Other", body=OLD, actor=editor)
     assert ALREADY_PRESENT in refused.value.messages
     assert not ArticleRevision.objects.exists()
     story.refresh_from_db()
@@ -103,22 +112,22 @@ def test_same_text_is_refused_and_nothing_is_stored(story, reviewer):
     assert not HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ARTICLE).exists()
 
 
-def test_empty_text_and_another_articles_text_are_refused(story, reviewer):
+def test_empty_text_and_another_articles_text_are_refused(story, reviewer, editor):
     other = make_article("Completely different text of another article.", title="Other")
     with pytest.raises(ValidationError, match="empty"):
-        revise_article(article=story, title="x", body=" \n ", actor=reviewer)
+        revise_article(article=story, title="x", body=" \n ", actor=editor)
     with pytest.raises(ValidationError, match=f"already article #{other.pk}"):
-        revise_article(article=story, title="x", body=other.body, actor=reviewer)
+        revise_article(article=story, title="x", body=other.body, actor=editor)
     with pytest.raises(ValidationError, match="status"):
-        revise_article(article=story, title="x", body=NEW, actor=reviewer, status="reviewed")
+        revise_article(article=story, title="x", body=NEW, actor=editor, status="reviewed")
     assert not ArticleRevision.objects.exists()
     story.refresh_from_db()
     assert story.body == OLD
 
 
-def test_second_revision_numbers_on_and_retries_unplaced_spans(story, reviewer):
+def test_second_revision_numbers_on_and_retries_unplaced_spans(story, reviewer, editor):
     inspected = make_span(story, "Engineers inspected it in May", reviewer)
-    revise_article(article=story, title="Bridge", body=NEW, actor=reviewer)
+    revise_article(article=story, title="Bridge", body=NEW, actor=editor)
     # The sentence comes back in revision 3: the span is placed again from its own text.
     third = NEW + " Engineers inspected it in May."
     result = revise_article(article=story, title="Bridge", body=third, actor=None)
@@ -132,13 +141,13 @@ def test_second_revision_numbers_on_and_retries_unplaced_spans(story, reviewer):
     assert story.import_metadata["revisions"] == 2  # what the review page's link shows
 
 
-def test_source_url_and_metadata_come_with_the_revision(story, reviewer):
+def test_source_url_and_metadata_come_with_the_revision(story, reviewer, editor):
     revise_article(
         article=story,
         title="Bridge",
         body=NEW,
         source_url="HTTPS://News.Example.org/bridge/?utm_source=x",
-        actor=reviewer,
+        actor=editor,
         author="Jane Doe",
     )
     story.refresh_from_db()
@@ -150,9 +159,9 @@ def test_source_url_and_metadata_come_with_the_revision(story, reviewer):
 
 
 @pytest.fixture
-def unplaced(story, reviewer):
+def unplaced(story, reviewer, editor):
     span = make_span(story, "Engineers inspected it in May", reviewer)
-    revise_article(article=story, title="Bridge", body=NEW, actor=reviewer)
+    revise_article(article=story, title="Bridge", body=NEW, actor=editor)
     return Annotation.all_objects.get(pk=span.pk)
 
 
@@ -208,10 +217,10 @@ def test_discard_deletes_through_the_history_and_can_be_restored(unplaced, revie
         services.annotation_restore(event=event, actor=reviewer)
 
 
-def test_candidates_are_offered_for_an_unplaced_span(story, reviewer):
+def test_candidates_are_offered_for_an_unplaced_span(story, reviewer, editor):
     span = make_span(story, "the report was rushed", reviewer)
     revise_article(
-        article=story, title="Bridge", body="Critics say the review was hurried.", actor=reviewer
+        article=story, title="Bridge", body="Critics say the review was hurried.", actor=editor
     )
     stored = Annotation.all_objects.select_related("anchored_in", "article").get(pk=span.pk)
     assert stored.needs_attention
@@ -240,13 +249,14 @@ def test_article_delete_service_takes_unplaced_spans_along(unplaced, story):
 def test_revision_racing_a_reviewers_edit_loses_nothing():
     restore_migration_rows()
     reviewer = make_user("rita", role="reviewer")
+    editor = make_user("edith", role="editor")
     for trial in range(6):
         story = make_article(f"{OLD} Trial {trial}.", title="Bridge")
         span = make_span(story, "the report was rushed", reviewer)
         gone = make_span(story, "Engineers inspected it in May", reviewer)
         outcomes = race(
             lambda story=story, trial=trial: revise_article(
-                article=story, title="Bridge", body=f"{NEW} Trial {trial}.", actor=reviewer
+                article=story, title="Bridge", body=f"{NEW} Trial {trial}.", actor=editor
             ),
             lambda span=span, trial=trial: services.annotation_update(
                 annotation=span, actor=reviewer, note=f"checked {trial}"

@@ -68,6 +68,13 @@ def _locked_article(pk, *, fields: tuple[str, ...] = ()) -> Article:
     return article
 
 
+def may_revise(user) -> bool:
+    """Who may replace an article's text: whoever may import articles or change them."""
+    return permissions.can_import(user) or bool(
+        user.is_authenticated and user.has_perm("annotations.change_article")
+    )
+
+
 def _actor_or_none(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
@@ -86,9 +93,15 @@ def revise_article(
     """Make `body` (and `title`, `source_url`, optional author/publisher/published_at) the
     article's text; the old text becomes revision N, every span is re-anchored.
 
-    Raises ValidationError (an identical or empty text, another article's text, unknown
-    metadata) or Gone (the article was deleted); nothing is stored then.
+    `actor` None is an import with no user (a command or a job); a user must be allowed
+    to import or to change articles.
+
+    Raises PermissionDenied, ValidationError (an identical or empty text, another
+    article's text, unknown metadata) or Gone (the article was deleted); nothing is
+    stored then.
     """
+    if actor is not None and not may_revise(actor):
+        raise PermissionDenied("Your account cannot bring a new text for an article.")
     unknown = set(metadata) - set(METADATA_FIELDS)
     if unknown:
         raise ValidationError(f"A revision cannot change: {', '.join(sorted(unknown))}.")
@@ -336,6 +349,7 @@ __all__ = [
     "REVISIONS_KEY",
     "RevisionResult",
     "discard_span",
+    "may_revise",
     "place_span",
     "placement_candidates",
     "revise_article",
