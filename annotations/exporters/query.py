@@ -38,11 +38,21 @@ from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
-from django.db.models import CharField, Count, Exists, Func, Max, Min, OuterRef, Q, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import CharField, Exists, Func, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .. import permissions
-from ..models import Adjudication, Annotation, Article, Collection, Evidence, Rating, Relation
+from ..models import (
+    Adjudication,
+    Annotation,
+    Article,
+    Collection,
+    Evidence,
+    Label,
+    Rating,
+    Relation,
+)
 
 ARTICLE_CHUNK = 500  # articles per batch: bounds the IN (...) list and the memory held
 ROW_CHUNK = 2000  # rows fetched per round trip from the span and source cursors
@@ -255,16 +265,49 @@ def matching_spans(filters: ExportFilters) -> QuerySet[Annotation]:
     return Annotation.objects.filter(_span_q(filters), _article_q(filters, prefix="article__"))
 
 
-def export_summary(filters: ExportFilters) -> dict:
-    """What an export with these filters would contain, in two queries."""
-    by_label = list(
-        matching_spans(filters)
-        .values("label__slug", "label__name", "label__colour")
-        .annotate(spans=Count("id"))
-        .order_by("label__order", "label__name")
+def export_summary(filters: ExportFilters, *, using: str = DEFAULT_DB_ALIAS) -> dict:
+    """What an export with these filters would contain, in one query.
+
+    The matching spans are read once (a CTE): grouped by label id (the labels' names
+    joined to the few groups, not to every span, which would sort the whole table) and,
+    when a span filter chooses the articles, their distinct articles counted from the
+    same rows; otherwise the article count is the articles' own (one with no span is
+    exported too). Both counts come from the filters that `export_articles` uses.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    spans_sql, spans_params = (
+        matching_spans(filters).order_by().values("label_id", "article_id").query.sql_with_params()
     )
+    if filters.selects_spans:
+        articles_sql, articles_params = "SELECT COUNT(DISTINCT article_id) FROM s", ()
+    else:
+        sql, articles_params = (
+            matching_articles(filters).order_by().values("pk").query.sql_with_params()
+        )
+        articles_sql = f"SELECT COUNT(*) FROM ({sql}) a"
+    label = Label._meta
+    columns = ", ".join(
+        f"l.{quote(label.get_field(name).column)}" for name in ("slug", "name", "colour", "order")
+    )
+    sql = (
+        f"WITH s AS ({spans_sql}) "
+        f"SELECT {columns}, g.n FROM (SELECT label_id, COUNT(*) AS n FROM s GROUP BY label_id) g "
+        f"JOIN {quote(label.db_table)} l ON l.{quote(label.pk.column)} = g.label_id "
+        f"UNION ALL SELECT NULL, NULL, NULL, NULL, ({articles_sql})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*spans_params, *articles_params))
+        rows = cursor.fetchall()
+    articles = next(n for slug, *_, n in rows if slug is None)
+    by_label = [
+        {"label__slug": slug, "label__name": name, "label__colour": colour, "spans": n}
+        for slug, name, colour, order, n in sorted(
+            (row for row in rows if row[0] is not None), key=lambda row: (row[3], row[1])
+        )
+    ]
     return {
-        "articles": matching_articles(filters).count(),
+        "articles": articles,
         "spans": sum(row["spans"] for row in by_label),
         "by_label": by_label,
     }
@@ -359,42 +402,86 @@ def export_articles(
     stats: ExportStats | None = None,
     viewer=None,
     relations: bool = True,
-) -> Iterator[ExportArticle]:
+    using: str | None = None,
+) -> ArticleExport:
     """Every matching article, by id, with its matching spans in text order.
 
     Given a `viewer` (the page's user), only the spans they may see are exported
     (permissions.visible_annotations: blind collections); an editor sees every span, so
     for them the queries are the same as without one.
+
+    The result is an iterator of ExportArticle that also tells a format what it reads
+    (ArticleExport), so that a format the database can write itself (JSONL on
+    PostgreSQL) skips the objects altogether. Nothing is queried before the first item.
     """
     stats = stats if stats is not None else ExportStats()
     if viewer is not None and permissions.is_desk_editor(viewer):
         viewer = None
-    rows = (
-        matching_articles(filters)
-        .order_by("id")
-        .values_list(*_ARTICLE_FIELDS)
-        .iterator(chunk_size=chunk_size)
-    )
-    for batch in itertools.batched(rows, chunk_size):
-        yield from _with_spans(batch, filters, stats, viewer, relations)
+    using = using or router.db_for_read(Article)
+    return ArticleExport(filters, stats, viewer, relations, chunk_size, using)
+
+
+class ArticleExport:
+    """The articles of one export: iterate it for ExportArticle objects, once."""
+
+    __slots__ = ("_articles", "chunk_size", "filters", "relations", "stats", "using", "viewer")
+
+    def __init__(self, filters, stats, viewer, relations, chunk_size, using):
+        self.filters, self.stats, self.viewer = filters, stats, viewer
+        self.relations, self.chunk_size, self.using = relations, chunk_size, using
+        self._articles = None
+
+    def __iter__(self) -> Iterator[ExportArticle]:
+        return self
+
+    def __next__(self) -> ExportArticle:
+        if self._articles is None:
+            self._articles = self._generate()
+        return next(self._articles)
+
+    def database_can_write_json(self) -> bool:
+        """Whether PostgreSQL can write these articles' JSONL lines itself: it can when
+        every matching span is exported (no viewer limited to some of them) and the
+        links are wanted, and nothing has been read yet."""
+        return (
+            connections[self.using].vendor == "postgresql"
+            and self.viewer is None
+            and self.relations
+            and self._articles is None
+        )
+
+    def _generate(self) -> Iterator[ExportArticle]:
+        rows = (
+            matching_articles(self.filters)
+            .order_by("id")
+            .values_list(*_ARTICLE_FIELDS)
+            .iterator(chunk_size=self.chunk_size)
+        )
+        for batch in itertools.batched(rows, self.chunk_size):
+            yield from _with_spans(batch, self.filters, self.stats, self.viewer, self.relations)
+
+
+def span_rows(filters: ExportFilters) -> QuerySet[Annotation]:
+    """The spans an export reads, by the span filters alone (articles are chosen apart)."""
+    return Annotation.objects.filter(_span_q(filters))
 
 
 def _with_spans(
     batch: tuple, filters: ExportFilters, stats: ExportStats, viewer=None, with_relations=True
 ) -> Iterator[ExportArticle]:
     ids = [row[0] for row in batch]
-    span_rows = Annotation.objects.filter(_span_q(filters), article_id__in=ids)
+    spans_of_batch = span_rows(filters).filter(article_id__in=ids)
     source_rows = Evidence.objects.filter(
         _span_q(filters, prefix="annotation__"), annotation__article_id__in=ids
     )
     if viewer is not None:
-        span_rows = permissions.visible_annotations(viewer, span_rows)
-        source_rows = source_rows.filter(annotation__in=span_rows.values("pk"))
+        spans_of_batch = permissions.visible_annotations(viewer, spans_of_batch)
+        source_rows = source_rows.filter(annotation__in=spans_of_batch.values("pk"))
     # Spans and sources come in the same order, (article, start, end, span id), so merging
     # them needs no lookup table. It is the order of the (article, start, end) index, so
     # the database reads the spans without sorting them; _spans_of puts them in text order.
     spans = (
-        span_rows.annotate(
+        spans_of_batch.annotate(
             created_iso=IsoDateTime("created_at"), verdict_iso=IsoDateTime("verdict_at")
         )
         .order_by("article_id", "start", "end", "id")

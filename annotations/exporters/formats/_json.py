@@ -12,11 +12,15 @@ dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _LINE_BREAKS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
-def json_line(record) -> str:
-    """One JSON Lines record, "\\n" terminated."""
-    line = dumps(record)
+def escape_line_breaks(line: str) -> str:
+    """`line` (JSON text) with U+0085, U+2028 and U+2029 escaped."""
     if not line.isascii():
         for raw, escaped in _LINE_BREAKS:
             if raw in line:
                 line = line.replace(raw, escaped)
-    return line + "\n"
+    return line
+
+
+def json_line(record) -> str:
+    """One JSON Lines record, "\\n" terminated."""
+    return escape_line_breaks(dumps(record)) + "\n"

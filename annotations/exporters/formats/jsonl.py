@@ -36,8 +36,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..base import CODE_POINTS, ExportFormat, ExportOptions, isoformat
-from ..query import ExportArticle, ExportSpan
+from ..query import ArticleExport, ExportArticle, ExportSpan
 from ._json import json_line
+from ._jsonl_pg import json_lines
 
 
 def _verdict(span: ExportSpan) -> dict | None:
@@ -105,6 +106,11 @@ def article_record(article: ExportArticle) -> dict:
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
+    # On PostgreSQL the database writes the lines (formats/_jsonl_pg.py), the same bytes
+    # several times faster; elsewhere, or for a viewer who may not see every span, Python.
+    if isinstance(articles, ArticleExport) and articles.database_can_write_json():
+        yield from json_lines(articles.filters, articles.stats, articles.using)
+        return
     for article in articles:
         yield json_line(article_record(article))
 
