@@ -102,32 +102,36 @@ def adjudication_start(request, article_id):
     )
 
 
-@require_POST
-def span_accept(request, article_id):
+def _on_one_span(request, article_id, act, *, done: str):
+    """A post naming one reviewer span: `act(article, span_id)` once the form is valid."""
     article = _article_for(request, article_id)
     form = SpanChoiceForm(request.POST)
     if not form.is_valid():
         return _form_error(request, article, form)
     span_id = form.cleaned_data["span"]
-    return _answer(
+    return _answer(request, article, lambda: act(article, span_id), done=done)
+
+
+@require_POST
+def span_accept(request, article_id):
+    return _on_one_span(
         request,
-        article,
-        lambda: service.accept_span(article=article, span_id=span_id, actor=request.user),
+        article_id,
+        lambda article, span_id: service.accept_span(
+            article=article, span_id=span_id, actor=request.user
+        ),
         done="Accepted into the gold layer.",
     )
 
 
 @require_POST
 def span_reject(request, article_id):
-    article = _article_for(request, article_id)
-    form = SpanChoiceForm(request.POST)
-    if not form.is_valid():
-        return _form_error(request, article, form)
-    span_id = form.cleaned_data["span"]
-    return _answer(
+    return _on_one_span(
         request,
-        article,
-        lambda: service.reject_span(article=article, span_id=span_id, actor=request.user),
+        article_id,
+        lambda article, span_id: service.reject_span(
+            article=article, span_id=span_id, actor=request.user
+        ),
         done="Rejected: kept out of the gold layer.",
     )
 
