@@ -24,6 +24,13 @@ ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def job_files_in_tmp(settings, tmp_path):
+    """Uploaded files wait under VAR_DIR/imports/: a temporary one in tests (a job a test
+    queues and never runs would otherwise leave its file in var/)."""
+    settings.VAR_DIR = tmp_path / "var"
+
+
 @pytest.fixture
 def migration_rows(transactional_db):
     """A transactional test runs on a flushed database: put back the groups and labels

@@ -15,6 +15,15 @@ from .import_helpers import stored, zip_bytes
 from .test_import_fetch import _Handler, allowed, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def job_files_in_tmp(settings, tmp_path):
+    """Uploaded files wait under VAR_DIR/imports/: a temporary one in tests (a job a test
+    queues and never runs would otherwise leave its file in var/)."""
+    settings.VAR_DIR = tmp_path / "var"
+
+
 URL = "/import/"
 
 

@@ -16,6 +16,13 @@ URL = "/import/"
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def job_files_in_tmp(settings, tmp_path):
+    """Uploaded files wait under VAR_DIR/imports/: a temporary one in tests (a job a test
+    queues and never runs would otherwise leave its file in var/)."""
+    settings.VAR_DIR = tmp_path / "var"
+
+
 def upload(name: str, data: bytes | str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data.encode("utf-8") if isinstance(data, str) else data)
 
