@@ -18,25 +18,29 @@ Tokenisation (also written at the top of every file):
 - Each article opens with `-DOCSTART- <article id> -X- O` and a blank line; a blank line
   ends each paragraph (a line of the text), except inside a span, which is never split.
 
-Memory: the text is walked with `re.finditer`, one token at a time, beside the article's
-spans in text order; lines are gathered into chunks of about 64 KiB and yielded. No list
-of an article's tokens is ever built, so a 50 MB article streams in memory bounded by a
-chunk (plus the text and its spans, which the export holds anyway).
+Memory: the text is walked with `re.finditer` beside the article's spans in text order,
+between spans a line of the text at a time; tokens are formatted TOKEN_BATCH at a time and
+the pieces joined into chunks of about 64 KiB (base.coalesce). No list of an article's
+tokens is ever built, so a 50 MB article streams in memory bounded by a chunk (plus the
+text and its spans, which the export holds anyway).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 
 from django.db.models import F
 from django.db.models.functions import Substr
 
-from ..base import CHUNK_CHARS, CODE_POINTS, ExportFormat, ExportOptions
+from ..base import CODE_POINTS, ExportFormat, ExportOptions
 from ..query import ExportArticle, ExportFilters, ExportSpan, matching_spans
 from ._json import dumps
 
 TOKEN = re.compile(r"\S+")
+LINE = re.compile(r"[^\n]+")  # a line of the text: its tokens form one paragraph's run
+TOKEN_BATCH = 512  # tokens formatted and joined at a time
 _SPACE = re.compile(r"\s")
 QUOTE_SHOWN = 200  # characters of a misaligned span's quote in its comment line
 
@@ -81,48 +85,76 @@ def tagged_spans(article: ExportArticle, misaligned: list[ExportSpan]) -> list[E
     return kept
 
 
+class _Cursor:
+    """Where the walk through one article's text has got to."""
+
+    __slots__ = ("any_token", "previous_end")
+
+    def __init__(self):
+        self.previous_end = 0  # the end of the last token written
+        self.any_token = False
+
+
+def _break_before(text: str, start: int, cursor: _Cursor) -> bool:
+    """A paragraph ends at a line break between the last token and this one."""
+    return cursor.any_token and text.find("\n", cursor.previous_end, start) != -1
+
+
+def _untagged(text: str, pos: int, endpos: int, cursor: _Cursor) -> Iterator[str]:
+    """The tokens of text[pos:endpos], where no span is, tagged O, a line of the text at a
+    time (in batches of TOKEN_BATCH tokens, so a long line is no large string either)."""
+    for piece in LINE.finditer(text, pos, endpos):
+        tokens = TOKEN.finditer(text, piece.start(), piece.end())
+        first = next(tokens, None)
+        if first is None:
+            continue  # white space only
+        if _break_before(text, first.start(), cursor):
+            yield "\n"
+        cursor.any_token = True
+        last = first
+        yield f"{first.group()} {first.start()} {first.end()} O\n"
+        for batch in itertools.batched(tokens, TOKEN_BATCH):
+            yield "".join([f"{m.group()} {m.start()} {m.end()} O\n" for m in batch])
+            last = batch[-1]
+        cursor.previous_end = last.end()
+
+
+def _tagged(text: str, span: ExportSpan, cursor: _Cursor) -> Iterator[str]:
+    """The tokens of one span (on token boundaries): B- then I-, never split by a break."""
+    tokens = TOKEN.finditer(text, span.start, span.end)
+    first = next(tokens)  # on token boundaries: text[span.start] starts a token
+    if _break_before(text, first.start(), cursor):
+        yield "\n"
+    cursor.any_token = True
+    last = first
+    yield f"{first.group()} {first.start()} {first.end()} B-{span.label}\n"
+    inside = f" I-{span.label}\n"
+    for batch in itertools.batched(tokens, TOKEN_BATCH):
+        yield "".join([f"{m.group()} {m.start()} {m.end()}{inside}" for m in batch])
+        last = batch[-1]
+    cursor.previous_end = last.end()
+
+
 def document(article: ExportArticle, options: ExportOptions) -> Iterator[str]:
-    """One article as CoNLL lines, in chunks of about CHUNK_CHARS characters."""
+    """One article as CoNLL lines, in pieces of at most TOKEN_BATCH tokens (coalesce in
+    ExportFormat.stream joins them into chunks of about 64 KiB)."""
     text = article.text
     misaligned: list[ExportSpan] = []
-    spans = iter(tagged_spans(article, misaligned))
+    spans = tagged_spans(article, misaligned)
     options.notes.misaligned += len(misaligned)
-    lines = [f"-DOCSTART- {article.id} -X- O\n"]
-    lines.extend(misaligned_line(span) for span in misaligned)
-    lines.append("\n")
-    size = 0
-    upcoming = next(spans, None)
-    label = None  # the label of the span being tagged
-    span_end = -1
-    previous_end = 0
-    any_token = False
-    for match in TOKEN.finditer(text):
-        start, end = match.span()
-        if label is not None and start >= span_end:
-            label = None
-        if label is None and upcoming is not None and upcoming.start == start:
-            label, span_end = upcoming.label, upcoming.end
-            upcoming = next(spans, None)
-            tag = f"B-{label}"
-        elif label is not None:
-            tag = f"I-{label}"
-        else:
-            tag = "O"
-        # A paragraph ends at a line break between tokens, never inside a span.
-        if any_token and tag[0] != "I" and text.find("\n", previous_end, start) != -1:
-            lines.append("\n")
-        line = f"{match.group()} {start} {end} {tag}\n"
-        lines.append(line)
-        size += len(line)
-        previous_end = end
-        any_token = True
-        if size >= CHUNK_CHARS:
-            yield "".join(lines)
-            lines.clear()
-            size = 0
-    if any_token:
-        lines.append("\n")
-    yield "".join(lines)
+    yield f"-DOCSTART- {article.id} -X- O\n"
+    for span in misaligned:
+        yield misaligned_line(span)
+    yield "\n"
+    cursor = _Cursor()
+    pos = 0
+    for span in spans:
+        yield from _untagged(text, pos, span.start, cursor)
+        yield from _tagged(text, span, cursor)
+        pos = span.end
+    yield from _untagged(text, pos, len(text), cursor)
+    if cursor.any_token:
+        yield "\n"
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
