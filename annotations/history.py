@@ -237,7 +237,9 @@ def snapshot_article(article) -> dict:
     from .models import Annotation, Assignment, Evidence, Relation
 
     spans = list(
-        Annotation.objects.filter(article_id=article.pk).select_related("speaker").order_by("id")
+        Annotation.all_objects.filter(article_id=article.pk)
+        .select_related("speaker")
+        .order_by("id")
     )
     span_ids = [span.pk for span in spans]
     sources: dict[int, list] = {pk: [] for pk in span_ids}

@@ -270,3 +270,22 @@ def test_revision_racing_a_reviewers_edit_loses_nothing():
         )  # and the revision's new offsets survived the edit
         assert stored.version == 3
         assert Annotation.all_objects.get(pk=gone.pk).needs_attention
+
+
+def test_deleting_an_article_keeps_its_unplaced_spans_in_the_history(story, reviewer, editor):
+    """A span a revision could not place is still the article's: deleting the article
+    records its deletion too (so it can be restored), and counts it on the delete page."""
+    from annotations.services.articles import article_delete, deletion_impact
+
+    inspected = make_span(story, "Engineers inspected it in May", reviewer)
+    make_span(story, "Critics say the report was rushed", reviewer)
+    revise_article(article=story, title="Bridge", body=NEW, actor=editor)
+    assert Annotation.all_objects.get(pk=inspected.pk).needs_attention
+    assert deletion_impact([story.pk]).spans == 2
+    admin = make_user("root-admin", role="admin")
+    article_delete(article=story, actor=admin)
+    deleted = HistoryEvent.objects.filter(
+        kind=HistoryEvent.Kind.ANNOTATION, action="delete", object_id=inspected.pk
+    )
+    assert deleted.exists()
+    assert not Annotation.all_objects.filter(pk=inspected.pk).exists()

@@ -18,7 +18,8 @@ def locked_annotation(pk, *, missing: str = SPAN_GONE) -> Annotation:
     # OF self: a span's Meta.ordering goes through its article (joined for the sort), and
     # a bare FOR UPDATE would lock the article row too, after the span: a writer holding
     # the article and waiting for the span (a revision) would deadlock with it.
-    annotation = Annotation.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+    # all_objects: a span a revision could not place can still be deleted (discarded).
+    annotation = Annotation.all_objects.select_for_update(of=("self",)).filter(pk=pk).first()
     if annotation is None:
         raise Gone(missing)
     return annotation

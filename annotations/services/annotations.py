@@ -236,7 +236,7 @@ def annotation_delete(*, annotation: Annotation, actor) -> HistoryEvent:
         relations=Relation.objects.filter(Q(from_span=stored) | Q(to_span=stored)).order_by("id"),
     )
     pk, article_id = stored.pk, stored.article_id
-    deleted, _ = Annotation.objects.filter(pk=pk).delete()
+    deleted, _ = Annotation.all_objects.filter(pk=pk).delete()
     if not deleted:
         raise Conflict("This span was already deleted.")
     return history.record(

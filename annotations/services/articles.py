@@ -90,7 +90,7 @@ def article_update(*, article: Article, actor, changes: dict) -> Article:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     stored = locked_article(article.pk)
     changed = [f for f, v in changes.items() if getattr(stored, f) != v]
-    if "body" in changed and Annotation.objects.filter(article_id=stored.pk).exists():
+    if "body" in changed and Annotation.all_objects.filter(article_id=stored.pk).exists():
         raise Conflict(
             "The text cannot change: spans now point into it by character offsets. "
             "Nothing was saved."
@@ -122,7 +122,7 @@ class DeletionImpact:
 
 
 def deletion_impact(article_ids) -> DeletionImpact:
-    spans = Annotation.objects.filter(article_id__in=list(article_ids))
+    spans = Annotation.all_objects.filter(article_id__in=list(article_ids))
     counts = spans.aggregate(
         spans=Count("id"), reviewers=Count("author", distinct=True), sources=Count("sources")
     )
@@ -144,7 +144,8 @@ def article_delete(*, article: Article, actor) -> HistoryEvent:
         raise PermissionDenied("Only an admin can delete articles.")
     stored = locked_article(article.pk)
     before = history.snapshot_article(stored)
-    for span in Annotation.objects.filter(article_id=stored.pk).order_by("id"):
+    # Spans a revision could not place too: they are the article's, and the undo keeps them.
+    for span in Annotation.all_objects.filter(article_id=stored.pk).order_by("id"):
         annotation_delete(annotation=span, actor=actor)
     # The row's deletion empties the article column of its events (SET_NULL); an undo
     # links these back: spans deleted long before, and just now, included.
