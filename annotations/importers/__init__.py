@@ -15,10 +15,16 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from . import bulk_json, html, jsonl, plaintext, scraped, tabular
+from . import bulk_json, doccano, html, jsonl, labelstudio, plaintext, scraped, tabular, w3c
 from .base import ImportFormat, ImportRefused
 
 FORMATS: tuple[ImportFormat, ...] = (
+    # Other tools' shapes, each recognised by its content, before the catch-alls they
+    # would also pass for (a Label Studio or W3C array is a JSON array, a doccano line
+    # has a "text"):
+    w3c.FORMAT,
+    labelstudio.FORMAT,
+    doccano.FORMAT,
     bulk_json.FORMAT,
     jsonl.FORMAT,
     tabular.FORMAT,

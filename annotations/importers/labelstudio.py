@@ -1,0 +1,171 @@
+"""Label Studio tasks (JSON): an array of tasks, each a text with labelled regions.
+
+What the Label Studio export writes (exporters/formats/labelstudio.py) and what Label
+Studio's own "JSON" export holds: [{"data": {"text": ..., "title": ...},
+"annotations": [{"result": [{"type": "labels", "value": {"start": 0, "end": 5,
+"text": "Kirby", "labels": ["claim"]}, "meta": {"text": ["a note"]}}, ...],
+"created_username": "rita"}]}]. One task is one article; each region of type "labels"
+is a span per label it names (a slug), its "text" checked against the article at its
+offsets, its meta text the span's note. Offsets are Unicode code points (Label Studio's
+Text tag stores them so). The annotation's "created_username" (or a "completed_by" that
+is a name or carries an "email"/"username") is the annotator: with no account here the
+span goes to the person importing, as service.py does for every format. Other result
+types (choices, relations, ...) and "predictions" are not spans and are not read; how
+many regions were left out is kept in the import metadata.
+
+A task that does not fit is refused by its number (and the line it starts on), naming the
+region; the other tasks still import. A file that is not JSON is refused with the line.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..exporters.base import CODE_POINTS
+from ..offsets import SpanError, canonical_text, check_span
+from . import jsonl, limits
+from .base import ArticleRecord, ImportFormat, ImportRefused, LineError, ParseResult, SpanRecord
+
+NAME = "labelstudio"
+
+
+def sniff(text: str) -> bool:
+    """An array whose first task has a "data" object with a "text" and an "annotations"
+    (or "predictions") list; only that first task is decoded."""
+    stripped = text.lstrip()
+    if stripped[:1] != "[":
+        return False
+    rest = stripped[1:].lstrip()
+    try:
+        first, _ = json.JSONDecoder().raw_decode(rest)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(first, dict) or not isinstance(first.get("data"), dict):
+        return False
+    has_results = isinstance(first.get("annotations"), list) or isinstance(
+        first.get("predictions"), list
+    )
+    return isinstance(first["data"].get("text"), str) and has_results
+
+
+def parse(text: str, *, name: str = "") -> ParseResult:
+    if limits.json_depth_exceeded(text):
+        raise ImportRefused(
+            f"The Label Studio file is nested more than {limits.MAX_JSON_DEPTH} levels deep."
+        )
+    try:
+        tasks = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportRefused(
+            f"The Label Studio file is not valid JSON ({error.msg} at line {error.lineno}, "
+            f"column {error.colno})."
+        ) from None
+    if not isinstance(tasks, list):
+        raise ImportRefused("A Label Studio file is a JSON array of tasks.")
+    result = ParseResult(records=[])
+    for number, task in enumerate(tasks, start=1):
+        try:
+            record = record_from_task(task)
+        except LineError as error:
+            result.refused.append((number, f"task {number}: {error}"))
+        else:
+            record.line = number
+            result.records.append(record)
+    return result
+
+
+def record_from_task(task) -> ArticleRecord:
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+        raise LineError("a task must be an object with a “data” object")
+    data = task["data"]
+    raw = data.get("text")
+    if not isinstance(raw, str) or not raw.strip():
+        raise LineError("its “data” has no “text”")
+    body = canonical_text(raw)
+    unit = data.get("offset_unit", CODE_POINTS)
+    if unit != CODE_POINTS:
+        raise LineError(f"offsets are counted in “{unit}”; this format reads “{CODE_POINTS}”")
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list):
+        raise LineError("“annotations” must be a list")
+    spans: list[SpanRecord] = []
+    left_out = 0
+    for a_number, annotation in enumerate(annotations, start=1):
+        if not isinstance(annotation, dict):
+            raise LineError(f"annotation {a_number} must be an object")
+        annotator = _annotator(annotation)
+        results = annotation.get("result") or []
+        if not isinstance(results, list):
+            raise LineError(f"annotation {a_number}: “result” must be a list")
+        for r_number, region in enumerate(results, start=1):
+            if not isinstance(region, dict) or region.get("type") != "labels":
+                left_out += 1
+                continue
+            where = f"annotation {a_number}, region {r_number}"
+            if region.get("id") is not None:
+                where += f" ({region['id']})"
+            try:
+                spans.extend(_spans(region, body, annotator))
+            except LineError as error:
+                raise LineError(f"{where}: {error}") from None
+    metadata: dict = {"format": NAME}
+    if data.get("article_id") is not None:
+        metadata["original_id"] = jsonl.clean_value(data["article_id"])
+    elif task.get("id") is not None:
+        metadata["original_id"] = jsonl.clean_value(task["id"])
+    if left_out:
+        metadata["regions_not_read"] = left_out
+    return ArticleRecord(
+        title=" ".join(jsonl._field(data, "title").split()) or jsonl._first_line(body),
+        body=body,
+        metadata=metadata,
+        spans=spans,
+    )
+
+
+def _annotator(annotation: dict) -> str:
+    name = annotation.get("created_username")
+    if not isinstance(name, str):
+        by = annotation.get("completed_by")
+        if isinstance(by, dict):
+            by = by.get("username") or by.get("email")
+        name = by if isinstance(by, str) else ""
+    return canonical_text(name).strip()
+
+
+def _spans(region: dict, body: str, annotator: str) -> list[SpanRecord]:
+    value = region.get("value")
+    if not isinstance(value, dict):
+        raise LineError("has no “value”")
+    start, end, quote = value.get("start"), value.get("end"), value.get("text")
+    if quote is not None and not isinstance(quote, str):
+        raise LineError("“text” must be a string")
+    try:
+        check_span(body, start, end, None if quote is None else canonical_text(quote))
+    except SpanError as error:
+        raise LineError(f"[{start}, {end}) {error}") from None
+    labels = value.get("labels")
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+        raise LineError("“labels” must be a list of label names")
+    note = ""
+    meta = region.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("text"), list):
+        note = "\n".join(t for t in meta["text"] if isinstance(t, str))
+    note = canonical_text(note).strip() if note else ""
+    return [
+        SpanRecord(start, end, canonical_text(label).strip(), annotator=annotator, note=note)
+        for label in labels
+    ]
+
+
+FORMAT = ImportFormat(
+    name=NAME,
+    label="Label Studio JSON (.json)",
+    description=(
+        "Label Studio tasks: each text with its reviewers' labelled regions (code-point "
+        "offsets); a task that does not fit is refused by its number."
+    ),
+    extensions=(".json",),
+    parse=parse,
+    sniff=sniff,
+)
