@@ -178,6 +178,12 @@ class ExportForm(forms.Form):
         label="Compress (gzip)",
         help_text="Any format: the file is gzip-compressed as it streams (.gz).",
     )
+    background = forms.BooleanField(
+        required=False,
+        label="Prepare in the background",
+        help_text="The file is written on the server while you wait on its page (a progress "
+        "bar), then kept there to download, now or later. Large exports always are.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

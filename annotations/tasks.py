@@ -11,3 +11,12 @@ def run_import_job(job_id: str) -> None:
     from .importers.jobs import run_job
 
     run_job(job_id)
+
+
+@task
+def run_export_job(record_id: str) -> None:
+    """Write the export an ExportRecord asks for to the exports storage
+    (exporters/jobs.py); a job already claimed by another worker is left alone."""
+    from .exporters.jobs import run_job
+
+    run_job(record_id)

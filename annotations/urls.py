@@ -53,4 +53,5 @@ urlpatterns = [
     path("", include("annotations.urls_imports")),
     path("export/", export.export_page, name="export"),
     path("export/download/", export.export_download, name="export-download"),
+    path("", include("annotations.urls_exports")),
 ]

@@ -265,6 +265,30 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10_000
 # database: each claims a task row with SELECT ... FOR UPDATE SKIP LOCKED.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Exports prepared in the background are written here (annotations/exporters/jobs.py),
+# on the file system under var/exports/ by default. For S3-compatible object storage,
+# install django-storages[s3] and point this at "storages.backends.s3.S3Storage" (see
+# the README, "Exports in object storage").
+STORAGES["exports"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": VAR_DIR / "exports"},
+}
+# An export whose filters count more spans than this is prepared in the background (the
+# page also offers it for any export).
+FACTCHECK_EXPORT_BACKGROUND_SPANS = env_int("FACTCHECK_EXPORT_BACKGROUND_SPANS", 50_000)
+
+# A read replica for exports and the export page's counts (factcheck/db_router.py):
+# reads go there only inside db_router.reading_from_replica(); every write goes to
+# "default".
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=0, conn_health_checks=True
+    )
+    # Under the test runner the replica is the test database itself (no second copy).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["factcheck.db_router.ReplicaRouter"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

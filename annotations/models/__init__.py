@@ -1,6 +1,7 @@
 from .annotation import Annotation
 from .article import Article
 from .collection import Adjudication, Assignment, Collection, Membership
+from .exports import ExportRecord
 from .history import HistoryEvent
 from .imports import ArticleRevision, ImportJob
 from .label import Label
@@ -17,6 +18,7 @@ __all__ = [
     "Assignment",
     "Collection",
     "Evidence",
+    "ExportRecord",
     "HistoryEvent",
     "ImportJob",
     "Label",

@@ -2,20 +2,26 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from ..exporters import all_formats, export_stream
-from ..exporters.base import GZIP_MEDIA_TYPE, gzip_stream
+from factcheck.db_router import read_alias, read_from_replica, reading_from_replica
+
+from ..exporters import all_formats, export_stream, jobs
+from ..exporters.base import GZIP_MEDIA_TYPE, gzip_stream, utf8_stream
 from ..exporters.naming import filter_summary
-from ..exporters.query import ExportFilters, export_summary
+from ..exporters.query import ExportFilters, ExportStats, export_summary
+from ..exporters.records import export_request, recorded
 from ..forms_export import ExportForm
+from ..models import ExportRecord
 from ..permissions import can_export
+from .export_records import recent_records
 
 TEMPLATE = "annotations/export.html"
 EMPTY_MESSAGE = "No articles match these filters: the file is empty."
+RECENT_RECORDS = 10
 
 
 def _check_permission(user):
@@ -30,6 +36,7 @@ def _context(form: ExportForm) -> dict:
     chosen = {f.name: f for f in all_formats() if f.available}.get(name)
     countable = valid or not form.is_bound  # an invalid filter would count the wrong thing
     gzip = valid and form.cleaned_data["gzip"]
+    summary = _summary(filters) if countable else None
     return {
         "form": form,
         "nav": "export",
@@ -40,10 +47,17 @@ def _context(form: ExportForm) -> dict:
             if chosen
             else ""
         ),
-        "summary": export_summary(filters) if countable else None,
+        "summary": summary,
         "format_notes": chosen.preview(filters) if chosen and chosen.preview and countable else [],
         "empty_message": EMPTY_MESSAGE,
+        "background_spans": jobs.background_spans(),
+        "large": bool(summary and jobs.runs_in_background(spans=summary["spans"], asked=False)),
     }
+
+
+def _summary(filters: ExportFilters) -> dict:
+    with reading_from_replica():
+        return export_summary(filters, using=read_alias())
 
 
 @require_GET
@@ -55,6 +69,7 @@ def export_page(request):
         # htmx swaps only 2xx responses: errors come back in the summary with a 200.
         return render(request, f"{TEMPLATE}#summary", context)
     status = 400 if form.is_bound and form.errors else 200
+    context["records"] = recent_records(RECENT_RECORDS)
     return render(request, TEMPLATE, context, status=status)
 
 
@@ -68,16 +83,31 @@ def export_download(request):
         return render(request, TEMPLATE, _context(form), status=400)
     export_format = form.chosen_format()
     filters = form.filters()
-    options = form.options(base_url=request.build_absolute_uri("/").rstrip("/"))
-    chunks = export_stream(export_format, filters, options, viewer=request.user)
-    gzip = form.cleaned_data["gzip"]
-    response = StreamingHttpResponse(
-        gzip_stream(chunks) if gzip else chunks,
-        content_type=GZIP_MEDIA_TYPE if gzip else export_format.media_type,
+    asked = export_request(form, base_url=request.build_absolute_uri("/").rstrip("/"))
+    # The page ticks "background" for an export over the threshold (it has the counts);
+    # the download itself reads no table before it streams.
+    if form.cleaned_data["background"]:
+        record = jobs.create_job(asked, user=request.user, articles_total=0)
+        jobs.enqueue(record)
+        return redirect("export-record", record_id=record.pk)
+    options = form.options(base_url=asked.options["base_url"])
+    stats = ExportStats()
+    text = read_from_replica(
+        export_stream(export_format, filters, options, stats=stats, viewer=request.user)
     )
-    filename = export_format.filename(timezone.localdate(), filter_summary(filters), gzip=gzip)
+    gzip = asked.gzip
+    chunks = recorded(
+        gzip_stream(text) if gzip else utf8_stream(text),
+        asked,
+        stats,
+        user=request.user,
+        via=ExportRecord.Via.PAGE,
+    )
+    response = StreamingHttpResponse(
+        chunks, content_type=GZIP_MEDIA_TYPE if gzip else export_format.media_type
+    )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
+        as_attachment=True, filename=asked.file_name
     )
     # Let a proxy pass the stream through instead of buffering the whole file first.
     response["X-Accel-Buffering"] = "no"

@@ -28,8 +28,11 @@ from django.utils import timezone
 from annotations.exporters import all_formats, export_stream
 from annotations.exporters.base import gzip_stream, utf8_stream
 from annotations.exporters.naming import filter_summary
-from annotations.exporters.query import ExportStats
+from annotations.exporters.progress import TerminalProgress
+from annotations.exporters.query import ExportStats, export_summary
+from annotations.exporters.records import export_request, recorded
 from annotations.forms_export import ExportForm
+from factcheck.db_router import read_alias, read_from_replica, reading_from_replica
 
 # --jsonl asks for the one-object-a-line variant of a JSON-array format.
 JSONL_VARIANTS = {"claimreview": "claimreview-jsonl"}
@@ -112,6 +115,10 @@ class Command(BaseCommand):
             help="ClaimReview: one standalone JSON-LD object a line instead of a JSON array.",
         )
         parser.add_argument(
+            "--user",
+            help="Who the export is recorded as (a user name); by default nobody.",
+        )
+        parser.add_argument(
             "--base-url",
             default="",
             help="The site's address (https://...), so JSON-LD ids link to it; else urn: ids.",
@@ -129,13 +136,29 @@ class Command(BaseCommand):
         form = ExportForm(self._form_data(options))
         if not form.is_valid():
             raise CommandError(self._errors(form))
+        user = self._user(options["user"])
         export_format = form.chosen_format()
         filters = form.filters()
         export_options = form.options(base_url=options["base_url"])
         gzip = form.cleaned_data["gzip"]
         stats = ExportStats()
-        text = export_stream(export_format, filters, export_options, stats=stats)
-        chunks = gzip_stream(text) if gzip else utf8_stream(text)
+        text = read_from_replica(export_stream(export_format, filters, export_options, stats=stats))
+        stdout_is_terminal = options["output"] == "-" and self.stdout.isatty()
+        progress = TerminalProgress.for_stream(
+            self.stderr._out, stats, data_on_same_terminal=stdout_is_terminal
+        )
+        if progress is not None:
+            with reading_from_replica():
+                progress.total = export_summary(filters, using=read_alias())["articles"]
+            text = progress.follow(text)
+        asked = export_request(form, base_url=options["base_url"])
+        chunks = recorded(
+            gzip_stream(text) if gzip else utf8_stream(text),
+            asked,
+            stats,
+            user=user,
+            via="command",
+        )
         started = time.perf_counter()
 
         output = options["output"]
@@ -149,8 +172,8 @@ class Command(BaseCommand):
                     binary.write(chunk)
                 binary.flush()
             else:
-                for chunk in text:
-                    self.stdout.write(chunk, ending="")
+                for chunk in chunks:
+                    self.stdout.write(chunk.decode("utf-8"), ending="")
             self.stdout.flush()
             if options["verbosity"] < 2:
                 # The data went to stdout: stderr stays quiet but for what was left out.
@@ -185,6 +208,16 @@ class Command(BaseCommand):
         for sentence in export_options.notes.sentences():
             summary += " " + sentence
         self.stderr.write(summary)
+
+    def _user(self, name: str | None):
+        if not name:
+            return None
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=name).first()
+        if user is None:
+            raise CommandError(f"--user: nobody is called “{name[:40]}”.")
+        return user
 
     def _form_data(self, options) -> QueryDict:
         data = QueryDict(mutable=True)
