@@ -29,7 +29,10 @@ def dataset(db):
     return build_dataset()
 
 
-def package_bytes(filters: ExportFilters = ExportFilters()) -> bytes:
+NO_FILTERS = ExportFilters()
+
+
+def package_bytes(filters: ExportFilters = NO_FILTERS) -> bytes:
     return b"".join(export_stream(get_format("datapackage"), filters, ExportOptions()))
 
 

@@ -13,7 +13,9 @@ this package is for programs; the one-file CSV is the one for spreadsheets). UTF
 byte-order mark, RFC 4180 quoting.
 
 Streaming: the ZIP is written into a pipe (formats/_binary.py) drained as it fills, never
-seeking back (each member's sizes follow its data), ZIP64 off. The articles go once: each
+seeking back (each member's sizes follow its data), ZIP64 off (so every reader opens
+it; a table must stay under 2 GiB compressed and uncompressed, else the export stops
+with zipfile's "File size too large": filter it into parts). The articles go once: each
 article's row is written straight into articles.csv while its spans, sources and links go
 to three temporary files on disk, which are copied into their members after the last
 article. Memory holds a drain's worth of bytes; the disk holds the three smaller tables.
@@ -21,6 +23,7 @@ article. Memory holds a drain's worth of bytes; the disk holds the three smaller
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -127,7 +130,10 @@ def descriptor() -> dict:
             _resource("articles", ARTICLE_FIELDS, ["id"], []),
             _resource("spans", SPAN_FIELDS, ["id"], [_foreign_key("article_id", "articles")]),
             _resource(
-                "sources", SOURCE_FIELDS, ["span_id", "position"], [_foreign_key("span_id", "spans")]
+                "sources",
+                SOURCE_FIELDS,
+                ["span_id", "position"],
+                [_foreign_key("span_id", "spans")],
             ),
             _resource(
                 "relations",
@@ -209,28 +215,29 @@ def relation_rows(span) -> Iterator[tuple]:
 
 
 class _Table:
-    """A CSV table on a temporary file, copied into the ZIP after the articles."""
+    """A CSV table on a temporary file (`file`, opened by the caller), copied into the
+    ZIP after the articles."""
 
-    def __init__(self, name: str, fields: list):
+    def __init__(self, name: str, fields: list, file):
         self.name = name
-        self.file = tempfile.TemporaryFile("w+b")
-        self.text = io.TextIOWrapper(self.file, encoding="utf-8", newline="")
+        self.file = file
+        self.text = io.TextIOWrapper(file, encoding="utf-8", newline="")
         self.writer = csv.writer(self.text)
         self.writer.writerow(header(fields))
-
-    def close(self) -> None:
-        self.text.close()
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[bytes]:
     pipe = Pipe()
-    tables = [
-        _Table("spans", SPAN_FIELDS),
-        _Table("sources", SOURCE_FIELDS),
-        _Table("relations", RELATION_FIELDS),
-    ]
-    spans, sources, relations = (table.writer for table in tables)
-    try:
+    with contextlib.ExitStack() as files:
+        tables = [
+            _Table(name, fields, files.enter_context(tempfile.TemporaryFile("w+b")))
+            for name, fields in (
+                ("spans", SPAN_FIELDS),
+                ("sources", SOURCE_FIELDS),
+                ("relations", RELATION_FIELDS),
+            )
+        ]
+        spans, sources, relations = (table.writer for table in tables)
         with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(
                 "datapackage.json", json.dumps(descriptor(), ensure_ascii=False, indent=2) + "\n"
@@ -262,9 +269,6 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
                             yield pipe.drain()
                 yield pipe.drain()
         yield pipe.drain()  # the central directory
-    finally:
-        for table in tables:
-            table.close()
 
 
 FORMAT = BinaryExportFormat(
