@@ -7,5 +7,9 @@ from .views import imports
 urlpatterns = [
     path("imports/", imports.import_jobs, name="import-jobs"),
     path("imports/<uuid:job_id>/", imports.import_job, name="import-job"),
-    path("imports/<uuid:job_id>/progress/", imports.import_job_progress, name="import-job-progress"),
+    path(
+        "imports/<uuid:job_id>/progress/",
+        imports.import_job_progress,
+        name="import-job-progress",
+    ),
 ]
