@@ -20,6 +20,7 @@ region; the other tasks still import. A file that is not JSON is refused with th
 from __future__ import annotations
 
 import json
+import re
 
 from ..exporters.base import CODE_POINTS
 from ..offsets import SpanError, canonical_text, check_span
@@ -27,6 +28,8 @@ from . import jsonl, limits
 from .base import ArticleRecord, ImportFormat, ImportRefused, LineError, ParseResult, SpanRecord
 
 NAME = "labelstudio"
+_HEAD = 4096
+_OUR_TASK = re.compile(r'\{\s*"data"\s*:\s*\{\s*"text"\s*:')
 
 
 def sniff(text: str) -> bool:
@@ -39,7 +42,11 @@ def sniff(text: str) -> bool:
     try:
         first, _ = json.JSONDecoder().raw_decode(rest)
     except (ValueError, RecursionError):
-        return False
+        # A broken first task still looks like one near its start: ours open with the
+        # data's text, Label Studio's own list "annotations" and "data" first; parse()
+        # then names the line where the JSON breaks.
+        head = rest[:_HEAD]
+        return bool(_OUR_TASK.match(head)) or ('"data"' in head and '"annotations"' in head)
     if not isinstance(first, dict) or not isinstance(first.get("data"), dict):
         return False
     has_results = isinstance(first.get("annotations"), list) or isinstance(
