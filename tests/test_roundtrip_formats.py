@@ -439,21 +439,24 @@ def test_label_studio_spans_of_annotators_without_an_account_go_to_the_importer(
     assert all(reassigned), reassigned
 
 
-@pytest.mark.parametrize(
-    ("name", "text", "message"),
-    [
-        ("labelstudio", '[\n{"data": {"text": "x"}, "annotations": [\n}]', "line 3"),
-        (
-            "w3c",
-            '{"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",\n"id": }',
-            "line 2",
-        ),
-    ],
-)
-def test_invalid_json_is_refused_with_its_line(db, name, text, message):
-    result = import_as_exported(name, text, make_user("edith", role="editor"))
-    assert "not valid JSON" in result.reason and message in result.reason
+def test_invalid_w3c_json_is_refused_with_its_line(db):
+    text = '{"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",\n"id": }'
+    result = import_as_exported("w3c", text, make_user("edith", role="editor"))
+    assert result.reason.startswith("The W3C annotation file is not valid JSON")
+    assert "at line 2" in result.reason
     assert Article.objects.count() == 0
+
+
+def test_a_broken_label_studio_task_is_refused_by_its_line(db):
+    text = (
+        '[{"data": {"text": "Fine."}, "annotations": []},\n'
+        '{"data": {"text": "x"}, "annotations": [1 2]}]'
+    )
+    result = import_as_exported("labelstudio", text, make_user("edith", role="editor"))
+    assert result.format == "labelstudio"
+    [(number, reason)] = result.refused_lines
+    assert number == 2 and reason.startswith("task 2: not valid JSON")
+    assert list(Article.objects.values_list("body", flat=True)) == ["Fine."]
 
 
 def test_an_invalid_doccano_line_is_refused_by_its_number(db):

@@ -13,19 +13,21 @@ span goes to the person importing, as service.py does for every format. Other re
 types (choices, relations, ...) and "predictions" are not spans and are not read; how
 many regions were left out is kept in the import metadata.
 
-A task that does not fit is refused by its number (and the line it starts on), naming the
-region; the other tasks still import. A file that is not JSON is refused with the line.
+The tasks are read one at a time (as bulk_json reads its items). A task that does not fit
+(its JSON broken, a region's text not at its offsets, an unknown label) is refused by the
+line it starts on, naming the task and region; the other tasks still import.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 from ..exporters.base import CODE_POINTS
 from ..offsets import SpanError, canonical_text, check_span
-from . import jsonl, limits
-from .base import ArticleRecord, ImportFormat, ImportRefused, LineError, ParseResult, SpanRecord
+from . import bulk_json, jsonl, limits
+from .base import ArticleRecord, ImportFormat, LineError, ParseResult, SpanRecord
 
 NAME = "labelstudio"
 _HEAD = 4096
@@ -56,29 +58,47 @@ def sniff(text: str) -> bool:
 
 
 def parse(text: str, *, name: str = "") -> ParseResult:
-    if limits.json_depth_exceeded(text):
-        raise ImportRefused(
-            f"The Label Studio file is nested more than {limits.MAX_JSON_DEPTH} levels deep."
-        )
-    try:
-        tasks = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ImportRefused(
-            f"The Label Studio file is not valid JSON ({error.msg} at line {error.lineno}, "
-            f"column {error.colno})."
-        ) from None
-    if not isinstance(tasks, list):
-        raise ImportRefused("A Label Studio file is a JSON array of tasks.")
     result = ParseResult(records=[])
-    for number, task in enumerate(tasks, start=1):
-        try:
-            record = record_from_task(task)
-        except LineError as error:
-            result.refused.append((number, f"task {number}: {error}"))
-        else:
-            record.line = number
-            result.records.append(record)
+    for chunk in parse_chunks(text, name=name):
+        result.records.extend(chunk.records)
+        result.refused.extend(chunk.refused)
     return result
+
+
+def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
+    """`size` tasks at a time, read one after the other as the JSON-array format reads its
+    items (bulk_json: each measured before it is decoded, a broken one refused by the line
+    it starts on while the others import)."""
+    chunk = ParseResult(records=[])
+    for number, (line, item) in enumerate(bulk_json._items(text), start=1):
+        try:
+            record = record_from_task(_decoded(item))
+        except LineError as error:
+            chunk.refused.append((line, f"task {number}: {error}"))
+        else:
+            record.line = line
+            chunk.records.append(record)
+        if len(chunk.records) + len(chunk.refused) >= size:
+            yield chunk
+            chunk = ParseResult(records=[])
+    if chunk.records or chunk.refused:
+        yield chunk
+
+
+def _decoded(item):
+    """A task from bulk_json._items: decoded already, its JSON text, or why not."""
+    if isinstance(item, LineError):
+        raise item
+    if isinstance(item, str):
+        limits.check_json_shape(item)
+        try:
+            return json.loads(item)
+        except json.JSONDecodeError as error:
+            raise LineError(
+                f"not valid JSON ({error.msg} at line {error.lineno} of the task, "
+                f"column {error.colno})"
+            ) from None
+    return item
 
 
 def record_from_task(task) -> ArticleRecord:
@@ -175,4 +195,5 @@ FORMAT = ImportFormat(
     extensions=(".json",),
     parse=parse,
     sniff=sniff,
+    parse_chunks=parse_chunks,
 )
