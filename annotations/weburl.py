@@ -67,10 +67,13 @@ def _page_fragment(fragment: str) -> str:
     return fragment if fragment.startswith(("!", "/")) else ""
 
 
-def canonical_url(url: str) -> str:
+def canonical_url(url: str, *, keep_fragment: bool = False) -> str:
     """Scheme and host lowercased, default port, tracking parameters, a trailing slash
     (but the root's) and the fragment (but a route's) removed; path and other parameters
-    kept as given."""
+    kept as given.
+
+    `keep_fragment`: for a cited source, where "#section-3" is the passage cited (two
+    citations of one page at different places stay two); an article is the page itself."""
     parts = urlsplit(complete_url(url))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -90,4 +93,5 @@ def canonical_url(url: str) -> str:
         for piece in parts.query.split("&")
         if piece and not _is_tracking(unquote_plus(piece.split("=", 1)[0]))
     )
-    return urlunsplit((scheme, host, path, query, _page_fragment(parts.fragment)))
+    fragment = parts.fragment if keep_fragment else _page_fragment(parts.fragment)
+    return urlunsplit((scheme, host, path, query, fragment))

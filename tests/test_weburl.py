@@ -41,3 +41,11 @@ def test_share_links_of_one_page_are_one_url():
         "https://news.example.org/2024/bridge/?fbclid=IwAR0abc#comments",
     ]
     assert len({canonical_url(v) for v in variants}) == 1
+
+
+def test_a_cited_source_keeps_its_fragment_an_article_does_not():
+    """Two citations of one page at different passages stay two sources; an article
+    URL with a fragment is the same page."""
+    url = "https://Example.org/report?utm_source=x#section-3"
+    assert canonical_url(url) == "https://example.org/report"
+    assert canonical_url(url, keep_fragment=True) == "https://example.org/report#section-3"

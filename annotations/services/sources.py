@@ -38,7 +38,7 @@ def clean_url(url: str) -> str:
     if any(ch.isspace() for ch in url):
         raise ValidationError("Enter an http:// or https:// URL without spaces.")
     try:
-        url = canonical_url(url)
+        url = canonical_url(url, keep_fragment=True)
     except ValueError:  # urllib cannot read it: "http://[", a port out of range
         raise ValidationError(
             "This is not a web address we can read: check the host and the port."
