@@ -1,0 +1,194 @@
+"""The spaCy format (formats/spacy_docbin.py), handed to spaCy itself."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import subprocess
+import sys
+
+import pytest
+
+from annotations import exporters
+from annotations.exporters import (
+    ExportOptions,
+    UnavailableFormat,
+    all_formats,
+    export_stream,
+    get_format,
+)
+from annotations.exporters.formats import spacy_docbin
+from annotations.exporters.query import ExportFilters
+from tests.factories import make_annotation
+from tests.test_exporters import build_dataset, span_of
+
+spacy = pytest.importorskip("spacy")
+from spacy.tokens import DocBin  # noqa: E402
+
+NO_FILTERS = ExportFilters()
+# "ridge is" starts inside "bridge": no tokenizer boundary, so spaCy cannot place it.
+INSIDE_A_WORD = "ridge is"
+
+
+@pytest.fixture
+def dataset(db):
+    found = build_dataset()
+    inside = make_annotation(
+        found["rich"],
+        *span_of(found["rich"].body, INSIDE_A_WORD),
+        author=found["rita"],
+        label_slug="claim",
+        id=7009,
+    )
+    found["inside"] = inside
+    return found
+
+
+def export(options: ExportOptions | None = None, filters: ExportFilters = NO_FILTERS) -> bytes:
+    return b"".join(export_stream(get_format("spacy"), filters, options or ExportOptions()))
+
+
+def docs_of(data: bytes) -> list:
+    nlp = spacy.blank("xx")
+    return list(DocBin().from_bytes(data).get_docs(nlp.vocab))
+
+
+def jsonl_spans() -> list[tuple[dict, dict]]:
+    text = "".join(export_stream(get_format("jsonl"), NO_FILTERS, ExportOptions()))
+    records = [json.loads(line) for line in text.splitlines()]
+    return [(record, span) for record in records for span in record["spans"]]
+
+
+def test_every_jsonl_span_is_exact_in_spacy_or_reported(dataset):
+    """For each span of the native JSONL, a blank tokenizer's strict char_span is its
+    exact text, and then it is in doc.spans["sc"]; or it is None, and then the export
+    reports it (never shifted)."""
+    options = ExportOptions()
+    docs = {doc.user_data["article_id"]: doc for doc in docs_of(export(options))}
+    nlp = spacy.blank("xx")
+    reported = 0
+    for record, span in jsonl_spans():
+        doc = docs[record["id"]]
+        assert doc.text == record["text"]
+        strict = nlp.make_doc(record["text"]).char_span(
+            span["start"], span["end"], alignment_mode="strict"
+        )
+        placed = {(s.start_char, s.end_char, s.label_) for s in doc.spans["sc"]}
+        misaligned = {m["id"] for m in doc.user_data["misaligned_spans"]}
+        if strict is not None:
+            assert strict.text == span["text"]
+            assert (span["start"], span["end"], span["label"]) in placed
+            assert span["id"] not in misaligned
+        else:
+            reported += 1
+            assert span["id"] in misaligned
+            assert (span["start"], span["end"], span["label"]) not in placed
+    assert reported >= 1  # the span inside "bridge" at least
+    assert options.notes.misaligned == reported
+
+
+def test_the_span_inside_a_word_is_reported_not_shifted(dataset):
+    (rich,) = [d for d in docs_of(export()) if d.user_data["article_id"] == 9001]
+    inside = dataset["inside"]
+    assert {
+        "id": inside.pk,
+        "start": inside.start,
+        "end": inside.end,
+        "text": INSIDE_A_WORD,
+    } in rich.user_data["misaligned_spans"]
+    assert INSIDE_A_WORD not in {span.text for span in rich.spans["sc"]}
+    # Nor any widened version of it: the span over "bridge is" comes only from 7001.
+    assert [s.text for s in rich.spans["sc"] if "bridge is" in s.text] == ["the bridge is safe"]
+
+
+def test_overlaps_stay_in_sc_and_ents_do_not_overlap(dataset):
+    (rich,) = [d for d in docs_of(export()) if d.user_data["article_id"] == 9001]
+    sc = [(s.text, s.label_, s.id_) for s in rich.spans["sc"]]
+    # 7002 and 7001 overlap: both are in the span group, with their ids.
+    assert ("the bridge is safe", "claim", "7001") in sc
+    assert ("😀 Ana said “the bridge", "unverified-allegation", "7002") in sc
+    ents = list(rich.ents)
+    for before, after in itertools.pairwise(ents):
+        assert before.end <= after.start
+    # The earlier one wins the overlap.
+    assert "😀 Ana said “the bridge" in [e.text for e in ents]
+    assert "the bridge is safe" not in [e.text for e in ents]
+
+
+def test_the_docbin_round_trips_through_disk_with_user_data(dataset, tmp_path):
+    path = tmp_path / "export.spacy"
+    path.write_bytes(export())
+    nlp = spacy.blank("xx")
+    docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    assert [d.user_data["article_id"] for d in docs] == [9001, 9002, 9003]
+    first = docs[0]
+    assert first.user_data["title"] == dataset["rich"].title
+    assert first.user_data["source_url"] == "https://news.example/bridge"
+    assert first.text == dataset["rich"].body
+    assert list(docs[2].spans["sc"]) == []
+
+
+def test_filters_choose_the_docs(dataset):
+    docs = docs_of(export(filters=ExportFilters(labels=("denial",))))
+    assert [d.user_data["article_id"] for d in docs] == [9001]
+    assert [s.label_ for s in docs[0].spans["sc"]] == ["denial"]
+
+
+def test_an_export_of_nothing_is_an_empty_docbin(db):
+    assert docs_of(export()) == []
+
+
+def test_the_registry_imports_neither_spacy_nor_pyarrow():
+    """Listing the formats stays cheap: the optional packages load when an export of
+    their format starts, not before (a fresh interpreter, so nothing was imported yet)."""
+    script = (
+        "import os, sys, django;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'factcheck.settings_test');"
+        "django.setup();"
+        "from annotations.exporters import all_formats;"
+        "names = [f.name for f in all_formats()];"
+        "assert 'spacy' in names and 'parquet' in names, names;"
+        "print(sorted(m for m in ('spacy', 'pyarrow', 'thinc') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_spacy_it_is_listed_unavailable_with_the_install_command(monkeypatch):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
+    try:
+        importlib.reload(spacy_docbin)
+        exporters._registry.cache_clear()
+        (listed,) = [f for f in all_formats() if f.name == "spacy"]
+        assert not listed.available
+        assert listed.requires == 'pip install "factcheck[spacy]"'
+        with pytest.raises(UnavailableFormat) as error:
+            get_format("spacy")
+        assert 'pip install "factcheck[spacy]"' in str(error.value)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(spacy_docbin)
+        exporters._registry.cache_clear()
+    assert get_format("spacy").available
+
+
+def test_the_page_lists_it_unavailable_with_the_command(client, db, monkeypatch):
+    from django.urls import reverse
+
+    from tests.factories import make_user
+
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
+    try:
+        importlib.reload(spacy_docbin)
+        exporters._registry.cache_clear()
+        client.force_login(make_user("edna", role="editor"))
+        html = client.get(reverse("export")).content.decode()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(spacy_docbin)
+        exporters._registry.cache_clear()
+    assert "spaCy DocBin" in html
+    assert "factcheck[spacy]" in html
