@@ -113,3 +113,21 @@ def test_without_pyarrow_it_is_listed_unavailable_with_the_install_command(monke
         importlib.reload(parquet_format)
         exporters._registry.cache_clear()
     assert get_format("parquet").available
+
+
+def test_the_command_writes_the_binary_formats_plain_and_gzipped(dataset, tmp_path):
+    """export_dataset writes bytes as they are (and gzips them with --gzip)."""
+    import gzip
+    import zipfile
+
+    from django.core.management import call_command
+
+    for name, gzipped in (("parquet", False), ("datapackage", False), ("parquet", True)):
+        path = tmp_path / f"{name}-{gzipped}.out"
+        args = ["--format", name, "--output", str(path)] + (["--gzip"] if gzipped else [])
+        call_command("export_dataset", *args, stderr=io.StringIO())
+        data = gzip.decompress(path.read_bytes()) if gzipped else path.read_bytes()
+        if name == "parquet":
+            assert pq.read_table(io.BytesIO(data)).num_rows == 3
+        else:
+            assert "spans.csv" in zipfile.ZipFile(io.BytesIO(data)).namelist()
