@@ -146,8 +146,8 @@ def test_a_10000_character_title_is_refused_naming_the_field():
         (
             "photo.png",
             b"\x89PNG\r\n\x1a\n",
-            "Cannot import “.png” files; accepted: .csv, .htm, .html, .json, .jsonl, .ndjson, "
-            ".tsv, .txt, .xhtml, .zip.",
+            "Cannot import “.png” files; accepted: .csv, .htm, .html, .json, .jsonl, .jsonld, "
+            ".ndjson, .tsv, .txt, .xhtml, .zip.",
         ),
     ],
 )

@@ -63,7 +63,7 @@ def test_unsupported_and_hidden_members_are_skipped_and_listed():
     assert skipped == {
         "u.zip/photo.png": (
             "Skipped: Cannot import “.png” files; accepted: .csv, .htm, .html, .json, "
-            ".jsonl, .ndjson, .tsv, .txt, .xhtml, .zip."
+            ".jsonl, .jsonld, .ndjson, .tsv, .txt, .xhtml, .zip."
         ),
         "u.zip/inner.zip": "Skipped: archives inside archives are not opened.",
     }

@@ -523,7 +523,7 @@ def test_registry_refuses_other_extensions_naming_what_it_accepts():
         ImportRefused,
         match=(
             r"Cannot import “\.pdf” files; accepted: \.csv, \.htm, \.html, \.json, \.jsonl, "
-            r"\.ndjson, \.tsv, \.txt, \.xhtml, \.zip\."
+            r"\.jsonld, \.ndjson, \.tsv, \.txt, \.xhtml, \.zip\."
         ),
     ):
         formats_for("report.pdf")
