@@ -17,8 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 
 REPLICA = "replica"
 
@@ -26,7 +25,8 @@ _reading_from_replica: ContextVar[bool] = ContextVar("reading_from_replica", def
 
 
 def replica_configured() -> bool:
-    return REPLICA in settings.DATABASES
+    # The connection handler's copy of DATABASES (a test can add the alias to it).
+    return REPLICA in connections.settings
 
 
 @contextmanager

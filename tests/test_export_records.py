@@ -14,8 +14,13 @@ from django.urls import reverse
 
 from annotations.exporters.jobs import export_storage
 from annotations.exporters.progress import bar_line
-from annotations.exporters.query import ExportFilters, export_summary
-from annotations.exporters.records import filters_as_json, filters_from_json
+from annotations.exporters.query import ExportFilters, ExportStats, export_summary
+from annotations.exporters.records import (
+    ExportRequest,
+    filters_as_json,
+    filters_from_json,
+    recorded,
+)
 from annotations.models import ExportRecord
 from tests.test_exporters import build_dataset
 
@@ -72,14 +77,26 @@ def test_a_gzip_download_records_the_compressed_bytes(editor_client, dataset):
     assert record.spans == export_summary(ExportFilters())["spans"]
 
 
-def test_a_download_closed_early_is_recorded_as_interrupted(editor_client, dataset):
-    response = editor_client.get(reverse("export-download"), {"format": "jsonl"})
-    iterator = iter(response.streaming_content)
-    next(iterator)
-    response.close()  # what the server does when the client goes away
+def test_a_stream_closed_early_is_recorded_as_interrupted(db, editor):
+    """What the server does when the client goes away: it closes the stream."""
+    asked = ExportRequest(
+        format="csv",
+        filters=ExportFilters(labels=("claim",)),
+        form_data={"format": ["csv"], "labels": ["claim"]},
+        gzip=False,
+        file_name="factcheck-csv-2026-12-02-claim.csv",
+        options={"excel": False, "csv_raw": False, "base_url": ""},
+    )
+    stats = ExportStats(articles=1, spans=2)
+    stream = recorded(iter([b"first,", b"second"]), asked, stats, user=editor, via="page")
+    assert next(stream) == b"first,"
+    assert not ExportRecord.objects.exists()
+    stream.close()
     record = ExportRecord.objects.get()
     assert record.status == ExportRecord.Status.INTERRUPTED
-    assert record.sha256 == ""
+    assert record.size_bytes == len(b"first,") and record.sha256 == ""
+    assert (record.articles, record.spans, record.created_by) == (1, 2, editor)
+    assert record.filters == {"labels": ["claim"], "layer": "all"}
 
 
 def test_the_export_page_lists_recent_exports(editor_client, dataset):

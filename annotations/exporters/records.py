@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,8 @@ from django.utils import timezone
 
 from .naming import filter_summary
 from .query import ExportFilters, ExportStats
+
+logger = logging.getLogger(__name__)
 
 
 def filters_as_json(filters: ExportFilters) -> dict:
@@ -165,7 +168,10 @@ def recorded(
     try:
         yield from digest.count(chunks)
     except GeneratorExit:
-        save(ExportRecord.Status.INTERRUPTED)
+        try:
+            save(ExportRecord.Status.INTERRUPTED)
+        except Exception:  # the client is gone: nobody to tell, the log keeps it
+            logger.exception("Could not record an interrupted export")
         raise
     except Exception:
         save(ExportRecord.Status.FAILED, "The export stopped because of an unexpected error.")

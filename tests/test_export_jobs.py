@@ -1,0 +1,196 @@
+"""Background exports (annotations/exporters/jobs.py): queued from the page, claimed once by
+the worker, written to the "exports" storage with their counts and SHA-256, a progress
+fragment while they run, and a clear message when they fail."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from annotations.exporters import jobs
+from annotations.exporters.progress import TerminalProgress
+from annotations.exporters.query import ExportStats
+from annotations.models import ExportRecord
+from tests.test_exporters import build_dataset
+
+DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def exports_in_tmp(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "exports"},
+        },
+    }
+
+
+@pytest.fixture
+def dataset(db):
+    return build_dataset()
+
+
+@pytest.fixture
+def migration_rows(transactional_db):
+    """A flushed database has lost the labels and groups that migrations create."""
+    from tests.migration_rows import restore_migration_rows
+
+    restore_migration_rows()
+
+
+def ask_in_background(client, **query):
+    return client.get(reverse("export-download"), {"background": "on", **query})
+
+
+def stored_bytes(record: ExportRecord) -> bytes:
+    with jobs.export_storage().open(record.storage_path, "rb") as handle:
+        return handle.read()
+
+
+def test_the_immediate_backend_writes_the_file_to_storage(editor_client, editor, dataset):
+    response = ask_in_background(editor_client, format="csv", labels="claim")
+    record = ExportRecord.objects.get()
+    assert response.status_code == 302
+    assert record.via == ExportRecord.Via.BACKGROUND
+    assert record.status == ExportRecord.Status.DONE, record.error
+    assert record.created_by == editor
+    assert record.task_id
+    body = stored_bytes(record)
+    assert record.storage_path.startswith(f"{record.pk}/")
+    assert record.storage_path.endswith(record.file_name)
+    assert record.sha256 == hashlib.sha256(body).hexdigest()
+    assert record.size_bytes == len(body)
+    assert record.articles_total == record.articles_done == record.articles
+    # The same bytes as the streamed download of the same export.
+    streamed = editor_client.get(reverse("export-download"), {"format": "csv", "labels": "claim"})
+    assert b"".join(streamed.streaming_content) == body
+
+
+def test_an_export_over_the_threshold_is_offered_in_the_background(
+    editor_client, settings, dataset
+):
+    settings.FACTCHECK_EXPORT_BACKGROUND_SPANS = 2
+    html = editor_client.get(reverse("export"), {"format": "jsonl"}).content.decode()
+    assert '<input type="hidden" name="background" value="on">' in html
+    assert "prepared in the background" in html
+    settings.FACTCHECK_EXPORT_BACKGROUND_SPANS = 1000
+    html = editor_client.get(reverse("export"), {"format": "jsonl"}).content.decode()
+    assert 'name="background" value="on"' not in html
+
+
+def test_the_page_shows_progress_then_the_file(editor_client, editor, dataset):
+    with override_settings(TASKS=DB_BACKEND):
+        response = ask_in_background(editor_client, format="jsonl")
+    record = ExportRecord.objects.get()
+    assert record.status == ExportRecord.Status.QUEUED
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "Waiting for the export worker" in page
+    assert f'hx-get="{reverse("export-record", args=[record.pk])}"' in page
+    assert 'hx-trigger="every 1s"' in page
+    ExportRecord.objects.filter(pk=record.pk).update(
+        status=ExportRecord.Status.RUNNING, articles_total=4, articles_done=1
+    )
+    fragment = editor_client.get(
+        reverse("export-record", args=[record.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" not in fragment
+    assert 'value="25"' in fragment and "1 of 4 articles written" in fragment
+    ExportRecord.objects.filter(pk=record.pk).update(status=ExportRecord.Status.QUEUED)
+    assert jobs.run_job(record.pk)
+    fragment = editor_client.get(
+        reverse("export-record", args=[record.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "every 1s" not in fragment  # polling stops
+    assert "Export ready" in fragment
+    assert reverse("export-record-download", args=[record.pk]) in fragment
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_backend_and_its_worker_run_the_export(migration_rows, client):
+    build_dataset()
+    from tests.factories import make_user
+
+    client.force_login(make_user("edith", role="editor"))
+    with override_settings(TASKS=DB_BACKEND):
+        ask_in_background(client, format="conll")
+        record = ExportRecord.objects.get()
+        assert record.status == ExportRecord.Status.QUEUED
+        from django_tasks_db.models import DBTaskResult
+
+        assert DBTaskResult.objects.filter(pk=record.task_id).exists()
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+        record.refresh_from_db()
+        assert record.status == ExportRecord.Status.DONE, record.error
+        assert DBTaskResult.objects.get(pk=record.task_id).status == "SUCCESSFUL"
+    assert record.sha256 == hashlib.sha256(stored_bytes(record)).hexdigest()
+
+
+def test_running_a_job_twice_is_a_no_op(editor_client, dataset):
+    ask_in_background(editor_client, format="jsonl")
+    record = ExportRecord.objects.get()
+    before = (record.sha256, record.storage_path, record.finished_at)
+    assert jobs.run_job(record.pk) is False
+    record.refresh_from_db()
+    assert (record.sha256, record.storage_path, record.finished_at) == before
+    assert len(jobs.export_storage().listdir(str(record.pk))[1]) == 1
+
+
+def test_a_failed_job_shows_its_error(editor_client, dataset, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(jobs, "export_stream", broken)
+    ask_in_background(editor_client, format="jsonl")
+    record = ExportRecord.objects.get()
+    assert record.status == ExportRecord.Status.FAILED
+    assert record.error == jobs.FAILED_MESSAGE
+    assert record.storage_path == "" and record.sha256 == ""
+    page = editor_client.get(reverse("export-record", args=[record.pk])).content.decode()
+    assert "The export failed" in page and "Nothing was stored: run it again." in page
+    assert "disk on fire" not in page  # the traceback goes to the log, not the page
+    response = editor_client.get(reverse("export-record-download", args=[record.pk]))
+    assert response.status_code == 410
+
+
+def test_a_job_whose_filters_no_longer_hold_fails_with_the_reason(editor_client, dataset):
+    with override_settings(TASKS=DB_BACKEND):
+        ask_in_background(editor_client, format="jsonl", collection="")
+    record = ExportRecord.objects.get()
+    form = dict(record.options["form"], collection=["gone-collection"])
+    ExportRecord.objects.filter(pk=record.pk).update(options={**record.options, "form": form})
+    assert jobs.run_job(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportRecord.Status.FAILED
+    assert "There is no collection “gone-collection”" in record.error
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_command_draws_a_progress_bar_only_on_a_terminal():
+    stats = ExportStats()
+    assert TerminalProgress.for_stream(io.StringIO(), stats) is None
+    assert TerminalProgress.for_stream(FakeTerminal(), stats, data_on_same_terminal=True) is None
+    terminal = FakeTerminal()
+    progress = TerminalProgress.for_stream(terminal, stats)
+    progress.total = 2
+
+    def chunks():
+        stats.articles = 1
+        yield "a"
+        stats.articles = 2
+        yield "b"
+
+    assert list(progress.follow(chunks())) == ["a", "b"]
+    drawn = terminal.getvalue()
+    assert drawn.startswith("\r[") and drawn.endswith("100%  2/2 articles\n")
