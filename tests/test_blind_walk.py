@@ -9,11 +9,13 @@ to the URLconf without an entry in URLS below fails test_every_url_is_covered.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
-from annotations.models import Assignment, Membership, Relation
+from annotations.models import Assignment, ImportJob, Membership, Relation
 from tests.blind_world import A_NOTE, A_SOURCE_TITLE, A_SOURCE_URL, A_SPEAKER, make_blind_world
 from tests.factories import make_article, make_span, make_user
 
@@ -81,6 +83,13 @@ URLS = {
     "queue-done": OPEN,
     "queue-reopen": OPEN,
     "import": OPEN,
+    # A's import jobs and anyone's recorded exports: B may be refused, never shown A's work
+    "import-jobs": OPEN,
+    "import-job": OPEN,
+    "import-job-progress": OPEN,
+    "export-records": OPEN,
+    "export-record": OPEN,
+    "export-record-download": OPEN,
     "export": OPEN,
     "export-download": OPEN,
     "healthz": OPEN,
@@ -127,6 +136,7 @@ def world(db):
     world.elsewhere = make_span(other, "the council met on Monday", world.a)
     world.a_assignment = Assignment.objects.get(reviewer=world.a, article=world.article)
     world.a_membership = Membership.objects.get(user=world.a, collection=world.collection)
+    world.a_import = ImportJob.objects.create(created_by=world.a, description=A_NOTE)
     return world
 
 
@@ -144,6 +154,9 @@ def _fillers(world) -> dict[str, object]:
         "membership_id": world.a_membership.pk,
         "slug": world.collection.slug,
         "number": 1,  # a revision number
+        "job_id": world.a_import.pk,
+        # No export was recorded in this world: an unknown one must be a plain refusal.
+        "record_id": uuid.uuid4(),
     }
 
 
