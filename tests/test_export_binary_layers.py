@@ -45,3 +45,43 @@ def test_gold_holds_only_the_gold_span(layers, name):  # noqa: F811
     everything = read(b"".join(export_format.stream(export_articles(ExportFilters()))))
     assert gold == [("the talks are advancing", "claim")]
     assert ("Moscow denied it", "denial") in everything
+
+
+@pytest.fixture
+def exports_in_tmp(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "exports"},
+        },
+    }
+
+
+@pytest.mark.parametrize("name", list(READERS))
+def test_a_background_export_stores_the_same_bytes_as_the_download(
+    client,
+    layers,  # noqa: F811
+    exports_in_tmp,
+    name,
+):
+    """The recorded and background paths take bytes as they come (the file a job stores
+    is the file the page streams, SHA-256 and size recorded for it)."""
+    import hashlib
+
+    from django.urls import reverse
+
+    from annotations.exporters import jobs
+    from annotations.models import ExportRecord
+
+    client.force_login(layers["editor"])
+    response = client.get(reverse("export-download"), {"format": name, "background": "on"})
+    assert response.status_code == 302
+    record = ExportRecord.objects.get(via=ExportRecord.Via.BACKGROUND)
+    assert record.status == ExportRecord.Status.DONE, record.error
+    with jobs.export_storage().open(record.storage_path, "rb") as handle:
+        stored = handle.read()
+    assert record.sha256 == hashlib.sha256(stored).hexdigest()
+    assert READERS[name](stored) == READERS[name](
+        b"".join(client.get(reverse("export-download"), {"format": name}).streaming_content)
+    )
