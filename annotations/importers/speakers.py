@@ -39,17 +39,15 @@ def speakers_for(spans: Iterable[SpanRecord], *, actor) -> dict[str, Speaker]:
     """{name as a span gives it: its speaker} for every span with a speaker; the new ones
     created in bulk, with a history record each."""
     wanted: dict[str, _Wanted] = {}
+    entry_of: dict[str, _Wanted | None] = {}  # by the name as given: a file repeats its names
     for span in spans:
         if not span.speaker:
             continue
-        name = clean_name(span.speaker)  # its length was checked with the record
-        if not name:
-            continue
-        entry = wanted.get(name.lower())
-        if entry is None:
-            entry = wanted[name.lower()] = _Wanted(name)
-        entry.given.add(span.speaker)
-        if entry.details is None and span.speaker_details is not None:
+        try:
+            entry = entry_of[span.speaker]
+        except KeyError:
+            entry = entry_of[span.speaker] = _entry(wanted, span.speaker)
+        if entry is not None and entry.details is None and span.speaker_details is not None:
             entry.details = span.speaker_details
     if not wanted:
         return {}
@@ -58,6 +56,18 @@ def speakers_for(spans: Iterable[SpanRecord], *, actor) -> dict[str, Speaker]:
     if missing:
         found.update(_create([wanted[key] for key in missing], actor=actor))
     return {given: found[key] for key, entry in wanted.items() for given in entry.given}
+
+
+def _entry(wanted: dict[str, _Wanted], given: str) -> _Wanted | None:
+    """The entry of the speaker a span names as `given` (None for a blank name)."""
+    name = clean_name(given)  # its length was checked with the record
+    if not name:
+        return None
+    entry = wanted.get(name.lower())
+    if entry is None:
+        entry = wanted[name.lower()] = _Wanted(name)
+    entry.given.add(given)
+    return entry
 
 
 def _stored(wanted: dict[str, _Wanted]) -> dict[str, Speaker]:

@@ -1,0 +1,109 @@
+"""The import's fast paths (issue 9, "Speed") give exactly what the slow ones gave.
+
+Each shortcut is compared with the plain computation it replaces, on values like a real
+import's: history JSON text, parsed times, speakers by name, the SQLite page cache.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from annotations.importers import jsonl, page_cache, service
+from annotations.importers.base import LineError, SpanRecord, SpeakerDetails
+from annotations.importers.speakers import speakers_for
+from annotations.models import HistoryEvent, Speaker
+
+SNAPSHOT = {
+    "id": 7,
+    "quote": "“the talks are advancing” 😀 東京 café\u00a0",
+    "prefix": "Kirby said ",
+    "speaker_id": None,
+    "verdict_at": None,
+    "sources": [{"id": 1, "url": "https://example.org/é", "accessed_on": "2024-05-02"}],
+    "relations": [],
+    "version": 1,
+}
+
+
+@pytest.mark.django_db
+def test_history_json_is_the_text_the_database_adapter_gives():
+    field = HistoryEvent._meta.get_field("after")
+    fast = service._json_adapter(field)
+    assert fast(SNAPSHOT) == connection.ops.adapt_json_value(SNAPSHOT, field.encoder)
+    assert fast(None) == connection.ops.adapt_json_value(None, field.encoder)
+
+
+def test_memoised_adapter_adapts_each_value_once_and_returns_the_same():
+    calls = []
+
+    def adapt(value):
+        calls.append(value)
+        return f"<{value}>"
+
+    memo = service._memoised(adapt)
+    assert [memo(1), memo(2), memo(1)] == ["<1>", "<2>", "<1>"]
+    assert calls == [1, 2]
+
+
+def test_a_time_with_an_offset_parses_as_before_and_is_shared():
+    first = jsonl._datetime({"at": "2024-05-01T10:00:00+02:00"}, "at")
+    again = jsonl._datetime({"at": " 2024-05-01T10:00:00+02:00 "}, "at")
+    assert first == again == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    assert first.utcoffset() == timedelta(hours=2)
+
+
+def test_a_naive_time_is_read_in_the_zone_of_the_moment_not_a_cached_one():
+    with override_settings(TIME_ZONE="UTC"):
+        in_utc = jsonl._datetime({"at": "2024-05-01T10:00:00"}, "at")
+    with override_settings(TIME_ZONE="Asia/Tokyo"):
+        in_tokyo = jsonl._datetime({"at": "2024-05-01T10:00:00"}, "at")
+    assert in_utc - in_tokyo == timedelta(hours=9)
+    assert in_tokyo.utcoffset() == timedelta(hours=9)
+    assert in_utc.tzinfo is not None and in_utc.utcoffset() == UTC.utcoffset(None)
+
+
+def test_a_field_that_is_not_a_string_is_still_refused_by_name():
+    with pytest.raises(LineError, match="“note” must be a string"):
+        jsonl._field({"note": 5}, "note")
+    assert jsonl._field({"note": " a\x00b\u0065\u0301 "}, "note") == "ab\u00e9"
+
+
+@pytest.mark.django_db
+def test_speakers_repeated_under_several_spellings_resolve_to_one_each():
+    spans = [
+        SpanRecord(start=0, end=1, label="claim", speaker=name, speaker_details=details)
+        for name, details in (
+            ("John  Kirby", None),
+            ("john kirby", SpeakerDetails(kind="person", role="spokesman")),
+            ("John  Kirby", None),
+            ("Émile Zola", None),
+            ("   ", None),
+        )
+    ]
+    found = speakers_for(spans, actor=None)
+    assert set(found) == {"John  Kirby", "john kirby", "Émile Zola"}
+    assert found["John  Kirby"] == found["john kirby"]
+    kirby = Speaker.objects.get(pk=found["john kirby"].pk)
+    assert (kirby.name, kirby.role) == ("John Kirby", "spokesman")
+    assert Speaker.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_sqlite_page_cache_is_larger_while_storing_and_put_back_after():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    with page_cache.larger_page_cache(connection):
+        assert cache_size() == -page_cache.IMPORT_CACHE_KIB
+    assert cache_size() == before
+    with pytest.raises(RuntimeError), page_cache.larger_page_cache(connection):
+        raise RuntimeError
+    assert cache_size() == before
