@@ -50,7 +50,7 @@ def _context(form: ExportForm) -> dict:
         "summary": summary,
         "format_notes": chosen.preview(filters) if chosen and chosen.preview and countable else [],
         "empty_message": EMPTY_MESSAGE,
-        "background_spans": jobs.background_spans(),
+        "background_spans": f"{jobs.background_spans():,}",
         "large": bool(summary and jobs.runs_in_background(spans=summary["spans"], asked=False)),
     }
 
@@ -87,7 +87,8 @@ def export_download(request):
     # The page ticks "background" for an export over the threshold (it has the counts);
     # the download itself reads no table before it streams.
     if form.cleaned_data["background"]:
-        record = jobs.create_job(asked, user=request.user, articles_total=0)
+        total = _summary(filters)["articles"]  # for the progress bar; nothing streams here
+        record = jobs.create_job(asked, user=request.user, articles_total=total)
         jobs.enqueue(record)
         return redirect("export-record", record_id=record.pk)
     options = form.options(base_url=asked.options["base_url"])
