@@ -30,7 +30,13 @@ def spacy_spans(data: bytes) -> list[tuple[str, str]]:
     spacy = pytest.importorskip("spacy")
     from spacy.tokens import DocBin
 
-    docs = DocBin().from_bytes(data).get_docs(spacy.blank("xx").vocab)
+    vocab = spacy.blank("xx").vocab
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    docs = [
+        doc
+        for name in archive.namelist()
+        for doc in DocBin().from_bytes(archive.read(name)).get_docs(vocab)
+    ]
     return [(span.text, span.label_) for doc in docs for span in doc.spans["sc"]]
 
 

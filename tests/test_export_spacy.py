@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import io
 import itertools
 import json
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -20,7 +22,7 @@ from annotations.exporters import (
 )
 from annotations.exporters.formats import spacy_docbin
 from annotations.exporters.query import ExportFilters
-from tests.factories import make_annotation
+from tests.factories import make_annotation, make_article, make_user
 from tests.test_exporters import build_dataset, span_of
 
 spacy = pytest.importorskip("spacy")
@@ -50,8 +52,14 @@ def export(options: ExportOptions | None = None, filters: ExportFilters = NO_FIL
 
 
 def docs_of(data: bytes) -> list:
+    """Every Doc of the export: each member of the ZIP is a DocBin, in article order."""
     nlp = spacy.blank("xx")
-    return list(DocBin().from_bytes(data).get_docs(nlp.vocab))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return [
+        doc
+        for name in archive.namelist()
+        for doc in DocBin().from_bytes(archive.read(name)).get_docs(nlp.vocab)
+    ]
 
 
 def jsonl_spans() -> list[tuple[dict, dict]]:
@@ -117,10 +125,10 @@ def test_overlaps_stay_in_sc_and_ents_do_not_overlap(dataset):
 
 
 def test_the_docbin_round_trips_through_disk_with_user_data(dataset, tmp_path):
-    path = tmp_path / "export.spacy"
-    path.write_bytes(export())
+    zipfile.ZipFile(io.BytesIO(export())).extractall(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs-00001.spacy"]
     nlp = spacy.blank("xx")
-    docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    docs = list(DocBin().from_disk(tmp_path / "docs-00001.spacy").get_docs(nlp.vocab))
     assert [d.user_data["article_id"] for d in docs] == [9001, 9002, 9003]
     first = docs[0]
     assert first.user_data["title"] == dataset["rich"].title
@@ -136,7 +144,35 @@ def test_filters_choose_the_docs(dataset):
 
 
 def test_an_export_of_nothing_is_an_empty_docbin(db):
+    assert zipfile.ZipFile(io.BytesIO(export())).namelist() == ["docs-00001.spacy"]
     assert docs_of(export()) == []
+
+
+def test_docbins_of_docs_per_bin_articles_each_keep_the_order(db, monkeypatch):
+    """Memory is bounded by one DocBin: the articles go DOCS_PER_BIN to a member."""
+    monkeypatch.setattr(spacy_docbin, "DOCS_PER_BIN", 2)
+    author = make_user("binner")
+    ids = []
+    for number in range(5):
+        article = make_article(f"Article {number} says the bridge is safe.")
+        make_annotation(article, 0, 7, author=author)
+        ids.append(article.pk)
+    data = export()
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == [
+        "docs-00001.spacy",
+        "docs-00002.spacy",
+        "docs-00003.spacy",
+    ]
+    assert [doc.user_data["article_id"] for doc in docs_of(data)] == ids
+
+
+def test_spacy_train_reads_the_unzipped_folder_as_a_corpus(dataset, tmp_path):
+    """spaCy's own corpus reader (what `spacy train --paths.train` uses) walks the folder."""
+    from spacy.training import Corpus
+
+    zipfile.ZipFile(io.BytesIO(export())).extractall(tmp_path)
+    examples = list(Corpus(tmp_path)(spacy.blank("xx")))
+    assert len(examples) == 3
 
 
 def test_the_registry_imports_neither_spacy_nor_pyarrow():
@@ -177,8 +213,6 @@ def test_without_spacy_it_is_listed_unavailable_with_the_install_command(monkeyp
 
 def test_the_page_lists_it_unavailable_with_the_command(client, db, monkeypatch):
     from django.urls import reverse
-
-    from tests.factories import make_user
 
     monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
     try:
