@@ -224,5 +224,5 @@ def test_the_page_lists_it_unavailable_with_the_command(client, db, monkeypatch)
         monkeypatch.undo()
         importlib.reload(spacy_docbin)
         exporters._registry.cache_clear()
-    assert "spaCy DocBin" in html
+    assert "spaCy DocBins" in html
     assert "factcheck[spacy]" in html

@@ -135,7 +135,7 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
 
 FORMAT = BinaryExportFormat(
     name="spacy",
-    label="spaCy DocBin",
+    label="spaCy DocBins (ZIP of .spacy files)",
     description=(
         "spaCy DocBins (.spacy files in a ZIP, a corpus for spacy train): every span in "
         "doc.spans['sc'], the non-overlapping ones as doc.ents; spans off spaCy's tokens "
