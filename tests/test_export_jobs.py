@@ -16,6 +16,7 @@ from annotations.exporters import jobs
 from annotations.exporters.progress import TerminalProgress
 from annotations.exporters.query import ExportStats
 from annotations.models import ExportRecord
+from tests.races import needs_postgresql, race
 from tests.test_exporters import build_dataset
 
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -194,3 +195,28 @@ def test_the_command_draws_a_progress_bar_only_on_a_terminal():
     assert list(progress.follow(chunks())) == ["a", "b"]
     drawn = terminal.getvalue()
     assert drawn.startswith("\r[") and drawn.endswith("100%  2/2 articles\n")
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_run_an_export_once(migration_rows, editor):
+    """Two workers handed the same job at the same moment: one claims it, the other
+    leaves it alone; one file is stored."""
+    build_dataset()
+    with override_settings(TASKS=DB_BACKEND):
+        from django.http import QueryDict
+
+        from annotations.exporters.records import form_data_as_json
+
+        record = ExportRecord.objects.create(
+            created_by=editor,
+            via=ExportRecord.Via.BACKGROUND,
+            format="jsonl",
+            file_name="race.jsonl",
+            options={"gzip": False, "form": form_data_as_json(QueryDict("format=jsonl"))},
+        )
+    outcomes = race(lambda: jobs.run_job(record.pk), lambda: jobs.run_job(record.pk))
+    assert sorted(value for _, value in outcomes) == [False, True], outcomes
+    record.refresh_from_db()
+    assert record.status == ExportRecord.Status.DONE, record.error
+    assert len(jobs.export_storage().listdir(str(record.pk))[1]) == 1
