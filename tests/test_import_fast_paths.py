@@ -4,16 +4,18 @@ Each shortcut is compared with the plain computation it replaces, on values like
 import's: history JSON text, parsed times, speakers by name, the SQLite page cache.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test import override_settings
 
+from annotations.history import snapshot_annotation
 from annotations.importers import jsonl, page_cache, service
 from annotations.importers.base import LineError, SpanRecord, SpeakerDetails
 from annotations.importers.speakers import speakers_for
-from annotations.models import HistoryEvent, Speaker
+from annotations.models import Annotation, HistoryEvent, Label, Speaker
 
 SNAPSHOT = {
     "id": 7,
@@ -31,8 +33,43 @@ SNAPSHOT = {
 def test_history_json_is_the_text_the_database_adapter_gives():
     field = HistoryEvent._meta.get_field("after")
     fast = service._json_adapter(field)
-    assert fast(SNAPSHOT) == connection.ops.adapt_json_value(SNAPSHOT, field.encoder)
-    assert fast(None) == connection.ops.adapt_json_value(None, field.encoder)
+    for value in (SNAPSHOT, None):
+        adapted = connection.ops.adapt_json_value(value, field.encoder)
+        # PostgreSQL wraps the value (psycopg's Jsonb), and writes its dumps() text.
+        expected = adapted if isinstance(adapted, str) else adapted.dumps(adapted.obj)
+        assert fast(value) == expected
+
+
+@pytest.mark.django_db
+def test_imported_history_holds_the_snapshot_of_each_span(tmp_path):
+    """What the importer stores as a span's "created" event, read back, is the span's
+    snapshot as history.snapshot_annotation makes it from the stored span."""
+    Label.objects.get_or_create(slug="claim", defaults={"name": "Claim"})
+    path = tmp_path / "a.jsonl"
+    text = "Kirby said “the talks are advancing” in 東京. 😀"
+    line = {
+        "title": "T",
+        "text": text,
+        "spans": [
+            {
+                "start": 11,
+                "end": 36,
+                "label": "claim",
+                "speaker": "John Kirby",
+                "note": "n\tö",
+                "created_at": "2024-05-01T10:00:00+00:00",
+                "sources": [{"url": "https://example.org/é", "stance": "refutes"}],
+            }
+        ],
+    }
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = service.import_path(path)
+    assert not result.reason and len(result.created) == 1
+    span = Annotation.objects.get()
+    event = HistoryEvent.objects.get(kind=HistoryEvent.Kind.ANNOTATION, object_id=span.pk)
+    assert event.before is None
+    expected = snapshot_annotation(span, sources=list(span.sources.all()), relations=[])
+    assert event.after == json.loads(json.dumps(expected))
 
 
 def test_memoised_adapter_adapts_each_value_once_and_returns_the_same():

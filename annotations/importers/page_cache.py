@@ -3,7 +3,7 @@
 SQLite's default cache (2 MB) is far smaller than what one chunk of a bulk import writes
 (the articles' text, its two full-text indexes, the spans and their history): pages are
 spilled to the write-ahead log and read back again and again inside the transaction. With
-64 MB the chunk's pages stay in memory: the inserts of the 10,000-article bench take
+32 MB the chunk's pages stay in memory: the inserts of the 10,000-article bench take
 about a third less time. The cache is bounded, so memory stays flat in the file's size,
 and the connection's own setting is put back afterwards (it is per connection: nothing
 else is changed). Other databases are left alone.
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 # Kibibytes (a negative cache_size is a size, a positive one a number of pages).
-IMPORT_CACHE_KIB = 65_536
+IMPORT_CACHE_KIB = 32_768
 
 
 @contextmanager

@@ -918,11 +918,16 @@ def _record_history(annotations, sources, links_of, *, actor, now: datetime) -> 
 
 
 def _json_adapter(json_field) -> Callable[[object], object]:
-    """The database's form of a value for this JSONField, as connection.ops.adapt_json_value
-    gives it. Where that is plain json.dumps(value, cls=encoder) (SQLite), one encoder is
-    built for all the values instead of one per value: the same text, a fifth faster."""
+    """The form of a value for this JSONField that _insert writes, as
+    connection.ops.adapt_json_value gives it. Where that is plain json.dumps(value,
+    cls=encoder) (SQLite), one encoder is built for all the values instead of one per
+    value: the same text, a fifth faster."""
     ops, encoder = connection.ops, json_field.encoder
-    if type(ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value:
+    # On PostgreSQL the rows go in by COPY (_insert), whose text form of a jsonb value is
+    # its JSON text: the text the Jsonb wrapper would have written, so it is given as is.
+    if bulk_copy.available(connection) or (
+        type(ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value
+    ):
         return (encoder or json.JSONEncoder)().encode
     return lambda value: ops.adapt_json_value(value, encoder)
 
