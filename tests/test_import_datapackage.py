@@ -179,3 +179,20 @@ def test_hard_texts_round_trip(body, cut):
     assert without_ids(second) == without_ids(first)
     (row,) = tables(second)["articles.csv"]
     assert row["text"] == body
+
+
+@pytest.mark.django_db
+def test_an_uploaded_package_imports_as_one_dataset_not_as_loose_csv_files():
+    """The importer's front door (the page, the command, the worker) sees the package for
+    what it is: the spans come back attached to their articles, not as CSV rows."""
+    from annotations.importers.service import import_file
+
+    build_dataset()
+    first = package()
+    spans_before = Annotation.objects.count()
+    empty_the_database()
+    result = import_file(name="export.datapackage.zip", data=first, user=None)
+    assert not result.reason, result.reason
+    assert result.format == "datapackage"
+    assert Annotation.objects.count() == spans_before
+    assert without_ids(package()) == without_ids(first)

@@ -49,6 +49,12 @@ def read_file(name: str, data: bytes, *, size: int = CHUNK) -> Iterator[ReadFile
     if problem := file_size_problem(len(data)):
         yield ReadFile(name, reason=problem)
         return
+    from . import datapackage  # it builds ReadFiles: imported here, not at module level
+
+    if datapackage.is_datapackage(data):
+        # Our data package export is one dataset, not a folder of files to read one by one.
+        yield datapackage.read_package(name, data)
+        return
     if archive.is_zip(data) or PurePosixPath(name).suffix.lower() == ".zip":
         yield from _read_archive(name, data, size=size)
         return
