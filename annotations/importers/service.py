@@ -34,7 +34,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -459,7 +459,7 @@ class _FileStore:
         Two records of one file with the same URL: the first is created and the second
         revises it (the file said the text changed)."""
         canonical = {
-            digest: canonical_url(record.source_url)
+            digest: _canonical_url(record.source_url)
             for digest, record in new.items()
             if record.source_url
         }
@@ -553,6 +553,11 @@ def _existing_articles(digests: list[str]) -> dict[str, ArticleRef]:
         for digest, pk, title in rows.values_list("content_hash", "pk", "title"):
             found[digest] = ArticleRef(pk, title)
     return found
+
+
+# A record's canonical URL is wanted twice (to find its earlier revision, then to store
+# it); the function is pure, so the second time is a look-up. Bounded: a chunk's worth.
+_canonical_url = lru_cache(maxsize=2048)(canonical_url)
 
 
 def _articles_by_canonical_url(urls: list[str]) -> dict[str, int]:
@@ -661,7 +666,7 @@ def _create_articles(
             ops.adapt_json_value(_metadata(record, provenance, authors), metadata_encoder),
             stamp,  # imported_at
             stamp,  # updated_at
-            canonical_url(record.source_url) if record.source_url else "",
+            _canonical_url(record.source_url) if record.source_url else "",
         )
         for digest, record in new.items()
     ]
