@@ -7,6 +7,8 @@ from django.urls import include, path
 
 from annotations.views.health import healthz
 
+# INSTALLED_APPS has SimpleAdminConfig: the ModelAdmins register here, when URLs load.
+admin.autodiscover()
 admin.site.site_header = "Factcheck administration"
 admin.site.site_title = "Factcheck admin"
 admin.site.index_title = "Articles, labels, annotations and people"

@@ -21,6 +21,19 @@ from annotations.models import Annotation, Rating, Relation, Speaker
 from tests.adjudication_factories import make_collection
 from tests.factories import make_annotation, make_article, make_source, make_speaker, make_user
 
+
+@pytest.fixture(autouse=True)
+def database_writes_jsonl(settings):
+    """The database path is opt-in (see ArticleExport.database_can_write_json)."""
+    settings.FACTCHECK_EXPORT_JSONL_IN_DATABASE = True
+
+
+@pytest.mark.django_db
+def test_the_database_path_is_off_unless_enabled(settings):
+    settings.FACTCHECK_EXPORT_JSONL_IN_DATABASE = False
+    assert not export_articles(ExportFilters()).database_can_write_json()
+
+
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the fast path is PostgreSQL's"
 )

@@ -41,7 +41,8 @@ def is_datapackage(data: bytes) -> bool:
         return False
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError):
+        # A damaged archive is not a package: archive.py refuses it with its message.
         return False
     return {DESCRIPTOR, *TABLES} <= names
 

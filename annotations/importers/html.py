@@ -38,7 +38,6 @@ import json
 import re
 from datetime import datetime
 
-import trafilatura
 from django.utils import timezone
 from lxml import etree
 from lxml import html as lxml_html
@@ -108,6 +107,8 @@ def parse(text: str, *, name: str = "", url: str = "") -> ParseResult:
     canonical = _first(meta.get("url"), meta.get("canonical"), meta.get("og:url"))
     if canonical and url_scheme_problem(canonical):
         canonical = ""
+    import trafilatura  # imported when a page is read: commands that read none start faster
+
     metadata = {"format": NAME, "extractor": f"trafilatura {trafilatura.__version__}"}
     for key, value in (
         ("canonical_url", canonical),
@@ -149,6 +150,8 @@ def _extract(text: str, *, url: str):
         "include_links": False,
         "output_format": "python",
     }
+    import trafilatura  # see above: only when a page is read
+
     try:
         return trafilatura.bare_extraction(
             text,

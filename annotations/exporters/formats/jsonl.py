@@ -106,8 +106,8 @@ def article_record(article: ExportArticle) -> dict:
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
-    # On PostgreSQL the database writes the lines (formats/_jsonl_pg.py), the same bytes
-    # several times faster; elsewhere, or for a viewer who may not see every span, Python.
+    # Where enabled, PostgreSQL writes the lines (formats/_jsonl_pg.py: the same bytes;
+    # see ArticleExport.database_can_write_json for when and why it is off by default).
     if isinstance(articles, ArticleExport) and articles.database_can_write_json():
         yield from json_lines(articles.filters, articles.stats, articles.using)
         return

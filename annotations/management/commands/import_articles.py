@@ -27,6 +27,10 @@ _LIST_TITLES = 3
 
 
 class Command(BaseCommand):
+    # System checks import every view (the URL check) for nothing a run of this command
+    # uses: over a second of its start-up. `manage.py check` and the server run them.
+    requires_system_checks = []
+
     help = (
         "Import articles from files or folders (recursively) or web pages: "
         f"{', '.join(accepted_extensions())}. Re-importing the same text is a no-op."
