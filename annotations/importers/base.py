@@ -6,7 +6,7 @@ duplicates) happen when the records are stored (see service.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -95,6 +95,28 @@ class ParseResult:
     records: list[ArticleRecord]
     # (line number, reason) for each record that was refused while parsing.
     refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def chunked_records(
+    numbered: Iterable[tuple[int, object]], parse: Callable[[object], ArticleRecord], size: int
+) -> Iterator[ParseResult]:
+    """`parse` each (line number, item) into a record, `size` records or refusals a chunk,
+    in file order: a LineError refuses its line only. Only one chunk is alive at once, so
+    a file costs its text plus one chunk, not plus every article parsed from it."""
+    chunk = ParseResult(records=[])
+    for line, item in numbered:
+        try:
+            record = parse(item)
+        except LineError as error:
+            chunk.refused.append((line, str(error)))
+        else:
+            record.line = line
+            chunk.records.append(record)
+        if len(chunk.records) + len(chunk.refused) >= size:
+            yield chunk
+            chunk = ParseResult(records=[])
+    if chunk.records or chunk.refused:
+        yield chunk
 
 
 @dataclass(frozen=True, slots=True)

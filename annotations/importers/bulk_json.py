@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from . import jsonl, limits
-from .base import ImportFormat, ImportRefused, LineError, ParseResult
+from .base import ImportFormat, ImportRefused, LineError, ParseResult, chunked_records
 
 NAME = "json-array"
 
@@ -53,20 +53,7 @@ def parse(text: str, *, name: str = "") -> ParseResult:
 
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
-    chunk = ParseResult(records=[])
-    for line, item in _items(text):
-        try:
-            record = _record(item)
-        except LineError as error:
-            chunk.refused.append((line, str(error)))
-        else:
-            record.line = line
-            chunk.records.append(record)
-        if len(chunk.records) + len(chunk.refused) >= size:
-            yield chunk
-            chunk = ParseResult(records=[])
-    if chunk.records or chunk.refused:
-        yield chunk
+    return chunked_records(_items(text), _record, size)
 
 
 def _record(item):

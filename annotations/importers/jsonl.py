@@ -58,6 +58,7 @@ from .base import (
     SpanRecord,
     SpeakerDetails,
     VerdictRecord,
+    chunked_records,
 )
 from .bylines import parse_date
 from .plaintext import MAX_TITLE_LINE
@@ -100,22 +101,8 @@ def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[Par
     Only one chunk's records are alive at once, so the memory a file costs is its text
     plus one chunk, not its text plus every article parsed from it.
     """
-    chunk = ParseResult(records=[])
-    for number, line in enumerate(_lines(text), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = parse_line(line)
-        except LineError as error:
-            chunk.refused.append((number, str(error)))
-        else:
-            record.line = number
-            chunk.records.append(record)
-        if len(chunk.records) + len(chunk.refused) >= size:
-            yield chunk
-            chunk = ParseResult(records=[])
-    if chunk.records or chunk.refused:
-        yield chunk
+    numbered = ((number, line) for number, line in enumerate(_lines(text), start=1) if line.strip())
+    return chunked_records(numbered, parse_line, size)
 
 
 def _lines(text: str):

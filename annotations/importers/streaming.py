@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import format_for, jsonl
-from .base import ImportRefused, LineError, ParseResult
+from .base import ImportRefused, LineError, ParseResult, chunked_records
 from .decoding import DecodingError, decode_bytes
 from .reading import CHUNK, ReadFile
 
@@ -58,25 +58,19 @@ def open_streamed(path: Path, *, name: str = "", size: int = CHUNK) -> ReadFile 
 
 
 def _chunks(path: Path, codec: str, *, size: int) -> Iterator[ParseResult]:
-    chunk = ParseResult(records=[])
     with path.open("rb") as stream:
-        for number, raw in enumerate(stream, start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            if not raw.strip():
-                continue
-            try:
-                record = jsonl.parse_line(_decode_line(raw, codec))
-            except LineError as error:
-                chunk.refused.append((number, str(error)))
-            else:
-                record.line = number
-                chunk.records.append(record)
-            if len(chunk.records) + len(chunk.refused) >= size:
-                yield chunk
-                chunk = ParseResult(records=[])
-    if chunk.records or chunk.refused:
-        yield chunk
+        yield from chunked_records(
+            _numbered_lines(stream), lambda raw: jsonl.parse_line(_decode_line(raw, codec)), size
+        )
+
+
+def _numbered_lines(stream) -> Iterator[tuple[int, bytes]]:
+    """The file's non-blank lines with their numbers, a leading UTF-8 mark dropped."""
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if raw.strip():
+            yield number, raw
 
 
 def _decode_line(raw: bytes, codec: str) -> str:
