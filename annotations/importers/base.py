@@ -97,6 +97,15 @@ class ParseResult:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
+def all_at_once(chunks: Iterable[ParseResult]) -> ParseResult:
+    """A file's chunks as one result: `parse` for the formats that read by parse_chunks."""
+    result = ParseResult(records=[])
+    for chunk in chunks:
+        result.records.extend(chunk.records)
+        result.refused.extend(chunk.refused)
+    return result
+
+
 def chunked_records(
     numbered: Iterable[tuple[int, object]], parse: Callable[[object], ArticleRecord], size: int
 ) -> Iterator[ParseResult]:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from . import jsonl, limits
-from .base import ImportFormat, ImportRefused, LineError, ParseResult, chunked_records
+from .base import ImportFormat, ImportRefused, LineError, ParseResult, all_at_once, chunked_records
 
 NAME = "json-array"
 
@@ -45,11 +45,7 @@ def sniff(text: str) -> bool:
 
 
 def parse(text: str, *, name: str = "") -> ParseResult:
-    result = ParseResult(records=[])
-    for chunk in parse_chunks(text, name=name):
-        result.records.extend(chunk.records)
-        result.refused.extend(chunk.refused)
-    return result
+    return all_at_once(parse_chunks(text, name=name))
 
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:

@@ -21,7 +21,15 @@ from collections.abc import Iterator
 from ..exporters.base import CODE_POINTS, UTF16_CODE_UNITS
 from ..offsets import SpanError, canonical_text, check_span, utf16_to_codepoint
 from . import jsonl, limits
-from .base import ArticleRecord, ImportFormat, LineError, ParseResult, SpanRecord
+from .base import (
+    ArticleRecord,
+    ImportFormat,
+    LineError,
+    ParseResult,
+    SpanRecord,
+    all_at_once,
+    chunked_records,
+)
 
 NAME = "doccano"
 _READ_KEYS = {"text", "label", "entities", "title", "article_id", "offset_unit"}
@@ -50,30 +58,14 @@ def sniff(text: str) -> bool:
 
 
 def parse(text: str, *, name: str = "") -> ParseResult:
-    result = ParseResult(records=[])
-    for chunk in parse_chunks(text, name=name):
-        result.records.extend(chunk.records)
-        result.refused.extend(chunk.refused)
-    return result
+    return all_at_once(parse_chunks(text, name=name))
 
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
-    chunk = ParseResult(records=[])
-    for number, line in enumerate(jsonl._lines(text), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = parse_line(line)
-        except LineError as error:
-            chunk.refused.append((number, str(error)))
-        else:
-            record.line = number
-            chunk.records.append(record)
-        if len(chunk.records) + len(chunk.refused) >= size:
-            yield chunk
-            chunk = ParseResult(records=[])
-    if chunk.records or chunk.refused:
-        yield chunk
+    numbered = (
+        (number, line) for number, line in enumerate(jsonl._lines(text), start=1) if line.strip()
+    )
+    return chunked_records(numbered, parse_line, size)
 
 
 def parse_line(line: str) -> ArticleRecord:

@@ -58,6 +58,7 @@ from .base import (
     SpanRecord,
     SpeakerDetails,
     VerdictRecord,
+    all_at_once,
     chunked_records,
 )
 from .bylines import parse_date
@@ -88,11 +89,7 @@ _ALLOWED_SCHEMES = ("http", "https")
 
 def parse(text: str, *, name: str = "") -> ParseResult:
     """Every record of the file at once (the importer reads a large file by parse_chunks)."""
-    result = ParseResult(records=[])
-    for chunk in parse_chunks(text, name=name):
-        result.records.extend(chunk.records)
-        result.refused.extend(chunk.refused)
-    return result
+    return all_at_once(parse_chunks(text, name=name))
 
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:

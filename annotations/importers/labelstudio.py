@@ -27,7 +27,15 @@ from collections.abc import Iterator
 from ..exporters.base import CODE_POINTS
 from ..offsets import SpanError, canonical_text, check_span
 from . import bulk_json, jsonl, limits
-from .base import ArticleRecord, ImportFormat, LineError, ParseResult, SpanRecord
+from .base import (
+    ArticleRecord,
+    ImportFormat,
+    LineError,
+    ParseResult,
+    SpanRecord,
+    all_at_once,
+    chunked_records,
+)
 
 NAME = "labelstudio"
 _HEAD = 4096
@@ -58,31 +66,26 @@ def sniff(text: str) -> bool:
 
 
 def parse(text: str, *, name: str = "") -> ParseResult:
-    result = ParseResult(records=[])
-    for chunk in parse_chunks(text, name=name):
-        result.records.extend(chunk.records)
-        result.refused.extend(chunk.refused)
-    return result
+    return all_at_once(parse_chunks(text, name=name))
 
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
     """`size` tasks at a time, read one after the other as the JSON-array format reads its
     items (bulk_json: each measured before it is decoded, a broken one refused by the line
     it starts on while the others import)."""
-    chunk = ParseResult(records=[])
-    for number, (line, item) in enumerate(bulk_json._items(text), start=1):
-        try:
-            record = record_from_task(_decoded(item))
-        except LineError as error:
-            chunk.refused.append((line, f"task {number}: {error}"))
-        else:
-            record.line = line
-            chunk.records.append(record)
-        if len(chunk.records) + len(chunk.refused) >= size:
-            yield chunk
-            chunk = ParseResult(records=[])
-    if chunk.records or chunk.refused:
-        yield chunk
+    numbered = (
+        (line, (number, item)) for number, (line, item) in enumerate(bulk_json._items(text), 1)
+    )
+    return chunked_records(numbered, _task_record, size)
+
+
+def _task_record(numbered_item) -> ArticleRecord:
+    """One task's record; a refusal names the task by its place in the array."""
+    number, item = numbered_item
+    try:
+        return record_from_task(_decoded(item))
+    except LineError as error:
+        raise LineError(f"task {number}: {error}") from None
 
 
 def _decoded(item):

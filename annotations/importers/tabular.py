@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from . import jsonl, limits
-from .base import ImportFormat, ImportRefused, LineError, ParseResult
+from .base import ImportFormat, ImportRefused, LineError, ParseResult, all_at_once
 
 NAME = "csv"
 
@@ -34,11 +34,7 @@ csv.field_size_limit(limits.MAX_LINE_CHARS)
 
 
 def parse(text: str, *, name: str = "") -> ParseResult:
-    result = ParseResult(records=[])
-    for chunk in parse_chunks(text, name=name):
-        result.records.extend(chunk.records)
-        result.refused.extend(chunk.refused)
-    return result
+    return all_at_once(parse_chunks(text, name=name))
 
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
