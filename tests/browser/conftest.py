@@ -26,31 +26,6 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def one_request_at_a_time_on_sqlite():
-    """On SQLite the live server shares the test database's one in-memory connection
-    with every request thread, and two requests at once (the editor's seen-before panel
-    loading while a save is posted) used it together: an InterfaceError, seen as a 503.
-    Serving one request at a time there is what a real deployment's separate connections
-    give; PostgreSQL keeps the threaded server, whose concurrency the tests mean."""
-    from django.core.servers.basehttp import WSGIServer
-    from django.db import connection
-    from django.test.testcases import LiveServerThread
-
-    class OneAtATime(WSGIServer):
-        # Requests run in the server's thread, which already holds the shared connection.
-        def __init__(self, *args, connections_override=None, **kwargs):
-            super().__init__(*args, **kwargs)
-
-    if connection.vendor != "sqlite":
-        yield
-        return
-    threaded = LiveServerThread.server_class
-    LiveServerThread.server_class = OneAtATime
-    yield
-    LiveServerThread.server_class = threaded
-
-
 @pytest.fixture(autouse=True)
 def data_migration_defaults(transactional_db):
     """Put back the labels and groups that the data migrations create.
