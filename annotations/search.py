@@ -4,7 +4,8 @@ One entry point, `search(articles, text)`, over two implementations: PostgreSQL 
 search (a stored tsvector with a GIN index, `websearch_to_tsquery`, `ts_rank`,
 `ts_headline`, plus pg_trgm for substrings) and SQLite FTS5 (a unicode61 table ranked
 with bm25, `highlight()`/`snippet()`, plus a trigram table). The indexes and their sync
-are made by migration 0007_article_search.
+are made by migrations 0007_article_search and 0016_search_backlog
+(a bulk import queues its articles for the index: search_index.py).
 
 What a search means, on both databases alike:
 - The text is put in canonical form first (offsets.canonical_text: NFC), so "Renée"
@@ -41,6 +42,7 @@ from django.db.models.functions import Greatest, StrIndex, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import search_index
 from .models import Article
 from .offsets import canonical_text
 
@@ -363,8 +365,9 @@ def _substring_rank(term: str) -> _SQL:
     return _SQL(f"(CASE WHEN {function} > 0 THEN 1.0 ELSE 0.1 END)", [term], FloatField())
 
 
-def matching(articles: QuerySet[Article], query: Query) -> QuerySet[Article]:
-    """`articles` narrowed to those matching `query`, best first (annotated search_rank)."""
+def matching(articles: QuerySet[Article], query: Query, *, pending: int = 0) -> QuerySet[Article]:
+    """`articles` narrowed to those matching `query`, best first (annotated search_rank).
+    `pending`: how many articles wait for the index (search_index.py); they are left out."""
     if query.empty:
         return articles.none()
     backend = _backend()
@@ -381,6 +384,9 @@ def matching(articles: QuerySet[Article], query: Query) -> QuerySet[Article]:
         parts.append((f"NOT ({sql})" if clause[0].negated else sql, params))
     if parts:
         articles = articles.filter(_SQL(*_all_of(parts, "AND")))
+    if pending:
+        # Articles still queued for the index would match some terms and not others.
+        articles = articles.filter(_SQL(search_index.indexed_only_sql()))
     for term in query.positive("substring"):
         rank = rank + _substring_rank(term)
     return articles.annotate(search_rank=rank).order_by(
@@ -463,15 +469,24 @@ class SearchResults(Sequence):
 
     def __init__(self, articles: QuerySet[Article], query: Query):
         self.query = query
-        self.queryset = matching(articles, query)
+        # A bulk import's articles join the index shortly after it (search_index.py).
+        self.pending = search_index.catch_up_small_backlog() if not query.empty else 0
+        self.queryset = matching(articles, query, pending=self.pending)
 
     @property
     def note(self) -> str:
         if self.query.empty:
             return "Nothing to search for: type a word, a name or characters."
+        notes = []
         if self.query.shortened:
-            return f"The search was shortened to its first {MAX_QUERY_LENGTH} characters."
-        return ""
+            notes.append(f"The search was shortened to its first {MAX_QUERY_LENGTH} characters.")
+        if self.pending:
+            notes.append(
+                f"{self.pending:,} article{'s' if self.pending != 1 else ''} imported a moment "
+                "ago {} still being added to the search index and {} not in these results "
+                "yet.".format(*(("are", "are") if self.pending != 1 else ("is", "is")))
+            )
+        return " ".join(notes)
 
     def count(self) -> int:
         return self.queryset.count()

@@ -20,3 +20,12 @@ def run_export_job(record_id: str) -> None:
     from .exporters.jobs import run_job
 
     run_job(record_id)
+
+
+@task
+def index_search_backlog() -> None:
+    """Add the articles a bulk import queued to the search index (search_index.py), a
+    batch per transaction, until none is left; several at once share the queue."""
+    from .search_index import catch_up
+
+    catch_up()

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -43,6 +44,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
+from .. import search_index
 from ..history import current_origin, snapshot_annotation
 from ..models import (
     Annotation,
@@ -79,6 +81,10 @@ _ROWS_PER_INSERT = 50
 # history): bounds what a large file holds in memory at once; a handful of queries per
 # round, never per row. The lookup's size, so that a round looks its texts up in one query.
 _CHUNK = _LOOKUP_CHUNK
+# A chunk of this many new articles is indexed for search after its transaction, in the
+# background, rather than row by row as it is inserted (search_index.py): for a bulk
+# file, half the import's time on PostgreSQL. Fewer are indexed at once, as before.
+DEFER_SEARCH_INDEX_FROM = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,14 +443,19 @@ class _FileStore:
             return
         self.result.spans += sum(len(record.spans) for record in new.values())
         self.authors.look_up(new.values())
-        refs = _create_articles(
-            new,
-            provenance=self.provenance,
-            authors=self.authors,
-            labels=self.labels,
-            ratings=self.ratings.ids,
-            actor=self.user,
-        )
+        # Many articles at once: the search index catches up after (search_index.py).
+        defer = len(new) >= DEFER_SEARCH_INDEX_FROM
+        with search_index.deferred() if defer else nullcontext():
+            refs = _create_articles(
+                new,
+                provenance=self.provenance,
+                authors=self.authors,
+                labels=self.labels,
+                ratings=self.ratings.ids,
+                actor=self.user,
+            )
+        if defer:
+            search_index.schedule_catch_up()
         self.created.update(zip(new, refs, strict=True))
         self.result.created.extend(refs)
 

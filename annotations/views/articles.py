@@ -63,9 +63,9 @@ def article_list(request):
     )
     # A search pages through SearchResults: ranked, each page with its snippets.
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
-    note = getattr(articles, "note", "")
-    if shortened:
-        note = f"The search was shortened to its first {MAX_SEARCH} characters."
+    notes = [f"The search was shortened to its first {MAX_SEARCH} characters."] if shortened else []
+    notes.append(getattr(articles, "note", ""))  # e.g. articles still joining the index
+    note = " ".join(n for n in notes if n)
     ids = [article.pk for article in page]
     counts = selectors.label_counts(ids, user=user)
     reviewers = desk_queries.assignments_by_article(ids, collection)
