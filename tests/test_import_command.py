@@ -755,3 +755,23 @@ def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer,
         assert span.sources.count() == (1 if span.label.slug == "claim" else 0)
         event = HistoryEvent.objects.get(object_id=span.pk)
         assert (event.article_id, event.after["start"]) == (span.article_id, span.start)
+
+
+def test_the_terminal_bar_moves_within_one_large_file(tmp_path, monkeypatch):
+    """On a terminal, the bar of a single large JSONL file fills as the file is read,
+    chunk by chunk, not only when it ends."""
+    import re
+
+    from annotations.management.commands import import_articles as command_module
+
+    monkeypatch.setattr(command_module, "_is_terminal", lambda stream: True)
+    lines = [json.dumps({"title": f"Bar {i}", "body": f"Body number {i:04}."}) for i in range(2500)]
+    out = StringIO()
+    call_command(
+        "import_articles", str(write(tmp_path / "one.jsonl", "\n".join(lines))), stdout=out
+    )
+    bars = [len(m) for m in re.findall(r"\[(#*)-*\] 0/1 files", out.getvalue())]
+    assert bars, out.getvalue()
+    assert bars == sorted(bars)
+    assert [b for b in bars if 0 < b < 30], bars  # part-filled while the file is read
+    assert Article.objects.filter(title__startswith="Bar ").count() == 2500

@@ -275,7 +275,7 @@ def test_progress_within_a_large_file_is_committed_as_the_worker_goes(
     from django.db import transaction
 
     monkeypatch.setattr(jobs, "_PROGRESS_SECONDS", 0)
-    seen = []
+    seen, read = [], []
     original = jobs.JobProgress._write
 
     def spy(self, report_entries=None):
@@ -283,11 +283,16 @@ def test_progress_within_a_large_file_is_committed_as_the_worker_goes(
         if report_entries is None:  # a write between chunks, not after the file
             row = ImportJob.objects.get(pk=self.job.pk)
             seen.append((row.lines_done, row.articles_created, connection.in_atomic_block))
+            read.append((row.bytes_done, row.bytes_total))
 
     monkeypatch.setattr(jobs.JobProgress, "_write", spy)
     job = queued_job(editor, [upload("big.jsonl", bulk(2500, "Chunked"))])
     assert transaction.get_autocommit()
     jobs.run_job(job.pk)
     assert seen[:2] == [(1000, 1000, False), (2000, 2000, False)]
+    # The one file's bar moves as it is read (bytes of it read so far), not only at its end.
+    (first, total), (second, _) = read[:2]
+    assert 0 < first < second < total
+    assert abs(first / total - 1000 / 2500) < 0.05  # the lines are all about as long
     job.refresh_from_db()
     assert (job.lines_done, job.articles_created) == (2500, 2500)

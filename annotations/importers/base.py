@@ -95,6 +95,9 @@ class ParseResult:
     records: list[ArticleRecord]
     # (line number, reason) for each record that was refused while parsing.
     refused: list[tuple[int, str]] = field(default_factory=list)
+    # Bytes of the file read when this chunk ends, where the reader knows it (a streamed
+    # JSONL file): how far a large single file has got, for the progress bars.
+    position: int | None = None
 
 
 def all_at_once(chunks: Iterable[ParseResult]) -> ParseResult:

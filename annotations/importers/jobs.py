@@ -270,9 +270,13 @@ class JobProgress(Listener):
 
     def counters(self) -> dict:
         results = [*self.done, *([self.current] if self.current else [])]
+        # Within a streamed file, how far it has been read: a single large file's bar moves.
+        reading = 0
+        if self.current is not None:
+            reading = min(self.current.bytes_read, self._sizes.get(self._source.name, 0))
         return {
             "files_done": self.files_done,
-            "bytes_done": self.bytes_done,
+            "bytes_done": self.bytes_done + reading,
             "lines_done": sum(r.lines for r in results),
             "articles_created": sum(len(r.created) for r in results),
             "articles_present": sum(len(r.already_present) for r in results),

@@ -110,6 +110,7 @@ class FileResult:
     skipped: bool = False  # an archive member of a kind we do not import
     lines: int = 0  # records read so far (refused ones included), for progress
     spans: int = 0  # spans stored with the created articles
+    bytes_read: int = 0  # of a streamed file, so far (ParseResult.position), for progress
 
     @property
     def status(self) -> str:
@@ -422,6 +423,8 @@ class _FileStore:
 
     def add(self, chunk: ParseResult) -> None:
         self.result.lines += len(chunk.records) + len(chunk.refused)
+        if chunk.position is not None:
+            self.result.bytes_read = chunk.position
         self.result.refused_lines.extend(chunk.refused)
         self._look_up_labels(chunk.records)
         self.ratings.look_up(chunk.records)

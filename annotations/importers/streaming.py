@@ -59,9 +59,11 @@ def open_streamed(path: Path, *, name: str = "", size: int = CHUNK) -> ReadFile 
 
 def _chunks(path: Path, codec: str, *, size: int) -> Iterator[ParseResult]:
     with path.open("rb") as stream:
-        yield from chunked_records(
+        for chunk in chunked_records(
             _numbered_lines(stream), lambda raw: jsonl.parse_line(_decode_line(raw, codec)), size
-        )
+        ):
+            chunk.position = stream.tell()
+            yield chunk
 
 
 def _numbered_lines(stream) -> Iterator[tuple[int, bytes]]:

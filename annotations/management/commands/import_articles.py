@@ -144,8 +144,10 @@ class _Progress(Listener):
         self.done = 0
         self.lines = self.articles = 0
         self._shown = False
+        self._size = 0  # of the file being imported, when known
 
     def file_started(self, source: Source) -> None:
+        self._size = _size(source.path) if source.path is not None else 0
         self._draw(source.name)
 
     def chunk_stored(self, result: FileResult) -> None:
@@ -164,7 +166,9 @@ class _Progress(Listener):
             return
         lines = self.lines + (current.lines if current else 0)
         articles = self.articles + (len(current.created) if current else 0)
-        filled = self._WIDTH * self.done // max(self.total, 1)
+        # Files done, plus how far the current one has been read (a streamed file says).
+        reading = min(current.bytes_read / self._size, 1) if current and self._size else 0
+        filled = int(self._WIDTH * (self.done + reading) / max(self.total, 1))
         bar = "#" * filled + "-" * (self._WIDTH - filled)
         text = (
             f"[{bar}] {self.done}/{self.total} files, {lines:,} lines, "
