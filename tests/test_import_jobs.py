@@ -296,3 +296,70 @@ def test_progress_within_a_large_file_is_committed_as_the_worker_goes(
     assert abs(first / total - 1000 / 2500) < 0.05  # the lines are all about as long
     job.refresh_from_db()
     assert (job.lines_done, job.articles_created) == (2500, 2500)
+
+
+def _running_since(job, minutes_ago: int):
+    """The job as a worker killed `minutes_ago` left it: claimed, last progress then."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    then = timezone.now() - timedelta(minutes=minutes_ago)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=then, heartbeat_at=then, files_done=1
+    )
+
+
+def test_a_job_whose_worker_was_killed_is_shown_failed_not_running_forever(
+    editor, editor_client, settings
+):
+    settings.FACTCHECK_IMPORT_STALLED_SECONDS = 600
+    dead = queued_job(editor, [upload("a.jsonl", bulk(3, "Dead"))])
+    alive = queued_job(editor, [upload("b.jsonl", bulk(3, "Alive"))])
+    _running_since(dead, minutes_ago=11)
+    _running_since(alive, minutes_ago=2)
+
+    page = editor_client.get(reverse("import-job", args=[dead.pk])).content.decode()
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == ImportJob.Status.FAILED
+    assert dead.error == jobs.STALLED_MESSAGE.format(minutes=10)
+    assert "The import failed" in page and "made no progress for 10 minutes" in page
+    assert 'hx-trigger="every 1s"' not in page  # the page stops polling
+    assert not jobs.job_folder(dead.pk).exists()  # its uploaded files are cleaned up
+    assert dead.files_done == 1  # what it got through is still reported
+    assert alive.status == ImportJob.Status.RUNNING  # a job still beating is left alone
+    assert jobs.job_folder(alive.pk).exists()
+
+
+def test_the_worker_reaps_stalled_jobs_before_its_next_one(editor, settings):
+    settings.FACTCHECK_IMPORT_STALLED_SECONDS = 60
+    dead = queued_job(editor, [upload("a.jsonl", bulk(2, "Dead"))])
+    _running_since(dead, minutes_ago=5)
+    fresh = queued_job(editor, [upload("c.jsonl", bulk(2, "Fresh"))])
+    jobs.run_job(fresh.pk)
+    dead.refresh_from_db()
+    fresh.refresh_from_db()
+    assert dead.status == ImportJob.Status.FAILED
+    assert fresh.status == ImportJob.Status.DONE
+
+
+def test_progress_keeps_the_heartbeat_fresh(editor):
+    job = queued_job(editor, [upload("a.jsonl", bulk(2, "Beat")), upload("b.txt", "B\nText.")])
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert job.heartbeat_at is not None and job.heartbeat_at >= job.started_at
+
+
+def test_a_job_nobody_takes_says_the_worker_may_not_be_running(editor, editor_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = queued_job(editor, [upload("a.jsonl", bulk(2, "Waiting"))])
+    url = reverse("import-job", args=[job.pk])
+    assert "No import worker has taken" not in editor_client.get(url).content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    page = editor_client.get(url).content.decode()
+    assert "No import worker has taken this import yet" in page and "db_worker" in page

@@ -20,11 +20,12 @@ import time
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from ..models import Collection, ImportJob
@@ -37,10 +38,20 @@ logger = logging.getLogger(__name__)
 # Progress is written at most this often while a file is stored (and after every file).
 _PROGRESS_SECONDS = 0.5
 
+STALLED_MESSAGE = (
+    "The import stopped: the worker running it went away (it was restarted or stopped) "
+    "and the import made no progress for {minutes} minutes. Files finished before it "
+    "are kept (see the report); import the others again."
+)
 FAILED_MESSAGE = (
     "The import stopped because of an unexpected error; the administrators can find the "
     "details in the server log. Files finished before it are kept (see the report)."
 )
+
+
+def stalled_after_seconds() -> int:
+    """A running job with no progress for this long has lost its worker."""
+    return getattr(settings, "FACTCHECK_IMPORT_STALLED_SECONDS", 600)
 
 
 def background_bytes() -> int:
@@ -201,13 +212,42 @@ def claim(job_id) -> bool:
     """queued -> running, for exactly one caller."""
     return bool(
         ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-            status=ImportJob.Status.RUNNING, started_at=timezone.now()
+            status=ImportJob.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
         )
     )
 
 
+def reap_stalled() -> int:
+    """Mark failed the running jobs whose worker went away (killed, machine restarted):
+    they stopped writing progress more than stalled_after_seconds() ago. Their files are
+    removed; what they stored before is kept, as after any failure. Run by the pages that
+    show jobs and by the worker before each job; returns how many were reaped.
+
+    A job whose worker is alive writes progress at least after every chunk (a second or
+    so), so only a dead one is this quiet. An all-or-nothing import writes its progress
+    inside its one transaction, unseen: it is bounded by the upload limit, far shorter."""
+    cutoff = timezone.now() - timedelta(seconds=stalled_after_seconds())
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, heartbeat_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))  # a read: never waits on a writer
+    if not ids:
+        return 0
+    message = STALLED_MESSAGE.format(minutes=max(1, stalled_after_seconds() // 60))
+    try:
+        reaped = stale.filter(pk__in=ids).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(), error=message
+        )
+    except OperationalError:  # SQLite busy with another import's write: next time
+        logger.warning("Could not mark stalled import jobs failed now; will retry.")
+        return 0
+    for job_id in ids:
+        shutil.rmtree(job_folder(job_id), ignore_errors=True)
+    logger.warning("Marked %d stalled import job(s) failed: %s", reaped, ids)
+    return reaped
+
+
 def run_job(job_id) -> bool:
     """Run a queued job to the end; False when it was not queued (already claimed)."""
+    reap_stalled()  # a job a killed worker left "running" is marked failed, not left so
     if not claim(job_id):
         logger.info("Import job %s was already claimed; not running it again.", job_id)
         return False
@@ -287,6 +327,7 @@ class JobProgress(Listener):
 
     def _write(self, report_entries: list[dict] | None = None) -> None:
         fields = self.counters()
+        fields["heartbeat_at"] = timezone.now()
         if report_entries is not None:
             fields["report"] = report_entries
         ImportJob.objects.filter(pk=self.job.pk).update(**fields)

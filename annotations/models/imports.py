@@ -27,6 +27,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with every progress update: a running job whose worker was killed stops
+    # beating, and is then marked failed (importers/jobs.reap_stalled).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # The task framework's result id, to find the worker's record of the run.
     task_id = models.CharField(max_length=64, blank=True)

@@ -10,10 +10,13 @@ the task worker and the browser is sent to the job's page, which polls its progr
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import permissions
@@ -26,6 +29,8 @@ PAGE = "annotations/import.html"
 # What a multipart body adds to its files (boundaries, headers, the other fields).
 _MULTIPART_SLACK = 1024 * 1024
 RECENT_JOBS = 50
+# A job still queued after this long: the page says the worker may not be running.
+WORKER_HINT_SECONDS = 30
 
 
 def max_files() -> int:
@@ -138,6 +143,9 @@ def _job_context(job: ImportJob) -> dict:
         "joined": options.get("joined"),
         "rolled_back": options.get("rolled_back", False),
         "percent": _percent(job),
+        # Queued for a while and no worker took it: say what to check, not just "waiting".
+        "no_worker": job.status == ImportJob.Status.QUEUED
+        and timezone.now() - job.created_at > timedelta(seconds=WORKER_HINT_SECONDS),
     }
 
 
@@ -159,7 +167,9 @@ def _job_region(request, job):
 
 
 def _visible_jobs(user):
-    """Editors everywhere see every import; others their own."""
+    """Editors everywhere see every import; others their own (a job a killed worker
+    left running is shown as failed: jobs.reap_stalled)."""
+    jobs.reap_stalled()
     jobs_qs = ImportJob.objects.select_related("created_by")
     return jobs_qs if permissions.is_desk_editor(user) else jobs_qs.filter(created_by=user)
 
