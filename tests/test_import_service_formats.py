@@ -455,3 +455,50 @@ def test_the_command_refuses_a_url_that_is_not_http_before_anything():
     with pytest.raises(CommandError, match="Not a web address: javascript:alert"):
         run("--url", "javascript:alert(1)")
     assert not Article.objects.exists()
+
+
+def test_a_revision_reports_where_the_spans_went_and_that_the_files_spans_were_not_imported(
+    tmp_path, editor
+):
+    """A new text at the same URL that arrives with spans of its own: the article keeps
+    its spans (re-anchored), the file's are not added on top, and the report says both."""
+    from annotations.importers.report import file_entry
+
+    from .factories import make_span
+
+    run(
+        write(
+            tmp_path / "1.jsonl",
+            jsonl(
+                {
+                    "title": "B",
+                    "body": "The mayor said taxes will fall.",
+                    "source_url": "https://example.com/b",
+                }
+            ),
+        )
+    )
+    article = Article.objects.get()
+    make_span(article, "taxes will fall", editor)
+    new_body = "Update: the mayor said that taxes will fall."
+    start = new_body.index("taxes")
+    record = {
+        "title": "B",
+        "body": new_body,
+        "source_url": "https://example.com/b",
+        "spans": [{"start": start, "end": start + 15, "label": "claim"}],
+    }
+    lines = run(write(tmp_path / "2.jsonl", jsonl(record)), "--user", editor.username)
+    notes = [line.strip() for line in lines]
+    assert any(
+        n.startswith("B: Revision 2 stored: 1 spans placed (1 moved), 0 need") for n in notes
+    )
+    assert any("The file's 1 span for it was not imported" in line for line in lines)
+    assert Annotation.objects.filter(article=article).count() == 1  # not doubled
+
+    result = service.import_path(
+        write(tmp_path / "3.jsonl", jsonl({**record, "body": new_body + " More."}))
+    )
+    (ref,) = file_entry(result)["revised_articles"]
+    assert ref["note"].startswith("Revision 3 stored")
+    assert "not imported" in ref["note"]

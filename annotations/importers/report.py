@@ -37,7 +37,10 @@ def file_entry(result) -> dict:
 
 
 def _refs(refs) -> list[dict]:
-    return [{"id": ref.id, "title": ref.title} for ref in refs[:LISTED_ARTICLES]]
+    return [
+        {"id": ref.id, "title": ref.title, **({"note": ref.note} if ref.note else {})}
+        for ref in refs[:LISTED_ARTICLES]
+    ]
 
 
 def totals(entries: Iterable[dict]) -> dict:

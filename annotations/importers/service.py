@@ -91,6 +91,7 @@ DEFER_SEARCH_INDEX_FROM = 100
 class ArticleRef:
     id: int
     title: str
+    note: str = ""  # of a revised article: what the revision did to its spans
 
 
 @dataclass(slots=True)
@@ -492,7 +493,9 @@ class _FileStore:
             if outcome.problem:
                 self.result.refused_lines.append((record.line, outcome.problem))
             else:
-                self.result.revised.append(ArticleRef(article_id, record.title))
+                self.result.revised.append(
+                    ArticleRef(article_id, record.title, _revision_note(outcome, record))
+                )
         return remaining
 
     def _look_up_labels(self, records: list[ArticleRecord]) -> None:
@@ -518,6 +521,21 @@ class _FileStore:
             else:
                 new[digest] = record
         return new
+
+
+def _revision_note(outcome: revising.Revised, record: ArticleRecord) -> str:
+    """What a revision did, and, when the file gave spans for the new text, that they
+    were not imported: the article's own spans are kept and re-anchored, never replaced
+    or doubled by a file's (an export of it re-imported after the text changed)."""
+    note = outcome.summary
+    if record.spans:
+        count = len(record.spans)
+        spans = f"{count} span{'s' if count != 1 else ''}"
+        note += (
+            f" The file's {spans} for it {'were' if count != 1 else 'was'} not imported: "
+            "the article keeps its own spans, re-anchored on the new text."
+        )
+    return note.strip()
 
 
 class _Ratings:

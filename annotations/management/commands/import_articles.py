@@ -123,6 +123,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"created: {result.name} — {_summary(result)}"))
         elif result.status == "revised":
             self.stdout.write(f"revised: {result.name} — {_titles(result.revised)}")
+            for ref in result.revised:
+                if ref.note:
+                    self.stdout.write(f"  {ref.title}: {ref.note}")
         else:
             self.stdout.write(f"already present: {result.name} — {_titles(result.already_present)}")
         if result.encoding not in ("", "utf-8"):
