@@ -1,20 +1,6 @@
-import gc
-
 import pytest
-from django.conf import settings as django_settings
 
 from tests.factories import make_article, make_user
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    """A test that reads only part of a streamed download leaves its generator, and the
-    PostgreSQL server-side cursor it holds, to the garbage collector; collected during a
-    later test, its CLOSE of a cursor that died with the earlier transaction aborts the
-    later test's transaction. Collected here, before the next test's transaction begins,
-    the failed CLOSE happens in autocommit and harms nothing."""
-    if "postgresql" in django_settings.DATABASES["default"]["ENGINE"]:
-        gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -437,8 +437,16 @@ class ArticleExport:
 
     def __next__(self) -> ExportArticle:
         if self._articles is None:
-            self._articles = self._generate()
+            self._articles = _generate(
+                self.filters, self.stats, self.viewer, self.relations, self.chunk_size
+            )
         return next(self._articles)
+
+    def close(self) -> None:
+        """Stop reading: the cursors close now (`yield from` calls this when the stream
+        around it is closed)."""
+        if self._articles is not None:
+            self._articles.close()
 
     def database_can_write_json(self) -> bool:
         """Whether PostgreSQL can write these articles' JSONL lines itself: it can when
@@ -459,15 +467,24 @@ class ArticleExport:
             and self._articles is None
         )
 
-    def _generate(self) -> Iterator[ExportArticle]:
-        rows = (
-            matching_articles(self.filters)
-            .order_by("id")
-            .values_list(*_ARTICLE_FIELDS)
-            .iterator(chunk_size=self.chunk_size)
-        )
-        for batch in itertools.batched(rows, self.chunk_size):
-            yield from _with_spans(batch, self.filters, self.stats, self.viewer, self.relations)
+
+def _generate(
+    filters: ExportFilters, stats: ExportStats, viewer, relations: bool, chunk_size: int
+) -> Iterator[ExportArticle]:
+    # A function, not a method: a generator whose frame held the ArticleExport that holds
+    # the generator would be a cycle, so an export abandoned part-way would keep its
+    # server-side cursor open until the garbage collector ran, and its CLOSE would then
+    # land at that arbitrary moment, in whatever transaction was open on the connection
+    # (in tests, a later test's: the cursor had died with its own, so the CLOSE failed and
+    # aborted that one). Without the cycle, dropping the export closes its cursor at once.
+    rows = (
+        matching_articles(filters)
+        .order_by("id")
+        .values_list(*_ARTICLE_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )
+    for batch in itertools.batched(rows, chunk_size):
+        yield from _with_spans(batch, filters, stats, viewer, relations)
 
 
 def span_rows(filters: ExportFilters) -> QuerySet[Annotation]:
