@@ -233,7 +233,8 @@ def snapshot_article_fields(article) -> dict:
 def snapshot_article(article) -> dict:
     """The whole article as its deletion keeps it, for an admin's undo: its fields and
     body, every span (snapshot_annotation with sources, links and the spans a gold span
-    was adjudicated from), its collections, assignments and adjudication."""
+    was adjudicated from), its collections, assignments and adjudication, and its earlier
+    texts (revisions; a deletion recorded before they were kept has none)."""
     from .models import Annotation, Assignment, Evidence, Relation
 
     spans = list(
@@ -284,6 +285,22 @@ def snapshot_article(article) -> dict:
             }
             for a in Assignment.objects.filter(article_id=article.pk).order_by("id")
         ],
+        # Earlier texts (revisions): an undo brings them back with the article.
+        "revisions": [
+            {
+                "number": r.number,
+                "title": r.title,
+                "body": r.body,
+                "content_hash": r.content_hash,
+                "source_url": r.source_url,
+                "imported_at": _iso(r.imported_at),
+                "replaced_at": _iso(r.replaced_at),
+                "replaced_by_id": r.replaced_by_id,
+            }
+            for r in article.revisions.order_by("number")
+        ]
+        if article.pk
+        else [],
         "adjudication": None
         if adjudication is None
         else {

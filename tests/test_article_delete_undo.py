@@ -244,3 +244,39 @@ def test_undo_brings_back_the_history_of_spans_deleted_before_the_article(
     assert (
         restored.history.filter(kind="annotation", object_id=kept.pk, action="delete").count() == 1
     )
+
+
+def test_undo_brings_back_the_articles_earlier_texts(admin_user, worked_article):
+    """An article revised twice (two earlier texts kept), deleted, then restored: its
+    revisions come back with their numbers, texts and who replaced them."""
+    from annotations.models import ArticleRevision
+    from annotations.services.revisions import revise_article
+
+    first_text = worked_article.body
+    revise_article(
+        article=worked_article, title="Second", body=first_text + " Updated.", actor=admin_user
+    )
+    revise_article(
+        article=Article.objects.get(pk=worked_article.pk),
+        title="Third",
+        body=first_text + " Updated twice.",
+        actor=None,
+    )
+    before = list(
+        ArticleRevision.objects.filter(article_id=worked_article.pk)
+        .order_by("number")
+        .values_list("number", "title", "body", "replaced_by_id", "replaced_at")
+    )
+    assert len(before) == 2
+    article_delete(article=Article.objects.get(pk=worked_article.pk), actor=admin_user)
+    assert not ArticleRevision.objects.exists()
+
+    article = article_restore(event=deletion_of(worked_article.pk), actor=admin_user)
+
+    after = list(
+        article.revisions.order_by("number").values_list(
+            "number", "title", "body", "replaced_by_id", "replaced_at"
+        )
+    )
+    assert after == before
+    assert article.body == first_text + " Updated twice."

@@ -294,6 +294,7 @@ def article_restore(*, event: HistoryEvent, actor) -> Article:
     span_ids = _spans_from(data["annotations"], article, actor)
     _links_from(data["annotations"], span_ids)
     _desk_rows_from(data, article)
+    _revisions_from(data, article)
     _relink_history(data, article, span_ids)
     _record_restore(locked, article, data, span_ids, actor)
     return article
@@ -485,6 +486,28 @@ def _desk_rows_from(data: dict, article: Article) -> None:
         started = _parse_time(adjudication.get("started_at"))
         if started is not None:
             Adjudication.objects.filter(pk=row.pk).update(started_at=started)
+
+
+def _revisions_from(data: dict, article: Article) -> None:
+    """The article's earlier texts, as they were (who replaced one is kept if the account
+    still exists)."""
+    from ..models import ArticleRevision
+
+    revisions = data.get("revisions") or []
+    people = _existing_users([r.get("replaced_by_id") for r in revisions])
+    for r in revisions:
+        row = ArticleRevision.objects.create(
+            article=article,
+            number=r["number"],
+            title=r.get("title", ""),
+            body=r["body"],
+            content_hash=r.get("content_hash", ""),
+            source_url=r.get("source_url", ""),
+            imported_at=_parse_time(r.get("imported_at")) or article.imported_at,
+            replaced_by_id=_if_present(r.get("replaced_by_id"), people),
+        )
+        if replaced_at := _parse_time(r.get("replaced_at")):  # auto_now_add stamped "now"
+            ArticleRevision.objects.filter(pk=row.pk).update(replaced_at=replaced_at)
 
 
 def _relink_history(data: dict, article: Article, ids: dict[int, int]) -> None:
