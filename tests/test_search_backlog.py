@@ -184,3 +184,13 @@ def test_two_workers_catching_up_at_once_index_each_article_once(tmp_path, monke
     assert search_index.pending() == 0
     assert len(titles("zeppelin")) == 3 * MANY
     assert fts_is_consistent()
+
+
+def test_an_empty_result_while_indexing_says_to_search_again(
+    tmp_path, monkeypatch, reviewer_client
+):
+    service.import_path(bulk_file(tmp_path, MANY))
+    monkeypatch.setattr(search_index, "CATCH_UP_ON_SEARCH", 0)
+    page = reviewer_client.get(reverse("article-list"), {"q": "zeppelin"}).content.decode()
+    assert "No indexed article matches yet" in page and "Search again" in page
+    assert "No articles match." not in page

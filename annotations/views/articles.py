@@ -84,6 +84,7 @@ def article_list(request):
             "collection": collection.slug if collection else "",
         },
         "search_note": note,
+        "search_pending": getattr(articles, "pending", 0),  # articles not yet in the index
         "collection_note": collection_note,
         "bulk": _bulk_bar(request, collection),
         "nav": "articles",
