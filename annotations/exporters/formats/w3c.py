@@ -14,16 +14,22 @@ Bodies: the label (a `tagging` TextualBody, value = label slug), the note
 quoted passage). Ids are links to this site when the export knows its address, else
 `urn:factcheck:` names. `total` is left out: the collection is streamed, not counted.
 Strings are escaped for a <script> element (`<`, `>`, `&` as \\u003c..., formats/_jsonld.py).
+
+The records are written as text, not dicts handed to json: the same bytes (keys in the
+same order, each string by json's own `encode_basestring`, compact separators) in about
+half the time, the per-article parts made once and one <script> escape per article.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring
 
-from ...offsets import quote_selector
+from ...offsets import CONTEXT_WIDTH
 from ..base import CODE_POINTS, ExportFormat, ExportOptions
 from ..query import ExportArticle, ExportSpan
-from ._jsonld import dumps
+from ._json import dumps as _plain_dumps
+from ._jsonld import dumps, script_safe
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -33,53 +39,82 @@ _STANCE = {
     "refutes": "Refutes the annotated text.",
     "context": "Gives context to the annotated text.",
 }
+_STANCE_JSON = {stance: encode_basestring(text) for stance, text in _STANCE.items()}
 
 
-def annotation_record(article: ExportArticle, span: ExportSpan, options: ExportOptions) -> dict:
-    context = quote_selector(article.text, span.start, span.end)
-    quote = {"type": "TextQuoteSelector", "exact": context.exact}
-    if context.prefix:
-        quote["prefix"] = context.prefix
-    if context.suffix:
-        quote["suffix"] = context.suffix
-    body: list[dict] = [{"type": "TextualBody", "purpose": "tagging", "value": span.label}]
-    if span.note:
-        body.append({"type": "TextualBody", "purpose": "commenting", "value": span.note})
-    if span.speaker:
-        body.append(
-            {
-                "type": "TextualBody",
-                "purpose": "describing",
-                "label": "speaker",
-                "value": span.speaker,
-            }
-        )
-    for source in span.sources:
-        link = {"type": "SpecificResource", "purpose": "linking", "source": source.url}
-        if source.title:
-            link["label"] = source.title
-        if source.quoted_passage:
-            link["selector"] = {"type": "TextQuoteSelector", "exact": source.quoted_passage}
-        link["dcterms:description"] = _STANCE.get(source.stance, source.stance)
-        if source.publisher:
-            link["dcterms:publisher"] = source.publisher
-        body.append(link)
-    return {
-        "id": options.annotation_iri(span.id),
-        "type": "Annotation",
-        "motivation": "tagging",
-        "created": span.created_at,
-        "creator": {"type": "Person", "nickname": span.annotator},
-        "body": body,
-        "target": {
-            "type": "SpecificResource",
-            "source": options.article_iri(article.id),
-            "selector": [
-                {"type": "TextPositionSelector", "start": span.start, "end": span.end},
-                quote,
-            ],
-        },
-    }
+def _json(value) -> str:
+    """A value json would write: strings the fast way, anything else (None) by json."""
+    return encode_basestring(value) if value.__class__ is str else _plain_dumps(value)
+
+
+class _Writer:
+    """The JSON text of one article's annotations; the per-article parts made once."""
+
+    __slots__ = ("annotation_iri", "source", "text")
+
+    def __init__(self, article: ExportArticle, options: ExportOptions):
+        self.text = article.text
+        self.annotation_iri = options.annotation_iri
+        self.source = encode_basestring(options.article_iri(article.id))
+
+    def record(self, span: ExportSpan) -> str:
+        text, start, end = self.text, span.start, span.end
+        parts = [
+            '{"id":',
+            encode_basestring(self.annotation_iri(span.id)),
+            ',"type":"Annotation","motivation":"tagging","created":',
+            _json(span.created_at),
+            ',"creator":{"type":"Person","nickname":',
+            _json(span.annotator),
+            '},"body":[{"type":"TextualBody","purpose":"tagging","value":',
+            encode_basestring(span.label),
+            "}",
+        ]
+        if span.note:
+            parts.append(',{"type":"TextualBody","purpose":"commenting","value":')
+            parts.append(encode_basestring(span.note))
+            parts.append("}")
+        if span.speaker:
+            parts.append(',{"type":"TextualBody","purpose":"describing","label":"speaker","value":')
+            parts.append(encode_basestring(span.speaker))
+            parts.append("}")
+        for cited in span.sources:
+            parts.append(',{"type":"SpecificResource","purpose":"linking","source":')
+            parts.append(encode_basestring(cited.url))
+            if cited.title:
+                parts.append(',"label":')
+                parts.append(encode_basestring(cited.title))
+            if cited.quoted_passage:
+                parts.append(',"selector":{"type":"TextQuoteSelector","exact":')
+                parts.append(encode_basestring(cited.quoted_passage))
+                parts.append("}")
+            parts.append(',"dcterms:description":')
+            stance = _STANCE_JSON.get(cited.stance)
+            parts.append(stance if stance is not None else _json(cited.stance))
+            if cited.publisher:
+                parts.append(',"dcterms:publisher":')
+                parts.append(encode_basestring(cited.publisher))
+            parts.append("}")
+        parts.append('],"target":{"type":"SpecificResource","source":')
+        parts.append(self.source)
+        parts.append(',"selector":[{"type":"TextPositionSelector","start":')
+        parts.append(f'{start:d},"end":{end:d}}},{{"type":"TextQuoteSelector","exact":')
+        # span.text is text[start:end] (checked by the query before a span is yielded).
+        parts.append(encode_basestring(span.text))
+        prefix = text[max(0, start - CONTEXT_WIDTH) : start]
+        if prefix:
+            parts.append(',"prefix":')
+            parts.append(encode_basestring(prefix))
+        suffix = text[end : end + CONTEXT_WIDTH]
+        if suffix:
+            parts.append(',"suffix":')
+            parts.append(encode_basestring(suffix))
+        parts.append("}]}}")
+        return "".join(parts)
+
+    def records(self, spans: list[ExportSpan]) -> str:
+        """The article's annotations joined by ",\\n"."""
+        return ",\n".join([self.record(span) for span in spans])
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
@@ -100,8 +135,10 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
     yield head[:-2] + ',"items":[\n'
     separator = ""
     for article in articles:
-        for span in article.spans:
-            yield separator + dumps(annotation_record(article, span, options))
+        if article.spans:
+            # One escape for the article's records: the separators between them hold
+            # nothing that needs it.
+            yield separator + script_safe(_Writer(article, options).records(article.spans))
             separator = ",\n"
     yield "\n]}}\n"
 
@@ -115,4 +152,6 @@ FORMAT = ExportFormat(
     offset_unit=CODE_POINTS,
     render=render,
     order=30,
+    # Links between spans are not in this format: skip reading them.
+    uses_relations=False,
 )
