@@ -16,6 +16,7 @@ from .annotations import AnnotationAdmin, AnnotationAdminForm
 from .articles import ArticleAdmin, ArticleAdminForm
 from .collections import AssignmentAdmin, CollectionAdmin  # noqa: F401 (registers them)
 from .history import HistoryEventAdmin
+from .jobs import ExportRecordAdmin, ImportJobAdmin  # noqa: F401 (registers them)
 from .labels import LabelAdmin
 from .relations import RelationAdmin
 from .sources import EvidenceAdmin, EvidenceInline, SourceAdmin, SourceInline, SourceRecordAdmin
