@@ -78,11 +78,13 @@ def test_filters_narrow_the_export(dataset, tmp_path):
 
 
 def test_base_url_turns_json_ld_ids_into_links(dataset):
-    """--base-url makes W3C ids point at the site's review pages."""
+    """--base-url makes W3C ids point at the site's review pages (the article's first
+    annotation gives it with its text, the next ones by that id)."""
     out, _ = run("--format", "w3c", "--base-url", "https://factcheck.example/")
     items = json.loads(out)["first"]["items"]
     assert items[0]["id"] == "https://factcheck.example/annotations/7002/"
-    assert items[0]["target"]["source"] == "https://factcheck.example/articles/9001/"
+    assert items[0]["target"]["source"]["id"] == "https://factcheck.example/articles/9001/"
+    assert items[1]["target"]["source"] == "https://factcheck.example/articles/9001/"
 
 
 def test_an_unknown_format_is_a_clear_error(dataset):

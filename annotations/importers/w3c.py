@@ -14,9 +14,13 @@ also do. Each Annotation is one span of the article its target's `source` names:
 
 The text: an annotation only points at its article, so the file must carry the text for
 an article to be created here: a target `source` given as an embedded resource,
-{"id": ..., "value": "the text", "label": "the title"}. A file whose sources are links
-only (what the export writes today) is refused as a whole, saying so: there is no text
-to anchor the spans in.
+{"id": ..., "type": "Text", "value": "the text", "label": "the title"}. Our export writes
+it so in each article's first annotation and names the source by its id in the others
+(the same JSON-LD node), so the annotations of one id share the text given once. A file
+whose sources are links only (other tools' files, or our exports before they carried the
+text) is refused as a whole, saying so: there is no text to anchor the spans in; an
+article whose annotations are links only, in a file that gives other articles' texts, is
+refused on its own.
 
 The annotations of one source form one article; one that does not fit (a quote that is
 not the text at its position, no label, ...) refuses that article, named by its number
@@ -72,6 +76,9 @@ def parse(text: str, *, name: str = "") -> ParseResult:
     items = annotation_items(data)
     groups: dict[str, list[tuple[int, dict]]] = {}
     texts: dict[str, dict] = {}
+    # Sources whose id is given with two different texts: which one the spans' offsets
+    # count in is unknown, so their article is refused rather than guessed.
+    conflicting: set[str] = set()
     result = ParseResult(records=[])
     for number, item in enumerate(items, start=1):
         try:
@@ -82,7 +89,9 @@ def parse(text: str, *, name: str = "") -> ParseResult:
         key = source if isinstance(source, str) else str(source.get("id") or f"#{number}")
         groups.setdefault(key, []).append((number, item))
         if isinstance(source, dict) and isinstance(source.get("value"), str):
-            texts.setdefault(key, source)
+            known = texts.setdefault(key, source)
+            if known["value"] != source["value"]:
+                conflicting.add(key)
     if groups and not texts:
         first = next(iter(groups))
         raise ImportRefused(
@@ -95,6 +104,8 @@ def parse(text: str, *, name: str = "") -> ParseResult:
     for key, members in groups.items():
         line = members[0][0]
         try:
+            if key in conflicting:
+                raise LineError(f"the source “{key}” is given with two different texts")
             record = _article(key, texts.get(key), members)
         except LineError as error:
             result.refused.append((line, str(error)))

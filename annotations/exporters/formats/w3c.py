@@ -8,6 +8,14 @@ W3C web-annotation issue #206); ours are Unicode code points (Python `str` indic
 UTF-16 code units, and the collection's label says so. The quote selector lets a consumer
 check or re-anchor every span whatever unit it assumes.
 
+The text: the first annotation of each article gives its target's source as the article
+itself, an External Web Resource of type `Text` (dctypes:Text) with `format` text/plain,
+its title as `label` and its whole text as `value` (rdf:value), so the file alone is
+enough to import the articles again (importers/w3c.py). The article's later annotations
+name that source by its id only: in JSON-LD that is the same node, and the text is written
+once, not once per span. (The test suite forbids `TextualBody` as a target or a target's
+source, hence `Text`.)
+
 Bodies: the label (a `tagging` TextualBody, value = label slug), the note
 (`commenting`), the speaker (`describing`, labelled "speaker") and each source
 (`linking`: a SpecificResource on the source URL, with a TextQuoteSelector for the
@@ -33,6 +41,7 @@ from ._jsonld import dumps, script_safe
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+TEXT_FORMAT = "text/plain"
 
 _STANCE = {
     "supports": "Supports the annotated text.",
@@ -47,17 +56,27 @@ def _json(value) -> str:
     return encode_basestring(value) if value.__class__ is str else _plain_dumps(value)
 
 
+def source_resource(article: ExportArticle, options: ExportOptions) -> dict:
+    """The article as its annotations' target source: an External Web Resource that
+    carries its title and its text (the text last: it is the long part)."""
+    resource = {"id": options.article_iri(article.id), "type": "Text", "format": TEXT_FORMAT}
+    if article.title:
+        resource["label"] = article.title
+    resource["value"] = article.text
+    return resource
+
+
 class _Writer:
     """The JSON text of one article's annotations; the per-article parts made once."""
 
-    __slots__ = ("annotation_iri", "source", "text")
+    __slots__ = ("annotation_iri", "article", "options", "text")
 
     def __init__(self, article: ExportArticle, options: ExportOptions):
-        self.text = article.text
+        self.article, self.options, self.text = article, options, article.text
         self.annotation_iri = options.annotation_iri
-        self.source = encode_basestring(options.article_iri(article.id))
 
-    def record(self, span: ExportSpan) -> str:
+    def record(self, span: ExportSpan, source: str) -> str:
+        """One Annotation; `source` is its target's source, as JSON."""
         text, start, end = self.text, span.start, span.end
         parts = [
             '{"id":',
@@ -96,7 +115,7 @@ class _Writer:
                 parts.append(encode_basestring(cited.publisher))
             parts.append("}")
         parts.append('],"target":{"type":"SpecificResource","source":')
-        parts.append(self.source)
+        parts.append(source)
         parts.append(',"selector":[{"type":"TextPositionSelector","start":')
         parts.append(f'{start:d},"end":{end:d}}},{{"type":"TextQuoteSelector","exact":')
         # span.text is text[start:end] (checked by the query before a span is yielded).
@@ -113,8 +132,14 @@ class _Writer:
         return "".join(parts)
 
     def records(self, spans: list[ExportSpan]) -> str:
-        """The article's annotations joined by ",\\n"."""
-        return ",\n".join([self.record(span) for span in spans])
+        """The article's annotations joined by ",\\n": the first carries the article's
+        text, the others name it by its id."""
+        article, options = self.article, self.options
+        records = [self.record(spans[0], _plain_dumps(source_resource(article, options)))]
+        source_id = encode_basestring(options.article_iri(article.id))
+        for span in spans[1:]:
+            records.append(self.record(span, source_id))
+        return ",\n".join(records)
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
@@ -146,7 +171,10 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
 FORMAT = ExportFormat(
     name="w3c",
     label="W3C Web Annotation",
-    description="JSON-LD annotations with text position and quote selectors, for annotation tools.",
+    description=(
+        "JSON-LD annotations with text position and quote selectors and each article's "
+        "text, for annotation tools; imports back."
+    ),
     extension="w3c.jsonld",
     media_type=MEDIA_TYPE,
     offset_unit=CODE_POINTS,
