@@ -20,6 +20,7 @@ def restore_migration_rows() -> None:
     migration("0008_factcheck_data").add_default_scale(django_apps, None)
     migration("0009_factcheck_permissions").grant(django_apps, None)
     migration("0012_desk_permissions").grant(django_apps, None)
+    migration("0018_job_view_permissions").grant(django_apps, None)
     # 0003 and 0006 named the per-span rows' permissions *_source; run now, those names
     # are the shared records', which reviewers do not edit (0009 renamed theirs).
     Group = django_apps.get_model("auth", "Group")

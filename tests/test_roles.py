@@ -62,6 +62,8 @@ EDITOR_CAN = REVIEWER_CAN | {
     "add_label",
     "change_label",
     "view_historyevent",
+    "view_importjob",
+    "view_exportrecord",
     "change_any_annotation",
     "import_articles",
     "export_dataset",
