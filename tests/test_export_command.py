@@ -181,3 +181,94 @@ def test_csv_raw_writes_cells_exactly_as_stored(dataset):
     raw, _ = run("--format", "csv", "--csv-raw")
     assert ",'@SUM(A1)," in safe and ",@SUM(A1)," not in safe
     assert ",@SUM(A1)," in raw
+
+
+# --- binary output and standard output ----------------------------------------------------
+
+
+class FakeStdout(io.TextIOWrapper):
+    """Standard output as the command sees it: text over a byte buffer, a terminal or not."""
+
+    def __init__(self, *, terminal: bool):
+        super().__init__(io.BytesIO(), encoding="utf-8")
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+    def written(self) -> bytes:
+        self.flush()
+        return self.buffer.getvalue()
+
+
+BINARY = [
+    (["--format", "datapackage"], "--format datapackage: the output is binary data"),
+    (["--format", "parquet"], "--format parquet: the output is binary data"),
+    (["--format", "spacy"], "--format spacy: the output is binary data"),
+    (["--format", "csv", "--gzip"], "--gzip: the output is gzip-compressed data"),
+]
+
+
+def test_every_binary_format_is_in_the_list():
+    """The refusal covers each binary format registered (a new one joins BINARY)."""
+    from annotations.exporters import all_formats
+
+    binary = {f.name for f in all_formats() if getattr(f, "binary", False)}
+    assert binary == {args[1] for args, _ in BINARY if "--gzip" not in args}
+
+
+@pytest.mark.parametrize(("args", "message"), BINARY)
+def test_binary_output_to_a_terminal_is_refused_before_anything_is_written(dataset, args, message):
+    """-o - on a terminal: a clear error (exit status 1), not a byte on the screen and no
+    export recorded."""
+    from annotations.models import ExportRecord
+
+    stdout = FakeStdout(terminal=True)
+    with pytest.raises(CommandError) as error:
+        call_command("export_dataset", *args, "-o", "-", stdout=stdout, stderr=io.StringIO())
+    assert str(error.value) == (
+        f"{message}, not written to a terminal; use --output FILE, or redirect standard "
+        "output to a file or a pipe."
+    )
+    assert error.value.returncode == 1
+    assert stdout.written() == b""
+    assert not ExportRecord.objects.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), BINARY)
+def test_binary_output_to_a_text_only_stream_is_refused(dataset, args, message):
+    """A stdout with no bytes under it (a StringIO) cannot take a ZIP or gzip either."""
+    from annotations.models import ExportRecord
+
+    stdout = io.StringIO()
+    option = message.split(":")[0]
+    with pytest.raises(CommandError) as error:
+        call_command("export_dataset", *args, stdout=stdout, stderr=io.StringIO())
+    assert (
+        str(error.value) == f"{option}: standard output is not a binary stream; use --output FILE."
+    )
+    assert stdout.getvalue() == ""
+    assert not ExportRecord.objects.exists()
+
+
+def test_binary_output_redirected_to_a_file_or_a_pipe_is_written(dataset, tmp_path):
+    """`> out.parquet` or `| gunzip`: not a terminal, so the bytes go out as they are,
+    the same as --output FILE writes."""
+    import gzip
+    import zipfile
+
+    for args, check in (
+        (["--format", "datapackage"], lambda data: zipfile.is_zipfile(io.BytesIO(data))),
+        (["--format", "parquet"], lambda data: data[:4] == data[-4:] == b"PAR1"),
+        (
+            ["--format", "csv", "--gzip"],
+            lambda data: gzip.decompress(data) == golden("csv").encode("utf-8"),
+        ),
+    ):
+        stdout = FakeStdout(terminal=False)
+        call_command("export_dataset", *args, "-o", "-", stdout=stdout, stderr=io.StringIO())
+        assert check(stdout.written()), args
+    # A text format still goes to a terminal.
+    stdout = FakeStdout(terminal=True)
+    call_command("export_dataset", "-o", "-", stdout=stdout, stderr=io.StringIO())
+    assert stdout.written().decode("utf-8") == golden("jsonl")

@@ -10,6 +10,8 @@ The filters are validated by the export page's form, so they fail with the same 
 A file is written next to its final name and renamed when complete, so an interrupted
 export never leaves a truncated dataset behind. `--output` naming a folder writes the
 page's file name there (factcheck-<format>-<day>-<filter summary>.<extension>[.gz]).
+Binary output (datapackage, parquet, spacy, --gzip) is refused on a terminal, before
+anything is read or written; redirected (`-o - > out.parquet`, `| gunzip`) it is written.
 """
 
 from __future__ import annotations
@@ -145,6 +147,8 @@ class Command(BaseCommand):
         filters = form.filters()
         export_options = form.options(base_url=options["base_url"])
         gzip = form.cleaned_data["gzip"]
+        if options["output"] == "-":
+            self._check_stdout_takes(export_format, gzip=gzip)
         stats = ExportStats()
         text = read_from_replica(export_stream(export_format, filters, export_options, stats=stats))
         stdout_is_terminal = options["output"] == "-" and self.stdout.isatty()
@@ -167,9 +171,7 @@ class Command(BaseCommand):
 
         output = options["output"]
         if output == "-":
-            binary = getattr(getattr(self.stdout, "_out", None), "buffer", None)
-            if gzip and binary is None:
-                raise CommandError("--gzip: standard output is not a binary stream; use --output.")
+            binary = self._stdout_bytes()
             if binary is not None:
                 self.stdout.flush()
                 for chunk in chunks:
@@ -212,6 +214,30 @@ class Command(BaseCommand):
         for sentence in export_options.notes.sentences():
             summary += " " + sentence
         self.stderr.write(summary)
+
+    def _stdout_bytes(self):
+        """Standard output's byte stream, None when it is text only (a StringIO)."""
+        return getattr(getattr(self.stdout, "_out", None), "buffer", None)
+
+    def _check_stdout_takes(self, export_format, *, gzip: bool) -> None:
+        """Refuse, before anything is read or written, binary output (a ZIP, a DocBin,
+        Parquet, gzip) that standard output cannot take: a terminal (the bytes would be
+        garbage on the screen, as `gzip` refuses too) or a text-only stream. Redirected
+        to a file or a pipe (`> out.parquet`, `| gunzip`) it is written."""
+        binary_format = getattr(export_format, "binary", False)
+        if not (gzip or binary_format):
+            return
+        option = "--gzip" if gzip else f"--format {export_format.name}"
+        what = "gzip-compressed" if gzip else "binary"
+        if self.stdout.isatty():
+            raise CommandError(
+                f"{option}: the output is {what} data, not written to a terminal; use "
+                "--output FILE, or redirect standard output to a file or a pipe."
+            )
+        if self._stdout_bytes() is None:
+            raise CommandError(
+                f"{option}: standard output is not a binary stream; use --output FILE."
+            )
 
     def _user(self, name: str | None):
         if not name:
