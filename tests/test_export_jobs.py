@@ -220,3 +220,47 @@ def test_two_workers_at_once_run_an_export_once(migration_rows, editor):
     record.refresh_from_db()
     assert record.status == ExportRecord.Status.DONE, record.error
     assert len(jobs.export_storage().listdir(str(record.pk))[1]) == 1
+
+
+def _export_left_running(minutes_ago: int) -> ExportRecord:
+    """A background export as a worker killed `minutes_ago` left it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    then = timezone.now() - timedelta(minutes=minutes_ago)
+    return ExportRecord.objects.create(
+        via=ExportRecord.Via.BACKGROUND,
+        status=ExportRecord.Status.RUNNING,
+        format="jsonl",
+        file_name="factcheck-all.jsonl",
+        started_at=then,
+        heartbeat_at=then,
+        articles_total=10,
+        articles_done=4,
+    )
+
+
+def test_an_export_whose_worker_was_killed_is_shown_failed(editor_client, settings):
+    settings.FACTCHECK_JOB_STALLED_SECONDS = 600
+    dead, alive = _export_left_running(11), _export_left_running(1)
+    page = editor_client.get(reverse("export-record", args=[dead.pk])).content.decode()
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == ExportRecord.Status.FAILED
+    assert dead.error == jobs.STALLED_MESSAGE.format(minutes=10)
+    assert "The export failed" in page and "made no progress for 10 minutes" in page
+    assert alive.status == ExportRecord.Status.RUNNING  # still beating: left alone
+    listed = editor_client.get(reverse("export-records"))
+    assert listed.status_code == 200
+
+
+def test_the_worker_reaps_a_stalled_export_before_its_next_one(editor_client, dataset, settings):
+    settings.FACTCHECK_JOB_STALLED_SECONDS = 60
+    dead = _export_left_running(5)
+    ask_in_background(editor_client, format="jsonl")  # the immediate backend runs it now
+    dead.refresh_from_db()
+    assert dead.status == ExportRecord.Status.FAILED
+    fresh = ExportRecord.objects.exclude(pk=dead.pk).get()
+    assert fresh.status == ExportRecord.Status.DONE
+    assert fresh.heartbeat_at is not None

@@ -313,7 +313,7 @@ def _running_since(job, minutes_ago: int):
 def test_a_job_whose_worker_was_killed_is_shown_failed_not_running_forever(
     editor, editor_client, settings
 ):
-    settings.FACTCHECK_IMPORT_STALLED_SECONDS = 600
+    settings.FACTCHECK_JOB_STALLED_SECONDS = 600
     dead = queued_job(editor, [upload("a.jsonl", bulk(3, "Dead"))])
     alive = queued_job(editor, [upload("b.jsonl", bulk(3, "Alive"))])
     _running_since(dead, minutes_ago=11)
@@ -333,7 +333,7 @@ def test_a_job_whose_worker_was_killed_is_shown_failed_not_running_forever(
 
 
 def test_the_worker_reaps_stalled_jobs_before_its_next_one(editor, settings):
-    settings.FACTCHECK_IMPORT_STALLED_SECONDS = 60
+    settings.FACTCHECK_JOB_STALLED_SECONDS = 60
     dead = queued_job(editor, [upload("a.jsonl", bulk(2, "Dead"))])
     _running_since(dead, minutes_ago=5)
     fresh = queued_job(editor, [upload("c.jsonl", bulk(2, "Fresh"))])

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from factcheck.db_router import read_alias, read_from_replica, reading_from_replica
 
+from .. import job_liveness
 from ..models import ExportRecord
 from . import export_stream
 from .base import gzip_stream, utf8_stream
@@ -79,13 +80,16 @@ def claim(record_id) -> bool:
     """queued -> running, for exactly one caller."""
     return bool(
         ExportRecord.objects.filter(pk=record_id, status=ExportRecord.Status.QUEUED).update(
-            status=ExportRecord.Status.RUNNING, started_at=timezone.now()
+            status=ExportRecord.Status.RUNNING,
+            started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
         )
     )
 
 
 def run_job(record_id) -> bool:
     """Run a queued export to the end; False when it was not queued (already claimed)."""
+    reap_stalled()  # an export a killed worker left "running" is marked failed
     if not claim(record_id):
         logger.info("Export %s was already claimed; not running it again.", record_id)
         return False
@@ -96,6 +100,18 @@ def run_job(record_id) -> bool:
         logger.exception("Export %s failed", record_id)
         _fail(record_id, FAILED_MESSAGE)
     return True
+
+
+STALLED_MESSAGE = (
+    "The export stopped: the worker preparing it went away (it was restarted or stopped) "
+    "and the export made no progress for {minutes} minutes. Prepare it again."
+)
+
+
+def reap_stalled() -> int:
+    """Mark failed the background exports whose worker went away (job_liveness.py)."""
+    message = STALLED_MESSAGE.format(minutes=job_liveness.stalled_minutes())
+    return len(job_liveness.reap_stalled(ExportRecord, message=message))
 
 
 def _fail(record_id, message: str) -> None:
@@ -149,7 +165,9 @@ def _reporting(chunks: Iterable[bytes], record_id, stats: ExportStats) -> Iterat
     for chunk in chunks:
         yield chunk
         if time.monotonic() - written_at >= _PROGRESS_SECONDS:
-            ExportRecord.objects.filter(pk=record_id).update(articles_done=stats.articles)
+            ExportRecord.objects.filter(pk=record_id).update(
+                articles_done=stats.articles, heartbeat_at=timezone.now()
+            )
             written_at = time.monotonic()
 
 

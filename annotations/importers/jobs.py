@@ -20,14 +20,14 @@ import time
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from .. import job_liveness
 from ..models import Collection, ImportJob
 from . import report
 from .reading import read_url
@@ -47,11 +47,6 @@ FAILED_MESSAGE = (
     "The import stopped because of an unexpected error; the administrators can find the "
     "details in the server log. Files finished before it are kept (see the report)."
 )
-
-
-def stalled_after_seconds() -> int:
-    """A running job with no progress for this long has lost its worker."""
-    return getattr(settings, "FACTCHECK_IMPORT_STALLED_SECONDS", 600)
 
 
 def background_bytes() -> int:
@@ -218,31 +213,15 @@ def claim(job_id) -> bool:
 
 
 def reap_stalled() -> int:
-    """Mark failed the running jobs whose worker went away (killed, machine restarted):
-    they stopped writing progress more than stalled_after_seconds() ago. Their files are
-    removed; what they stored before is kept, as after any failure. Run by the pages that
-    show jobs and by the worker before each job; returns how many were reaped.
-
-    A job whose worker is alive writes progress at least after every chunk (a second or
-    so), so only a dead one is this quiet. An all-or-nothing import writes its progress
-    inside its one transaction, unseen: it is bounded by the upload limit, far shorter."""
-    cutoff = timezone.now() - timedelta(seconds=stalled_after_seconds())
-    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, heartbeat_at__lt=cutoff)
-    ids = list(stale.values_list("pk", flat=True))  # a read: never waits on a writer
-    if not ids:
-        return 0
-    message = STALLED_MESSAGE.format(minutes=max(1, stalled_after_seconds() // 60))
-    try:
-        reaped = stale.filter(pk__in=ids).update(
-            status=ImportJob.Status.FAILED, finished_at=timezone.now(), error=message
-        )
-    except OperationalError:  # SQLite busy with another import's write: next time
-        logger.warning("Could not mark stalled import jobs failed now; will retry.")
-        return 0
+    """Mark failed the running jobs whose worker went away (job_liveness.py); their files
+    are removed, what they stored before is kept, as after any failure. An all-or-nothing
+    import writes its progress inside its one transaction, unseen: it is bounded by the
+    upload limit, far shorter than the silence that counts as stalled."""
+    message = STALLED_MESSAGE.format(minutes=job_liveness.stalled_minutes())
+    ids = job_liveness.reap_stalled(ImportJob, message=message)
     for job_id in ids:
         shutil.rmtree(job_folder(job_id), ignore_errors=True)
-    logger.warning("Marked %d stalled import job(s) failed: %s", reaped, ids)
-    return reaped
+    return len(ids)
 
 
 def run_job(job_id) -> bool:

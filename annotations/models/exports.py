@@ -34,6 +34,9 @@ class ExportRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with every progress update of a background export: one whose worker was
+    # killed stops beating and is then marked failed (job_liveness.py).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     via = models.CharField(max_length=12, choices=Via.choices, default=Via.PAGE)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     task_id = models.CharField(max_length=64, blank=True)

@@ -8,7 +8,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from ..exporters.jobs import export_storage, percent
+from ..exporters.jobs import export_storage, percent, reap_stalled
 from ..exporters.records import describe_filters
 from ..models import ExportRecord
 from ..permissions import can_export
@@ -23,6 +23,7 @@ def require_exporter(user) -> None:
 
 
 def recent_records(limit: int = RECENT) -> list[ExportRecord]:
+    reap_stalled()  # an export a killed worker left "running" is shown as failed
     records = list(ExportRecord.objects.select_related("created_by")[:limit])
     for record in records:
         record.filters_summary = describe_filters(record.filters)
@@ -48,6 +49,7 @@ def export_records(request):
 def export_record(request, record_id):
     """One export's page; for htmx, the progress fragment it polls until the job ends."""
     require_exporter(request.user)
+    reap_stalled()
     record = get_object_or_404(ExportRecord.objects.select_related("created_by"), pk=record_id)
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "annotations/exports/progress.html", record_context(record))
