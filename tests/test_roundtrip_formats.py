@@ -8,10 +8,9 @@ a span (doccano: no annotator, note, speaker or source; Label Studio: annotator 
 W3C: annotator, time, note, speaker and sources), so each test generates what its format
 carries and checks that exactly that comes back.
 
-W3C: the export names each article by link without its text, so it cannot create an
-article here (test_a_w3c_export_without_texts_is_refused_as_a_whole). The round trip is
-run on the export with each target's source embedded with its text and title
-(`embed_texts`), the shape the importer reads and the exporter would need to write.
+W3C: the export gives each article's text and title in its first annotation's target
+source (tests/test_w3c_roundtrip.py), so its file alone round trips; a file whose targets
+are links only is refused (`links_only`, test_a_w3c_file_without_texts_is_refused_as_a_whole).
 
 "Empty" keeps what an export names but does not carry: the accounts and labels.
 """
@@ -141,19 +140,13 @@ def import_as_exported(name: str, text: str, user):
     return import_file(name=filename, data=text.encode("utf-8"), user=user)
 
 
-def embed_texts(w3c: str) -> str:
-    """The W3C export with each target's source embedded with its article's text and
-    title (looked up by the article id in its link): what the importer needs."""
+def links_only(w3c: str) -> str:
+    """The W3C export with each target's source reduced to its id: no text."""
     collection = json.loads(w3c)
     for annotation in collection["first"]["items"]:
-        target = annotation["target"]
-        article = Article.objects.get(pk=int(target["source"].rsplit(":", 1)[1]))
-        target["source"] = {
-            "id": target["source"],
-            "type": "Text",
-            "value": article.body,
-            "label": article.title,
-        }
+        source = annotation["target"]["source"]
+        if isinstance(source, dict):
+            annotation["target"]["source"] = source["id"]
     return json.dumps(collection, ensure_ascii=False)
 
 
@@ -294,14 +287,14 @@ class FormatRoundTripTests(TestCase):
     @given(datasets(rich=True))
     def test_w3c_round_trips_with_its_texts_embedded(self, articles):
         """Annotators, times, notes, speakers and sources (title, passage, stance) come back;
-        the articles get their titles from the embedded source."""
+        the articles get their texts and titles from the embedded source."""
         self.store(articles)
         titles = sorted(
             Article.objects.filter(annotations__isnull=False)
             .values_list("title", flat=True)
             .distinct()
         )
-        self.round_trip("w3c", prepare=embed_texts)
+        self.round_trip("w3c")
         assert sorted(Article.objects.values_list("title", flat=True)) == titles
 
 
@@ -334,9 +327,9 @@ def two_articles(db):
     return make_user("edith", role="editor")
 
 
-def test_a_w3c_export_without_texts_is_refused_as_a_whole(two_articles):
-    """The export names each article by link only: nothing to anchor the spans in."""
-    w3c = export("w3c")
+def test_a_w3c_file_without_texts_is_refused_as_a_whole(two_articles):
+    """A file that names each article by link only: nothing to anchor the spans in."""
+    w3c = links_only(export("w3c"))
     empty_the_database()
     result = import_as_exported("w3c", w3c, two_articles)
     assert "without the articles' text" in result.reason
@@ -345,7 +338,7 @@ def test_a_w3c_export_without_texts_is_refused_as_a_whole(two_articles):
 
 
 def test_a_w3c_quote_that_is_not_the_text_at_its_position_refuses_its_article(two_articles):
-    collection = json.loads(embed_texts(export("w3c")))
+    collection = json.loads(export("w3c"))
     items = collection["first"]["items"]
     broken = items[0]
     broken["target"]["selector"][1]["exact"] = "brig"  # the position still says "bridge"
@@ -361,7 +354,7 @@ def test_a_w3c_quote_that_is_not_the_text_at_its_position_refuses_its_article(tw
 
 
 def test_a_w3c_annotation_with_an_unknown_label_is_refused_by_name(two_articles):
-    collection = json.loads(embed_texts(export("w3c")))
+    collection = json.loads(export("w3c"))
     for item in collection["first"]["items"]:
         item["body"][0]["value"] = "rumour"
     empty_the_database()
