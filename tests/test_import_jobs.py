@@ -306,7 +306,12 @@ def _running_since(job, minutes_ago: int):
 
     then = timezone.now() - timedelta(minutes=minutes_ago)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=then, heartbeat_at=then, files_done=1
+        status=ImportJob.Status.RUNNING,
+        started_at=then,
+        heartbeat_at=then,
+        files_done=1,
+        lines_done=40,
+        articles_created=38,
     )
 
 
@@ -328,6 +333,7 @@ def test_a_job_whose_worker_was_killed_is_shown_failed_not_running_forever(
     assert 'hx-trigger="every 1s"' not in page  # the page stops polling
     assert not jobs.job_folder(dead.pk).exists()  # its uploaded files are cleaned up
     assert dead.files_done == 1  # what it got through is still reported
+    assert "Before it stopped: 1 of 1 file finished, 40 lines read, 38 articles created" in page
     assert alive.status == ImportJob.Status.RUNNING  # a job still beating is left alone
     assert jobs.job_folder(alive.pk).exists()
 

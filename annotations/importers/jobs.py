@@ -40,8 +40,8 @@ _PROGRESS_SECONDS = 0.5
 
 STALLED_MESSAGE = (
     "The import stopped: the worker running it went away (it was restarted or stopped) "
-    "and the import made no progress for {minutes} minutes. Files finished before it "
-    "are kept (see the report); import the others again."
+    "and the import made no progress for {minutes} minutes. What it stored before it "
+    "stopped is kept; import the rest again (articles already here are skipped)."
 )
 FAILED_MESSAGE = (
     "The import stopped because of an unexpected error; the administrators can find the "
