@@ -48,3 +48,15 @@ def reviewer_client(client, reviewer):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def exports_in_tmp(settings, tmp_path):
+    """The "exports" storage (background exports' files) in this test's tmp_path."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "exports"},
+        },
+    }

@@ -53,17 +53,6 @@ def test_gold_holds_only_the_gold_span(layers, name):  # noqa: F811
     assert ("Moscow denied it", "denial") in everything
 
 
-@pytest.fixture
-def exports_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "exports"},
-        },
-    }
-
-
 @pytest.mark.parametrize("name", list(READERS))
 def test_a_background_export_stores_the_same_bytes_as_the_download(
     client,

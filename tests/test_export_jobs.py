@@ -23,14 +23,8 @@ DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture(autouse=True)
-def exports_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "exports"},
-        },
-    }
+def _exports_in_tmp(exports_in_tmp):
+    """Background exports write under this test's tmp_path (tests/conftest.py)."""
 
 
 @pytest.fixture

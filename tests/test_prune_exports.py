@@ -22,14 +22,7 @@ Status = ExportRecord.Status
 
 
 @pytest.fixture(autouse=True)
-def exports_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "exports"},
-        },
-    }
+def _exports_in_tmp(exports_in_tmp, settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
 
 
