@@ -5,15 +5,19 @@ The file is a ZIP of DocBins of DOCS_PER_BIN articles each, `docs-00001.spacy`,
 Unzipped, the folder is what `spacy train` takes as a corpus (`--paths.train folder/`:
 spaCy reads every .spacy file in it), and each file loads with `DocBin().from_disk`.
 
-- Tokens: spaCy's blank multi-language tokenizer (`spacy.blank("xx")`), the same for
-  every article; no model is needed.
+- Tokens: words (letters, digits and their combining marks), each other character (with
+  its marks; one emoji is one token) and runs of white space, as formats/_docbin.py
+  defines them: close to spaCy's blank tokenizer on words and punctuation, and finer
+  where it differs (it splits "don't" into "don", "'", "t"), so more spans fall on token
+  boundaries. `spacy train` aligns these reference tokens with its own pipeline's, as
+  it does for any corpus.
 - `doc.spans["sc"]`: every span, overlaps kept, labelled with its label's slug and its
   span id as the Span's `id_`.
 - `doc.ents`: the spans that do not overlap, choosing as CoNLL does (the one starting
   first wins, the longer one on a tie).
-- A span is placed only where it falls exactly on spaCy tokens
-  (`Doc.char_span(start, end, alignment_mode="strict")`); any other is never widened or
-  shifted to the tokens around it: it is left out of the Doc, listed in
+- A span is placed only where it falls exactly on tokens (as the loaded Doc's
+  `char_span(start, end, alignment_mode="strict")` finds it); any other is never widened
+  or shifted to the tokens around it: it is left out of the Doc, listed in
   `doc.user_data["misaligned_spans"]` (id, start, end, text) and counted
   (options.notes.misaligned, printed by the command).
 - `doc.user_data`: `article_id`, `title`, `source_url`, `offset_unit` and the misaligned
@@ -21,16 +25,14 @@ spaCy reads every .spacy file in it), and each file loads with `DocBin().from_di
 
 Read each back with `DocBin().from_disk(path)` (or `from_bytes`) and `get_docs(nlp.vocab)`.
 
-Memory: a DocBin is one serialised whole (msgpack, zlib), not a stream, and serialising
-it costs several times its docs (measured: 2,000 articles of 3,000 characters took 135 MB
-to hold and 525 MB more to serialise in one DocBin). Hence several: memory is bounded by
-one DocBin of DOCS_PER_BIN articles, whatever the export's size (measured: 1,000 and
-4,000 articles of 3,000 characters both peak at 197 MB RSS, 126 MB of it Python, Django
-and spaCy loaded); an article far larger than that still costs its own size several
-times over. The ZIP is streamed (formats/_binary.py's pipe) and its members stored
+Memory and speed: the DocBins are written by formats/_docbin.py, without importing spaCy
+(~70 MB) or building a Doc per article; a DocBin is one serialised whole (msgpack, zlib),
+not a stream, so memory is bounded by one DocBin of DOCS_PER_BIN articles, whatever the
+export's size (an article far larger than that still costs its own size a few times
+over). The ZIP is streamed (formats/_binary.py's pipe) and its members stored
 uncompressed (a DocBin is zlib-compressed already). spaCy is an optional extra
-(`pip install "factcheck[spacy]"`), imported when an export starts, never when the
-registry loads.
+(`pip install "factcheck[spacy]"`): the format is listed when it is installed (reading
+the files needs it, and it brings srsly, which writes them); the registry never imports it.
 """
 
 from __future__ import annotations
@@ -39,97 +41,86 @@ import importlib.util
 import itertools
 import zipfile
 from collections.abc import Iterable, Iterator
-from functools import cache
+from typing import TYPE_CHECKING
 
 from ..base import CODE_POINTS, ExportOptions
 from ..query import ExportArticle
 from ._binary import BinaryExportFormat, Pipe
 
+if TYPE_CHECKING:
+    from ._docbin import DocBinWriter, Span
+
 INSTALL = 'pip install "factcheck[spacy]"'
-# Articles per DocBin: serialising one costs several times its docs, so this bounds memory.
+# Articles per DocBin: one is held whole until it is written, so this bounds memory.
 DOCS_PER_BIN = 200
-TOKENIZER_LANGUAGE = "xx"  # spaCy's multi-language blank pipeline
 
 
 def spacy_installed() -> bool:
     return importlib.util.find_spec("spacy") is not None
 
 
-@cache
-def blank_pipeline():
-    import spacy
-
-    return spacy.blank(TOKENIZER_LANGUAGE)
-
-
-def non_overlapping(spans: list) -> list:
-    """The spaCy spans that do not overlap, in text order: the earlier first, the longer
+def non_overlapping(placed: list[tuple[int, int, Span]]) -> list[tuple[int, int, Span]]:
+    """The placed spans that do not overlap, in text order: the earlier first, the longer
     on a tie (by token indices, which strict alignment makes exact)."""
     kept = []
     taken_until = -1
-    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
-        if span.start >= taken_until:
-            kept.append(span)
-            taken_until = span.end
+    for first, last, span in sorted(placed, key=lambda p: (p[0], -p[1])):
+        if first >= taken_until:
+            kept.append((first, last, span))
+            taken_until = last
     return kept
 
 
-def article_doc(nlp, article: ExportArticle, options: ExportOptions):
-    doc = nlp.make_doc(article.text)
+def add_article(docs: DocBinWriter, article: ExportArticle, options: ExportOptions) -> None:
+    from ._docbin import Span
+
+    tokens = docs.tokenize(article.text)
     placed, misaligned = [], []
     for span in article.spans:
-        found = doc.char_span(
-            span.start,
-            span.end,
-            label=span.label,
-            span_id=str(span.id),
-            alignment_mode="strict",
-        )
-        if found is None or found.text != span.text:
+        found = tokens.char_span(span.start, span.end)
+        if found is None or article.text[span.start : span.end] != span.text:
             misaligned.append(
                 {"id": span.id, "start": span.start, "end": span.end, "text": span.text}
             )
         else:
-            placed.append(found)
-    doc.spans["sc"] = placed
-    doc.ents = non_overlapping(placed)
-    doc.user_data.update(
-        {
-            "article_id": article.id,
-            "title": article.title,
-            "source_url": article.source_url,
-            "offset_unit": CODE_POINTS,
-            "misaligned_spans": misaligned,
-        }
-    )
+            placed.append((*found, Span(span.start, span.end, span.label, str(span.id))))
+    user_data = {
+        "article_id": article.id,
+        "title": article.title,
+        "source_url": article.source_url,
+        "offset_unit": CODE_POINTS,
+        "misaligned_spans": misaligned,
+    }
+    docs.add(tokens, placed, non_overlapping(placed), user_data)
     options.notes.misaligned += len(misaligned)
-    return doc
 
 
 def member_name(number: int) -> str:
     return f"docs-{number:05d}.spacy"
 
 
-def _docbin_member(archive, pipe, number: int, batch, nlp, options) -> bytes:
-    from spacy.tokens import DocBin
+def _docbin_member(archive, pipe, number: int, batch, options, tokenizer) -> bytes:
+    from ._docbin import DocBinWriter
 
-    docs = DocBin(store_user_data=True)
+    docs = DocBinWriter(tokenizer)
     for article in batch:
-        docs.add(article_doc(nlp, article, options))
+        add_article(docs, article, options)
     with archive.open(member_name(number), "w", force_zip64=False) as member:
         member.write(docs.to_bytes())
     return pipe.drain()
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[bytes]:
-    nlp = blank_pipeline()
+    from ._docbin import Tokenizer
+
+    tokenizer = Tokenizer()  # its cache of tokenised runs serves every bin
     pipe = Pipe()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:
         number = 0
         for number, batch in enumerate(itertools.batched(articles, DOCS_PER_BIN), start=1):
-            yield _docbin_member(archive, pipe, number, batch, nlp, options)
+            yield _docbin_member(archive, pipe, number, batch, options, tokenizer)
         if number == 0:  # an export of nothing: one empty DocBin, a corpus of no docs
-            yield _docbin_member(archive, pipe, 1, (), nlp, options)
+            yield _docbin_member(archive, pipe, 1, (), options, tokenizer)
     yield pipe.drain()  # the central directory
 
 

@@ -1,0 +1,306 @@
+"""spaCy's DocBin (`.spacy`) written without spaCy: the bytes `DocBin().from_bytes` reads.
+
+Why not spaCy itself: importing it costs ~70 MB before any work, and building a Doc per
+article then `DocBin.add` (nine string look-ups per token) and `to_bytes` (a 14-attribute
+token table compressed at zlib's default level) took 30x PostgreSQL's COPY of the same
+rows. Here a bin is built from the text with one regular expression and C-level maps.
+
+The format (spacy/tokens/_serialize.py, version "0.1"): zlib of a msgpack map with
+`attrs` (attribute ids, ORTH first), `tokens` (uint64, one row per token, one column per
+attribute, C order), `spaces` (one bool per token: followed by a single space),
+`lengths` (int32 tokens per doc), `strings` (every string a hash in the bin stands for),
+`cats`, `flags`, `span_groups` (per doc, SpanGroups.to_bytes: a msgpack map of each
+group's bytes to its keys; a group is a msgpack map of name, attrs and spans packed as
+">QQQllll": id, kb_id, label, start token, end token, start char, end char) and
+`user_data` (per doc, msgpack). Hashes are spaCy's: 64-bit MurmurHash64A, seed 1, of the
+UTF-8 bytes. tests/test_export_spacy.py holds all of this to spaCy's own reading.
+
+Tokens (PLAIN_TOKEN and joining_token below): a run of letters and digits with their
+combining marks (so a decomposed accent or a Devanagari vowel sign stays in its word);
+or one other character with the marks, skin-tone modifiers and zero-width-joined
+characters that belong to it (one emoji is one token); or a run of white space that is
+not a single space after a token.
+A single space after a token is that token's trailing space (spaCy's `whitespace_`), so
+the Doc's text is the article's text exactly and character offsets are the same.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+import unicodedata
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate, chain
+from operator import add, itemgetter
+
+import regex
+from srsly.msgpack import Packer
+
+# spacy.attrs ids (tests/test_export_spacy.py checks them against spaCy's).
+ORTH, ENT_IOB, ENT_TYPE, ENT_ID = 65, 77, 78, 454
+ATTRS = (ORTH, ENT_IOB, ENT_TYPE, ENT_ID)  # ORTH first, the rest sorted, as DocBin orders them
+IOB_INSIDE, IOB_OUTSIDE, IOB_BEGIN = 1, 2, 3
+VERSION = "0.1"
+SPAN_GROUP = "sc"  # spaCy's default key for the span categorizer's spans
+
+# Inside a run of text between single spaces: a word, each other character alone, or a
+# run of other white space. Stdlib re, whose \w+ has a fast path (twice regex's speed).
+PLAIN_TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
+# Runs with combining marks, skin tones or zero-width joiners (found by JOINERS) are
+# tokenised by joining_token() instead: the same, but a word keeps its marks and another
+# character the marks, skin tones and zero-width-joined characters that belong to it.
+JOINERS = regex.compile(r"[\p{M}\u200d\U0001F3FB-\U0001F3FF]")
+
+
+@cache
+def joining_token() -> re.Pattern:
+    r"""PLAIN_TOKEN with marks joined, in stdlib re so that \w means the same in both
+    (regex's \w differs, on superscript digits for one). Built once, when first needed:
+    re has no \p{M}, so the class is made from unicodedata (a quarter of a second)."""
+    marks = _ranges(
+        code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code))[0] == "M"
+    )
+    joined = f"[{marks}\U0001f3fb-\U0001f3ff]"
+    other = f"[^\\w\\s]{joined}*"
+    return re.compile(rf"\w+(?:[{marks}]+\w*)*|[{marks}]+|{other}(?:\u200d{other})*|\s+")
+
+
+def _ranges(codes: Iterable[int]) -> str:
+    """A regular-expression class body for these ascending code points, as ranges."""
+    spans: list[list[int]] = []
+    for code in codes:
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in spans
+    )
+
+
+# Bins are compressed fast: level 1 is several times quicker than the default and the
+# token table (mostly zeros and repeated hashes) compresses almost as well.
+COMPRESSION_LEVEL = 1
+# Runs of text remembered with their tokens, across bins, up to this many (then forgotten
+# at the next bin): natural text repeats its words, so most runs are looked up, not parsed.
+CACHE_LIMIT = 200_000
+CACHED_RUN = 64  # characters: a longer run (CJK without spaces) is tokenised, not kept
+
+# One packer for everything: srsly.msgpack_dumps builds one per call, and building one
+# looks up srsly's encoder entry points (most of the time of packing a small map).
+_pack = Packer(use_bin_type=True).pack
+
+_M = 0xC6A4A7935BD1E995
+_MASK = (1 << 64) - 1
+_BLOCKS = struct.Struct("<Q")
+
+
+def hash_string(text: str) -> int:
+    """spaCy's hash of a string (spacy.strings.hash_string): MurmurHash64A, seed 1."""
+    data = text.encode("utf-8")
+    length = len(data)
+    h = (1 ^ (length * _M)) & _MASK
+    whole = length - length % 8
+    for (k,) in _BLOCKS.iter_unpack(data[:whole]):
+        k = (k * _M) & _MASK
+        k ^= k >> 47
+        h ^= (k * _M) & _MASK
+        h = (h * _M) & _MASK
+    if whole < length:
+        h ^= int.from_bytes(data[whole:], "little")
+        h = (h * _M) & _MASK
+    h ^= h >> 47
+    h = (h * _M) & _MASK
+    return h ^ (h >> 47)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A span to place: character offsets, its label and its id (a string, as spaCy's)."""
+
+    start: int
+    end: int
+    label: str
+    id: str
+
+
+class _Runs(dict):
+    """Runs of text (what lies between two single spaces) to their tokens: (hashes,
+    lengths, trailing spaces), the last token followed by the space that ends the run.
+    Read through map(), so a run met before costs one C-level dict look-up; `words`
+    keeps the string of every hash, for the strings of the bins that use them."""
+
+    def __init__(self):
+        super().__init__()
+        self.words: dict[int, str] = {}
+        self._orths: dict[str, int] = {}
+
+    def __missing__(self, run: str) -> tuple[tuple[int, ...], tuple[int, ...], bytes]:
+        found = self.tokens(run, spaced=True)
+        if len(run) <= CACHED_RUN:
+            self[run] = found
+        return found
+
+    def tokens(self, run: str, *, spaced: bool) -> tuple[tuple[int, ...], tuple[int, ...], bytes]:
+        # An empty run lies between two spaces: the second is a token of its own, as
+        # spaCy makes one of any white space but a single space after a token.
+        words = (joining_token() if JOINERS.search(run) else PLAIN_TOKEN).findall(run) or [" "]
+        hashes = tuple(map(self.hash, words))
+        spaces = bytes(len(words) - 1) + (b"\x01" if spaced and run else b"\x00")
+        return hashes, tuple(map(len, words)), spaces
+
+    def hash(self, word: str) -> int:
+        orth = self._orths.get(word)
+        if orth is None:
+            orth = self._orths[word] = hash_string(word)
+            self.words[orth] = word
+        return orth
+
+
+class Tokenizer:
+    """Texts to Tokens, for a whole export: its cache of runs outlives a bin (bounded by
+    CACHE_LIMIT, trimmed between bins so that a bin never loses the strings it uses)."""
+
+    def __init__(self):
+        self.runs = _Runs()
+
+    def trim(self) -> None:
+        if len(self.runs) + len(self.runs.words) > CACHE_LIMIT:
+            self.runs = _Runs()
+
+    def tokenize(self, text: str) -> Tokens:
+        runs = text.split(" ")
+        last = runs.pop()
+        parts = list(map(self.runs.__getitem__, runs))
+        if last:
+            parts.append(self.runs.tokens(last, spaced=False))
+        orths = array("Q", chain.from_iterable(map(itemgetter(0), parts)))
+        lengths = list(chain.from_iterable(map(itemgetter(1), parts)))
+        spaces = b"".join(map(itemgetter(2), parts))
+        starts = [0, *accumulate(map(add, lengths, spaces))]
+        starts.pop()
+        return Tokens(starts, lengths, orths, spaces)
+
+    def word(self, orth: int) -> str:
+        return self.runs.words[orth]
+
+
+@dataclass
+class Tokens:
+    """An article's tokens: the character offset each starts at, its length (without its
+    trailing space), its hash and whether a single space follows it."""
+
+    starts: list[int]
+    lengths: list[int]
+    orths: array
+    spaces: bytes
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def char_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """The tokens [first, last) that [start, end) covers exactly, or None when it
+        starts or ends inside a token (spaCy's alignment_mode="strict")."""
+        if not 0 <= start < end:
+            return None
+        first = bisect_left(self.starts, start)
+        if first == len(self.starts) or self.starts[first] != start:
+            return None
+        last = bisect_right(self.starts, end - 1) - 1
+        if last < first or self.starts[last] + self.lengths[last] != end:
+            return None
+        return first, last + 1
+
+
+class DocBinWriter:
+    """One DocBin being filled, a doc at a time; `to_bytes` gives the file's bytes."""
+
+    def __init__(self, tokenizer: Tokenizer | None = None):
+        self.tokenizer = tokenizer or Tokenizer()
+        self.tokenizer.trim()
+        self.strings: set[str] = set()  # labels and span ids; the words join at to_bytes
+        self.orths: set[int] = set()
+        self.tokens: list[bytes] = []
+        self.spaces: list[bytes] = []
+        self.lengths = array("i")
+        self.span_groups: list[bytes] = []
+        self.user_data: list[bytes] = []
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def tokenize(self, text: str) -> Tokens:
+        return self.tokenizer.tokenize(text)
+
+    def add(
+        self,
+        tokens: Tokens,
+        spans: Sequence[tuple[int, int, Span]],
+        ents: Iterable[tuple[int, int, Span]],
+        user_data: dict,
+    ) -> None:
+        """Add a doc: its tokens, the spans of its span group (first token, end token,
+        span), the non-overlapping ones that are its entities, and its user data."""
+        count = len(tokens)
+        width = len(ATTRS)
+        table = array("Q", bytes(8 * count * width))
+        table[0::width] = tokens.orths
+        table[1::width] = array("Q", [IOB_OUTSIDE]) * count
+        for first, last, span in ents:
+            label, ident = self._string(span.label), self._string(span.id)
+            for index in range(first, last):
+                row = index * width
+                table[row + 1] = IOB_BEGIN if index == first else IOB_INSIDE
+                table[row + 2] = label
+                table[row + 3] = ident
+        self.orths.update(tokens.orths)
+        self.tokens.append(table.tobytes())
+        self.spaces.append(tokens.spaces)
+        self.lengths.append(count)
+        self.span_groups.append(self._span_groups(spans))
+        self.user_data.append(_pack(user_data))
+
+    def to_bytes(self) -> bytes:
+        docs = len(self.lengths)
+        strings = self.strings | set(map(self.tokenizer.word, self.orths))
+        message = {
+            "version": VERSION,
+            "attrs": list(ATTRS),
+            "tokens": b"".join(self.tokens),
+            "spaces": b"".join(self.spaces),
+            "lengths": self.lengths.tobytes(),
+            "strings": sorted(strings),
+            "cats": [{} for _ in range(docs)],
+            "flags": [{"has_unknown_spaces": False} for _ in range(docs)],
+            "span_groups": self.span_groups,
+            "user_data": self.user_data,
+        }
+        return zlib.compress(_pack(message), COMPRESSION_LEVEL)
+
+    def _string(self, text: str) -> int:
+        self.strings.add(text)
+        return hash_string(text)
+
+    def _span_groups(self, spans: Sequence[tuple[int, int, Span]]) -> bytes:
+        packed = [
+            struct.pack(
+                ">QQQllll",
+                self._string(span.id),
+                0,  # kb_id
+                self._string(span.label),
+                first,
+                last,
+                span.start,
+                span.end,
+            )
+            for first, last, span in spans
+        ]
+        group = _pack({"name": SPAN_GROUP, "attrs": {}, "spans": packed})
+        return _pack({group: [SPAN_GROUP]})

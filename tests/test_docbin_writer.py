@@ -1,0 +1,141 @@
+"""formats/_docbin.py writes spaCy's DocBin without spaCy: held here to spaCy's reading."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+spacy = pytest.importorskip("spacy")
+from spacy import attrs as spacy_attrs  # noqa: E402
+from spacy.strings import hash_string as spacy_hash  # noqa: E402
+from spacy.tokens import DocBin  # noqa: E402
+
+from annotations.exporters.formats import _docbin  # noqa: E402
+from annotations.exporters.formats._docbin import DocBinWriter, Span  # noqa: E402
+
+# Text full of what breaks offsets: CJK, emoji (skin tones, ZWJ sequences), combining
+# marks, RTL, no-break and other white space.
+TEXT = st.lists(
+    st.sampled_from(
+        [
+            *"ab z,.’“”'-\n\t\u00a0\u2028東京ñ",
+            "e\u0301",
+            "न्यू",
+            "😀",
+            "👍🏽",
+            "👨\u200d👩",
+            "שלום",
+            "\u200f",
+            "  ",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+def load(data: bytes) -> list:
+    return list(DocBin().from_bytes(data).get_docs(spacy.blank("xx").vocab))
+
+
+def one_doc(text: str, spans=(), ents=(), user_data=None):
+    writer = DocBinWriter()
+    tokens = writer.tokenize(text)
+    writer.add(tokens, spans, ents, user_data or {})
+    (doc,) = load(writer.to_bytes())
+    return doc, tokens
+
+
+@given(st.text(max_size=40))
+def test_the_hash_is_spacys(text):
+    assert _docbin.hash_string(text) == spacy_hash(text)
+
+
+def test_the_attribute_ids_are_spacys():
+    assert (_docbin.ORTH, _docbin.ENT_IOB, _docbin.ENT_TYPE, _docbin.ENT_ID) == (
+        spacy_attrs.ORTH,
+        spacy_attrs.ENT_IOB,
+        spacy_attrs.ENT_TYPE,
+        spacy_attrs.ENT_ID,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_the_loaded_doc_has_the_text_exactly_and_tokens_where_we_said(text):
+    doc, tokens = one_doc(text)
+    assert doc.text == text
+    assert [token.idx for token in doc] == tokens.starts
+    for index, token in enumerate(doc):
+        assert len(token.text) == tokens.lengths[index]
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT, st.integers(0, 60), st.integers(1, 60))
+def test_char_span_agrees_with_spacys_strict_alignment(text, start, length):
+    """Placed exactly where the loaded Doc's strict char_span would be, None where not."""
+    doc, tokens = one_doc(text)
+    end = start + length
+    ours = tokens.char_span(start, end) if end <= len(text) else None
+    theirs = doc.char_span(start, end, alignment_mode="strict") if end <= len(text) else None
+    if theirs is None or not theirs.text:
+        assert ours is None or text[start:end].isspace()
+    else:
+        assert ours == (theirs.start, theirs.end)
+
+
+def test_marks_emoji_and_white_space_make_the_tokens_a_reader_expects():
+    doc, _ = one_doc("Ana\u0301s  said: “no” 👨\u200d👩\u200d👧 ok👍🏽. न्यूज़\n\nx")
+    assert [t.text for t in doc] == [
+        "Ana\u0301s",
+        " ",
+        "said",
+        ":",
+        "“",
+        "no",
+        "”",
+        "👨\u200d👩\u200d👧",
+        "ok",
+        "👍🏽",
+        ".",
+        "न्यूज़",
+        "\n\n",
+        "x",
+    ]
+    assert [t.whitespace_ for t in doc][:2] == [" ", ""]
+
+
+def test_spans_ents_and_user_data_come_back_as_spacy_built_them():
+    text = "Kirby said the talks are advancing, and Moscow denied it."
+    claim = Span(11, 34, "claim", "7001")  # "the talks are advancing"
+    denial = Span(40, 56, "denial", "7002")  # "Moscow denied it"
+    writer = DocBinWriter()
+    tokens = writer.tokenize(text)
+    placed = [(*tokens.char_span(s.start, s.end), s) for s in (claim, denial)]
+    writer.add(tokens, placed, placed[:1], {"article_id": 5, "misaligned_spans": []})
+    (doc,) = load(writer.to_bytes())
+    assert [(s.text, s.label_, s.id_) for s in doc.spans["sc"]] == [
+        ("the talks are advancing", "claim", "7001"),
+        ("Moscow denied it", "denial", "7002"),
+    ]
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
+        ("the talks are advancing", "claim", "7001")
+    ]
+    assert [t.ent_iob_ for t in doc[:4]] == ["O", "O", "B", "I"]
+    assert doc.user_data == {"article_id": 5, "misaligned_spans": ()}
+
+
+def test_a_span_inside_a_word_has_no_tokens():
+    _, tokens = one_doc("the bridge is safe")
+    assert tokens.char_span(5, 13) is None  # "ridge is"
+    assert tokens.char_span(4, 13) == (1, 3)  # "bridge is"
+
+
+def test_an_empty_bin_loads_as_no_docs():
+    assert load(DocBinWriter().to_bytes()) == []
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=["Mn", "Mc", "Me"]), max_size=80))
+def test_the_fast_path_for_text_without_marks_gives_the_same_tokens(text):
+    text = _docbin.JOINERS.sub("", text)
+    assert _docbin.PLAIN_TOKEN.findall(text) == _docbin.joining_token().findall(text)
