@@ -139,3 +139,18 @@ def test_an_empty_bin_loads_as_no_docs():
 def test_the_fast_path_for_text_without_marks_gives_the_same_tokens(text):
     text = _docbin.JOINERS.sub("", text)
     assert _docbin.PLAIN_TOKEN.findall(text) == _docbin.joining_token().findall(text)
+
+
+def test_each_bin_has_every_string_it_uses_when_the_cache_is_trimmed(monkeypatch):
+    """Runs are cached across bins, long ones (CJK without spaces) for one bin only, and
+    the cache is trimmed between bins: every bin must still carry its own strings."""
+    monkeypatch.setattr(_docbin, "CACHE_LIMIT", 3)
+    tokenizer = _docbin.Tokenizer()
+    long_run = "東京の会議で大臣は合意が近いと述べたが、モスクワはこれを否定した。" * 3
+    texts = [f"{long_run} said Ana {n}, twice  over." for n in range(3)]
+    for text in texts:
+        writer = DocBinWriter(tokenizer)
+        writer.add(writer.tokenize(text), [], [], {})
+        (doc,) = load(writer.to_bytes())
+        assert doc.text == text
+        assert len(doc) > 5

@@ -13,7 +13,7 @@ attribute, C order), `spaces` (one bool per token: followed by a single space),
 group's bytes to its keys; a group is a msgpack map of name, attrs and spans packed as
 ">QQQllll": id, kb_id, label, start token, end token, start char, end char) and
 `user_data` (per doc, msgpack). Hashes are spaCy's: 64-bit MurmurHash64A, seed 1, of the
-UTF-8 bytes. tests/test_export_spacy.py holds all of this to spaCy's own reading.
+UTF-8 bytes. tests/test_docbin_writer.py holds all of this to spaCy's own reading.
 
 Tokens (PLAIN_TOKEN and joining_token below): a run of letters and digits with their
 combining marks (so a decomposed accent or a Devanagari vowel sign stays in its word);
@@ -26,6 +26,7 @@ the Doc's text is the article's text exactly and character offsets are the same.
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import sys
@@ -38,11 +39,12 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, chain
 from operator import add, itemgetter
+from typing import BinaryIO
 
 import regex
 from srsly.msgpack import Packer
 
-# spacy.attrs ids (tests/test_export_spacy.py checks them against spaCy's).
+# spacy.attrs ids (tests/test_docbin_writer.py checks them against spaCy's).
 ORTH, ENT_IOB, ENT_TYPE, ENT_ID = 65, 77, 78, 454
 ATTRS = (ORTH, ENT_IOB, ENT_TYPE, ENT_ID)  # ORTH first, the rest sorted, as DocBin orders them
 IOB_INSIDE, IOB_OUTSIDE, IOB_BEGIN = 1, 2, 3
@@ -91,11 +93,21 @@ COMPRESSION_LEVEL = 1
 # Runs of text remembered with their tokens, across bins, up to this many (then forgotten
 # at the next bin): natural text repeats its words, so most runs are looked up, not parsed.
 CACHE_LIMIT = 200_000
-CACHED_RUN = 64  # characters: a longer run (CJK without spaces) is tokenised, not kept
+CACHED_RUN = 64  # characters: a longer run (CJK without spaces) is kept for its bin only
 
 # One packer for everything: srsly.msgpack_dumps builds one per call, and building one
 # looks up srsly's encoder entry points (most of the time of packing a small map).
 _pack = Packer(use_bin_type=True).pack
+
+
+def _bin_header(size: int) -> bytes:
+    """msgpack's header of a bin (raw bytes) value of `size` bytes: bin 8, 16 or 32."""
+    if size < 1 << 8:
+        return b"\xc4" + size.to_bytes(1, "big")
+    if size < 1 << 16:
+        return b"\xc5" + size.to_bytes(2, "big")
+    return b"\xc6" + size.to_bytes(4, "big")
+
 
 _M = 0xC6A4A7935BD1E995
 _MASK = (1 << 64) - 1
@@ -132,71 +144,84 @@ class Span:
 
 
 class _Runs(dict):
-    """Runs of text (what lies between two single spaces) to their tokens: (hashes,
-    lengths, trailing spaces), the last token followed by the space that ends the run.
-    Read through map(), so a run met before costs one C-level dict look-up; `words`
-    keeps the string of every hash, for the strings of the bins that use them."""
+    """Runs of text (what lies between two single spaces) to their tokens: the tokens'
+    hashes (packed uint64), their lengths, their trailing spaces (the last token followed
+    by the space that ends the run) and their strings. Read through map(), so a run met
+    before costs one C-level dict look-up. Runs longer than CACHED_RUN (a paragraph of
+    CJK, which has no spaces) are kept apart, in `long_runs`, only until the bin's end."""
 
     def __init__(self):
         super().__init__()
-        self.words: dict[int, str] = {}
+        self.long_runs: dict[str, _Run] = {}
         self._orths: dict[str, int] = {}
 
-    def __missing__(self, run: str) -> tuple[tuple[int, ...], tuple[int, ...], bytes]:
-        found = self.tokens(run, spaced=True)
-        if len(run) <= CACHED_RUN:
-            self[run] = found
+    def __missing__(self, run: str) -> _Run:
+        found = self.long_runs.get(run)
+        if found is None:
+            found = self._tokens(run)
+            (self if len(run) <= CACHED_RUN else self.long_runs)[run] = found
         return found
 
-    def tokens(self, run: str, *, spaced: bool) -> tuple[tuple[int, ...], tuple[int, ...], bytes]:
+    def _tokens(self, run: str) -> _Run:
         # An empty run lies between two spaces: the second is a token of its own, as
         # spaCy makes one of any white space but a single space after a token.
         words = (joining_token() if JOINERS.search(run) else PLAIN_TOKEN).findall(run) or [" "]
-        hashes = tuple(map(self.hash, words))
-        spaces = bytes(len(words) - 1) + (b"\x01" if spaced and run else b"\x00")
-        return hashes, tuple(map(len, words)), spaces
+        orths = array("Q", map(self._hash, words)).tobytes()
+        spaces = bytes(len(words) - 1) + (b"\x01" if run else b"\x00")
+        return orths, tuple(map(len, words)), spaces, tuple(words)
 
-    def hash(self, word: str) -> int:
+    def _hash(self, word: str) -> int:
         orth = self._orths.get(word)
         if orth is None:
             orth = self._orths[word] = hash_string(word)
-            self.words[orth] = word
         return orth
+
+    def words(self, runs: Iterable[str]) -> set[str]:
+        return set(chain.from_iterable(self[run][3] for run in runs))
+
+
+_Run = tuple[bytes, tuple[int, ...], bytes, tuple[str, ...]]
 
 
 class Tokenizer:
-    """Texts to Tokens, for a whole export: its cache of runs outlives a bin (bounded by
-    CACHE_LIMIT, trimmed between bins so that a bin never loses the strings it uses)."""
+    """Texts to Tokens, for a whole export: its cache of runs outlives a bin, bounded by
+    CACHE_LIMIT (trimmed between bins, so that a bin never loses the runs it used)."""
 
     def __init__(self):
         self.runs = _Runs()
 
-    def trim(self) -> None:
-        if len(self.runs) + len(self.runs.words) > CACHE_LIMIT:
+    def start_bin(self) -> None:
+        self.runs.long_runs.clear()
+        if len(self.runs) + len(self.runs._orths) > CACHE_LIMIT:
             self.runs = _Runs()
 
     def tokenize(self, text: str) -> Tokens:
         runs = text.split(" ")
-        last = runs.pop()
         parts = list(map(self.runs.__getitem__, runs))
-        if last:
-            parts.append(self.runs.tokens(last, spaced=False))
-        orths = array("Q", chain.from_iterable(map(itemgetter(0), parts)))
+        last = parts.pop()
+        orths = array("Q", b"".join(map(itemgetter(0), parts)))
         lengths = list(chain.from_iterable(map(itemgetter(1), parts)))
         spaces = b"".join(map(itemgetter(2), parts))
+        if runs[-1]:  # the text's last run: no space follows it
+            orths.frombytes(last[0])
+            lengths.extend(last[1])
+            spaces += last[2][:-1] + b"\x00"
         starts = [0, *accumulate(map(add, lengths, spaces))]
         starts.pop()
-        return Tokens(starts, lengths, orths, spaces)
+        return Tokens(runs, starts, lengths, orths, spaces)
 
-    def word(self, orth: int) -> str:
-        return self.runs.words[orth]
+    def words(self, runs: Iterable[str]) -> set[str]:
+        """The strings of the tokens of these runs (runs this bin tokenised)."""
+        return self.runs.words(runs)
 
 
 @dataclass
 class Tokens:
-    """An article's tokens: the character offset each starts at, its length (without its
-    trailing space), its hash and whether a single space follows it."""
+    """An article's tokens: the runs they came from, and for each token the character
+    offset it starts at, its length (without its trailing space), its hash and whether a
+    single space follows it."""
 
+    runs: list[str]
     starts: list[int]
     lengths: list[int]
     orths: array
@@ -224,9 +249,9 @@ class DocBinWriter:
 
     def __init__(self, tokenizer: Tokenizer | None = None):
         self.tokenizer = tokenizer or Tokenizer()
-        self.tokenizer.trim()
-        self.strings: set[str] = set()  # labels and span ids; the words join at to_bytes
-        self.orths: set[int] = set()
+        self.tokenizer.start_bin()
+        self.strings: dict[str, int] = {}  # labels and span ids; the words join at to_bytes
+        self.runs: set[str] = set()
         self.tokens: list[bytes] = []
         self.spaces: list[bytes] = []
         self.lengths = array("i")
@@ -260,33 +285,60 @@ class DocBinWriter:
                 table[row + 1] = IOB_BEGIN if index == first else IOB_INSIDE
                 table[row + 2] = label
                 table[row + 3] = ident
-        self.orths.update(tokens.orths)
+        self.runs.update(tokens.runs)
         self.tokens.append(table.tobytes())
         self.spaces.append(tokens.spaces)
         self.lengths.append(count)
         self.span_groups.append(self._span_groups(spans))
         self.user_data.append(_pack(user_data))
 
-    def to_bytes(self) -> bytes:
+    @property
+    def token_count(self) -> int:
+        return sum(self.lengths)
+
+    def write(self, out: BinaryIO) -> None:
+        """Write the DocBin's bytes (what DocBin().from_bytes reads) to `out`, packed and
+        compressed a piece at a time: the token table is never joined into one buffer
+        (the message is a msgpack map, so its entries can be written one after another)."""
+        compressor = zlib.compressobj(COMPRESSION_LEVEL)
+
+        def put(data: bytes) -> None:
+            packed = compressor.compress(data)
+            if packed:
+                out.write(packed)
+
         docs = len(self.lengths)
-        strings = self.strings | set(map(self.tokenizer.word, self.orths))
-        message = {
-            "version": VERSION,
-            "attrs": list(ATTRS),
-            "tokens": b"".join(self.tokens),
-            "spaces": b"".join(self.spaces),
-            "lengths": self.lengths.tobytes(),
-            "strings": sorted(strings),
-            "cats": [{} for _ in range(docs)],
-            "flags": [{"has_unknown_spaces": False} for _ in range(docs)],
-            "span_groups": self.span_groups,
-            "user_data": self.user_data,
-        }
-        return zlib.compress(_pack(message), COMPRESSION_LEVEL)
+        strings = self.tokenizer.words(self.runs).union(self.strings)
+        put(b"\x8a")  # a msgpack map of ten entries
+        for key, value in (
+            ("version", VERSION),
+            ("attrs", list(ATTRS)),
+            ("lengths", self.lengths.tobytes()),
+            ("strings", sorted(strings)),
+            ("cats", [{} for _ in range(docs)]),
+            ("flags", [{"has_unknown_spaces": False} for _ in range(docs)]),
+            ("span_groups", self.span_groups),
+            ("user_data", self.user_data),
+        ):
+            put(_pack(key))
+            put(_pack(value))
+        for key, pieces in (("tokens", self.tokens), ("spaces", self.spaces)):
+            put(_pack(key))
+            put(_bin_header(sum(map(len, pieces))))
+            for piece in pieces:
+                put(piece)
+        out.write(compressor.flush())
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.write(buffer)
+        return buffer.getvalue()
 
     def _string(self, text: str) -> int:
-        self.strings.add(text)
-        return hash_string(text)
+        orth = self.strings.get(text)
+        if orth is None:
+            orth = self.strings[text] = hash_string(text)
+        return orth
 
     def _span_groups(self, spans: Sequence[tuple[int, int, Span]]) -> bytes:
         packed = [

@@ -38,7 +38,6 @@ the files needs it, and it brings srsly, which writes them); the registry never 
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import zipfile
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -51,8 +50,10 @@ if TYPE_CHECKING:
     from ._docbin import DocBinWriter, Span
 
 INSTALL = 'pip install "factcheck[spacy]"'
-# Articles per DocBin: one is held whole until it is written, so this bounds memory.
+# A DocBin is held whole until it is written: these bound memory, whatever the articles'
+# length (a token costs 32 bytes in the table, and about as much again on its way out).
 DOCS_PER_BIN = 200
+BIN_TOKENS = 100_000
 
 
 def spacy_installed() -> bool:
@@ -99,28 +100,29 @@ def member_name(number: int) -> str:
     return f"docs-{number:05d}.spacy"
 
 
-def _docbin_member(archive, pipe, number: int, batch, options, tokenizer) -> bytes:
-    from ._docbin import DocBinWriter
+def _bins(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[DocBinWriter]:
+    """The articles in DocBins of DOCS_PER_BIN articles or BIN_TOKENS tokens, whichever
+    comes first, in order; one empty DocBin for no articles (a corpus of no docs)."""
+    from ._docbin import DocBinWriter, Tokenizer
 
-    docs = DocBinWriter(tokenizer)
-    for article in batch:
+    tokenizer = Tokenizer()  # its cache of tokenised runs serves every bin
+    docs, full = DocBinWriter(tokenizer), 0
+    for article in articles:
         add_article(docs, article, options)
-    with archive.open(member_name(number), "w", force_zip64=False) as member:
-        member.write(docs.to_bytes())
-    return pipe.drain()
+        if len(docs) >= DOCS_PER_BIN or docs.token_count >= BIN_TOKENS:
+            yield docs
+            docs, full = DocBinWriter(tokenizer), full + 1
+    if len(docs) or not full:
+        yield docs
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[bytes]:
-    from ._docbin import Tokenizer
-
-    tokenizer = Tokenizer()  # its cache of tokenised runs serves every bin
     pipe = Pipe()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:
-        number = 0
-        for number, batch in enumerate(itertools.batched(articles, DOCS_PER_BIN), start=1):
-            yield _docbin_member(archive, pipe, number, batch, options, tokenizer)
-        if number == 0:  # an export of nothing: one empty DocBin, a corpus of no docs
-            yield _docbin_member(archive, pipe, 1, (), options, tokenizer)
+        for number, docs in enumerate(_bins(articles, options), start=1):
+            with archive.open(member_name(number), "w", force_zip64=False) as member:
+                docs.write(member)
+            yield pipe.drain()
     yield pipe.drain()  # the central directory
 
 
