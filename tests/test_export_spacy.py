@@ -177,6 +177,22 @@ def test_docbins_of_docs_per_bin_articles_each_keep_the_order(db, monkeypatch):
     assert [doc.user_data["article_id"] for doc in docs_of(data)] == ids
 
 
+def test_a_bin_also_closes_at_bin_tokens_so_long_articles_bound_memory(db, monkeypatch):
+    monkeypatch.setattr(spacy_docbin, "BIN_TOKENS", 10)
+    author = make_user("binner")
+    ids = []
+    for number in range(3):  # 9 tokens each: a bin reaches 10 tokens at its second
+        article = make_article(f"Article {number} says the bridge is safe .")
+        make_annotation(article, 0, 7, author=author)
+        ids.append(article.pk)
+    data = export()
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == [
+        "docs-00001.spacy",
+        "docs-00002.spacy",
+    ]
+    assert [doc.user_data["article_id"] for doc in docs_of(data)] == ids
+
+
 def test_spacy_train_reads_the_unzipped_folder_as_a_corpus(dataset, tmp_path):
     """spaCy's own corpus reader (what `spacy train --paths.train` uses) walks the folder."""
     from spacy.training import Corpus
