@@ -38,7 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, chain
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import BinaryIO
 
 import regex
@@ -145,10 +145,11 @@ class Span:
 
 class _Runs(dict):
     """Runs of text (what lies between two single spaces) to their tokens: the tokens'
-    hashes (packed uint64), their lengths, their trailing spaces (the last token followed
-    by the space that ends the run) and their strings. Read through map(), so a run met
-    before costs one C-level dict look-up. Runs longer than CACHED_RUN (a paragraph of
-    CJK, which has no spaces) are kept apart, in `long_runs`, only until the bin's end."""
+    hashes (packed uint64), their widths (length, plus one for the space that ends the
+    run after its last token), their trailing spaces and their strings. Read through
+    map(), so a run met before costs one C-level dict look-up. Runs longer than
+    CACHED_RUN (a paragraph of CJK, which has no spaces) are kept apart, in `long_runs`,
+    only until the bin's end."""
 
     def __init__(self):
         super().__init__()
@@ -167,8 +168,11 @@ class _Runs(dict):
         # spaCy makes one of any white space but a single space after a token.
         words = (joining_token() if JOINERS.search(run) else PLAIN_TOKEN).findall(run) or [" "]
         orths = array("Q", map(self._hash, words)).tobytes()
-        spaces = bytes(len(words) - 1) + (b"\x01" if run else b"\x00")
-        return orths, tuple(map(len, words)), spaces, tuple(words)
+        spaced = 1 if run else 0
+        widths = [*map(len, words)]
+        widths[-1] += spaced
+        spaces = bytes(len(words) - 1) + bytes((spaced,))
+        return orths, tuple(widths), spaces, tuple(words)
 
     def _hash(self, word: str) -> int:
         orth = self._orths.get(word)
@@ -199,16 +203,15 @@ class Tokenizer:
         runs = text.split(" ")
         parts = list(map(self.runs.__getitem__, runs))
         last = parts.pop()
+        if runs[-1]:  # the text's last run; no space follows it (fixed below)
+            parts.append(last)
         orths = array("Q", b"".join(map(itemgetter(0), parts)))
-        lengths = list(chain.from_iterable(map(itemgetter(1), parts)))
         spaces = b"".join(map(itemgetter(2), parts))
-        if runs[-1]:  # the text's last run: no space follows it
-            orths.frombytes(last[0])
-            lengths.extend(last[1])
-            spaces += last[2][:-1] + b"\x00"
-        starts = [0, *accumulate(map(add, lengths, spaces))]
-        starts.pop()
-        return Tokens(runs, starts, lengths, orths, spaces)
+        starts = list(accumulate(chain.from_iterable(map(itemgetter(1), parts)), initial=0))
+        if runs[-1]:
+            spaces = spaces[:-1] + b"\x00"
+            starts[-1] = len(text)
+        return Tokens(runs, starts, orths, spaces)
 
     def words(self, runs: Iterable[str]) -> set[str]:
         """The strings of the tokens of these runs (runs this bin tokenised)."""
@@ -218,17 +221,20 @@ class Tokenizer:
 @dataclass
 class Tokens:
     """An article's tokens: the runs they came from, and for each token the character
-    offset it starts at, its length (without its trailing space), its hash and whether a
-    single space follows it."""
+    offset it starts at (and, last, the text's length), its hash and whether a single
+    space follows it."""
 
     runs: list[str]
     starts: list[int]
-    lengths: list[int]
     orths: array
     spaces: bytes
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.spaces)
+
+    def length(self, index: int) -> int:
+        """The token's length, without its trailing space."""
+        return self.starts[index + 1] - self.starts[index] - self.spaces[index]
 
     def char_span(self, start: int, end: int) -> tuple[int, int] | None:
         """The tokens [first, last) that [start, end) covers exactly, or None when it
@@ -236,10 +242,10 @@ class Tokens:
         if not 0 <= start < end:
             return None
         first = bisect_left(self.starts, start)
-        if first == len(self.starts) or self.starts[first] != start:
+        if first >= len(self) or self.starts[first] != start:
             return None
         last = bisect_right(self.starts, end - 1) - 1
-        if last < first or self.starts[last] + self.lengths[last] != end:
+        if last < first or last >= len(self) or self.starts[last] + self.length(last) != end:
             return None
         return first, last + 1
 
