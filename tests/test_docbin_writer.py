@@ -154,3 +154,16 @@ def test_each_bin_has_every_string_it_uses_when_the_cache_is_trimmed(monkeypatch
         (doc,) = load(writer.to_bytes())
         assert doc.text == text
         assert len(doc) > 5
+
+
+def test_mark_planes_hold_every_combining_mark():
+    import sys
+    import unicodedata
+
+    planes = set(_docbin.MARK_PLANES)
+    outside = [
+        code
+        for code in range(sys.maxunicode + 1)
+        if code not in planes and unicodedata.category(chr(code))[0] == "M"
+    ]
+    assert outside == []

@@ -29,7 +29,6 @@ from __future__ import annotations
 import io
 import re
 import struct
-import sys
 import unicodedata
 import zlib
 from array import array
@@ -60,14 +59,17 @@ PLAIN_TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 JOINERS = regex.compile(r"[\p{M}\u200d\U0001F3FB-\U0001F3FF]")
 
 
+# Where Unicode has combining marks: the first two planes and the variation selectors of
+# plane 14 (planes 2 and 3 are ideographs; tests/test_docbin_writer.py checks this).
+MARK_PLANES = (*range(0x20000), *range(0xE0000, 0xE1000))
+
+
 @cache
 def joining_token() -> re.Pattern:
     r"""PLAIN_TOKEN with marks joined, in stdlib re so that \w means the same in both
     (regex's \w differs, on superscript digits for one). Built once, when first needed:
-    re has no \p{M}, so the class is made from unicodedata (a quarter of a second)."""
-    marks = _ranges(
-        code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code))[0] == "M"
-    )
+    re has no \p{M}, so the class is made from unicodedata."""
+    marks = _ranges(code for code in MARK_PLANES if unicodedata.category(chr(code))[0] == "M")
     joined = f"[{marks}\U0001f3fb-\U0001f3ff]"
     other = f"[^\\w\\s]{joined}*"
     return re.compile(rf"\w+(?:[{marks}]+\w*)*|[{marks}]+|{other}(?:\u200d{other})*|\s+")
@@ -95,8 +97,9 @@ COMPRESSION_LEVEL = 1
 CACHE_LIMIT = 200_000
 CACHED_RUN = 64  # characters: a longer run (CJK without spaces) is kept for its bin only
 
-# One packer for everything: srsly.msgpack_dumps builds one per call, and building one
-# looks up srsly's encoder entry points (most of the time of packing a small map).
+# One packer for the main thread's small pieces: srsly.msgpack_dumps builds one per call,
+# and building one looks up srsly's encoder entry points (most of the time of packing a
+# small map). A packer is not thread-safe: DocBinWriter.write makes its own.
 _pack = Packer(use_bin_type=True).pack
 
 
@@ -263,6 +266,7 @@ class DocBinWriter:
         self.lengths = array("i")
         self.span_groups: list[bytes] = []
         self.user_data: list[bytes] = []
+        self._sealed: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -302,10 +306,19 @@ class DocBinWriter:
     def token_count(self) -> int:
         return sum(self.lengths)
 
+    def seal(self) -> None:
+        """Take the strings of the bin's tokens from the tokenizer, whose cache the next
+        bin may trim: after this the bin is written without it (in another thread too)."""
+        if self._sealed is None:
+            self._sealed = sorted(self.tokenizer.words(self.runs).union(self.strings))
+
     def write(self, out: BinaryIO) -> None:
         """Write the DocBin's bytes (what DocBin().from_bytes reads) to `out`, packed and
         compressed a piece at a time: the token table is never joined into one buffer
-        (the message is a msgpack map, so its entries can be written one after another)."""
+        (the message is a msgpack map, so its entries can be written one after another).
+        Safe in another thread once sealed: it packs with a packer of its own."""
+        self.seal()
+        pack = Packer(use_bin_type=True).pack
         compressor = zlib.compressobj(COMPRESSION_LEVEL)
 
         def put(data: bytes) -> None:
@@ -314,22 +327,21 @@ class DocBinWriter:
                 out.write(packed)
 
         docs = len(self.lengths)
-        strings = self.tokenizer.words(self.runs).union(self.strings)
         put(b"\x8a")  # a msgpack map of ten entries
         for key, value in (
             ("version", VERSION),
             ("attrs", list(ATTRS)),
             ("lengths", self.lengths.tobytes()),
-            ("strings", sorted(strings)),
+            ("strings", self._sealed),
             ("cats", [{} for _ in range(docs)]),
             ("flags", [{"has_unknown_spaces": False} for _ in range(docs)]),
             ("span_groups", self.span_groups),
             ("user_data", self.user_data),
         ):
-            put(_pack(key))
-            put(_pack(value))
+            put(pack(key))
+            put(pack(value))
         for key, pieces in (("tokens", self.tokens), ("spaces", self.spaces)):
-            put(_pack(key))
+            put(pack(key))
             put(_bin_header(sum(map(len, pieces))))
             for piece in pieces:
                 put(piece)

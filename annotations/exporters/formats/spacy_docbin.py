@@ -40,6 +40,7 @@ from __future__ import annotations
 import importlib.util
 import zipfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from ..base import CODE_POINTS, ExportOptions
@@ -117,13 +118,28 @@ def _bins(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[bytes]:
+    """Each bin is packed and compressed in a thread while the next one is built (zlib
+    lets go of the GIL), and written to its ZIP member, in order, when that is done."""
     pipe = Pipe()
-    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:
+    with (
+        zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="docbin") as packer,
+    ):
+        waiting = None
         for number, docs in enumerate(_bins(articles, options), start=1):
-            with archive.open(member_name(number), "w", force_zip64=False) as member:
-                docs.write(member)
-            yield pipe.drain()
+            docs.seal()
+            compressed = packer.submit(docs.to_bytes)
+            if waiting is not None:
+                yield _member(archive, pipe, *waiting)
+            waiting = (number, compressed)
+        yield _member(archive, pipe, *waiting)  # _bins yields at least one bin
     yield pipe.drain()  # the central directory
+
+
+def _member(archive: zipfile.ZipFile, pipe: Pipe, number: int, compressed: Future) -> bytes:
+    with archive.open(member_name(number), "w", force_zip64=False) as member:
+        member.write(compressed.result())
+    return pipe.drain()
 
 
 FORMAT = BinaryExportFormat(
