@@ -54,7 +54,7 @@ INSTALL = 'pip install "factcheck[spacy]"'
 # A DocBin is held whole until it is written: these bound memory, whatever the articles'
 # length (a token costs 32 bytes in the table, and about as much again on its way out).
 DOCS_PER_BIN = 200
-BIN_TOKENS = 100_000
+BIN_TOKENS = 50_000
 
 
 def spacy_installed() -> bool:
