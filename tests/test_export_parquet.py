@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import importlib
 import io
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +20,13 @@ from annotations.exporters import (
     get_format,
 )
 from annotations.exporters.formats import parquet as parquet_format
-from annotations.exporters.query import ExportFilters
+from annotations.exporters.query import (
+    ExportArticle,
+    ExportFilters,
+    ExportSource,
+    ExportSpan,
+    ExportVerdict,
+)
 from tests.factories import make_annotation, make_article, make_user
 from tests.test_exporters import build_dataset
 
@@ -84,7 +94,7 @@ def test_filters_choose_the_rows(dataset):
 
 
 def test_articles_go_in_row_groups(db, monkeypatch):
-    """Row groups of ROW_GROUP articles: the writer never holds more than one."""
+    """Row groups of ROW_GROUP articles at most: the writer never holds more than one."""
     monkeypatch.setattr(parquet_format, "ROW_GROUP", 4)
     author = make_user("grouper")
     for number in range(10):
@@ -131,3 +141,168 @@ def test_the_command_writes_the_binary_formats_plain_and_gzipped(dataset, tmp_pa
             assert pq.read_table(io.BytesIO(data)).num_rows == 3
         else:
             assert "spans.csv" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def test_row_groups_close_at_group_bytes(db, monkeypatch):
+    """A group is sized by its data, not its rows: articles of 1,000 to 2,000 bytes
+    close a group of 2,000 bytes every second article, though ROW_GROUP is far off."""
+    monkeypatch.setattr(parquet_format, "GROUP_BYTES", 2_000)
+    for number in range(9):
+        make_article(f"{number} " + "x" * 998)
+    metadata = pq.ParquetFile(io.BytesIO(parquet_bytes())).metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [
+        2,
+        2,
+        2,
+        2,
+        1,
+    ]
+
+
+def span(number: int, text: str, start: int, **fields) -> ExportSpan:
+    end = start + 4
+    values = {
+        "id": number,
+        "start": start,
+        "end": end,
+        "text": text[start:end],
+        "label": "claim" if number % 2 else "denial",
+        "label_name": "Claim",
+        "speaker": "" if number % 3 else "北京 officials",
+        "note": "",
+        "annotator": "rita",
+        "created_at": f"2026-11-19T08:00:{number % 60:02d}.{number:06d}+00:00",
+    }
+    return ExportSpan(**(values | fields))
+
+
+def unusual_articles() -> list[ExportArticle]:
+    """Rows with every kind of null and empty: no date, a naive date, no spans, no
+    verdict, a verdict without a rating, no sources and several; more than 8 of each so
+    that the validity bitmaps span several bytes."""
+    articles = []
+    for number in range(21):
+        text = f"{number}: Officials in 北京 denied 😀 x\u0302 it. " * (1 + number % 4)
+        spans = []
+        for k in range(number % 5):
+            verdict = None
+            if k % 3 == 1:
+                verdict = ExportVerdict("Default", "false", "False", 1, "why", "rita", None)
+            elif k % 3 == 2:  # an explanation given before the rating was chosen
+                verdict = ExportVerdict(None, None, None, None, "why", "rita", None)
+            sources = [
+                ExportSource(f"https://s.example/{number}/{i}", f"T{i}", "", "supports", "", None)
+                for i in range(k)
+            ]
+            spans.append(span(number * 10 + k, text, k, verdict=verdict, sources=sources))
+        published = None
+        if number % 3 == 1:
+            published = datetime(2026, 1, number + 1, 9, 30, tzinfo=UTC)
+        elif number % 3 == 2:
+            published = datetime(2025, 12, number + 1, 23, 59, 59, 999999)  # naive
+        articles.append(
+            ExportArticle(
+                id=number + 1,
+                title=f"Title {number}" if number % 4 else "",
+                text=text,
+                author="Jane Doe" if number % 2 else "",
+                published_at=published,
+                source_url=f"https://news.example/{number}",
+                publisher="Daily Example",
+                status="reviewed",
+                spans=spans,
+            )
+        )
+    return articles
+
+
+def as_pyarrow_would(article: ExportArticle) -> dict:
+    """The row as the format used to hand it to `pa.Table.from_pylist`."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "text": article.text,
+        "author": article.author,
+        "published_at": article.published_at,
+        "source_url": article.source_url,
+        "publisher": article.publisher,
+        "status": article.status,
+        "offset_unit": "python_code_point",
+        "spans": [
+            {
+                "id": s.id,
+                "start": s.start,
+                "end": s.end,
+                "label": s.label,
+                "text": s.text,
+                "speaker": s.speaker,
+                "annotator": s.annotator,
+                "note": s.note,
+                "created_at": datetime.fromisoformat(s.created_at),
+                "verdict": s.verdict.slug if s.verdict else None,
+                "verdict_name": s.verdict.name if s.verdict else None,
+                "verdict_value": s.verdict.value if s.verdict else None,
+                "sources": [
+                    {"url": x.url, "title": x.title, "stance": x.stance} for x in s.sources
+                ],
+            }
+            for s in article.spans
+        ],
+    }
+
+
+def test_the_columns_hold_what_pyarrow_makes_of_the_rows(monkeypatch):
+    """The arrays built from buffers equal pyarrow's own conversion of the same rows,
+    nulls, naive dates and row group boundaries included."""
+    monkeypatch.setattr(parquet_format, "GROUP_BYTES", 1_500)
+    articles = unusual_articles()
+    data = b"".join(parquet_format.render(iter(articles), ExportOptions()))
+    table = pq.read_table(io.BytesIO(data))
+    expected = pa.Table.from_pylist(
+        [as_pyarrow_would(a) for a in articles], schema=parquet_format.schema()
+    )
+    assert pq.ParquetFile(io.BytesIO(data)).metadata.num_row_groups > 3
+    assert table.schema.equals(expected.schema, check_metadata=False)
+    assert table.to_pylist() == expected.to_pylist()
+    assert table.equals(expected)
+
+
+def test_free_text_columns_have_no_statistics(dataset):
+    """The article's text, a span's text and its note carry no min/max (the footer would
+    keep two whole articles per row group); the other columns keep theirs."""
+    metadata = pq.ParquetFile(io.BytesIO(parquet_bytes())).metadata.row_group(0)
+    columns = {metadata.column(i).path_in_schema: metadata.column(i) for i in range(24)}
+    assert metadata.num_columns == len(columns) == 24
+    for path in ("text", "spans.list.element.text", "spans.list.element.note"):
+        assert not columns[path].is_stats_set
+    for path in ("id", "title", "published_at", "spans.list.element.start"):
+        assert columns[path].is_stats_set and columns[path].statistics.has_min_max
+
+
+def test_an_export_loads_neither_pandas_nor_mimalloc(tmp_path):
+    """In a fresh interpreter: the arrays are made without `pa.array`, whose test for
+    pandas objects imports pandas (~50 MB), and Arrow allocates from the C library's
+    malloc unless the operator chose another pool."""
+    script = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
+django.setup()
+from annotations.exporters.base import ExportOptions
+from annotations.exporters.formats import parquet
+from annotations.exporters.query import ExportArticle, ExportSpan
+spans = [ExportSpan(1, 0, 4, "Brid", "claim", "Claim", "", "", "rita", "2026-01-01T00:00:00+00:00")]
+article = ExportArticle(1, "T", "Bridge", "", None, "", "", "new", spans)
+data = b"".join(parquet.render(iter([article]), ExportOptions()))
+import pyarrow
+print(len(data) > 0, "pandas" in sys.modules, pyarrow.default_memory_pool().backend_name)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env | {"FACTCHECK_VAR_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "system"]
