@@ -36,6 +36,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property, lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,7 +61,7 @@ from ..models.article import body_hash
 from ..offsets import quote_selector
 from ..services.sources import source_records_by_url
 from ..weburl import canonical_url
-from . import bulk_copy, revising
+from . import bulk_copy, foreign_keys, revising
 from .base import ArticleRecord, ImportRefused, ParseResult
 from .checks import record_problem
 from .limits import file_size_problem
@@ -309,30 +310,44 @@ def store_read(
         "imported_by": user.get_username() if _is_person(user) else "",
     }
     result = FileResult(name=read.name, format=read.format, encoding=read.encoding, how=read.how)
-    with larger_page_cache(connection):
+    # The first chunk is parsed before any transaction opens: its size says whether the
+    # file is a bulk one, whose foreign keys are checked once per transaction.
+    chunks = iter(read.chunks)
+    try:
+        first = next(chunks, None)
+    except ImportRefused as error:  # refused in its first lines: nothing was stored
         if commit_each_chunk:
-            return _store_in_steps(
-                read, result, provenance=provenance, user=user, on_chunk=on_chunk
-            )
-        return _store_at_once(read, result, provenance=provenance, user=user, on_chunk=on_chunk)
+            result.reason = f"{str(error).rstrip('.')}; nothing of it was stored."
+            return result
+        return _refused_after_all(result, str(error))
+    chunks = chain([first], chunks) if first is not None else iter(())
+    bulk = first is not None and len(first.records) >= DEFER_SEARCH_INDEX_FROM
+    with (
+        larger_page_cache(connection),
+        foreign_keys.checked_per_transaction(connection, bulk=bulk) as keys,
+    ):
+        store = _store_in_steps if commit_each_chunk else _store_at_once
+        return store(chunks, result, provenance=provenance, user=user, on_chunk=on_chunk, keys=keys)
 
 
-def _store_at_once(read: ReadFile, result: FileResult, *, provenance, user, on_chunk):
+def _store_at_once(chunks, result: FileResult, *, provenance, user, on_chunk, keys):
     try:
         with transaction.atomic():
+            keys.begin()
             store = _FileStore(result, provenance=provenance, user=user)
-            for chunk in read.chunks:
+            for chunk in chunks:
                 store.add(chunk)
                 if on_chunk is not None:
                     on_chunk(result)
             store.finish()
+            keys.verify()
     except ImportRefused as error:
         # A format that parses as it goes refused the file part-way; nothing is kept.
         return _refused_after_all(result, str(error))
     except (IntegrityError, DataError) as error:
         # E.g. another import stored the same text a moment ago; the whole file rolled back.
         # The database's own message is logged, not shown: it can hold SQL and row values.
-        logger.warning("Import of %s refused by the database: %s", read.name, error)
+        logger.warning("Import of %s refused by the database: %s", result.name, error)
         return _refused_after_all(
             result,
             "The database refused the file (another import may have stored the same "
@@ -343,14 +358,16 @@ def _store_at_once(read: ReadFile, result: FileResult, *, provenance, user, on_c
     return result
 
 
-def _store_in_steps(read: ReadFile, result: FileResult, *, provenance, user, on_chunk):
+def _store_in_steps(chunks, result: FileResult, *, provenance, user, on_chunk, keys):
     store = _FileStore(result, provenance=provenance, user=user)
     try:
-        for chunk in read.chunks:
+        for chunk in chunks:
             kept = (len(result.created), len(result.revised), len(result.already_present))
             try:
                 with transaction.atomic():
+                    keys.begin()
                     store.add(chunk)
+                    keys.verify()
             except BaseException:
                 # This chunk rolled back: what it seemed to store is not there.
                 del result.created[kept[0] :], result.revised[kept[1] :]
@@ -362,7 +379,7 @@ def _store_in_steps(read: ReadFile, result: FileResult, *, provenance, user, on_
     except (ImportRefused, IntegrityError, DataError) as error:
         message = str(error).rstrip(".")
         if not isinstance(error, ImportRefused):
-            logger.warning("Import of %s refused by the database: %s", read.name, error)
+            logger.warning("Import of %s refused by the database: %s", result.name, error)
             message = (
                 "The database refused part of the file (another import may have stored "
                 "the same articles a moment ago)"
