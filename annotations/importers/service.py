@@ -36,7 +36,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property, lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -320,14 +319,21 @@ def store_read(
             result.reason = f"{str(error).rstrip('.')}; nothing of it was stored."
             return result
         return _refused_after_all(result, str(error))
-    chunks = chain([first], chunks) if first is not None else iter(())
     bulk = first is not None and len(first.records) >= DEFER_SEARCH_INDEX_FROM
+    chunks = _starting_with(first, chunks) if first is not None else iter(())
+    del first  # memory: a chunk is held only while it is stored
     with (
         larger_page_cache(connection),
         foreign_keys.checked_per_transaction(connection, bulk=bulk) as keys,
     ):
         store = _store_in_steps if commit_each_chunk else _store_at_once
         return store(chunks, result, provenance=provenance, user=user, on_chunk=on_chunk, keys=keys)
+
+
+def _starting_with(first: ParseResult, rest: Iterator[ParseResult]) -> Iterator[ParseResult]:
+    yield first
+    del first
+    yield from rest
 
 
 def _store_at_once(chunks, result: FileResult, *, provenance, user, on_chunk, keys):
