@@ -27,9 +27,10 @@ text and its spans, which the export holds anyway).
 
 from __future__ import annotations
 
-import itertools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 
 from django.db.models import F
 from django.db.models.functions import Substr
@@ -38,10 +39,13 @@ from ..base import CODE_POINTS, ExportFormat, ExportOptions
 from ..query import ExportArticle, ExportFilters, ExportSpan, matching_spans
 from ._json import dumps
 
-TOKEN = re.compile(r"\S+")
-LINE = re.compile(r"[^\n]+")  # a line of the text: its tokens form one paragraph's run
-TOKEN_BATCH = 512  # tokens formatted and joined at a time
+_SPLIT = re.compile(r"(\s+)")  # a window into its \S+ tokens and the white space between
+WINDOW = 8192  # characters tokenised at a time (then on to the next white space)
 _SPACE = re.compile(r"\s")
+_TOKEN_END = re.compile(r"\S(?=\s)")  # the last character of a token
+# Offsets as text, made once: most articles are shorter than this, and a lookup costs a
+# fraction of formatting the number (a larger offset is formatted).
+_NUMBERS = [str(number) for number in range(16384)]
 QUOTE_SHOWN = 200  # characters of a misaligned span's quote in its comment line
 
 FILE_HEADER = (
@@ -85,59 +89,107 @@ def tagged_spans(article: ExportArticle, misaligned: list[ExportSpan]) -> list[E
     return kept
 
 
-class _Cursor:
-    """Where the walk through one article's text has got to."""
-
-    __slots__ = ("any_token", "previous_end")
-
-    def __init__(self):
-        self.previous_end = 0  # the end of the last token written
-        self.any_token = False
-
-
-def _break_before(text: str, start: int, cursor: _Cursor) -> bool:
-    """A paragraph ends at a line break between the last token and this one."""
-    return cursor.any_token and text.find("\n", cursor.previous_end, start) != -1
+def _window_end(text: str, pos: int) -> int:
+    """Where the window from `pos` ends: about WINDOW characters on, just after a token
+    (or at the end of the text). No token is cut in two, and the white space between two
+    tokens, where a paragraph may end, is always in the window of the token after it."""
+    if pos + WINDOW >= len(text):
+        return len(text)
+    found = _TOKEN_END.search(text, pos + WINDOW - 1)
+    return found.end() if found is not None else len(text)
 
 
-def _untagged(text: str, pos: int, endpos: int, cursor: _Cursor) -> Iterator[str]:
-    """The tokens of text[pos:endpos], where no span is, tagged O, a line of the text at a
-    time (in batches of TOKEN_BATCH tokens, so a long line is no large string either)."""
-    for piece in LINE.finditer(text, pos, endpos):
-        tokens = TOKEN.finditer(text, piece.start(), piece.end())
-        first = next(tokens, None)
-        if first is None:
-            continue  # white space only
-        if _break_before(text, first.start(), cursor):
-            yield "\n"
-        cursor.any_token = True
-        last = first
-        yield f"{first.group()} {first.start()} {first.end()} O\n"
-        for batch in itertools.batched(tokens, TOKEN_BATCH):
-            yield "".join([f"{m.group()} {m.start()} {m.end()} O\n" for m in batch])
-            last = batch[-1]
-        cursor.previous_end = last.end()
+def _tokens(text: str, pos: int, end: int) -> tuple[list[str], list[int], list[int]]:
+    """The \\S+ tokens of text[pos:end] with their start and end offsets, as three lists.
+
+    One split of the window and one running sum of its pieces' lengths, both in C: a
+    match object per token (re.finditer) costs more than all the rest of a token's line.
+    """
+    parts = _SPLIT.split(text[pos:end])  # token, space, token, ..., token ("" at the ends)
+    bounds = list(accumulate(map(len, parts), initial=pos))
+    tokens, starts, ends = parts[0::2], bounds[0::2], bounds[1::2]
+    if tokens[-1] == "":  # the window ends with white space
+        del tokens[-1], starts[-1], ends[-1]
+    if tokens and tokens[0] == "":  # it starts with white space
+        del tokens[0], starts[0], ends[0]
+    return tokens, starts, ends
 
 
-def _tagged(text: str, span: ExportSpan, cursor: _Cursor) -> Iterator[str]:
-    """The tokens of one span (on token boundaries): B- then I-, never split by a break."""
-    tokens = TOKEN.finditer(text, span.start, span.end)
-    first = next(tokens)  # on token boundaries: text[span.start] starts a token
-    if _break_before(text, first.start(), cursor):
-        yield "\n"
-    cursor.any_token = True
-    last = first
-    yield f"{first.group()} {first.start()} {first.end()} B-{span.label}\n"
-    inside = f" I-{span.label}\n"
-    for batch in itertools.batched(tokens, TOKEN_BATCH):
-        yield "".join([f"{m.group()} {m.start()} {m.end()}{inside}" for m in batch])
-        last = batch[-1]
-    cursor.previous_end = last.end()
+def _lines(
+    tokens: list[str], starts: list[int], ends: list[int], first: int, last: int, tag: str
+) -> list[str]:
+    """Tokens first..last-1 as lines, all ending in `tag` (" O\\n", " I-claim\\n")."""
+    rows = zip(tokens[first:last], starts[first:last], ends[first:last], strict=True)
+    if ends[last - 1] < len(_NUMBERS):
+        numbers = _NUMBERS
+        return [f"{token} {numbers[start]} {numbers[end]}{tag}" for token, start, end in rows]
+    return [f"{token} {start} {end}{tag}" for token, start, end in rows]
+
+
+class _Walk:
+    """The walk through one article's text, a window at a time: which span is next, and
+    the one whose tokens run on past the window's end."""
+
+    __slots__ = ("any_token", "open_end", "open_tag", "spans", "upcoming")
+
+    def __init__(self, spans: list[ExportSpan]):
+        self.spans = iter(spans)
+        self.upcoming = next(self.spans, None)
+        self.open_tag = ""  # " I-<label>\\n" while a span goes on into the next window
+        self.open_end = 0
+        self.any_token = False  # whether a token has been written (no break before the first)
+
+
+def _window(text: str, pos: int, end: int, walk: _Walk) -> str:
+    """The CoNLL lines of the tokens of text[pos:end] (a window: no token cut)."""
+    tokens, starts, ends = _tokens(text, pos, end)
+    count = len(tokens)
+    if not count:
+        return ""
+    lines: list[str] = []  # one a token, in order
+    if walk.open_tag:  # a span begun in an earlier window: its tokens here are inside it
+        stop = min(bisect_left(ends, walk.open_end) + 1, count)
+        lines += _lines(tokens, starts, ends, 0, stop, walk.open_tag)
+        if ends[stop - 1] >= walk.open_end:
+            walk.open_tag = ""
+    while len(lines) < count:
+        span = walk.upcoming
+        done = len(lines)
+        if span is None or span.start >= end:
+            lines += _lines(tokens, starts, ends, done, count, " O\n")
+            break
+        # On token boundaries: the span starts at a token's start and ends at one's end.
+        first = bisect_left(starts, span.start, done)
+        if first > done:
+            lines += _lines(tokens, starts, ends, done, first, " O\n")
+        last = bisect_left(ends, span.end, first)  # the token it ends with, or past the window
+        stop = min(last + 1, count)
+        lines.append(f"{tokens[first]} {starts[first]} {ends[first]} B-{span.label}\n")
+        inside = f" I-{span.label}\n"
+        if stop > first + 1:
+            lines += _lines(tokens, starts, ends, first + 1, stop, inside)
+        walk.upcoming = next(walk.spans, None)
+        if last >= count:  # it goes on into the next window
+            walk.open_tag, walk.open_end = inside, span.end
+    # A paragraph ends at a line break between two tokens: a blank line before the token
+    # after each "\\n", unless that token is inside a span (a span is never split).
+    newline = text.find("\n", pos, end)
+    while newline != -1:
+        after = bisect_right(starts, newline)
+        if after == count:
+            break
+        if after > 0 or walk.any_token:
+            line = lines[after]
+            if line[line.rindex(" ") + 1] != "I":  # the tag: O, B-... or I-...
+                lines[after] = "\n" + line
+        newline = text.find("\n", starts[after], end)
+    walk.any_token = True
+    return "".join(lines)
 
 
 def document(article: ExportArticle, options: ExportOptions) -> Iterator[str]:
-    """One article as CoNLL lines, in pieces of at most TOKEN_BATCH tokens (coalesce in
-    ExportFormat.stream joins them into chunks of about 64 KiB)."""
+    """One article as CoNLL lines, a window of about WINDOW characters at a time (coalesce
+    in ExportFormat.stream joins the pieces into chunks of about 64 KiB)."""
     text = article.text
     misaligned: list[ExportSpan] = []
     spans = tagged_spans(article, misaligned)
@@ -146,14 +198,13 @@ def document(article: ExportArticle, options: ExportOptions) -> Iterator[str]:
     for span in misaligned:
         yield misaligned_line(span)
     yield "\n"
-    cursor = _Cursor()
+    walk = _Walk(spans)
     pos = 0
-    for span in spans:
-        yield from _untagged(text, pos, span.start, cursor)
-        yield from _tagged(text, span, cursor)
-        pos = span.end
-    yield from _untagged(text, pos, len(text), cursor)
-    if cursor.any_token:
+    while pos < len(text):
+        end = _window_end(text, pos)
+        yield _window(text, pos, end, walk)
+        pos = end
+    if walk.any_token:
         yield "\n"
 
 
