@@ -18,11 +18,12 @@ Tokenisation (also written at the top of every file):
 - Each article opens with `-DOCSTART- <article id> -X- O` and a blank line; a blank line
   ends each paragraph (a line of the text), except inside a span, which is never split.
 
-Memory: the text is walked with `re.finditer` beside the article's spans in text order,
-between spans a line of the text at a time; tokens are formatted TOKEN_BATCH at a time and
-the pieces joined into chunks of about 64 KiB (base.coalesce). No list of an article's
-tokens is ever built, so a 50 MB article streams in memory bounded by a chunk (plus the
-text and its spans, which the export holds anyway).
+Memory and speed: the text is walked a window of about WINDOW characters at a time
+(ending after a token), beside the article's spans in text order. A window is split
+into its tokens and their offsets by C code (one regex split, one running sum) and
+written as one string; base.coalesce joins those into chunks of about 64 KiB. No list of
+an article's tokens is ever built, so a 50 MB article streams in memory bounded by a
+window and a chunk (plus the text and its spans, which the export holds anyway).
 """
 
 from __future__ import annotations
