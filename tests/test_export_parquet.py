@@ -267,16 +267,19 @@ def test_the_columns_hold_what_pyarrow_makes_of_the_rows(monkeypatch):
     assert table.equals(expected)
 
 
-def test_free_text_columns_have_no_statistics(dataset):
-    """The article's text, a span's text and its note carry no min/max (the footer would
-    keep two whole articles per row group); the other columns keep theirs."""
+def test_free_text_columns_have_no_statistics_nor_dictionary(dataset):
+    """The article's text, a span's text and its note carry no min/max (the writer would
+    keep two whole texts a row group until the footer) and no dictionary (no two are
+    alike); the other columns keep both."""
     metadata = pq.ParquetFile(io.BytesIO(parquet_bytes())).metadata.row_group(0)
     columns = {metadata.column(i).path_in_schema: metadata.column(i) for i in range(24)}
     assert metadata.num_columns == len(columns) == 24
     for path in ("text", "spans.list.element.text", "spans.list.element.note"):
         assert not columns[path].is_stats_set
-    for path in ("id", "title", "published_at", "spans.list.element.start"):
+        assert not columns[path].has_dictionary_page
+    for path in ("id", "title", "published_at", "spans.list.element.label"):
         assert columns[path].is_stats_set and columns[path].statistics.has_min_max
+        assert columns[path].has_dictionary_page
 
 
 def test_an_export_loads_neither_pandas_nor_mimalloc(tmp_path):

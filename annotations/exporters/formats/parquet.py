@@ -19,16 +19,19 @@ data (ROW_GROUP articles at most), which pyarrow's ParquetWriter writes into a p
 articles' length. pyarrow is an optional extra (`pip install "factcheck[parquet]"`),
 imported when an export starts, never when the registry loads.
 
-Memory (issue 10: peak RSS flat, whatever the export's size):
+Memory (issue 10 asks for a peak RSS under 120 MB, flat with the export's size). What
+an export costs besides the query's own batches: importing pyarrow (~40 MB, numpy
+included), about three times a row group, and ~50 KB of footer metadata a row group
+(pyarrow's writer keeps it until the end).
 - The arrays are made from their buffers (`pa.Array.from_buffers`), not by `pa.array`
   or `Table.from_pylist`: those import pandas (pyarrow's test for pandas objects,
-  ~50 MB of RSS) though nothing here is one, and build a dict per row first.
-- A row group holds about GROUP_BYTES (1 MB): the writer's page and dictionary buffers
-  follow its size; larger ones cost RSS (~+6 MB at 2 MB, ~+13 MB at 4 MB), smaller
-  ones save nothing more.
+  ~50 MB of RSS) though nothing here is one, and build a dict per row first. The
+  values gather as Arrow lays them out (Strings, Numbers): no Python object a value.
+- A row group holds about GROUP_BYTES (1 MB); 2 MB cost ~3 MB more at the peak, 4 MB
+  ~10 MB, and smaller ones add footer metadata.
 - Arrow allocates from the C library's malloc (import_pyarrow).
-- The long free text (FREE_TEXT) has no min/max statistics: the writer holds every
-  row group's metadata until the footer, and these kept two whole texts a group.
+- The long free text (FREE_TEXT) has no min/max statistics, which kept two whole texts a
+  row group in that metadata, and no dictionary (its values are all different).
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from array import array
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from itertools import accumulate
 
 from ..base import CODE_POINTS, ExportOptions
 from ..query import ExportArticle, ExportSpan
@@ -48,12 +50,11 @@ from ._binary import BinaryExportFormat, Pipe
 GROUP_BYTES = 1024 * 1024  # about this much data in a row group (UTF-8, 8 B a number)
 ROW_GROUP = 10_000  # articles in a row group at most
 INSTALL = 'pip install "factcheck[parquet]"'
-# Columns written without min/max statistics: no reader filters on them, and each row
-# group kept its longest and shortest article whole in the footer the writer holds.
+# Written without min/max statistics or a dictionary: no reader filters on them, and
+# no two values are alike.
 FREE_TEXT = frozenset({"text", "spans.list.element.text", "spans.list.element.note"})
 # What a row costs besides its strings' bytes: its numbers and string offsets, 8 B each.
 ARTICLE_FIXED, SPAN_FIXED, SOURCE_FIXED = 10 * 8, 13 * 8, 3 * 8
-CODE_POINTS_UTF8 = CODE_POINTS.encode()
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
@@ -111,98 +112,142 @@ def micros(when: datetime | None) -> int | None:
     return (when - EPOCH) // MICROSECOND
 
 
-def utf8(value: str | None) -> bytes | None:
-    return None if value is None else value.encode()
+def bitmap(length: int, nulls: list[int]):
+    """Arrow's validity bitmap (bit i clear: value i is null), None when none is."""
+    import pyarrow as pa
 
-
-def validity(values: list) -> bytes | None:
-    """Arrow's validity bitmap (bit i set: value i is not null), None when none is null."""
-    if all(value is not None for value in values):
+    if not nulls:
         return None
-    bits = bytearray((len(values) + 7) // 8)
-    for index, value in enumerate(values):
-        if value is not None:
-            bits[index >> 3] |= 1 << (index & 7)
-    return bytes(bits)
+    bits = bytearray(b"\xff" * ((length + 7) // 8))
+    for index in nulls:
+        bits[index >> 3] &= ~(1 << (index & 7)) & 0xFF
+    return pa.py_buffer(bits)
+
+
+class Strings:
+    """A string column being gathered as Arrow lays it out: the values' UTF-8 end to end
+    and where each ends. Compact (no object per value), and its buffers become the
+    array's without a copy."""
+
+    __slots__ = ("data", "ends", "nulls")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends = array("i", [0])
+        self.nulls: list[int] = []
+
+    def add(self, value: str | None) -> int:
+        """Append a value; returns its bytes."""
+        if value is None:
+            self.nulls.append(len(self.ends) - 1)
+            self.ends.append(len(self.data))
+            return 0
+        piece = value.encode()
+        self.data += piece
+        self.ends.append(len(self.data))
+        return len(piece)
+
+    def array(self, kind):
+        import pyarrow as pa
+
+        length = len(self.ends) - 1
+        buffers = [bitmap(length, self.nulls), pa.py_buffer(self.ends), pa.py_buffer(self.data)]
+        return pa.Array.from_buffers(kind, length, buffers)
+
+
+class Numbers:
+    """An int64 or timestamp (microseconds) column being gathered."""
+
+    __slots__ = ("nulls", "values")
+
+    def __init__(self) -> None:
+        self.values = array("q")
+        self.nulls: list[int] = []
+
+    def add(self, value: int | None) -> None:
+        if value is None:
+            self.nulls.append(len(self.values))
+            self.values.append(0)
+        else:
+            self.values.append(value)
+
+    def array(self, kind):
+        import pyarrow as pa
+
+        length = len(self.values)
+        return pa.Array.from_buffers(
+            kind, length, [bitmap(length, self.nulls), pa.py_buffer(self.values)]
+        )
+
+
+def gathering(fields) -> dict:
+    """A column to gather values in for each field that is not a list."""
+    import pyarrow as pa
+
+    return {
+        field.name: Strings() if pa.types.is_string(field.type) else Numbers()
+        for field in fields
+        if not pa.types.is_list(field.type)
+    }
 
 
 class RowGroup:
-    """One row group's values, gathered column by column as the articles come: strings
-    as UTF-8 bytes, timestamps as microseconds, None for null. `size` is about the bytes
-    its arrays will take."""
+    """One row group, gathered column by column as the articles come. `size` is about
+    the bytes its arrays take: the strings' UTF-8, 8 bytes a number or offset."""
 
     def __init__(self) -> None:
         self.rows = 0
         self.size = 0
-        self.article: dict[str, list] = {field: [] for field in schema().names}
-        del self.article["spans"]
-        span_type = schema().field("spans").type.value_type
-        self.span: dict[str, list] = {field.name: [] for field in span_type}
-        del self.span["sources"]
-        self.source: dict[str, list] = {"url": [], "title": [], "stance": []}
-        self.span_offsets = [0]
-        self.source_offsets = [0]
+        spans_type = schema().field("spans").type
+        sources_type = spans_type.value_type.field("sources").type
+        self.article = gathering(schema())
+        self.span = gathering(spans_type.value_type)
+        self.source = gathering(sources_type.value_type)
+        self.span_ends = array("i", [0])
+        self.source_ends = array("i", [0])
 
     def add(self, article: ExportArticle) -> None:
-        strings = (
-            article.title.encode(),
-            article.text.encode(),
-            article.author.encode(),
-            article.source_url.encode(),
-            article.publisher.encode(),
-            article.status.encode(),
-        )
-        title, text, author, source_url, publisher, status = strings
         columns = self.article
-        columns["id"].append(article.id)
-        columns["title"].append(title)
-        columns["text"].append(text)
-        columns["author"].append(author)
-        columns["published_at"].append(micros(article.published_at))
-        columns["source_url"].append(source_url)
-        columns["publisher"].append(publisher)
-        columns["status"].append(status)
-        columns["offset_unit"].append(CODE_POINTS_UTF8)
-        self.size += ARTICLE_FIXED + sum(map(len, strings))
+        columns["id"].add(article.id)
+        columns["published_at"].add(micros(article.published_at))
+        self.size += ARTICLE_FIXED + (
+            columns["title"].add(article.title)
+            + columns["text"].add(article.text)
+            + columns["author"].add(article.author)
+            + columns["source_url"].add(article.source_url)
+            + columns["publisher"].add(article.publisher)
+            + columns["status"].add(article.status)
+            + columns["offset_unit"].add(CODE_POINTS)
+        )
         for span in article.spans:
             self.add_span(span)
-        self.span_offsets.append(len(self.span["id"]))
+        self.span_ends.append(len(self.span["id"].values))
         self.rows += 1
 
     def add_span(self, span: ExportSpan) -> None:
-        verdict = span.verdict
-        strings = (
-            span.label.encode(),
-            span.text.encode(),
-            span.speaker.encode(),
-            span.annotator.encode(),
-            span.note.encode(),
-            utf8(verdict.slug) if verdict else None,
-            utf8(verdict.name) if verdict else None,
+        columns, verdict = self.span, span.verdict
+        columns["id"].add(span.id)
+        columns["start"].add(span.start)
+        columns["end"].add(span.end)
+        columns["created_at"].add(micros(datetime.fromisoformat(span.created_at)))
+        columns["verdict_value"].add(verdict.value if verdict else None)
+        self.size += SPAN_FIXED + (
+            columns["label"].add(span.label)
+            + columns["text"].add(span.text)
+            + columns["speaker"].add(span.speaker)
+            + columns["annotator"].add(span.annotator)
+            + columns["note"].add(span.note)
+            + columns["verdict"].add(verdict.slug if verdict else None)
+            + columns["verdict_name"].add(verdict.name if verdict else None)
         )
-        label, text, speaker, annotator, note, slug, name = strings
-        columns = self.span
-        columns["id"].append(span.id)
-        columns["start"].append(span.start)
-        columns["end"].append(span.end)
-        columns["label"].append(label)
-        columns["text"].append(text)
-        columns["speaker"].append(speaker)
-        columns["annotator"].append(annotator)
-        columns["note"].append(note)
-        columns["created_at"].append(micros(datetime.fromisoformat(span.created_at)))
-        columns["verdict"].append(slug)
-        columns["verdict_name"].append(name)
-        columns["verdict_value"].append(verdict.value if verdict else None)
-        self.size += SPAN_FIXED + sum(len(value) for value in strings if value)
         sources = self.source
         for source in span.sources:
-            url, title, stance = source.url.encode(), source.title.encode(), source.stance.encode()
-            sources["url"].append(url)
-            sources["title"].append(title)
-            sources["stance"].append(stance)
-            self.size += SOURCE_FIXED + len(url) + len(title) + len(stance)
-        self.source_offsets.append(len(sources["url"]))
+            self.size += SOURCE_FIXED + (
+                sources["url"].add(source.url)
+                + sources["title"].add(source.title)
+                + sources["stance"].add(source.stance)
+            )
+        self.source_ends.append(len(sources["url"].ends) - 1)
 
     def batch(self):
         """The row group as a pa.RecordBatch of schema()."""
@@ -214,54 +259,32 @@ class RowGroup:
         spans = struct_array(
             self.span,
             spans_type.value_type,
-            sources=list_array(self.source_offsets, sources, sources_type),
+            sources=list_array(self.source_ends, sources, sources_type),
         )
         arrays = [
-            list_array(self.span_offsets, spans, spans_type)
+            list_array(self.span_ends, spans, spans_type)
             if field.name == "spans"
-            else column_array(self.article[field.name], field.type)
+            else self.article[field.name].array(field.type)
             for field in schema()
         ]
         return pa.RecordBatch.from_arrays(arrays, schema=schema())
 
 
-def column_array(values: list, kind):
-    """A string, int64 or timestamp array straight from its buffers."""
-    import pyarrow as pa
-
-    mask = validity(values)
-    bitmap = None if mask is None else pa.py_buffer(mask)
-    if pa.types.is_string(kind):
-        present = values if mask is None else [value or b"" for value in values]
-        offsets = array("i", accumulate(map(len, present), initial=0))
-        data = [bitmap, pa.py_buffer(offsets), pa.py_buffer(b"".join(present))]
-    else:
-        data = [
-            bitmap,
-            pa.py_buffer(array("q", values if mask is None else [v or 0 for v in values])),
-        ]
-    return pa.Array.from_buffers(kind, len(values), data)
-
-
-def struct_array(columns: dict[str, list], kind, **made):
-    """A struct array of `kind` from its fields' values (or arrays already `made`)."""
+def struct_array(columns: dict, kind, **made):
+    """A struct array of `kind` from its gathered columns (or arrays already `made`)."""
     import pyarrow as pa
 
     fields = list(kind)
-    arrays = [
-        made[f.name] if f.name in made else column_array(columns[f.name], f.type) for f in fields
-    ]
+    arrays = [made[f.name] if f.name in made else columns[f.name].array(f.type) for f in fields]
     return pa.StructArray.from_arrays(arrays, fields=fields)
 
 
-def list_array(offsets: list[int], values, kind):
-    """A list array of `kind`: row i is values[offsets[i]:offsets[i + 1]]."""
+def list_array(ends: array, values, kind):
+    """A list array of `kind`: row i is values[ends[i]:ends[i + 1]]."""
     import pyarrow as pa
 
-    ends = pa.Array.from_buffers(
-        pa.int32(), len(offsets), [None, pa.py_buffer(array("i", offsets))]
-    )
-    return pa.ListArray.from_arrays(ends, values, type=kind)
+    offsets = pa.Array.from_buffers(pa.int32(), len(ends), [None, pa.py_buffer(ends)])
+    return pa.ListArray.from_arrays(offsets, values, type=kind)
 
 
 def leaf_paths(fields, prefix: str = "") -> list[str]:
@@ -278,15 +301,11 @@ def leaf_paths(fields, prefix: str = "") -> list[str]:
     return paths
 
 
-def columns_with_statistics() -> list[str]:
-    return [path for path in leaf_paths(schema()) if path not in FREE_TEXT]
-
-
 def import_pyarrow():
     """pyarrow, its allocator chosen first if this process has not loaded it yet.
 
     The writer's buffers come from Arrow's process-wide default pool, fixed when pyarrow
-    loads: its own default, mimalloc, held ~10 MB more at the peak than the C library's
+    loads: its own default, mimalloc, held ~15 MB more at the peak than the C library's
     malloc (which also reuses what Python frees). ARROW_DEFAULT_MEMORY_POOL is
     pyarrow's documented switch; one set by the operator wins."""
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
@@ -300,8 +319,13 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
     import pyarrow.parquet as pq
 
     pipe = Pipe(positioned=True)
+    plain = [path for path in leaf_paths(schema()) if path not in FREE_TEXT]
     with pq.ParquetWriter(
-        pipe, schema(), compression="zstd", write_statistics=columns_with_statistics()
+        pipe,
+        schema(),
+        compression="zstd",
+        write_statistics=plain,
+        use_dictionary=plain,
     ) as writer:
         group = RowGroup()
         for article in articles:
