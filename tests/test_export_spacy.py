@@ -162,34 +162,32 @@ def test_an_export_of_nothing_is_an_empty_docbin(db):
 def test_docbins_of_docs_per_bin_articles_each_keep_the_order(db, monkeypatch):
     """Memory is bounded by one DocBin: the articles go DOCS_PER_BIN to a member."""
     monkeypatch.setattr(spacy_docbin, "DOCS_PER_BIN", 2)
+    ids = small_articles(5)
+    data = export()
+    assert members(data) == ["docs-00001.spacy", "docs-00002.spacy", "docs-00003.spacy"]
+    assert [doc.user_data["article_id"] for doc in docs_of(data)] == ids
+
+
+def small_articles(count: int) -> list[int]:
+    """`count` articles of 8 tokens, a span on each; their ids."""
     author = make_user("binner")
     ids = []
-    for number in range(5):
-        article = make_article(f"Article {number} says the bridge is safe.")
+    for number in range(count):
+        article = make_article(f"Article {number} says the bridge is safe .")
         make_annotation(article, 0, 7, author=author)
         ids.append(article.pk)
-    data = export()
-    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == [
-        "docs-00001.spacy",
-        "docs-00002.spacy",
-        "docs-00003.spacy",
-    ]
-    assert [doc.user_data["article_id"] for doc in docs_of(data)] == ids
+    return ids
+
+
+def members(data: bytes) -> list[str]:
+    return zipfile.ZipFile(io.BytesIO(data)).namelist()
 
 
 def test_a_bin_also_closes_at_bin_tokens_so_long_articles_bound_memory(db, monkeypatch):
     monkeypatch.setattr(spacy_docbin, "BIN_TOKENS", 10)
-    author = make_user("binner")
-    ids = []
-    for number in range(3):  # 9 tokens each: a bin reaches 10 tokens at its second
-        article = make_article(f"Article {number} says the bridge is safe .")
-        make_annotation(article, 0, 7, author=author)
-        ids.append(article.pk)
+    ids = small_articles(3)  # 8 tokens each: a bin passes 10 tokens at its second
     data = export()
-    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == [
-        "docs-00001.spacy",
-        "docs-00002.spacy",
-    ]
+    assert members(data) == ["docs-00001.spacy", "docs-00002.spacy"]
     assert [doc.user_data["article_id"] for doc in docs_of(data)] == ids
 
 
