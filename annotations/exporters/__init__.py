@@ -104,7 +104,8 @@ def export_stream(
 
     if export_format.plan is not None:
         options = export_format.plan(filters, options)
+    batch = {"chunk_size": export_format.batch_size} if export_format.batch_size else {}
     articles = export_articles(
-        filters, stats=stats, viewer=viewer, relations=export_format.uses_relations
+        filters, stats=stats, viewer=viewer, relations=export_format.uses_relations, **batch
     )
     yield from export_format.stream(articles, options)

@@ -111,6 +111,9 @@ class ExportFormat:
     # Whether the format writes the links between spans; one that does not (CSV, say)
     # sets False and the export skips reading them.
     uses_relations: bool = True
+    # Articles per batch of the export query, when not query.ARTICLE_CHUNK: a format
+    # whose own working memory is large (pyarrow, DocBins) reads smaller batches.
+    batch_size: int | None = None
     # plan(filters, options) -> options: what the format must know before its first byte
     # (the CSV's number of source columns). Run at the start of the stream, not before
     # the response, so a download still reads nothing until it is sent.

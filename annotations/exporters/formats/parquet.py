@@ -50,6 +50,7 @@ from ._binary import BinaryExportFormat, Pipe
 GROUP_BYTES = 1024 * 1024  # about this much data in a row group (UTF-8, 8 B a number)
 ROW_GROUP = 10_000  # articles in a row group at most
 INSTALL = 'pip install "factcheck[parquet]"'
+BATCH_SIZE = 200  # articles per batch of the export query (ARTICLE_CHUNK is 500): memory
 # Written without min/max statistics or a dictionary: no reader filters on them, and
 # no two values are alike.
 FREE_TEXT = frozenset({"text", "spans.list.element.text", "spans.list.element.note"})
@@ -353,4 +354,5 @@ FORMAT = BinaryExportFormat(
     order=90,
     available=pyarrow_installed(),
     requires=INSTALL,
+    batch_size=BATCH_SIZE,
 )

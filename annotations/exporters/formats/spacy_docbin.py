@@ -55,6 +55,7 @@ INSTALL = 'pip install "factcheck[spacy]"'
 # length (a token costs 32 bytes in the table, and about as much again on its way out).
 DOCS_PER_BIN = 200
 BIN_TOKENS = 50_000
+BATCH_SIZE = 200  # articles per batch of the export query (ARTICLE_CHUNK is 500): memory
 
 
 def spacy_installed() -> bool:
@@ -157,4 +158,5 @@ FORMAT = BinaryExportFormat(
     order=95,
     available=spacy_installed(),
     requires=INSTALL,
+    batch_size=BATCH_SIZE,
 )
