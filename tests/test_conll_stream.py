@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from annotations.exporters import ExportOptions, get_format
 from annotations.exporters.formats import conll
-from annotations.exporters.query import ExportArticle, ExportSpan
+from annotations.exporters.query import ExportArticle, ExportSpan, export_articles
 from tests.test_exporters import RICH_BODY, build_dataset, export_text
 
 TAG = re.compile(r"O|[BI]-[\w-]+")
@@ -131,6 +131,19 @@ def test_an_aligned_span_is_tagged(dataset):
     tags = [(t[0], t[3]) for s in rich["sentences"] for t in s if t[3] != "O"]
     assert tags[:2] == [("😀", "B-unverified-allegation"), ("Ana", "I-unverified-allegation")]
     assert ("北京", "B-denial") in tags and ("it", "I-denial") in tags
+
+
+def test_it_reads_only_the_spans_and_their_labels(dataset, django_assert_num_queries):
+    """From an export's articles CoNLL asks for the spans with their labels alone: one
+    query for the articles and one for their spans, no sources or links; the file is the
+    one it writes from fully read articles."""
+    conll_format = get_format("conll")
+    full = list(export_articles())
+    assert any(span.sources for article in full for span in article.spans)
+    with django_assert_num_queries(2):
+        lean = "".join(conll_format.stream(export_articles(relations=False), ExportOptions()))
+    assert lean == "".join(conll_format.stream(full, ExportOptions()))
+    assert "B-" in lean
 
 
 def test_a_misaligned_quote_with_a_line_break_stays_on_its_comment_line():

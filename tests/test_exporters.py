@@ -421,6 +421,33 @@ def test_created_at_is_iso_8601_in_utc_to_the_microsecond(db):
     assert datetime.fromisoformat(exported_article.spans[0].created_at) == moment
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 28, 7, 5, 3, tzinfo=UTC),  # a whole second: no fraction
+        datetime(2026, 11, 28, 7, 5, 3, 1, tzinfo=UTC),  # all six digits
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, 600000, tzinfo=UTC),  # a four-digit year
+    ],
+)
+def test_span_and_verdict_times_are_isoformat_on_every_database(db, moment):
+    """PostgreSQL formats them in SQL too (query.iso_utc_sql): the same text as
+    isoformat(), with or without microseconds; no verdict time stays None."""
+    user = make_user("lina")
+    article = make_article("The minister said the bridge is safe.")
+    rated = make_annotation(article, 4, 12, author=user)
+    unrated = make_annotation(article, 17, 23, author=user)
+    Annotation.objects.filter(pk=rated.pk).update(
+        created_at=moment, verdict_at=moment, verdict_explanation="No."
+    )
+    Annotation.objects.filter(pk=unrated.pk).update(created_at=moment)
+    (exported_article,) = export_articles()
+    first, second = exported_article.spans
+    assert first.created_at == second.created_at == moment.isoformat()
+    assert first.verdict.at == moment.isoformat()
+    assert second.verdict is None
+
+
 # --- filters ----------------------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import CharField, Exists, F, Func, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.lookups import In
@@ -331,13 +332,26 @@ def rating_scale_bounds() -> dict[str, tuple[int, int]]:
 # --- streaming --------------------------------------------------------------------------
 
 
+def iso_utc_sql(sql: str) -> str:
+    """PostgreSQL: a timestamptz as Python's datetime.isoformat() of it in UTC, or NULL:
+    microseconds only when not zero, all six digits ("…:05.120000+00:00")."""
+    utc = f"({sql} AT TIME ZONE 'UTC')"
+    return (
+        f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS') """
+        f"|| CASE WHEN date_trunc('second', {utc}) = {utc} THEN '' "
+        f"ELSE to_char({utc}, '.US') END || '+00:00'"
+    )
+
+
 class IsoDateTime(Func):
-    """A datetime column as ISO 8601 text (UTC), formatted by the database when it can.
+    """A datetime column as ISO 8601 text (UTC), formatted by the database when it can, so
+    that the rows skip two datetime parses a span, and the isoformat() of each (the
+    export's hottest cost after the JSON; on PostgreSQL Django's own loader parses them,
+    in Python).
 
     On SQLite, Django keeps aware datetimes as naive UTC text ("YYYY-MM-DD HH:MM:SS[.ffffff]")
-    so a REPLACE gives exactly Python's isoformat(), and the rows skip two datetime parses
-    each (the export's hottest cost there). Elsewhere the column comes back as a datetime
-    (parsed in C by psycopg) and `_spans_of` formats it.
+    so a REPLACE gives exactly Python's isoformat(); PostgreSQL formats it (iso_utc_sql).
+    Elsewhere the column comes back as a datetime and `_spans_of` formats it.
     """
 
     output_field = CharField()
@@ -348,6 +362,10 @@ class IsoDateTime(Func):
     def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"REPLACE({sql}, ' ', 'T') || '+00:00'", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return iso_utc_sql(sql), tuple(params) * 4  # the column is named four times
 
 
 _ARTICLE_FIELDS = (
@@ -426,11 +444,21 @@ def export_articles(
 class ArticleExport:
     """The articles of one export: iterate it for ExportArticle objects, once."""
 
-    __slots__ = ("_articles", "chunk_size", "filters", "relations", "stats", "using", "viewer")
+    __slots__ = (
+        "_articles",
+        "chunk_size",
+        "details",
+        "filters",
+        "relations",
+        "stats",
+        "using",
+        "viewer",
+    )
 
     def __init__(self, filters, stats, viewer, relations, chunk_size, using):
         self.filters, self.stats, self.viewer = filters, stats, viewer
         self.relations, self.chunk_size, self.using = relations, chunk_size, using
+        self.details = True
         self._articles = None
 
     def __iter__(self) -> Iterator[ExportArticle]:
@@ -439,9 +467,24 @@ class ArticleExport:
     def __next__(self) -> ExportArticle:
         if self._articles is None:
             self._articles = _generate(
-                self.filters, self.stats, self.viewer, self.relations, self.chunk_size
+                self.filters,
+                self.stats,
+                self.viewer,
+                self.relations,
+                self.chunk_size,
+                self.details,
             )
         return next(self._articles)
+
+    def labels_only(self) -> ArticleExport:
+        """The same articles and spans for a format that reads of a span only its id,
+        offsets, text and label (CoNLL): each span's speaker, note, annotator and
+        created_at are "" and it has no verdict, sources or links. Its query joins the
+        label alone, and the sources and links are not read at all. Call it before the
+        first item; it returns the export itself."""
+        if self._articles is None:
+            self.details = False
+        return self
 
     def close(self) -> None:
         """Stop reading: the cursors close now (`yield from` calls this when the stream
@@ -470,7 +513,12 @@ class ArticleExport:
 
 
 def _generate(
-    filters: ExportFilters, stats: ExportStats, viewer, relations: bool, chunk_size: int
+    filters: ExportFilters,
+    stats: ExportStats,
+    viewer,
+    relations: bool,
+    chunk_size: int,
+    details: bool = True,
 ) -> Iterator[ExportArticle]:
     # A function, not a method: a generator whose frame held the ArticleExport that holds
     # the generator would be a cycle, so an export abandoned part-way would keep its
@@ -485,7 +533,10 @@ def _generate(
         .iterator(chunk_size=chunk_size)
     )
     for batch in itertools.batched(rows, chunk_size):
-        yield from _with_spans(batch, filters, stats, viewer, relations)
+        if details:
+            yield from _with_spans(batch, filters, stats, viewer, relations)
+        else:
+            yield from _with_labelled_spans(batch, filters, stats, viewer)
 
 
 def span_rows(filters: ExportFilters) -> QuerySet[Annotation]:
@@ -494,8 +545,11 @@ def span_rows(filters: ExportFilters) -> QuerySet[Annotation]:
 
 
 class _InIds(In):
-    """`column IN (SELECT id ...)`, written for PostgreSQL as `column = ANY(ARRAY(SELECT
-    id ...))`.
+    """`column IN (SELECT id ...)` or `column IN (ids)`, written for PostgreSQL as `column =
+    ANY(ARRAY(SELECT id ...))` or `column = ANY(%s)` with the ids as one array.
+
+    The list as one array, not 500 placeholders, spares psycopg (which binds them on the
+    client) the parsing and quoting of each of them, three queries a batch.
 
     PostgreSQL turns an IN (subquery), like the join it stands for, into a join it costs
     from the tables' sizes: for a batch's few thousand spans it guesses that one pass over
@@ -510,6 +564,12 @@ class _InIds(In):
 
     def as_postgresql(self, compiler, connection):
         column, column_params = self.process_lhs(compiler, connection)
+        if self.rhs_is_direct_value():
+            ids = [value for value in self.rhs if value is not None]
+            if not ids:
+                raise EmptyResultSet
+            array = f"{self.lhs.output_field.db_type(connection)}[]"
+            return f"{column} = ANY(%s::{array})", (*column_params, ids)
         ids, ids_params = self.process_rhs(compiler, connection)
         return f"{column} = ANY(ARRAY{ids})", (*column_params, *ids_params)
 
@@ -518,7 +578,7 @@ def _with_spans(
     batch: tuple, filters: ExportFilters, stats: ExportStats, viewer=None, with_relations=True
 ) -> Iterator[ExportArticle]:
     ids = [row[0] for row in batch]
-    spans_of_batch = span_rows(filters).filter(article_id__in=ids)
+    spans_of_batch = span_rows(filters).filter(_InIds(F("article_id"), ids))
     if viewer is not None:
         spans_of_batch = permissions.visible_annotations(viewer, spans_of_batch)
     # The sources and links of the spans exported, found from the spans' ids (_InIds).
@@ -559,6 +619,47 @@ def _with_spans(
         stats.articles += 1
         stats.spans += len(article.spans)
         yield article
+
+
+def _with_labelled_spans(
+    batch: tuple, filters: ExportFilters, stats: ExportStats, viewer=None
+) -> Iterator[ExportArticle]:
+    """_with_spans for ArticleExport.labels_only: one query a batch, the spans with their
+    label."""
+    spans_of_batch = span_rows(filters).filter(_InIds(F("article_id"), [row[0] for row in batch]))
+    if viewer is not None:
+        spans_of_batch = permissions.visible_annotations(viewer, spans_of_batch)
+    spans = (
+        spans_of_batch.order_by("article_id", "start", "end", "id")
+        .values_list("id", "article_id", "start", "end", "quote", "label__slug", "label__name")
+        .iterator(chunk_size=ROW_CHUNK)
+    )
+    groups = itertools.groupby(spans, key=itemgetter(1))
+    group = next(groups, None)
+    for article_id, title, body, author, published_at, source_url, publisher, status in batch:
+        article = ExportArticle(
+            article_id, title, body, author, published_at, source_url, publisher, status, []
+        )
+        while group is not None and group[0] < article_id:
+            group = next(groups, None)
+        if group is not None and group[0] == article_id:
+            article.spans = _labelled_spans_of(body, group[1], stats)
+            group = next(groups, None)
+        stats.articles += 1
+        stats.spans += len(article.spans)
+        yield article
+
+
+def _labelled_spans_of(body: str, rows: Iterable[tuple], stats: ExportStats) -> list:
+    spans = []
+    for span_id, _, start, end, quote, label, label_name in rows:
+        if end > len(body) or body[start:end] != quote:  # as in _spans_of
+            stats.skipped_spans += 1
+            continue
+        spans.append(ExportSpan(span_id, start, end, quote, label, label_name, "", "", "", ""))
+    if len(spans) > 1 and len({span.start for span in spans}) < len(spans):
+        spans.sort(key=_text_order)
+    return spans
 
 
 def _relations_of(span_ids: QuerySet) -> dict[int, list[ExportRelation]]:

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from django.db import connections
 
 from ...models import Evidence, Relation, Source
-from ..query import ExportFilters, ExportStats, matching_articles, span_rows
+from ..query import ExportFilters, ExportStats, iso_utc_sql, matching_articles, span_rows
 from ._json import escape_line_breaks
 
 _ARTICLE_COLUMNS = (
@@ -77,13 +77,7 @@ def _string(sql: str) -> str:
 
 def _time(sql: str) -> str:
     """A timestamptz as datetime.isoformat() of it in UTC, quoted, or null."""
-    utc = f"({sql} AT TIME ZONE 'UTC')"
-    return (
-        f"CASE WHEN {sql} IS NULL THEN 'null' ELSE "
-        f"""'"' || to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS') """
-        f"|| CASE WHEN date_trunc('second', {utc}) = {utc} THEN '' "
-        f"ELSE to_char({utc}, '.US') END || '+00:00\"' END"
-    )
+    return f"""COALESCE('"' || {iso_utc_sql(sql)} || '"', 'null')"""
 
 
 def _day(sql: str) -> str:

@@ -37,7 +37,7 @@ from django.db.models import F
 from django.db.models.functions import Substr
 
 from ..base import CODE_POINTS, ExportFormat, ExportOptions
-from ..query import ExportArticle, ExportFilters, ExportSpan, matching_spans
+from ..query import ArticleExport, ExportArticle, ExportFilters, ExportSpan, matching_spans
 from ._json import dumps
 
 _SPLIT = re.compile(r"(\s+)")  # a window into its \S+ tokens and the white space between
@@ -210,6 +210,8 @@ def document(article: ExportArticle, options: ExportOptions) -> Iterator[str]:
 
 
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[str]:
+    if isinstance(articles, ArticleExport):
+        articles = articles.labels_only()  # no speakers, verdicts or sources to read
     yield FILE_HEADER
     for article in articles:
         yield from document(article, options)
