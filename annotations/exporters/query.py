@@ -604,6 +604,14 @@ def _with_spans(
     )
     merge = _SourceMerge(sources)
     relations = _relations_of(span_ids) if with_relations else {}
+    yield from _merged(
+        batch, spans, lambda body, rows: _spans_of(body, rows, merge, relations, stats), stats
+    )
+
+
+def _merged(batch: tuple, spans, spans_of, stats: ExportStats) -> Iterator[ExportArticle]:
+    """The batch's articles, each with its spans: `spans` are rows in article order (the
+    article id second), `spans_of(body, rows)` makes one article's ExportSpans."""
     groups = itertools.groupby(spans, key=itemgetter(1))
     group = next(groups, None)
     for article_id, title, body, author, published_at, source_url, publisher, status in batch:
@@ -614,7 +622,7 @@ def _with_spans(
         while group is not None and group[0] < article_id:
             group = next(groups, None)
         if group is not None and group[0] == article_id:
-            article.spans = _spans_of(body, group[1], merge, relations, stats)
+            article.spans = spans_of(body, group[1])
             group = next(groups, None)
         stats.articles += 1
         stats.spans += len(article.spans)
@@ -634,20 +642,9 @@ def _with_labelled_spans(
         .values_list("id", "article_id", "start", "end", "quote", "label__slug", "label__name")
         .iterator(chunk_size=ROW_CHUNK)
     )
-    groups = itertools.groupby(spans, key=itemgetter(1))
-    group = next(groups, None)
-    for article_id, title, body, author, published_at, source_url, publisher, status in batch:
-        article = ExportArticle(
-            article_id, title, body, author, published_at, source_url, publisher, status, []
-        )
-        while group is not None and group[0] < article_id:
-            group = next(groups, None)
-        if group is not None and group[0] == article_id:
-            article.spans = _labelled_spans_of(body, group[1], stats)
-            group = next(groups, None)
-        stats.articles += 1
-        stats.spans += len(article.spans)
-        yield article
+    yield from _merged(
+        batch, spans, lambda body, rows: _labelled_spans_of(body, rows, stats), stats
+    )
 
 
 def _labelled_spans_of(body: str, rows: Iterable[tuple], stats: ExportStats) -> list:
