@@ -135,6 +135,29 @@ def test_overlaps_stay_in_sc_and_ents_do_not_overlap(dataset):
     assert "the bridge is safe" not in [e.text for e in ents]
 
 
+def test_it_reads_the_spans_with_their_labels_alone(dataset):
+    """A Doc holds of a span its offsets, label and id: the export's queries read no
+    sources, links, speakers or verdicts (ArticleExport.labels_only), and the Docs are
+    the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from annotations.models import Evidence, Relation, Speaker
+
+    assert dataset["rich"].annotations.filter(speaker__isnull=False).exists()
+    assert Evidence.objects.exists() and Relation.objects.exists()
+    with CaptureQueriesContext(connection) as captured:
+        docs = docs_of(export())
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    for model in (Evidence, Relation, Speaker):
+        assert model._meta.db_table not in sql
+    assert "verdict" not in sql
+    (rich,) = [d for d in docs if d.user_data["article_id"] == 9001]
+    assert ("the bridge is safe", "claim", "7001") in {
+        (s.text, s.label_, s.id_) for s in rich.spans["sc"]
+    }
+
+
 def test_the_docbin_round_trips_through_disk_with_user_data(dataset, tmp_path):
     zipfile.ZipFile(io.BytesIO(export())).extractall(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs-00001.spacy"]

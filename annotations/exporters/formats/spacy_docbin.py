@@ -25,14 +25,16 @@ spaCy reads every .spacy file in it), and each file loads with `DocBin().from_di
 
 Read each back with `DocBin().from_disk(path)` (or `from_bytes`) and `get_docs(nlp.vocab)`.
 
-Memory and speed: the DocBins are written by formats/_docbin.py, without importing spaCy
-(~70 MB) or building a Doc per article; a DocBin is one serialised whole (msgpack, zlib),
-not a stream, so memory is bounded by one DocBin of DOCS_PER_BIN articles, whatever the
-export's size (an article far larger than that still costs its own size a few times
-over). The ZIP is streamed (formats/_binary.py's pipe) and its members stored
+Memory and speed: a Doc needs of a span its offsets, text, label and id, so the export
+reads those alone (ArticleExport.labels_only: one query a batch, no sources, links,
+speakers or verdicts). The DocBins are written by formats/_docbin.py, without importing
+spaCy (~70 MB) or building a Doc per article; a DocBin is one serialised whole (msgpack,
+zlib), not a stream, so memory is bounded by one DocBin of DOCS_PER_BIN articles,
+whatever the export's size (an article far larger than that still costs its own size a
+few times over). The ZIP is streamed (formats/_binary.py's pipe) and its members stored
 uncompressed (a DocBin is zlib-compressed already). spaCy is an optional extra
-(`pip install "factcheck[spacy]"`): the format is listed when it is installed (reading
-the files needs it, and it brings srsly, which writes them); the registry never imports it.
+(`pip install "factcheck[spacy]"`): the format is listed when it is installed (reading the
+files needs it, and it brings srsly, which writes them); the registry never imports it.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from ..base import CODE_POINTS, ExportOptions
-from ..query import ExportArticle
+from ..query import ArticleExport, ExportArticle
 from ._binary import BinaryExportFormat, Pipe
 
 if TYPE_CHECKING:
@@ -121,6 +123,8 @@ def _bins(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator
 def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[bytes]:
     """Each bin is packed and compressed in a thread while the next one is built (zlib
     lets go of the GIL), and written to its ZIP member, in order, when that is done."""
+    if isinstance(articles, ArticleExport):
+        articles = articles.labels_only()  # a span's id, offsets, text and label: no more
     pipe = Pipe()
     with (
         zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive,
@@ -159,4 +163,5 @@ FORMAT = BinaryExportFormat(
     available=spacy_installed(),
     requires=INSTALL,
     batch_size=BATCH_SIZE,
+    uses_relations=False,
 )
