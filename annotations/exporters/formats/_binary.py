@@ -1,5 +1,5 @@
 """What the binary formats (datapackage, spacy, parquet) share: a format whose chunks are
-bytes, and the in-memory pipe their writers (zipfile, pyarrow) write into and the stream
+bytes, and the in-memory pipe their writers (zipfile, the Parquet writer) write into and the stream
 drains.
 
 The export machinery was written for text: `base.utf8_stream` and `base.gzip_stream` call
@@ -46,15 +46,12 @@ class Pipe(io.RawIOBase):
     """A write-only file that keeps what was written until `drain()` takes it.
 
     Unseekable on purpose (zipfile then writes each member's sizes after its data, with
-    no going back). `positioned=True` gives it a `tell()` (bytes written so far), which
-    pyarrow's Parquet writer needs for its footer offsets."""
+    no going back; the Parquet writer counts its own offsets)."""
 
-    def __init__(self, *, positioned: bool = False):
+    def __init__(self):
         super().__init__()
         self._pending: list[bytes] = []
         self._size = 0
-        self._written = 0
-        self._positioned = positioned
 
     def writable(self) -> bool:
         return True
@@ -63,13 +60,10 @@ class Pipe(io.RawIOBase):
         piece = bytes(data)
         self._pending.append(piece)
         self._size += len(piece)
-        self._written += len(piece)
         return len(piece)
 
     def tell(self) -> int:
-        if not self._positioned:
-            raise io.UnsupportedOperation("an export pipe cannot seek")
-        return self._written
+        raise io.UnsupportedOperation("an export pipe cannot seek")
 
     def full(self) -> bool:
         return self._size >= DRAIN_BYTES
