@@ -172,6 +172,42 @@ def test_a_filter_out_of_range_is_an_error_and_writes_nothing(dataset, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_start_up_objects_are_frozen_during_the_export_and_given_back(dataset, monkeypatch):
+    """While the rows are written, what existed before is out of the collector's reach
+    (gc.freeze); afterwards, even when the export fails, it is collectable again."""
+    import gc
+
+    from annotations.exporters.formats import jsonl
+
+    frozen = []
+
+    def watching(articles, options):
+        frozen.append(gc.get_freeze_count())
+        yield from jsonl.FORMAT.render(articles, options)
+
+    monkeypatch.setattr(
+        "annotations.forms_export.get_format",
+        lambda name: dataclasses.replace(jsonl.FORMAT, render=watching),
+    )
+    assert gc.get_freeze_count() == 0
+    out, _ = run()
+    assert out.count("\n") == 3  # the dataset's three articles
+    assert frozen[0] > 10_000 and gc.get_freeze_count() == 0
+
+    def failing(articles, options):
+        frozen.append(gc.get_freeze_count())
+        raise RuntimeError("database went away")
+        yield ""
+
+    monkeypatch.setattr(
+        "annotations.forms_export.get_format",
+        lambda name: dataclasses.replace(jsonl.FORMAT, render=failing),
+    )
+    with pytest.raises(RuntimeError):
+        run()
+    assert frozen[1] > 10_000 and gc.get_freeze_count() == 0
+
+
 def test_csv_raw_writes_cells_exactly_as_stored(dataset):
     """--csv-raw keeps a formula-like cell as stored; without it the cell gets a "'"."""
     from annotations.models import Annotation
