@@ -65,7 +65,7 @@ def test_the_attribute_ids_are_spacys():
 def test_the_loaded_doc_has_the_text_exactly_and_tokens_where_we_said(text):
     doc, tokens = one_doc(text)
     assert doc.text == text
-    assert [token.idx for token in doc] == tokens.starts[:-1]
+    assert [token.idx for token in doc] == tokens.starts[:-1].tolist()
     for index, token in enumerate(doc):
         assert len(token.text) == tokens.length(index)
 
@@ -82,6 +82,24 @@ def test_char_span_agrees_with_spacys_strict_alignment(text, start, length):
         assert ours is None or text[start:end].isspace()
     else:
         assert ours == (theirs.start, theirs.end)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT, st.lists(st.tuples(st.integers(-2, 60), st.integers(-2, 60)), max_size=8))
+def test_char_spans_places_each_span_as_spacy_does_all_at_once(text, offsets):
+    """An article's spans are placed together: each where the loaded Doc's strict
+    char_span puts it, None where that gives nothing, whatever the others are."""
+    doc, tokens = one_doc(text)
+    found = tokens.char_spans(offsets)
+    assert len(found) == len(offsets)
+    for (start, end), ours in zip(offsets, found, strict=True):
+        theirs = None
+        if 0 <= start < end <= len(text):
+            theirs = doc.char_span(start, end, alignment_mode="strict")
+        if theirs is None or not theirs.text:
+            assert ours is None or text[start:end].isspace()
+        else:
+            assert ours == (theirs.start, theirs.end)
 
 
 def test_marks_emoji_and_white_space_make_the_tokens_a_reader_expects():

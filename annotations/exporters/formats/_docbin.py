@@ -3,7 +3,9 @@
 Why not spaCy itself: importing it costs ~70 MB before any work, and building a Doc per
 article then `DocBin.add` (nine string look-ups per token) and `to_bytes` (a 14-attribute
 token table compressed at zlib's default level) took 30x PostgreSQL's COPY of the same
-rows. Here a bin is built from the text with one regular expression and C-level maps.
+rows. Here a bin is built from the text with one regular expression, C-level maps and
+numpy, with no Python object a token: a run of text met before is one dict look-up, an
+article's tokens one join of its runs' packed records, their offsets one cumulative sum.
 
 The format (spacy/tokens/_serialize.py, version "0.1"): zlib of a msgpack map with
 `attrs` (attribute ids, ORTH first), `tokens` (uint64, one row per token, one column per
@@ -32,14 +34,13 @@ import struct
 import unicodedata
 import zlib
 from array import array
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate, chain
-from operator import itemgetter
-from typing import BinaryIO
+from itertools import chain
+from typing import BinaryIO, NamedTuple
 
+import numpy as np
 import regex
 from srsly.msgpack import Packer
 
@@ -122,6 +123,12 @@ def hash_string(text: str) -> int:
     data = text.encode("utf-8")
     length = len(data)
     h = (1 ^ (length * _M)) & _MASK
+    if length < 8:  # no whole block (a span's id, most words): the tail alone
+        if length:
+            h = ((h ^ int.from_bytes(data, "little")) * _M) & _MASK
+        h ^= h >> 47
+        h = (h * _M) & _MASK
+        return h ^ (h >> 47)
     whole = length - length % 8
     for (k,) in _BLOCKS.iter_unpack(data[:whole]):
         k = (k * _M) & _MASK
@@ -136,8 +143,7 @@ def hash_string(text: str) -> int:
     return h ^ (h >> 47)
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A span to place: character offsets, its label and its id (a string, as spaCy's)."""
 
     start: int
@@ -146,36 +152,46 @@ class Span:
     id: str
 
 
+# A token as a run's cache entry holds it: its hash, its width (its length, plus one for
+# the single space that ends its run) and whether that space follows it. One record a
+# token, so that an article's tokens are one join of its runs' records.
+TOKEN_RECORD = np.dtype([("orth", "<u8"), ("width", "<u4"), ("space", "u1")])
+RECORD_SIZE = TOKEN_RECORD.itemsize
+
+
 class _Runs(dict):
-    """Runs of text (what lies between two single spaces) to their tokens: the tokens'
-    hashes (packed uint64), their widths (length, plus one for the space that ends the
-    run after its last token), their trailing spaces and their strings. Read through
-    map(), so a run met before costs one C-level dict look-up. Runs longer than
-    CACHED_RUN (a paragraph of CJK, which has no spaces) are kept apart, in `long_runs`,
-    only until the bin's end."""
+    """Runs of text (what lies between two single spaces) to their tokens' records
+    (TOKEN_RECORD, packed). Read through map(), so a run met before costs one C-level
+    dict look-up. Runs longer than CACHED_RUN (a paragraph of CJK, which has no spaces)
+    are kept apart, in `long_runs`, only until the bin's end. `words` holds each run's
+    tokens' strings, which only a bin's seal reads."""
 
     def __init__(self):
         super().__init__()
-        self.long_runs: dict[str, _Run] = {}
+        self.long_runs: dict[str, bytes] = {}
+        self.words: dict[str, tuple[str, ...]] = {}
+        self.long_words: dict[str, tuple[str, ...]] = {}
         self._orths: dict[str, int] = {}
 
-    def __missing__(self, run: str) -> _Run:
+    def __missing__(self, run: str) -> bytes:
         found = self.long_runs.get(run)
         if found is None:
-            found = self._tokens(run)
-            (self if len(run) <= CACHED_RUN else self.long_runs)[run] = found
+            # An empty run lies between two spaces: the second is a token of its own, as
+            # spaCy makes one of any white space but a single space after a token.
+            pattern = joining_token() if JOINERS.search(run) else PLAIN_TOKEN
+            words = tuple(pattern.findall(run)) or (" ",)
+            records = np.zeros(len(words), TOKEN_RECORD)
+            records["orth"] = [*map(self._hash, words)]
+            records["width"] = [*map(len, words)]
+            if run:
+                records["width"][-1] += 1
+                records["space"][-1] = 1
+            found = records.tobytes()
+            if len(run) <= CACHED_RUN:
+                self[run], self.words[run] = found, words
+            else:
+                self.long_runs[run], self.long_words[run] = found, words
         return found
-
-    def _tokens(self, run: str) -> _Run:
-        # An empty run lies between two spaces: the second is a token of its own, as
-        # spaCy makes one of any white space but a single space after a token.
-        words = (joining_token() if JOINERS.search(run) else PLAIN_TOKEN).findall(run) or [" "]
-        orths = array("Q", map(self._hash, words)).tobytes()
-        spaced = 1 if run else 0
-        widths = [*map(len, words)]
-        widths[-1] += spaced
-        spaces = bytes(len(words) - 1) + bytes((spaced,))
-        return orths, tuple(widths), spaces, tuple(words)
 
     def _hash(self, word: str) -> int:
         orth = self._orths.get(word)
@@ -183,11 +199,13 @@ class _Runs(dict):
             orth = self._orths[word] = hash_string(word)
         return orth
 
-    def words(self, runs: Iterable[str]) -> set[str]:
-        return set(chain.from_iterable(self[run][3] for run in runs))
-
-
-_Run = tuple[bytes, tuple[int, ...], bytes, tuple[str, ...]]
+    def words_of(self, runs: Iterable[str]) -> set[str]:
+        words, long_words = self.words, self.long_words
+        return set(
+            chain.from_iterable(
+                words[run] if run in words else long_words[run] for run in set(runs)
+            )
+        )
 
 
 class Tokenizer:
@@ -199,37 +217,41 @@ class Tokenizer:
 
     def start_bin(self) -> None:
         self.runs.long_runs.clear()
+        self.runs.long_words.clear()
         if len(self.runs) + len(self.runs._orths) > CACHE_LIMIT:
             self.runs = _Runs()
 
     def tokenize(self, text: str) -> Tokens:
         runs = text.split(" ")
-        parts = list(map(self.runs.__getitem__, runs))
-        last = parts.pop()
-        if runs[-1]:  # the text's last run; no space follows it (fixed below)
-            parts.append(last)
-        orths = array("Q", b"".join(map(itemgetter(0), parts)))
-        spaces = b"".join(map(itemgetter(2), parts))
-        starts = list(accumulate(chain.from_iterable(map(itemgetter(1), parts)), initial=0))
-        if runs[-1]:
+        records = b"".join(map(self.runs.__getitem__, runs))
+        if not runs[-1]:
+            # The text ends with a space (or is empty): that space is its last token's,
+            # and the empty run after it (one " " token) is no token.
+            records = records[:-RECORD_SIZE]
+        tokens = np.frombuffer(records, TOKEN_RECORD)
+        spaces = tokens["space"].tobytes()
+        # Every token's start, and the text's length last: one C loop, no int per token.
+        starts = np.zeros(len(tokens) + 1, np.int64)
+        np.add.accumulate(tokens["width"], out=starts[1:], dtype=np.int64)
+        if runs[-1]:  # the text's last run: no space follows it
             spaces = spaces[:-1] + b"\x00"
             starts[-1] = len(text)
-        return Tokens(runs, starts, orths, spaces)
+        return Tokens(runs, starts, tokens["orth"], spaces)
 
     def words(self, runs: Iterable[str]) -> set[str]:
         """The strings of the tokens of these runs (runs this bin tokenised)."""
-        return self.runs.words(runs)
+        return self.runs.words_of(runs)
 
 
 @dataclass
 class Tokens:
     """An article's tokens: the runs they came from, and for each token the character
-    offset it starts at (and, last, the text's length), its hash and whether a single
-    space follows it."""
+    offset it starts at (int64, and last the text's length), its hash (uint64) and
+    whether a single space follows it."""
 
     runs: list[str]
-    starts: list[int]
-    orths: array
+    starts: np.ndarray
+    orths: np.ndarray
     spaces: bytes
 
     def __len__(self) -> int:
@@ -237,20 +259,33 @@ class Tokens:
 
     def length(self, index: int) -> int:
         """The token's length, without its trailing space."""
-        return self.starts[index + 1] - self.starts[index] - self.spaces[index]
+        return int(self.starts[index + 1] - self.starts[index]) - self.spaces[index]
 
     def char_span(self, start: int, end: int) -> tuple[int, int] | None:
         """The tokens [first, last) that [start, end) covers exactly, or None when it
         starts or ends inside a token (spaCy's alignment_mode="strict")."""
-        if not 0 <= start < end:
-            return None
-        first = bisect_left(self.starts, start)
-        if first >= len(self) or self.starts[first] != start:
-            return None
-        last = bisect_right(self.starts, end - 1) - 1
-        if last < first or last >= len(self) or self.starts[last] + self.length(last) != end:
-            return None
-        return first, last + 1
+        return self.char_spans([(start, end)])[0]
+
+    def char_spans(self, offsets: Sequence[tuple[int, int]]) -> list[tuple[int, int] | None]:
+        """char_span of each (start, end), all at once (a few array operations for an
+        article's spans, rather than a few for each span)."""
+        count = len(self)
+        if not count:
+            return [None] * len(offsets)
+        bounds = np.array(offsets, np.int64).reshape(-1, 2)
+        start, end = bounds[:, 0], bounds[:, 1]
+        starts = self.starts
+        first = starts.searchsorted(start)
+        last = starts.searchsorted(end - 1, side="right") - 1
+        ok = (start >= 0) & (start < end) & (first < count) & (first <= last) & (last < count)
+        first_at, last_at = np.where(ok, first, 0), np.where(ok, last, 0)
+        spaces = np.frombuffer(self.spaces, np.uint8)
+        ok &= starts[first_at] == start
+        ok &= starts[last_at + 1] - spaces[last_at] == end
+        return [
+            (f, e) if fits else None
+            for f, e, fits in zip(first.tolist(), (last + 1).tolist(), ok.tolist(), strict=True)
+        ]
 
 
 class DocBinWriter:
@@ -284,17 +319,19 @@ class DocBinWriter:
         """Add a doc: its tokens, the spans of its span group (first token, end token,
         span), the non-overlapping ones that are its entities, and its user data."""
         count = len(tokens)
-        width = len(ATTRS)
-        table = array("Q", bytes(8 * count * width))
-        table[0::width] = tokens.orths
-        table[1::width] = array("Q", [IOB_OUTSIDE]) * count
+        table = np.empty((count, len(ATTRS)), np.uint64)
+        table[:, 0] = tokens.orths
+        # The entity columns are runs of equal rows (outside, an entity's first token, its
+        # others...): each row once, with how many tokens repeat it.
+        rows, repeats, done = [], [], 0
         for first, last, span in ents:
             label, ident = self._string(span.label), self._string(span.id)
-            for index in range(first, last):
-                row = index * width
-                table[row + 1] = IOB_BEGIN if index == first else IOB_INSIDE
-                table[row + 2] = label
-                table[row + 3] = ident
+            rows += ((IOB_OUTSIDE, 0, 0), (IOB_BEGIN, label, ident), (IOB_INSIDE, label, ident))
+            repeats += (first - done, 1, last - first - 1)
+            done = last
+        rows.append((IOB_OUTSIDE, 0, 0))
+        repeats.append(count - done)
+        table[:, 1:] = np.repeat(np.array(rows, np.uint64), repeats, axis=0)
         self.runs.update(tokens.runs)
         self.tokens.append(table.tobytes())
         self.spaces.append(tokens.spaces)

@@ -81,8 +81,8 @@ def add_article(docs: DocBinWriter, article: ExportArticle, options: ExportOptio
 
     tokens = docs.tokenize(article.text)
     placed, misaligned = [], []
-    for span in article.spans:
-        found = tokens.char_span(span.start, span.end)
+    found_at = tokens.char_spans([(span.start, span.end) for span in article.spans])
+    for span, found in zip(article.spans, found_at, strict=True):
         if found is None or article.text[span.start : span.end] != span.text:
             misaligned.append(
                 {"id": span.id, "start": span.start, "end": span.end, "text": span.text}
