@@ -299,6 +299,7 @@ class DocBinWriter:
         self.tokens: list[bytes] = []
         self.spaces: list[bytes] = []
         self.lengths = array("i")
+        self.token_count = 0
         self.span_groups: list[bytes] = []
         self.user_data: list[bytes] = []
         self._sealed: list[str] | None = None
@@ -319,29 +320,26 @@ class DocBinWriter:
         """Add a doc: its tokens, the spans of its span group (first token, end token,
         span), the non-overlapping ones that are its entities, and its user data."""
         count = len(tokens)
-        table = np.empty((count, len(ATTRS)), np.uint64)
-        table[:, 0] = tokens.orths
-        # The entity columns are runs of equal rows (outside, an entity's first token, its
-        # others...): each row once, with how many tokens repeat it.
+        # But for ORTH, the table is runs of equal rows (outside, an entity's first token,
+        # its others...): each row once, with how many tokens repeat it.
         rows, repeats, done = [], [], 0
         for first, last, span in ents:
             label, ident = self._string(span.label), self._string(span.id)
-            rows += ((IOB_OUTSIDE, 0, 0), (IOB_BEGIN, label, ident), (IOB_INSIDE, label, ident))
+            rows += ((0, IOB_OUTSIDE, 0, 0), (0, IOB_BEGIN, label, ident))
+            rows.append((0, IOB_INSIDE, label, ident))
             repeats += (first - done, 1, last - first - 1)
             done = last
-        rows.append((IOB_OUTSIDE, 0, 0))
+        rows.append((0, IOB_OUTSIDE, 0, 0))
         repeats.append(count - done)
-        table[:, 1:] = np.repeat(np.array(rows, np.uint64), repeats, axis=0)
+        table = np.array(rows, np.uint64).repeat(repeats, axis=0)
+        table[:, 0] = tokens.orths
         self.runs.update(tokens.runs)
         self.tokens.append(table.tobytes())
         self.spaces.append(tokens.spaces)
         self.lengths.append(count)
+        self.token_count += count
         self.span_groups.append(self._span_groups(spans))
         self.user_data.append(_pack(user_data))
-
-    @property
-    def token_count(self) -> int:
-        return sum(self.lengths)
 
     def seal(self) -> None:
         """Take the strings of the bin's tokens from the tokenizer, whose cache the next
