@@ -734,10 +734,12 @@ def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer,
     text = "\n".join([*lines[:2], "{broken", *lines[2:], lines[0]]) + "\n"
     result = service.import_path(write(tmp_path / "many.jsonl", text))
 
-    assert [ref.title for ref in result.created] == [
+    assert [ref.title for ref in result.created.shown] == [
         f"Item {i:05}: the minister said the bridge is safe." for i in (0, 1, 2, 4, 5)
     ]
-    assert [ref.title for ref in result.already_present] == ["Old", result.created[0].title]
+    first = result.created.shown[0]
+    assert [ref.title for ref in result.already_present.shown] == ["Old", first.title]
+    assert list(result.already_present.ids) == [existing.pk, first.id]
     assert [line for line, _ in result.refused_lines] == [3]
     assert Article.objects.count() == 6
     assert Annotation.objects.filter(article=existing).count() == 0

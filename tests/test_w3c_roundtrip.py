@@ -295,7 +295,7 @@ def test_a_file_whose_targets_carry_no_text_is_refused_and_nothing_is_stored(
         result.reason
     )
     assert "urn:factcheck:article:" in result.reason
-    assert result.created == []
+    assert not result.created
     assert Article.objects.count() == 0 and Annotation.objects.count() == 0
     assert Source.objects.count() == 0 and Speaker.objects.count() == 0
 

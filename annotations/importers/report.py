@@ -39,7 +39,7 @@ def file_entry(result) -> dict:
 def _refs(refs) -> list[dict]:
     return [
         {"id": ref.id, "title": ref.title, **({"note": ref.note} if ref.note else {})}
-        for ref in refs[:LISTED_ARTICLES]
+        for ref in refs.shown[:LISTED_ARTICLES]
     ]
 
 

@@ -66,6 +66,7 @@ from .checks import record_problem
 from .limits import file_size_problem
 from .page_cache import larger_page_cache
 from .reading import ReadFile, read_file
+from .refs import ArticleRef, Refs
 from .speakers import speakers_for
 
 logger = logging.getLogger(__name__)
@@ -85,13 +86,7 @@ _CHUNK = _LOOKUP_CHUNK
 # background, rather than row by row as it is inserted (search_index.py): for a bulk
 # file, half the import's time on PostgreSQL. Fewer are indexed at once, as before.
 DEFER_SEARCH_INDEX_FROM = 100
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleRef:
-    id: int
-    title: str
-    note: str = ""  # of a revised article: what the revision did to its spans
+REPEAT_OF_REFUSED = "The same text as an earlier line of this file, which was refused."
 
 
 @dataclass(slots=True)
@@ -100,10 +95,10 @@ class FileResult:
 
     name: str
     format: str = ""
-    created: list[ArticleRef] = field(default_factory=list)
-    already_present: list[ArticleRef] = field(default_factory=list)
+    created: Refs = field(default_factory=Refs)
+    already_present: Refs = field(default_factory=Refs)
     # Same canonical source URL as an article here, with a changed text: a new revision.
-    revised: list[ArticleRef] = field(default_factory=list)
+    revised: Refs = field(default_factory=Refs)
     refused_lines: list[tuple[int, str]] = field(default_factory=list)
     reason: str = ""
     encoding: str = ""  # the codec the file was read with ("utf-8", "cp1252", ...)
@@ -156,7 +151,7 @@ def totals(results: Iterable[FileResult]) -> ImportTotals:
 
 def imported_article_ids(results: Iterable[FileResult]) -> list[int]:
     """The ids of every article the files hold, created, revised or already present."""
-    ids = (ref.id for r in results for ref in (*r.created, *r.revised, *r.already_present))
+    ids = (i for r in results for i in (*r.created.ids, *r.revised.ids, *r.already_present.ids))
     return list(dict.fromkeys(ids))
 
 
@@ -376,8 +371,9 @@ def _store_in_steps(chunks, result: FileResult, *, provenance, user, on_chunk, k
                     keys.verify()
             except BaseException:
                 # This chunk rolled back: what it seemed to store is not there.
-                del result.created[kept[0] :], result.revised[kept[1] :]
-                del result.already_present[kept[2] :]
+                result.created.truncate(kept[0])
+                result.revised.truncate(kept[1])
+                result.already_present.truncate(kept[2])
                 raise
             if on_chunk is not None:
                 on_chunk(result)
@@ -429,9 +425,11 @@ def _nothing_imported(result: FileResult) -> str:
 class _FileStore:
     """Stores one file's records a chunk at a time, inside the file's transaction.
 
-    Keeps what must span chunks: the labels and accounts looked up so far, and the texts
-    this file has stored (a text that appears twice in one file is stored once; its
-    repeats are reported as already present, after everything created).
+    Keeps what must span chunks: the labels and accounts looked up so far. A text that
+    appears twice in one file is stored once and its repeats are reported as already
+    present: a later chunk finds it in the database (inside the file's transaction), a
+    repeat in the same chunk is given the ref its first line was stored as. Nothing is
+    kept per article but its id (refs.Refs), so memory is flat in the file's size.
     """
 
     def __init__(self, result: FileResult, *, provenance: dict, user):
@@ -442,8 +440,6 @@ class _FileStore:
         self.verdict_labels: set[str] = set()  # the slugs of those that take a verdict
         self.ratings = _Ratings()
         self.authors = _Annotators(importer=user)
-        self.created: dict[str, ArticleRef] = {}  # by content hash
-        self.repeats: list[str] = []
 
     def add(self, chunk: ParseResult) -> None:
         self.result.lines += len(chunk.records) + len(chunk.refused)
@@ -464,10 +460,17 @@ class _FileStore:
                 self.result.refused_lines.append((record.line, problem))
             else:
                 valid.append(record)
-        new = self._new(valid)
-        new = self._revise_same_urls(new)
-        if not new:
-            return
+        new, repeats = self._new(valid)
+        new, found = self._revise_same_urls(new)
+        if new:
+            found.update(zip(new, self._create(new), strict=True))
+        for digest, record in repeats:
+            if digest in found:
+                self.result.already_present.append(found[digest])
+            else:  # its first line was refused: so is the repeat, for the same reason
+                self.result.refused_lines.append((record.line, REPEAT_OF_REFUSED))
+
+    def _create(self, new: dict[str, ArticleRecord]) -> list[ArticleRef]:
         self.result.spans += sum(len(record.spans) for record in new.values())
         self.authors.look_up(new.values())
         # Many articles at once: the search index catches up after (search_index.py).
@@ -483,29 +486,32 @@ class _FileStore:
             )
         if defer:
             search_index.schedule_catch_up()
-        self.created.update(zip(new, refs, strict=True))
         self.result.created.extend(refs)
+        return refs
 
     def finish(self) -> None:
         self.result.refused_lines.sort(key=lambda item: item[0] or 0)
-        self.result.already_present.extend(self.created[digest] for digest in self.repeats)
 
-    def _revise_same_urls(self, new: dict[str, ArticleRecord]) -> dict[str, ArticleRecord]:
+    def _revise_same_urls(
+        self, new: dict[str, ArticleRecord]
+    ) -> tuple[dict[str, ArticleRecord], dict[str, ArticleRef]]:
         """Records whose canonical source URL is an article's here, with another text,
-        become a new revision of it (revising.revise); the others are returned to create.
+        become a new revision of it (revising.revise); returned: the others, to create,
+        and the revised articles' refs by the records' hashes.
 
         Two records of one file with the same URL: the first is created and the second
         revises it (the file said the text changed)."""
+        revised: dict[str, ArticleRef] = {}
         canonical = {
             digest: _canonical_url(record.source_url)
             for digest, record in new.items()
             if record.source_url
         }
         if not canonical:
-            return new
+            return new, revised
         existing = _articles_by_canonical_url(list(set(canonical.values()) - {""}))
         if not existing:
-            return new
+            return new, revised
         remaining: dict[str, ArticleRecord] = {}
         for digest, record in new.items():
             article_id = existing.get(canonical.get(digest, ""))
@@ -516,10 +522,10 @@ class _FileStore:
             if outcome.problem:
                 self.result.refused_lines.append((record.line, outcome.problem))
             else:
-                self.result.revised.append(
-                    ArticleRef(article_id, record.title, _revision_note(outcome, record))
-                )
-        return remaining
+                ref = ArticleRef(article_id, record.title, _revision_note(outcome, record))
+                self.result.revised.append(ref)
+                revised[digest] = ref
+        return remaining, revised
 
     def _look_up_labels(self, records: list[ArticleRecord]) -> None:
         wanted = {span.label for record in records for span in record.spans} - self.labels.keys()
@@ -530,20 +536,21 @@ class _FileStore:
                 if takes_verdict:
                     self.verdict_labels.add(slug)
 
-    def _new(self, valid: list[ArticleRecord]) -> dict[str, ArticleRecord]:
-        """The records to store, by content hash; the others are reported as present."""
+    def _new(self, valid: list[ArticleRecord]) -> tuple[dict, list]:
+        """The records to store, by content hash, and those repeating one of them (with
+        its hash); the others (stored before, by this file too) are reported as present."""
         digests = [body_hash(r.body) for r in valid]
-        # What this file stored is in the database now too, but it is a repeat, not "present".
-        existing = _existing_articles([d for d in digests if d not in self.created])
+        existing = _existing_articles(digests)
         new: dict[str, ArticleRecord] = {}
+        repeats: list[tuple[str, ArticleRecord]] = []
         for record, digest in zip(valid, digests, strict=True):
             if digest in existing:
                 self.result.already_present.append(existing[digest])
-            elif digest in new or digest in self.created:
-                self.repeats.append(digest)
+            elif digest in new:
+                repeats.append((digest, record))
             else:
                 new[digest] = record
-        return new
+        return new, repeats
 
 
 def _revision_note(outcome: revising.Revised, record: ArticleRecord) -> str:

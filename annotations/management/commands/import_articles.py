@@ -123,9 +123,12 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"created: {result.name} — {_summary(result)}"))
         elif result.status == "revised":
             self.stdout.write(f"revised: {result.name} — {_titles(result.revised)}")
-            for ref in result.revised:
+            for ref in result.revised.shown:
                 if ref.note:
                     self.stdout.write(f"  {ref.title}: {ref.note}")
+            if len(result.revised) > len(result.revised.shown):
+                hidden = len(result.revised) - len(result.revised.shown)
+                self.stdout.write(f"  and {hidden} more revised articles")
         else:
             self.stdout.write(f"already present: {result.name} — {_titles(result.already_present)}")
         if result.encoding not in ("", "utf-8"):
@@ -213,7 +216,7 @@ def _summary(result: FileResult) -> str:
 
 def _titles(refs) -> str:
     if len(refs) == 1:
-        return f'"{refs[0].title}"'
-    shown = ", ".join(f'"{ref.title}"' for ref in refs[:_LIST_TITLES])
+        return f'"{refs.shown[0].title}"'
+    shown = ", ".join(f'"{ref.title}"' for ref in refs.shown[:_LIST_TITLES])
     more = f" and {len(refs) - _LIST_TITLES} more" if len(refs) > _LIST_TITLES else ""
     return f"{len(refs)} articles: {shown}{more}"
