@@ -174,6 +174,27 @@ def test_each_bin_has_every_string_it_uses_when_the_cache_is_trimmed(monkeypatch
         assert len(doc) > 5
 
 
+@pytest.mark.parametrize(
+    ("limit", "tokens", "text"),
+    [(4, 1_000, "one two three four five six"), (1_000, 8, "1,2,3,4,5 6,7,8,9,0")],
+)
+def test_the_cache_is_forgotten_between_bins_past_its_runs_or_its_tokens(
+    monkeypatch, limit, tokens, text
+):
+    """Past CACHE_LIMIT runs and words, or CACHE_TOKENS tokens in its runs, the next bin
+    starts a new cache (memory stays bounded whatever the runs hold); below, it is kept."""
+    monkeypatch.setattr(_docbin, "CACHE_LIMIT", limit)
+    monkeypatch.setattr(_docbin, "CACHE_TOKENS", tokens)
+    tokenizer = _docbin.Tokenizer()
+    tokenizer.tokenize("one")
+    tokenizer.start_bin()
+    kept = tokenizer.runs
+    assert "one" in kept
+    tokenizer.tokenize(text)
+    tokenizer.start_bin()
+    assert tokenizer.runs is not kept and len(tokenizer.runs) == 0
+
+
 def test_mark_planes_hold_every_combining_mark():
     import sys
     import unicodedata

@@ -93,9 +93,14 @@ def _ranges(codes: Iterable[int]) -> str:
 # Bins are compressed fast: level 1 is several times quicker than the default and the
 # token table (mostly zeros and repeated hashes) compresses almost as well.
 COMPRESSION_LEVEL = 1
-# Runs of text remembered with their tokens, across bins, up to this many (then forgotten
-# at the next bin): natural text repeats its words, so most runs are looked up, not parsed.
-CACHE_LIMIT = 200_000
+# Runs of text remembered with their tokens, across bins, up to this many runs and words
+# or this many tokens in them (then forgotten at the next bin): natural text repeats its
+# words, so most runs are looked up, not parsed. A cached run costs ~200 bytes and ~100
+# more a token: at 200,000 runs a 100,000-article export peaked at 142 MB of RSS (96 MB
+# at 10,000), at 50,000 at 105 MB, as fast; the token bound holds runs of many tokens
+# ("1,2,3,4...") to the same memory.
+CACHE_LIMIT = 50_000
+CACHE_TOKENS = 100_000
 CACHED_RUN = 64  # characters: a longer run (CJK without spaces) is kept for its bin only
 
 # One packer for the main thread's small pieces: srsly.msgpack_dumps builds one per call,
@@ -172,6 +177,7 @@ class _Runs(dict):
         self.words: dict[str, tuple[str, ...]] = {}
         self.long_words: dict[str, tuple[str, ...]] = {}
         self._orths: dict[str, int] = {}
+        self.tokens = 0  # in the cached runs
 
     def __missing__(self, run: str) -> bytes:
         found = self.long_runs.get(run)
@@ -189,6 +195,7 @@ class _Runs(dict):
             found = records.tobytes()
             if len(run) <= CACHED_RUN:
                 self[run], self.words[run] = found, words
+                self.tokens += len(words)
             else:
                 self.long_runs[run], self.long_words[run] = found, words
         return found
@@ -210,7 +217,8 @@ class _Runs(dict):
 
 class Tokenizer:
     """Texts to Tokens, for a whole export: its cache of runs outlives a bin, bounded by
-    CACHE_LIMIT (trimmed between bins, so that a bin never loses the runs it used)."""
+    CACHE_LIMIT and CACHE_TOKENS (trimmed between bins, so that a bin never loses the runs
+    it used)."""
 
     def __init__(self):
         self.runs = _Runs()
@@ -218,7 +226,8 @@ class Tokenizer:
     def start_bin(self) -> None:
         self.runs.long_runs.clear()
         self.runs.long_words.clear()
-        if len(self.runs) + len(self.runs._orths) > CACHE_LIMIT:
+        runs = self.runs
+        if len(runs) + len(runs._orths) > CACHE_LIMIT or runs.tokens > CACHE_TOKENS:
             self.runs = _Runs()
 
     def tokenize(self, text: str) -> Tokens:
