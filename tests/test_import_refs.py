@@ -96,3 +96,32 @@ def test_a_repeat_of_a_refused_line_is_refused_too_and_nothing_is_stored(tmp_pat
     assert [line for line, _ in result.refused_lines] == [1, 2]
     assert result.refused_lines[1][1] == service.REPEAT_OF_REFUSED
     assert not result.already_present and stored() == before
+
+
+def test_refused_lines_count_all_and_keep_the_lowest_numbers(monkeypatch):
+    monkeypatch.setattr(refs, "KEPT_LINES", 3)
+    lines = refs.RefusedLines([(5, "e"), (2, "b"), (9, "i")])
+    lines.append((12, "l"))  # past the highest kept: counted only
+    lines.append((1, "a"))  # lower: takes the place of 9
+    assert sorted(lines) == [(1, "a"), (2, "b"), (5, "e")] and lines.total == 5
+    whole = refs.RefusedLines([(None, "whole file")])
+    whole.merge(lines, prefix="member.jsonl: ")
+    assert whole.total == 6 and len(whole) == 3
+    assert (1, "member.jsonl: a") in whole
+    whole.clear()
+    assert whole == [] and whole.total == 0
+
+
+def test_a_file_of_bad_lines_counts_them_all_keeps_a_few_and_stores_nothing(tmp_path, monkeypatch):
+    """Five thousand bad lines: every one is counted and the first ones are reported by
+    number; memory does not hold a reason a line (a 10 MB file of them took 1.1 GB)."""
+    monkeypatch.setattr(refs, "KEPT_LINES", 50)
+    before = stored()
+    path = write(tmp_path / "bad.jsonl", "x\n" * 5_000)
+    result = service.import_path(path)
+    assert result.refused_count == 5_000 and len(result.refused_lines) == 50
+    assert [line for line, _ in result.refused_lines] == list(range(1, 51))
+    lines = run(path)
+    assert lines[-1] == "0 created, 0 already present, 5000 refused"
+    assert f"refused: {path}: and 4950 more lines" in lines  # the 50 kept are listed
+    assert stored() == before

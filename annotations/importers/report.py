@@ -32,7 +32,7 @@ def file_entry(result) -> dict:
         "present_articles": _refs(result.already_present),
         "revised_articles": _refs(result.revised),
         "refused_lines": [[line, reason] for line, reason in result.refused_lines[:LISTED_LINES]],
-        "refused_count": len(result.refused_lines),
+        "refused_count": result.refused_lines.total,
     }
 
 

@@ -66,7 +66,7 @@ from .checks import record_problem
 from .limits import file_size_problem
 from .page_cache import larger_page_cache
 from .reading import ReadFile, read_file
-from .refs import ArticleRef, Refs
+from .refs import ArticleRef, Refs, RefusedLines
 from .speakers import speakers_for
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class FileResult:
     already_present: Refs = field(default_factory=Refs)
     # Same canonical source URL as an article here, with a changed text: a new revision.
     revised: Refs = field(default_factory=Refs)
-    refused_lines: list[tuple[int, str]] = field(default_factory=list)
+    refused_lines: RefusedLines = field(default_factory=RefusedLines)
     reason: str = ""
     encoding: str = ""  # the codec the file was read with ("utf-8", "cp1252", ...)
     how: str = ""  # how that was decided (decoding.DecodedText.how)
@@ -124,7 +124,7 @@ class FileResult:
         skipped archive member is reported, not counted)."""
         if self.skipped:
             return 0
-        return len(self.refused_lines) or (1 if self.reason else 0)
+        return self.refused_lines.total or (1 if self.reason else 0)
 
     @property
     def has_problems(self) -> bool:
@@ -271,9 +271,7 @@ def merged(name: str, results: list[FileResult]) -> FileResult:
         whole.created.extend(part.created)
         whole.already_present.extend(part.already_present)
         whole.revised.extend(part.revised)
-        whole.refused_lines.extend(
-            (line, f"{part.name}: {reason}") for line, reason in part.refused_lines
-        )
+        whole.refused_lines.merge(part.refused_lines, prefix=f"{part.name}: ")
         whole.lines += part.lines
         whole.spans += part.spans
     refused = [part for part in results if part.reason and not part.skipped]

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.importers import accepted_extensions, limits
 from annotations.importers.jobs import Listener, Source, add_to_collection, run_import
+from annotations.importers.report import LISTED_LINES
 from annotations.importers.service import FileResult, collect_files, totals
 from annotations.models import Collection
 
@@ -133,9 +134,12 @@ class Command(BaseCommand):
             self.stdout.write(f"already present: {result.name} — {_titles(result.already_present)}")
         if result.encoding not in ("", "utf-8"):
             self.stdout.write(f"  read as {result.encoding} ({result.how})")
-        for line, reason in result.refused_lines:
+        for line, reason in result.refused_lines[:LISTED_LINES]:
             where = f", line {line}" if line else ""
             self.stdout.write(self.style.ERROR(f"refused: {result.name}{where}: {reason}"))
+        hidden = result.refused_lines.total - min(len(result.refused_lines), LISTED_LINES)
+        if hidden:
+            self.stdout.write(self.style.ERROR(f"refused: {result.name}: and {hidden} more lines"))
 
 
 class _Progress(Listener):
@@ -210,7 +214,7 @@ def _summary(result: FileResult) -> str:
     if result.revised:
         extra.append(f"{len(result.revised)} revised")
     if result.refused_lines:
-        extra.append(f"{len(result.refused_lines)} refused")
+        extra.append(f"{result.refused_lines.total} refused")
     return f"{text} ({', '.join(extra)})" if extra else text
 
 
