@@ -155,6 +155,34 @@ def test_a_failed_job_shows_its_error(editor_client, dataset, monkeypatch):
     assert response.status_code == 410
 
 
+def test_a_job_runs_with_the_workers_objects_frozen_and_gives_them_back(
+    editor_client, dataset, monkeypatch
+):
+    """The worker's own objects are out of the collector's reach while the rows are
+    written (exporters/frozen.py), and collectable again after, also when it fails."""
+    import gc
+
+    real, frozen = jobs.export_stream, []
+
+    def watching(*args, **kwargs):
+        frozen.append(gc.get_freeze_count())
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "export_stream", watching)
+    ask_in_background(editor_client, format="jsonl")
+    assert ExportRecord.objects.get().status == ExportRecord.Status.DONE
+    assert frozen[0] > 10_000 and gc.get_freeze_count() == 0
+
+    def failing(*args, **kwargs):
+        frozen.append(gc.get_freeze_count())
+        raise RuntimeError("disk on fire")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(jobs, "export_stream", failing)
+    ask_in_background(editor_client, format="csv")
+    assert frozen[1] > 10_000 and gc.get_freeze_count() == 0
+
+
 def test_a_job_whose_filters_no_longer_hold_fails_with_the_reason(editor_client, dataset):
     with override_settings(TASKS=DB_BACKEND):
         ask_in_background(editor_client, format="jsonl", collection="")

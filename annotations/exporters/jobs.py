@@ -30,6 +30,7 @@ from .. import job_liveness
 from ..models import ExportRecord
 from . import export_stream
 from .base import gzip_stream, utf8_stream
+from .frozen import objects_so_far_frozen
 from .query import ExportStats, export_summary
 from .records import Digest, ExportRequest, form_data_from_json
 
@@ -95,7 +96,8 @@ def run_job(record_id) -> bool:
         return False
     try:
         record = ExportRecord.objects.select_related("created_by").get(pk=record_id)
-        _run(record)
+        with objects_so_far_frozen():  # full collections skip the worker's own objects
+            _run(record)
     except Exception:
         logger.exception("Export %s failed", record_id)
         _fail(record_id, FAILED_MESSAGE)

@@ -16,7 +16,6 @@ anything is read or written; redirected (`-o - > out.parquet`, `| gunzip`) it is
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
 import tempfile
@@ -30,6 +29,7 @@ from django.utils import timezone
 
 from annotations.exporters import all_formats, export_stream
 from annotations.exporters.base import gzip_stream, utf8_stream
+from annotations.exporters.frozen import objects_so_far_frozen
 from annotations.exporters.naming import filter_summary
 from annotations.exporters.progress import TerminalProgress
 from annotations.exporters.query import ExportStats, export_summary
@@ -132,16 +132,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        # What exists before the export (Django, the app, its modules: a few hundred
-        # thousand objects) outlives it: out of the collector's reach while it runs, the
-        # full collections an export's millions of short-lived rows set off skip them
-        # (~5% of a 100,000-article JSONL export). Given back afterwards, for a process
-        # that goes on (call_command).
-        gc.freeze()
-        try:
+        with objects_so_far_frozen():  # full collections skip start-up's objects
             return self._export(options)
-        finally:
-            gc.unfreeze()
 
     def _export(self, options):
         if options["jsonl"]:
