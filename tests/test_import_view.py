@@ -170,3 +170,19 @@ def test_htmx_gets_only_the_import_region(editor_client):
     assert page.lstrip().startswith('<div id="import-region"')
     assert "<html" not in page
     assert "Created" in page
+
+
+def test_many_refused_lines_show_ten_then_the_listed_rest_folded_then_a_count(editor_client):
+    """A file of 250 bad lines and one good one: the report shows its first ten refused
+    lines, folds the other 190 it lists behind a disclosure, and counts the 50 it does
+    not list, so the next file's report stays in sight."""
+    rows = "title,body\nGood,A good article about the harbour.\n" + "x,\n" * 250
+    response = editor_client.post(URL, {"files": [upload("many.csv", rows)]})
+    page = response.content.decode()
+    shown, folded = page.split('<details class="import-more-lines">')
+    assert shown.count("the article has no") == 10 and "Line 12:" in shown
+    assert "Line 13:" not in shown
+    assert "Show 190 more refused lines" in folded
+    assert folded.count("the article has no") == 190
+    assert "and 50 more refused lines, not listed" in folded
+    assert Article.objects.count() == 1
