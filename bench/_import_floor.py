@@ -1,7 +1,7 @@
 """The import bench's floor: the rows our import stores for a JSONL file, inserted by the
 plainest fast means, with no application logic (bench/bench_import.py runs it).
 
-The same tables, columns and value forms as annotations/importers/service.py writes (its
+The same tables, columns and value forms as annotations/importers/rows.py writes (its
 column lists, with the ids given here), for the same file: the articles with their import
 metadata, the speakers and source records the spans name, the spans, their citations and
 the history: an event per span, whose `after` has the keys of history.snapshot_annotation,
@@ -133,12 +133,12 @@ class Known:
 
 
 def _columns():
-    from annotations.importers import service
+    from annotations.importers import rows
 
     return (
-        ("id", *service._ARTICLE_COLUMNS),
-        ("id", *service._ANNOTATION_COLUMNS),
-        ("id", *service._HISTORY_COLUMNS),
+        ("id", *rows.ARTICLE_COLUMNS),
+        ("id", *rows.ANNOTATION_COLUMNS),
+        ("id", *rows.HISTORY_COLUMNS),
     )
 
 

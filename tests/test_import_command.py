@@ -15,7 +15,7 @@ from django.db.models import Q
 from annotations.exporters import get_format
 from annotations.exporters.query import export_articles
 from annotations.importers import accepted_extensions
-from annotations.importers.service import FALLBACK_USERNAME
+from annotations.importers.accounts import FALLBACK_USERNAME
 from annotations.models import (
     Annotation,
     Article,
@@ -673,11 +673,11 @@ def test_jsonl_import_uses_the_same_queries_for_100_or_200_articles(
     tmp_path, reviewer, django_assert_max_num_queries
 ):
     """Bulk writes: the number of queries does not grow with the articles, spans or sources.
-    (Both files are large enough to defer the search index: importers/service.py.)"""
+    (Both files are large enough to defer the search index: importers/file_store.py.)"""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from annotations.importers.service import DEFER_SEARCH_INDEX_FROM
+    from annotations.importers.file_store import DEFER_SEARCH_INDEX_FROM
 
     assert DEFER_SEARCH_INDEX_FROM <= 100
 
@@ -724,11 +724,11 @@ def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer,
     """A file is written a few lines at a time: spans still land on their own article, a bad
     line is still reported by number, and a text repeated in a later chunk is stored once and
     reported as already present after the articles created."""
-    from annotations.importers import service
+    from annotations.importers import bulk_insert, rows, service
 
     monkeypatch.setattr(service, "_CHUNK", 2)
-    monkeypatch.setattr(service, "_LOOKUP_CHUNK", 2)
-    monkeypatch.setattr(service, "_ROWS_PER_INSERT", 3)  # 4 spans a chunk: a full group and one
+    monkeypatch.setattr(rows, "LOOKUP_CHUNK", 2)
+    monkeypatch.setattr(bulk_insert, "ROWS_PER_INSERT", 3)  # 4 spans a chunk: a full group and one
     existing = make_article("Item 00003: the minister said the bridge is safe.", title="Old")
     lines = _many(6, "Item").splitlines()
     text = "\n".join([*lines[:2], "{broken", *lines[2:], lines[0]]) + "\n"

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import override_settings
 
 from annotations.history import snapshot_annotation
-from annotations.importers import jsonl, page_cache, service
+from annotations.importers import bulk_insert, jsonl, page_cache, service
 from annotations.importers.base import LineError, SpanRecord, SpeakerDetails
 from annotations.importers.speakers import speakers_for
 from annotations.models import Annotation, HistoryEvent, Label, Speaker
@@ -34,7 +34,7 @@ def test_history_json_is_the_value_the_database_adapter_gives():
     """The importer writes history JSON with orjson: compact and not ASCII-escaped, so
     not the adapter's text, but the same JSON value, read back the same."""
     field = HistoryEvent._meta.get_field("after")
-    fast = service._json_adapter(field)
+    fast = bulk_insert.json_adapter(field)
     for value in (SNAPSHOT, None):
         adapted = connection.ops.adapt_json_value(value, field.encoder)
         # PostgreSQL wraps the value (psycopg's Jsonb), and writes its dumps() text.
@@ -48,7 +48,7 @@ def test_history_json_falls_back_to_json_for_what_orjson_refuses():
     """orjson refuses integers beyond 64 bits and lone surrogates; the stdlib writes them,
     so the history text is still written (and reads back as the same value)."""
     for value in ({"n": 2**70}, {"note": "broken \ud800 text"}):
-        written = service._json_text(value)
+        written = bulk_insert.json_text(value)
         assert json.loads(written) == value
 
 
@@ -91,7 +91,7 @@ def test_memoised_adapter_adapts_each_value_once_and_returns_the_same():
         calls.append(value)
         return f"<{value}>"
 
-    memo = service._memoised(adapt)
+    memo = bulk_insert.memoised(adapt)
     assert [memo(1), memo(2), memo(1)] == ["<1>", "<2>", "<1>"]
     assert calls == [1, 2]
 

@@ -10,12 +10,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection
 
-from annotations.importers import foreign_keys, service
-from annotations.importers.service import _FileStore
+from annotations.importers import file_store, foreign_keys, service
+from annotations.importers.file_store import FileStore
 from annotations.models import Label, Membership
 from tests.import_helpers import stored
 
-MANY = service.DEFER_SEARCH_INDEX_FROM
+MANY = file_store.DEFER_SEARCH_INDEX_FROM
 
 sqlite_only = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="SQLite only: PostgreSQL checks its keys itself"
@@ -68,13 +68,13 @@ def test_a_bulk_file_is_stored_with_checks_off_and_verified(tmp_path, monkeypatc
 @sqlite_only
 @pytest.mark.django_db(transaction=True)
 def test_a_dangling_key_refuses_the_file_and_stores_nothing(tmp_path, monkeypatch):
-    looked_up = _FileStore._look_up_labels
+    looked_up = FileStore._look_up_labels
 
     def wrong_label_ids(store, records):
         looked_up(store, records)
         store.labels = dict.fromkeys(store.labels, 999_999)  # no such label
 
-    monkeypatch.setattr(_FileStore, "_look_up_labels", wrong_label_ids)
+    monkeypatch.setattr(FileStore, "_look_up_labels", wrong_label_ids)
     before = stored()
     result = service.import_path(spanned_file(tmp_path, MANY))
     assert result.refused_lines == []

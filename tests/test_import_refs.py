@@ -1,11 +1,11 @@
 """What an import's result keeps of its articles (importers/refs.py): every id, the first
-few whole; and repeated texts in one file, reported once stored (importers/service.py)."""
+few whole; and repeated texts in one file, reported once stored (importers/file_store.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from annotations.importers import refs, revising, service
+from annotations.importers import file_store, refs, revising, service
 from annotations.importers.refs import ArticleRef, Refs
 from annotations.models import Article
 
@@ -94,7 +94,7 @@ def test_a_repeat_of_a_refused_line_is_refused_too_and_nothing_is_stored(tmp_pat
     new = {"title": "A", "body": "New text.", "source_url": "https://example.com/a"}
     result = service.import_path(write(tmp_path / "2.jsonl", jsonl(new, new)))
     assert [line for line, _ in result.refused_lines] == [1, 2]
-    assert result.refused_lines[1][1] == service.REPEAT_OF_REFUSED
+    assert result.refused_lines[1][1] == file_store.REPEAT_OF_REFUSED
     assert not result.already_present and stored() == before
 
 

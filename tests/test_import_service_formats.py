@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from annotations.importers import revising, service
+from annotations.importers import accounts, revising, service
 from annotations.models import Annotation, Article
 
 from .import_helpers import run, stored, write, zip_bytes
@@ -379,7 +379,7 @@ def test_nul_inside_a_json_string_never_reaches_postgresql(tmp_path):
     assert Article.objects.get(title="AB").body == "xy z"
     assert not any("INSERT" in line or "COPY" in line for line in lines)
     assert Annotation.objects.count() == 0
-    assert service.FALLBACK_USERNAME  # the module imported on PostgreSQL too
+    assert accounts.FALLBACK_USERNAME  # the module imported on PostgreSQL too
 
 
 def test_a_new_text_at_the_same_url_revises_the_article_and_keeps_its_spans(tmp_path, editor):

@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 
 from annotations import search_index
-from annotations.importers import service
+from annotations.importers import file_store, service
 from annotations.models import Article
 from annotations.search import search
 from tests.factories import make_article
@@ -18,7 +18,7 @@ from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
-MANY = service.DEFER_SEARCH_INDEX_FROM
+MANY = file_store.DEFER_SEARCH_INDEX_FROM
 
 
 def bulk_file(tmp_path, count: int, word: str = "zeppelin"):

@@ -1,5 +1,5 @@
 """Bulk rows into PostgreSQL with COPY, the fastest way in (one round trip per table,
-no SQL to parse per row). service._insert uses it on PostgreSQL and keeps its batched
+no SQL to parse per row). bulk_insert.insert_rows uses it on PostgreSQL and keeps its batched
 INSERTs everywhere else (SQLite has no COPY).
 
 Rows arrive with values already in the database's form (connection.ops adapters): on
@@ -8,7 +8,7 @@ writer adapts itself, so nothing is formatted by hand here. The copy is binary, 
 each column's type read from the table (`SELECT ... LIMIT 0`): psycopg then dumps every
 value with the C dumper for that type instead of choosing one per value, four times
 faster for the 210,000 rows of the import bench. A `str` given for a jsonb column is
-JSON text already encoded (service._json_adapter), passed on as it is.
+JSON text already encoded (bulk_insert.json_adapter), passed on as it is.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ code units, as doccano's editor counts them, unless the line says "offset_unit":
 inside a surrogate pair (half an emoji) or past the text refuses the line by number.
 
 doccano carries no annotator, note, speaker or source: every span is attributed to the
-person importing (service.py's rule for annotators without an account). "title" and the
+person importing (accounts.py's rule for annotators without an account). "title" and the
 exporter's "article_id" are read; a line's other keys are kept as import metadata.
 A line that does not fit is refused with its number; the other lines still import.
 """

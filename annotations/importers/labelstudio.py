@@ -9,7 +9,7 @@ is a span per label it names (a slug), its "text" checked against the article at
 offsets, its meta text the span's note. Offsets are Unicode code points (Label Studio's
 Text tag stores them so). The annotation's "created_username" (or a "completed_by" that
 is a name or carries an "email"/"username") is the annotator: with no account here the
-span goes to the person importing, as service.py does for every format. Other result
+span goes to the person importing, as accounts.py does for every format. Other result
 types (choices, relations, ...) and "predictions" are not spans and are not read; how
 many regions were left out is kept in the import metadata.
 

@@ -1,0 +1,213 @@
+"""One file's records into the database a chunk at a time, inside the file's transaction
+(or one transaction per chunk): checked, told apart from what is already here, revised
+where a canonical source URL is already an article's, and the rest created (rows.py)."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
+from .. import search_index
+from ..models import Label, Rating, RatingScale
+from ..models.article import body_hash
+from . import revising
+from .accounts import Annotators
+from .base import ArticleRecord, ParseResult
+from .checks import record_problem
+from .refs import ArticleRef
+from .rows import articles_by_canonical_url, canonical_url_of, create_articles, existing_articles
+
+if TYPE_CHECKING:
+    from .service import FileResult
+
+# A chunk of this many new articles is indexed for search after its transaction, in the
+# background, rather than row by row as it is inserted (search_index.py): for a bulk
+# file, half the import's time on PostgreSQL. Fewer are indexed at once, as before.
+DEFER_SEARCH_INDEX_FROM = 100
+REPEAT_OF_REFUSED = "The same text as an earlier line of this file, which was refused."
+
+
+class FileStore:
+    """Stores one file's records a chunk at a time, inside the file's transaction.
+
+    Keeps what must span chunks: the labels and accounts looked up so far. A text that
+    appears twice in one file is stored once and its repeats are reported as already
+    present: a later chunk finds it in the database (inside the file's transaction), a
+    repeat in the same chunk is given the ref its first line was stored as. Nothing is
+    kept per article but its id (refs.Refs), so memory is flat in the file's size.
+    """
+
+    def __init__(self, result: FileResult, *, provenance: dict, user):
+        self.result = result
+        self.provenance = provenance
+        self.user = user
+        self.labels: dict[str, int] = {}  # slug -> id, of the labels that exist
+        self.verdict_labels: set[str] = set()  # the slugs of those that take a verdict
+        self.ratings = _Ratings()
+        self.authors = Annotators(importer=user)
+
+    def add(self, chunk: ParseResult) -> None:
+        self.result.lines += len(chunk.records) + len(chunk.refused)
+        if chunk.position is not None:
+            self.result.bytes_read = chunk.position
+        self.result.refused_lines.extend(chunk.refused)
+        self._look_up_labels(chunk.records)
+        self.ratings.look_up(chunk.records)
+        valid: list[ArticleRecord] = []
+        for record in chunk.records:
+            problem = record_problem(
+                record,
+                label_slugs=self.labels,
+                verdict_labels=self.verdict_labels,
+                ratings=self.ratings.ids,
+            )
+            if problem:
+                self.result.refused_lines.append((record.line, problem))
+            else:
+                valid.append(record)
+        new, repeats = self._new(valid)
+        new, found = self._revise_same_urls(new)
+        if new:
+            found.update(zip(new, self._create(new), strict=True))
+        for digest, record in repeats:
+            if digest in found:
+                self.result.already_present.append(found[digest])
+            else:  # its first line was refused: so is the repeat, for the same reason
+                self.result.refused_lines.append((record.line, REPEAT_OF_REFUSED))
+
+    def _create(self, new: dict[str, ArticleRecord]) -> list[ArticleRef]:
+        self.result.spans += sum(len(record.spans) for record in new.values())
+        self.authors.look_up(new.values())
+        # Many articles at once: the search index catches up after (search_index.py).
+        defer = len(new) >= DEFER_SEARCH_INDEX_FROM
+        with search_index.deferred() if defer else nullcontext():
+            refs = create_articles(
+                new,
+                provenance=self.provenance,
+                authors=self.authors,
+                labels=self.labels,
+                ratings=self.ratings.ids,
+                actor=self.user,
+            )
+        if defer:
+            search_index.schedule_catch_up()
+        self.result.created.extend(refs)
+        return refs
+
+    def finish(self) -> None:
+        self.result.refused_lines.sort(key=lambda item: item[0] or 0)
+
+    def _revise_same_urls(
+        self, new: dict[str, ArticleRecord]
+    ) -> tuple[dict[str, ArticleRecord], dict[str, ArticleRef]]:
+        """Records whose canonical source URL is an article's here, with another text,
+        become a new revision of it (revising.revise); returned: the others, to create,
+        and the revised articles' refs by the records' hashes.
+
+        Two records of one file with the same URL: the first is created and the second
+        revises it (the file said the text changed)."""
+        revised: dict[str, ArticleRef] = {}
+        canonical = {
+            digest: canonical_url_of(record.source_url)
+            for digest, record in new.items()
+            if record.source_url
+        }
+        if not canonical:
+            return new, revised
+        existing = articles_by_canonical_url(list(set(canonical.values()) - {""}))
+        if not existing:
+            return new, revised
+        remaining: dict[str, ArticleRecord] = {}
+        for digest, record in new.items():
+            article_id = existing.get(canonical.get(digest, ""))
+            if article_id is None:
+                remaining[digest] = record
+                continue
+            outcome = revising.revise(article_id, record, actor=self.user)
+            if outcome.problem:
+                self.result.refused_lines.append((record.line, outcome.problem))
+            else:
+                ref = ArticleRef(article_id, record.title, _revision_note(outcome, record))
+                self.result.revised.append(ref)
+                revised[digest] = ref
+        return remaining, revised
+
+    def _look_up_labels(self, records: list[ArticleRecord]) -> None:
+        wanted = {span.label for record in records for span in record.spans} - self.labels.keys()
+        if wanted:
+            rows = Label.objects.filter(slug__in=wanted).values_list("slug", "pk", "takes_verdict")
+            for slug, pk, takes_verdict in rows:
+                self.labels[slug] = pk
+                if takes_verdict:
+                    self.verdict_labels.add(slug)
+
+    def _new(self, valid: list[ArticleRecord]) -> tuple[dict, list]:
+        """The records to store, by content hash, and those repeating one of them (with
+        its hash); the others (stored before, by this file too) are reported as present."""
+        digests = [body_hash(r.body) for r in valid]
+        existing = existing_articles(digests)
+        new: dict[str, ArticleRecord] = {}
+        repeats: list[tuple[str, ArticleRecord]] = []
+        for record, digest in zip(valid, digests, strict=True):
+            if digest in existing:
+                self.result.already_present.append(existing[digest])
+            elif digest in new:
+                repeats.append((digest, record))
+            else:
+                new[digest] = record
+        return new, repeats
+
+
+def _revision_note(outcome: revising.Revised, record: ArticleRecord) -> str:
+    """What a revision did, and, when the file gave spans for the new text, that they
+    were not imported: the article's own spans are kept and re-anchored, never replaced
+    or doubled by a file's (an export of it re-imported after the text changed)."""
+    note = outcome.summary
+    if record.spans:
+        count = len(record.spans)
+        spans = f"{count} span{'s' if count != 1 else ''}"
+        note += (
+            f" The file's {spans} for it {'were' if count != 1 else 'was'} not imported: "
+            "the article keeps its own spans, re-anchored on the new text."
+        )
+    return note.strip()
+
+
+class _Ratings:
+    """The verdicts a file names, by (scale name, slug), looked up a chunk at a time.
+
+    A verdict without a scale is on the default scale; its record is given that name
+    here, before it is checked, so the check and the write see the same pair."""
+
+    def __init__(self):
+        self.ids: dict[tuple[str, str], int] = {}
+        self._looked_up: set[tuple[str, str]] = set()
+        self._default: str | None = None
+        self._default_known = False
+
+    def default_scale(self) -> str:
+        if not self._default_known:
+            self._default = (
+                RatingScale.objects.filter(is_default=True).values_list("name", flat=True).first()
+            )
+            self._default_known = True
+        return self._default or ""
+
+    def look_up(self, records: list[ArticleRecord]) -> None:
+        wanted = set()
+        for record in records:
+            for span in record.spans:
+                verdict = span.verdict
+                if verdict is None or not verdict.slug:
+                    continue
+                if not verdict.scale:
+                    verdict.scale = self.default_scale()
+                wanted.add((verdict.scale, verdict.slug))
+        wanted -= self._looked_up
+        if not wanted:
+            return
+        rows = Rating.objects.filter(
+            scale__name__in={scale for scale, _ in wanted}, slug__in={slug for _, slug in wanted}
+        ).values_list("scale__name", "slug", "pk")
+        self.ids.update(((scale, slug), pk) for scale, slug, pk in rows)
+        self._looked_up |= wanted
