@@ -178,11 +178,19 @@ def record(*, kind, obj_id, annotation_id, article_id, action, actor, before=Non
 
 
 def annotation_version_snapshot(annotation_id: int, version: int) -> dict | None:
-    """The span as it was at `version` (what an edit form was rendered from), if known."""
-    event = (
-        HistoryEvent.objects.filter(
-            kind=HistoryEvent.Kind.ANNOTATION,
-            object_id=annotation_id,
+    """The span as it was at `version` (what an edit form was rendered from), if known:
+    the `after` of the event that made that version, or else the `before` of the event
+    that moved the span on from it, or else the span itself while still at it.
+
+    An imported span has no event of its own for its first version (the import records
+    one event for its article: importers/rows._record_arrivals), so the second and
+    third ways are how that version is found.
+    """
+    from .models import Annotation
+
+    events = HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ANNOTATION, object_id=annotation_id)
+    made = (
+        events.filter(
             action__in=[
                 HistoryEvent.Action.CREATE,
                 HistoryEvent.Action.UPDATE,
@@ -193,7 +201,24 @@ def annotation_version_snapshot(annotation_id: int, version: int) -> dict | None
         .order_by("-id")
         .first()
     )
-    return event.after if event else None
+    if made is not None:
+        return made.after
+    left = (
+        events.filter(
+            action__in=[HistoryEvent.Action.UPDATE, HistoryEvent.Action.DELETE],
+            before__version=version,
+        )
+        .order_by("id")
+        .first()
+    )
+    if left is not None:
+        return left.before
+    live = (
+        Annotation.all_objects.filter(pk=annotation_id, version=version)
+        .select_related("speaker")
+        .first()
+    )
+    return snapshot_annotation(live) if live is not None else None
 
 
 def latest_annotation_event(annotation_id: int) -> HistoryEvent | None:
@@ -218,6 +243,12 @@ ARTICLE_FIELDS = (
     "assignee_id",
     "content_hash",
 )
+
+
+# The key of an imported article's arrival event (kind ARTICLE, action CREATE) that says
+# how many spans came with it (kept for the record, not shown: a blind reviewer sees
+# the event, and the count includes others' spans).
+IMPORTED_SPANS = "imported_spans"
 
 
 def snapshot_article_fields(article) -> dict:

@@ -138,17 +138,36 @@ def can_see_span(user, span: SpanRef) -> bool:
     return span.author_id == user.pk or not permissions.is_blind_for(user, span.article)
 
 
-def span_events(annotation_id: int) -> QuerySet[HistoryEvent]:
-    """Everything that happened to the span: itself, its sources, the links it makes."""
+def span_events(annotation_id: int, article_id: int | None = None) -> QuerySet[HistoryEvent]:
+    """Everything that happened to the span: itself, its sources, the links it makes; for
+    an imported span (no event of its own made it), its article's arrival first."""
     return (
-        HistoryEvent.objects.filter(annotation_id_ref=annotation_id)
+        HistoryEvent.objects.filter(_span_events(annotation_id, article_id))
         .select_related("actor")
         .order_by("-id")
     )
 
 
-def span_event_count(annotation_id: int) -> int:
-    return HistoryEvent.objects.filter(annotation_id_ref=annotation_id).count()
+def span_event_count(annotation_id: int, article_id: int | None = None) -> int:
+    return HistoryEvent.objects.filter(_span_events(annotation_id, article_id)).count()
+
+
+def _span_events(annotation_id: int, article_id: int | None) -> Q:
+    own = Q(annotation_id_ref=annotation_id)
+    if article_id is None:
+        return own
+    made = HistoryEvent.objects.filter(
+        kind=HistoryEvent.Kind.ANNOTATION,
+        object_id=annotation_id,
+        action__in=[HistoryEvent.Action.CREATE, HistoryEvent.Action.RESTORE],
+    )
+    if made.exists():
+        return own
+    # Imported: the import recorded one event for the article and its spans
+    # (importers/rows._record_arrivals).
+    return own | Q(
+        kind=HistoryEvent.Kind.ARTICLE, action=HistoryEvent.Action.CREATE, object_id=article_id
+    )
 
 
 # --- an article's history -------------------------------------------------------------------
@@ -161,8 +180,12 @@ def article_events(article: Article, user, *, kind: str = "", actor_id: int | No
         own = HistoryEvent.objects.filter(
             article=article, kind=HistoryEvent.Kind.ANNOTATION
         ).filter(Q(after__author_id=user.pk) | Q(before__author_id=user.pk))
+        # An imported span of theirs may have no event of its own yet, only its sources'.
+        theirs = Annotation.objects.filter(article=article, author_id=user.pk)
         events = events.filter(
-            Q(annotation_id_ref__isnull=True) | Q(annotation_id_ref__in=own.values("object_id"))
+            Q(annotation_id_ref__isnull=True)
+            | Q(annotation_id_ref__in=own.values("object_id"))
+            | Q(annotation_id_ref__in=theirs.values("pk"))
         )
     if kind:
         events = events.filter(kind=kind)

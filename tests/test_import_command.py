@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
-from django.db.models import Q
 
 from annotations.exporters import get_format
 from annotations.exporters.query import export_articles
@@ -304,15 +303,15 @@ def test_export_imports_back_with_spans_and_sources(tmp_path, reviewer, editor):
     ]
     assert _snapshot() == before
     assert Source.objects.count() == 2  # https://example.org/a is one record, cited twice
-    # Each imported span is in the history (its sources and links inside), brought in by
-    # the editor.
+    # Each imported article's arrival is in the history, brought in by the editor with
+    # its spans counted; the spans get no event each (importers/rows._record_arrivals).
     events = HistoryEvent.objects.filter(
-        action=HistoryEvent.Action.CREATE, kind=HistoryEvent.Kind.ANNOTATION, actor=editor
+        action=HistoryEvent.Action.CREATE, kind=HistoryEvent.Kind.ARTICLE, actor=editor
     )
-    assert sorted((len(e.after["sources"]), len(e.after["relations"])) for e in events) == [
-        (1, 1),
-        (2, 1),
-    ]
+    assert sorted((e.after["title"], e.after["imported_spans"]) for e in events) == sorted(
+        (a.title, a.annotations.count()) for a in Article.objects.all()
+    )
+    assert not HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ANNOTATION).exists()
     # And importing the export again changes nothing.
     assert run(path)[-1] == "0 created, 2 already present, 0 refused"
 
@@ -697,27 +696,32 @@ def test_jsonl_import_uses_the_same_queries_for_100_or_200_articles(
         run(write(tmp_path / "again.jsonl", _many(200, "Entry")))
 
 
-def test_imported_spans_are_in_the_history_as_the_services_snapshot_them(tmp_path, editor):
-    """Each imported span's history event holds what services.snapshot_annotation says of
-    the stored span, sources and links included (the importer builds it without loading
-    the span)."""
-    from annotations.services import snapshot_annotation
+def test_imported_articles_are_in_the_history_as_the_services_snapshot_them(tmp_path, editor):
+    """Each imported article has one history event, its arrival: what
+    history.snapshot_article_fields says of the stored article, with how many spans came
+    with it (the importer builds it without loading the article). The spans get none of
+    their own; the history reads each one's first version off the span itself."""
+    from annotations.history import (
+        IMPORTED_SPANS,
+        annotation_version_snapshot,
+        snapshot_annotation,
+        snapshot_article_fields,
+    )
 
     run(write(tmp_path / "a.jsonl", _many(3, "Claim")), "--user", editor.username)
     events = list(HistoryEvent.objects.all())
-    assert len(events) == Annotation.objects.count() == 6
+    assert len(events) == Article.objects.count() == 3
     for event in events:
-        annotation = Annotation.objects.get(pk=event.object_id)
-        assert (event.kind, event.action) == ("annotation", "create")
-        assert (event.annotation_id_ref, event.article_id) == (annotation.pk, annotation.article_id)
+        article = Article.objects.get(pk=event.object_id)
+        assert (event.kind, event.action, event.origin) == ("article", "create", "import")
+        assert (event.annotation_id_ref, event.article_id) == (None, article.pk)
         assert (event.actor, event.before) == (editor, None)
-        assert event.after == snapshot_annotation(
-            annotation,
-            sources=annotation.sources.select_related("source").order_by("id"),
-            relations=Relation.objects.filter(
-                Q(from_span=annotation) | Q(to_span=annotation)
-            ).order_by("id"),
-        )
+        assert event.after == {
+            **snapshot_article_fields(article),
+            IMPORTED_SPANS: article.annotations.count(),
+        }
+    for annotation in Annotation.objects.all():
+        assert annotation_version_snapshot(annotation.pk, 1) == snapshot_annotation(annotation)
 
 
 def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer, monkeypatch):
@@ -728,7 +732,8 @@ def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer,
 
     monkeypatch.setattr(service, "_CHUNK", 2)
     monkeypatch.setattr(rows, "LOOKUP_CHUNK", 2)
-    monkeypatch.setattr(bulk_insert, "ROWS_PER_INSERT", 3)  # 4 spans a chunk: a full group and one
+    # 4 spans a chunk: a full group and one
+    monkeypatch.setattr(bulk_insert, "ROWS_PER_INSERT", 3)
     existing = make_article("Item 00003: the minister said the bridge is safe.", title="Old")
     lines = _many(6, "Item").splitlines()
     text = "\n".join([*lines[:2], "{broken", *lines[2:], lines[0]]) + "\n"
@@ -753,10 +758,13 @@ def test_a_large_file_is_stored_chunk_by_chunk_as_if_at_once(tmp_path, reviewer,
             body[span.start : span.end],
             body[span.end : span.end + 32],
         )
-        # The sources, and the history's ids, went to the span they came with.
+        # The sources went to the span they came with.
         assert span.sources.count() == (1 if span.label.slug == "claim" else 0)
-        event = HistoryEvent.objects.get(object_id=span.pk)
-        assert (event.article_id, event.after["start"]) == (span.article_id, span.start)
+    # Each new article's arrival event went to its own article, chunk after chunk.
+    arrivals = HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ARTICLE)
+    assert sorted(arrivals.values_list("object_id", "after__title")) == sorted(
+        Article.objects.exclude(pk=existing.pk).values_list("pk", "title")
+    )
 
 
 def test_the_terminal_bar_moves_within_one_large_file(tmp_path, monkeypatch):

@@ -11,11 +11,11 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from annotations.history import snapshot_annotation
+from annotations.history import IMPORTED_SPANS, snapshot_article_fields
 from annotations.importers import bulk_insert, jsonl, page_cache, service
 from annotations.importers.base import LineError, SpanRecord, SpeakerDetails
 from annotations.importers.speakers import speakers_for
-from annotations.models import Annotation, HistoryEvent, Label, Speaker
+from annotations.models import Article, HistoryEvent, Label, Speaker
 
 SNAPSHOT = {
     "id": 7,
@@ -53,35 +53,30 @@ def test_history_json_falls_back_to_json_for_what_orjson_refuses():
 
 
 @pytest.mark.django_db
-def test_imported_history_holds_the_snapshot_of_each_span(tmp_path):
-    """What the importer stores as a span's "created" event, read back, is the span's
-    snapshot as history.snapshot_annotation makes it from the stored span."""
+def test_an_imported_articles_arrival_event_reads_back_as_its_snapshot(tmp_path):
+    """What the importer stores as an article's "created" event (written with orjson),
+    read back, is history.snapshot_article_fields of the stored article, non-ASCII text
+    and times included, with its span count."""
     Label.objects.get_or_create(slug="claim", defaults={"name": "Claim"})
     path = tmp_path / "a.jsonl"
     text = "Kirby said “the talks are advancing” in 東京. 😀"
     line = {
-        "title": "T",
+        "title": "Talks “advancing” in 東京 😀",
+        "author": "Zoë Ørsted",
+        "published_at": "2024-05-01T09:30:00+02:00",
+        "source_url": "https://example.org/é?utm_source=x",
         "text": text,
-        "spans": [
-            {
-                "start": 11,
-                "end": 36,
-                "label": "claim",
-                "speaker": "John Kirby",
-                "note": "n\tö",
-                "created_at": "2024-05-01T10:00:00+00:00",
-                "sources": [{"url": "https://example.org/é", "stance": "refutes"}],
-            }
-        ],
+        "spans": [{"start": 11, "end": 36, "label": "claim", "note": "n\tö"}],
     }
     path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     result = service.import_path(path)
     assert not result.reason and len(result.created) == 1
-    span = Annotation.objects.get()
-    event = HistoryEvent.objects.get(kind=HistoryEvent.Kind.ANNOTATION, object_id=span.pk)
+    article = Article.objects.get()
+    event = HistoryEvent.objects.get(kind=HistoryEvent.Kind.ARTICLE, object_id=article.pk)
     assert event.before is None
-    expected = snapshot_annotation(span, sources=list(span.sources.all()), relations=[])
+    expected = {**snapshot_article_fields(article), IMPORTED_SPANS: 1}
     assert event.after == json.loads(json.dumps(expected))
+    assert not HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ANNOTATION).exists()
 
 
 def test_memoised_adapter_adapts_each_value_once_and_returns_the_same():

@@ -224,25 +224,28 @@ def test_the_rich_sample_round_trips_exactly(rich_sample):
     assert Speaker.objects.count() == 3 and Relation.objects.count() == 6
 
 
-def test_the_import_records_the_new_fields_in_each_spans_history(rich_sample):
-    """Each imported span's creation event holds its speaker, verdict, sources (with the
-    shared record's id) and links both ways, as a restore needs them."""
+def test_an_imported_spans_first_version_holds_the_new_fields_for_a_restore(rich_sample):
+    """An imported span has no creation event of its own (its article's arrival stands for
+    it); deleted, its deletion event holds its speaker, verdict, sources (with the shared
+    record's id) and links both ways, as a restore needs them."""
+    from annotations import services
+
     assert_round_trip(rich_sample["editor"])
     bridge = Annotation.objects.get(quote="the bridge is safe")
-    event = HistoryEvent.objects.get(object_id=bridge.pk, kind=HistoryEvent.Kind.ANNOTATION)
-    after = event.after
-    assert (after["speaker"], after["speaker_id"]) == ("Ana Łukasiewicz", bridge.speaker_id)
-    assert (after["verdict_id"], after["verdict_explanation"]) == (
-        bridge.verdict_id,
-        bridge.verdict_explanation,
-    )
-    assert after["verdict_at"] == "2026-11-22T14:15:16.123456+00:00"
-    assert [s["source_id"] for s in after["sources"]] == list(
-        bridge.sources.order_by("id").values_list("source_id", flat=True)
-    )
-    assert sorted((r["from_span_id"], r["to_span_id"]) for r in after["relations"]) == sorted(
+    assert not HistoryEvent.objects.filter(
+        object_id=bridge.pk, kind=HistoryEvent.Kind.ANNOTATION
+    ).exists()
+    sources = list(bridge.sources.order_by("id").values_list("source_id", flat=True))
+    links = sorted(
         Relation.objects.filter(to_span=bridge).values_list("from_span_id", "to_span_id")
     )
+    speaker_id, verdict = bridge.speaker_id, (bridge.verdict_id, bridge.verdict_explanation)
+    kept = services.annotation_delete(annotation=bridge, actor=rich_sample["editor"]).before
+    assert (kept["speaker"], kept["speaker_id"]) == ("Ana Łukasiewicz", speaker_id)
+    assert (kept["verdict_id"], kept["verdict_explanation"]) == verdict
+    assert kept["verdict_at"] == "2026-11-22T14:15:16.123456+00:00"
+    assert [s["source_id"] for s in kept["sources"]] == sources
+    assert sorted((r["from_span_id"], r["to_span_id"]) for r in kept["relations"]) == links
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(rich_sample):

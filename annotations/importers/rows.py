@@ -6,13 +6,14 @@ the look-ups of what is already stored (by content hash, by canonical source URL
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 
 from django.db import connection
 from django.utils import timezone
 
-from ..history import current_origin, snapshot_annotation
+from ..history import IMPORTED_SPANS, current_origin, snapshot_article_fields
 from ..models import Annotation, Article, Evidence, HistoryEvent, Relation
 from ..offsets import quote_selector
 from ..services.sources import source_records_by_url
@@ -119,7 +120,8 @@ HISTORY_COLUMNS = (
 def create_articles(
     new: dict[str, ArticleRecord], *, provenance, authors, labels, ratings, actor
 ) -> list[ArticleRef]:
-    """Insert the articles, their spans, the spans' citations and links, and the history."""
+    """Insert the articles, their spans, the spans' citations and links, and an event for
+    each article's arrival (_record_arrivals)."""
     now = timezone.now()  # for the auto_now(_add) fields, as bulk_create would set them
     ops = connection.ops
     metadata_encoder = Article._meta.get_field("import_metadata").encoder
@@ -156,6 +158,7 @@ def create_articles(
         _create_spans(
             pending, authors=authors, labels=labels, ratings=ratings, actor=actor, now=now
         )
+    _record_arrivals(refs, new, rows, actor=actor, now=now)
     return refs
 
 
@@ -277,7 +280,7 @@ def _create_spans(pending, *, authors, labels, ratings, actor, now: datetime) ->
         for annotation, (_, _, span) in zip(annotations, pending, strict=True)
     ]
     Evidence.objects.bulk_create([c for group in citations for c in group], batch_size=2000)
-    links = Relation.objects.bulk_create(
+    Relation.objects.bulk_create(
         [
             Relation(
                 from_span_id=annotations[origin].pk,
@@ -290,11 +293,6 @@ def _create_spans(pending, *, authors, labels, ratings, actor, now: datetime) ->
         ],
         batch_size=2000,
     )
-    links_of: dict[int, list[Relation]] = {}
-    for link in links:  # in id order, as the services snapshot them
-        links_of.setdefault(link.from_span_id, []).append(link)
-        links_of.setdefault(link.to_span_id, []).append(link)
-    _record_history(annotations, citations, links_of, actor=actor, now=now)
 
 
 def _one_per_url(cited, records) -> list:
@@ -366,31 +364,43 @@ def _annotation_ids(article_ids: list[int]) -> list[int]:
     return ids
 
 
-def _record_history(annotations, sources, links_of, *, actor, now: datetime) -> None:
-    """Imported spans are creations too: the history says who brought them in.
+def _record_arrivals(refs, new: dict[str, ArticleRecord], rows, *, actor, now) -> None:
+    """One event per new article: it arrived by import, with so many spans.
 
-    One event per span, its sources and links (both ways) inside the snapshot (as a
-    restore records it), so the history holds everything without an event per source.
+    Its spans get no event of their own. A snapshot per span was a quarter of a bulk
+    import's time (10,000 articles with 100,000 spans: 6.4 s with them, 4.7 s without, on
+    SQLite; 9.9 s and 7.5 s on PostgreSQL), and says nothing the span does not: until its
+    first change the span is as it arrived, and that change's event keeps the state it
+    left as `before` (history.annotation_version_snapshot). The span's history page shows
+    this event as its creation (history_selectors.span_events).
     """
     ops = connection.ops
     actor_id = actor.pk if is_person(actor) else None
     at = ops.adapt_datetimefield_value(now)
     to_json = json_adapter(HistoryEvent._meta.get_field("after"))
-    kind, action = HistoryEvent.Kind.ANNOTATION.value, HistoryEvent.Action.CREATE.value
+    kind, action = HistoryEvent.Kind.ARTICLE.value, HistoryEvent.Action.CREATE.value
     origin = current_origin() or "import"
-    rows = [
-        (
-            kind,
-            a.pk,  # object_id
-            a.pk,  # annotation_id_ref
-            a.article_id,
-            action,
-            actor_id,
-            at,
-            None,  # before: SQL NULL, as bulk_create stores None
-            to_json(snapshot_annotation(a, sources=group, relations=links_of.get(a.pk, []))),
-            origin,
+    events = []
+    for ref, (digest, record), row in zip(refs, new.items(), rows, strict=True):
+        arrived = SimpleNamespace(
+            pk=ref.id,
+            title=record.title,
+            author=record.author,
+            publisher=record.publisher,
+            # As the database gives it back: in UTC.
+            published_at=_in_utc(record.published_at),
+            source_url=record.source_url,
+            status=row[ARTICLE_COLUMNS.index("status")],
+            assignee_id=None,
+            content_hash=digest,
         )
-        for a, group in zip(annotations, sources, strict=True)
-    ]
-    insert_rows(HistoryEvent, HISTORY_COLUMNS, rows)
+        after = {**snapshot_article_fields(arrived), IMPORTED_SPANS: len(record.spans)}
+        # before: SQL NULL, as bulk_create stores None
+        events.append(
+            (kind, ref.id, None, ref.id, action, actor_id, at, None, to_json(after), origin)
+        )
+    insert_rows(HistoryEvent, HISTORY_COLUMNS, events)
+
+
+def _in_utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None and timezone.is_aware(moment) else moment

@@ -10,7 +10,7 @@ register = template.Library()
 @register.simple_tag
 def history_count(annotation) -> int:
     """How many events a span's history holds (the "History (N)" of its editor)."""
-    return span_event_count(annotation.pk)
+    return span_event_count(annotation.pk, annotation.article_id)
 
 
 @register.simple_tag
