@@ -135,7 +135,9 @@ def test_blind_mode_shows_a_reviewer_the_sources_of_their_imported_span_only(
     )
     own = Annotation.objects.get(label__slug="claim", author=reviewer)
     services.source_create(annotation=own, actor=reviewer, url="https://mine.example.org/a")
-    services.source_create(annotation=other, actor=other_reviewer, url="https://theirs.example.net/x")
+    services.source_create(
+        annotation=other, actor=other_reviewer, url="https://theirs.example.net/x"
+    )
     client.force_login(reviewer)
 
     page = client.get(reverse("article-history", args=[article.pk])).content.decode()
