@@ -4,8 +4,9 @@ plainest fast means, with no application logic (bench/bench_import.py runs it).
 The same tables, columns and value forms as annotations/importers/rows.py writes (its
 column lists, with the ids given here), for the same file: the articles with their import
 metadata, the speakers and source records the spans name, the spans, their citations and
-the history: an event per span, whose `after` has the keys of history.snapshot_annotation,
-and one per new speaker (held to the import's rows, counts and sizes, on both databases).
+the history: an event per article (its arrival), whose `after` has the keys of
+history.snapshot_article_fields, and one per new speaker (held to the import's rows,
+counts and sizes, on both databases).
 What the floor leaves out is the application: no checks, no look-ups of what exists
 (the database is fresh, so ids are counted from its maxima instead of read back), no
 model instances, no canonical forms (values are used as the file gives them). It holds
@@ -159,7 +160,7 @@ def build_rows(
     file repeats its times), `json_value` a JSON text; `now` is the import's time (ISO)."""
     from annotations.offsets import CONTEXT_WIDTH
 
-    now_text, now = now, stamp(now)
+    now = stamp(now)
     article_columns, annotation_columns, history_columns = _columns()
     speakers: dict[str, int] = {}
     sources: dict[str, tuple] = {}
@@ -214,7 +215,6 @@ def build_rows(
                 explanation = verdict.get("explanation", "")
             prefix = body[max(0, start - CONTEXT_WIDTH) : start]
             suffix = body[end : end + CONTEXT_WIDTH]
-            cited = []
             for source in span.get("sources", []):
                 if source["url"] not in sources:
                     sources[source["url"]] = (source_id, source)
@@ -230,7 +230,6 @@ def build_rows(
                     1,
                 )
                 evidence.append(row)
-                cited.append((row, source))
                 evidence_id += 1
             annotations.append(
                 (
@@ -257,46 +256,37 @@ def build_rows(
                     None,
                 )
             )
-            after = {
-                "id": span_id,
-                "article_id": article_id,
-                "label_id": known.labels[span["label"]],
-                "start": start,
-                "end": end,
-                "quote": body[start:end],
-                "prefix": prefix,
-                "suffix": suffix,
-                "speaker_id": speakers.get(name),
-                "speaker": name,
-                "note": span.get("note", ""),
-                "verdict_id": verdict_id,
-                "verdict_explanation": explanation,
-                "verdict_by_id": verdict_by,
-                "verdict_at": verdict["at"] if verdict else None,
-                "author_id": author,
-                "layer": "reviewer",
-                "created_at": span["created_at"],
-                "version": 1,
-                "sources": [_cited(row, source, now_text) for row, source in cited],
-                "relations": [],
-            }
-            history.append(
-                (
-                    history_id,
-                    "annotation",
-                    span_id,
-                    span_id,
-                    article_id,
-                    "create",
-                    None,  # the actor: the command line's import has none
-                    now,
-                    None,
-                    json_value(json.dumps(after)),
-                    "import",
-                )
-            )
-            history_id += 1
             span_id += 1
+        # The article's arrival (importers/rows._record_arrivals): history's
+        # snapshot_article_fields keys and the span count; none per span.
+        after = {
+            "id": article_id,
+            "title": record.get("title", ""),
+            "author": record.get("author", ""),
+            "publisher": record.get("publisher", ""),
+            "published_at": record.get("published_at"),
+            "source_url": url,
+            "status": "in_review" if spans else "new",
+            "assignee_id": None,
+            "content_hash": articles[-1][7],
+            "imported_spans": len(spans),
+        }
+        history.append(
+            (
+                history_id,
+                "article",
+                article_id,
+                None,
+                article_id,
+                "create",
+                None,  # the actor: the command line's import has none
+                now,
+                None,
+                json_value(json.dumps(after)),
+                "import",
+            )
+        )
+        history_id += 1
         article_id += 1
     # Each new speaker's creation is in the history too (importers/speakers.py).
     for name, pk in speakers.items():
@@ -342,24 +332,6 @@ def build_rows(
         "annotations_annotation": (annotation_columns, annotations),
         "annotations_evidence": (EVIDENCE_COLUMNS, evidence),
         "annotations_historyevent": (history_columns, history),
-    }
-
-
-def _cited(row: tuple, source: dict, created_at: str) -> dict:
-    """A citation in the history's snapshot (history.snapshot_source's keys)."""
-    return {
-        "id": row[0],
-        "annotation_id": row[1],
-        "source_id": row[2],
-        "url": source["url"],
-        "title": source.get("title", ""),
-        "publisher": source.get("publisher", ""),
-        "stance": row[3],
-        "quoted_passage": row[4],
-        "accessed_on": source.get("accessed_on"),
-        "created_by_id": row[5],
-        "created_at": created_at,
-        "version": 1,
     }
 
 
