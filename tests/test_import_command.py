@@ -434,10 +434,16 @@ def test_a_database_failure_rolls_the_whole_file_back(tmp_path, monkeypatch):
     )
     good = write(tmp_path / "2.txt", "Fine\nA fine article.")
 
-    def fail(*args, **kwargs):
-        raise IntegrityError("simulated failure")
+    from annotations.importers import rows
 
-    monkeypatch.setattr(Evidence.objects, "bulk_create", fail)
+    insert_rows = rows.insert_rows
+
+    def fail_on_citations(model, columns, values):
+        if model is Evidence:
+            raise IntegrityError("simulated failure")
+        insert_rows(model, columns, values)
+
+    monkeypatch.setattr(rows, "insert_rows", fail_on_citations)
     lines = run(tmp_path)
     assert (
         lines[0]

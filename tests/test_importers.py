@@ -570,14 +570,15 @@ def test_jsonl_parse_chunks_yields_the_records_of_parse_a_few_lines_at_a_time():
 
 
 def test_the_importer_writes_every_column_of_the_tables_it_inserts_into():
-    """Articles, spans and their history are inserted with plain SQL, column by column: a
+    """Articles, spans, their citations and history are inserted with plain SQL, column by column: a
     field added to one of these models must be added to the importer too."""
     from annotations.importers import rows
-    from annotations.models import Annotation, Article, HistoryEvent
+    from annotations.models import Annotation, Article, Evidence, HistoryEvent
 
     for model, columns in (
         (Article, rows.ARTICLE_COLUMNS),
         (Annotation, rows.ANNOTATION_COLUMNS),
+        (Evidence, rows.EVIDENCE_COLUMNS),
         (HistoryEvent, rows.HISTORY_COLUMNS),
     ):
         fields = {f.column for f in model._meta.concrete_fields if not f.primary_key}

@@ -63,8 +63,7 @@ def articles_by_canonical_url(urls: list[str]) -> dict[str, int]:
 # The INSERTs do not return the new ids, so they are read back (one query per chunk): the
 # articles by their unique content hash, the spans by article.
 #
-# Sources keep bulk_create: a third as many rows, and their instances serve the history
-# snapshots.
+# Links keep bulk_create: a file has few.
 
 ARTICLE_COLUMNS = (
     "title",
@@ -102,6 +101,15 @@ ANNOTATION_COLUMNS = (
     "layer",
     "needs_attention",
     "anchored_in_id",
+)
+EVIDENCE_COLUMNS = (
+    "annotation_id",
+    "source_id",
+    "stance",
+    "quoted_passage",
+    "created_by_id",
+    "created_at",
+    "version",
 )
 HISTORY_COLUMNS = (
     "kind",
@@ -265,21 +273,22 @@ def _create_spans(pending, *, authors, labels, ratings, actor, now: datetime) ->
             wanted_links.append((position, first_of_article + link.to, link.type))
     _insert_annotations(annotations, now=now)
 
+    created_at = connection.ops.adapt_datetimefield_value(now)
     citations = [
-        [
-            Evidence(
-                annotation_id=annotation.pk,
-                source=records[record.url],
-                stance=record.stance,
-                quoted_passage=record.quoted_passage,
-                # The export does not say who added a source; the span's author is the best guess.
-                created_by_id=annotation.author_id,
-            )
-            for record in _one_per_url(span.sources, records)
-        ]
+        (
+            annotation.pk,
+            records[record.url].pk,
+            record.stance,
+            record.quoted_passage,
+            # The export does not say who added a source; the span's author is the best guess.
+            annotation.author_id,
+            created_at,
+            1,  # version
+        )
         for annotation, (_, _, span) in zip(annotations, pending, strict=True)
+        for record in _one_per_url(span.sources, records)
     ]
-    Evidence.objects.bulk_create([c for group in citations for c in group], batch_size=2000)
+    insert_rows(Evidence, EVIDENCE_COLUMNS, citations)
     Relation.objects.bulk_create(
         [
             Relation(
