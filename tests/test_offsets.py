@@ -4,6 +4,7 @@ highlight segments. Pure functions on `str`, so no database here."""
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 
 import pytest
@@ -188,6 +189,18 @@ class TestCanonicalText:
         """Canonicalising twice changes nothing: stored bodies are stable."""
         once = canonical_text(raw)
         assert canonical_text(once) == once
+
+    @given(st.text(st.characters(exclude_categories=())))
+    @example("\ud800 lone")
+    @example("one\r\ntwo\rthree")
+    @example("a\u0085b\r\nc\ufeff")
+    def test_the_shortcut_for_clean_text_changes_no_result(self, raw):
+        """Text with nothing to clean skips the cleaning passes: every text, lone
+        surrogates included, comes out as all four passes make it."""
+        text = raw.replace("\r\n", "\n").replace("\r", "\n")
+        text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]", "", text)
+        text = re.sub("[\ud800-\udfff]", "\ufffd", text)
+        assert canonical_text(raw) == unicodedata.normalize("NFC", text)
 
     @given(st.text(st.characters(exclude_categories=["Cc", "Cs"]).filter(lambda c: c != "\ufeff")))
     def test_only_normalisation_touches_clean_text(self, raw):
