@@ -71,7 +71,7 @@ def _numbered_lines(stream) -> Iterator[tuple[int, bytes]]:
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
-        if raw.strip():
+        if raw and not raw.isspace():  # (strip() would copy every line to find out)
             yield number, raw
 
 
