@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Q, QuerySet
 
-from . import permissions
+from . import history, permissions
 from .history_diff import Names, event_lines, origin_phrase
 from .models import Annotation, Article, HistoryEvent, Label, Rating
 
@@ -146,6 +146,29 @@ def span_events(annotation_id: int, article_id: int | None = None) -> QuerySet[H
         .select_related("actor")
         .order_by("-id")
     )
+
+
+def span_timeline(annotation_id: int, article_id: int, user) -> list[TimelineEntry]:
+    """The span's timeline, newest first. An imported span's creation is its article's
+    arrival, shown as the span's own: the span as it arrived (its first version)."""
+    events = list(span_events(annotation_id, article_id))
+    for position, event in enumerate(events):
+        if event.kind != HistoryEvent.Kind.ARTICLE:
+            continue
+        first = history.annotation_version_snapshot(annotation_id, 1)
+        if first is not None:
+            events[position] = HistoryEvent(  # not saved: the arrival, told of this span
+                kind=HistoryEvent.Kind.ANNOTATION,
+                object_id=annotation_id,
+                annotation_id_ref=annotation_id,
+                article_id=event.article_id,
+                action=HistoryEvent.Action.CREATE,
+                actor=event.actor,
+                at=event.at,
+                origin=event.origin,
+                after=first,
+            )
+    return timeline(events, user)
 
 
 def span_event_count(annotation_id: int, article_id: int | None = None) -> int:

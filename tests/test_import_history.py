@@ -50,9 +50,11 @@ def test_an_import_records_each_articles_arrival_and_no_event_per_span(tmp_path,
 
 
 @pytest.mark.django_db
-def test_an_imported_spans_timeline_begins_with_its_articles_arrival(
+def test_an_imported_spans_timeline_begins_with_its_arrival_as_it_arrived(
     tmp_path, reviewer, reviewer_client
 ):
+    """Its article's arrival stands for the span's creation, told as the span's own:
+    who imported it, and the span as it came (its label, text, note)."""
     import_spans(tmp_path, reviewer, by=reviewer.username)
     span = Annotation.objects.get(label__slug="claim")
 
@@ -61,13 +63,16 @@ def test_an_imported_spans_timeline_begins_with_its_articles_arrival(
     page = reviewer_client.get(reverse("annotation-history", args=[span.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Article added: “Talks”" in html
+    assert "Label: Claim" in html
+    assert "Text: “the talks are advancing”" in html
+    assert "Note added" in html
     assert "by import" in html
+    assert "Article added" not in html
 
     services.annotation_update(annotation=span, actor=reviewer, note="second")
     html = reviewer_client.get(reverse("annotation-history", args=[span.pk])).content.decode()
-    # Newest first: the change above the arrival.
-    assert html.index("Note changed") < html.index("Article added: “Talks”")
+    # Newest first: the change above the creation, which still shows the span as it came.
+    assert html.index("Note changed") < html.index("Text: “the talks are advancing”")
 
 
 @pytest.mark.django_db

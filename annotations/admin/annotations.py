@@ -302,9 +302,7 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
             "annotations/history/admin_span_history.html",
             {
                 # A live span's deletions are restored already: nothing to offer (no user).
-                "entries": history_selectors.timeline(
-                    history_selectors.span_events(obj.pk, obj.article_id), None
-                ),
+                "entries": history_selectors.span_timeline(obj.pk, obj.article_id, None),
                 "span_id": obj.pk,
                 "changelist_url": reverse("admin:annotations_historyevent_changelist"),
             },

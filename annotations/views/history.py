@@ -37,7 +37,7 @@ def annotation_history(request, annotation_id):
     context = {
         "span": span,
         "article": span.article,
-        "entries": reads.timeline(reads.span_events(annotation_id, span.article.pk), request.user),
+        "entries": reads.span_timeline(annotation_id, span.article.pk, request.user),
     }
     template = (
         "annotations/history/span_timeline.html"
