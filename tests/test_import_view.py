@@ -186,3 +186,17 @@ def test_many_refused_lines_show_ten_then_the_listed_rest_folded_then_a_count(ed
     assert folded.count("the article has no") == 190
     assert "and 50 more refused lines, not listed" in folded
     assert Article.objects.count() == 1
+
+
+def test_many_created_articles_list_the_first_twenty_then_a_count(editor_client):
+    """A file of 25 new articles: the report links the first 20 and counts the others."""
+    from annotations.importers.report import LISTED_ARTICLES
+
+    rows = "title,body\n" + "".join(
+        f"Item {i},Article number {i} about the harbour.\n" for i in range(25)
+    )
+    response = editor_client.post(URL, {"files": [upload("many.csv", rows)]})
+    page = response.content.decode()
+    assert Article.objects.count() == 25
+    assert page.count('href="/articles/') >= LISTED_ARTICLES
+    assert f"and {25 - LISTED_ARTICLES} more</li>" in page
