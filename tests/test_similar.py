@@ -437,3 +437,35 @@ def test_the_index_migration_is_reversible():
     with connection.schema_editor() as editor:
         migration.create_index(None, editor)
     assert index_exists()
+
+
+@pytest.mark.django_db
+def test_a_visible_claim_below_many_hidden_ones_is_still_offered(reviewer, other_reviewer):
+    """The best matches are another reviewer's claims on blind articles, which this
+    reviewer may not see: the lookup asks for more candidates until it finds the one
+    they may see, further down the list."""
+    from tests.desk_factories import make_collection
+
+    claim = "the minister said the harbour bridge is completely safe"
+    hidden = []
+    for n in range(20):  # more than the first round of candidates (limit * 3)
+        article = make_article(f"Report {n}: {claim}.", title=f"Blind {n}")
+        hidden.append(make_span(article, claim, other_reviewer))
+    make_collection(
+        "Blind desk",
+        members=[reviewer, other_reviewer],
+        articles=[span.article for span in hidden],
+        blind=True,
+    )
+    visible_text = "the minister said the harbour bridge is safe"
+    visible = make_span(
+        make_article(f"Open: {visible_text}.", title="Open"), visible_text, reviewer
+    )
+    mine = make_span(make_article(f"Mine: {claim}!", title="Mine"), claim, reviewer)
+
+    offered = similar.seen_before(mine, user=reviewer)
+
+    assert [m.pk for m in offered] == [visible.pk]
+    # An editor sees them all, best first, up to the limit.
+    everything = similar.seen_before(mine, user=None)
+    assert len(everything) == 5 and visible.pk not in [m.pk for m in everything]
