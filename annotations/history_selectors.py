@@ -140,7 +140,7 @@ def can_see_span(user, span: SpanRef) -> bool:
 
 def span_events(annotation_id: int, article_id: int | None = None) -> QuerySet[HistoryEvent]:
     """Everything that happened to the span: itself, its sources, the links it makes; for
-    an imported span (no event of its own made it), its article's arrival first."""
+    an imported span (no creation event of its own), its article's arrival first."""
     return (
         HistoryEvent.objects.filter(_span_events(annotation_id, article_id))
         .select_related("actor")
@@ -182,7 +182,7 @@ def _span_events(annotation_id: int, article_id: int | None) -> Q:
     made = HistoryEvent.objects.filter(
         kind=HistoryEvent.Kind.ANNOTATION,
         object_id=annotation_id,
-        action__in=[HistoryEvent.Action.CREATE, HistoryEvent.Action.RESTORE],
+        action=HistoryEvent.Action.CREATE,
     )
     if made.exists():
         return own

@@ -149,3 +149,29 @@ def test_blind_mode_shows_a_reviewer_the_sources_of_their_imported_span_only(
     assert "mine.example.org" in page
     assert "theirs.example.net" not in page
     assert "Article added: “Talks”" in page
+
+
+@pytest.mark.django_db
+def test_a_deleted_imported_span_is_restored_whole_and_its_timeline_still_begins_with_it(
+    tmp_path, editor, reviewer_client, reviewer
+):
+    """Deleted before anyone changed it, an imported span is kept whole by its deletion
+    (there is no creation event to fall back on): restored with its id, label, note and
+    sources, and its timeline reads created, deleted, restored."""
+    import_spans(tmp_path, editor, by=reviewer.username)
+    span = Annotation.objects.get(label__slug="claim")
+    services.source_create(annotation=span, actor=reviewer, url="https://kept.example.org/a")
+    kept = snapshot_annotation(span)
+    deletion = services.annotation_delete(annotation=span, actor=reviewer)
+
+    restored = services.annotation_restore(event=deletion, actor=reviewer)
+
+    assert restored.pk == span.pk
+    # All as it was, but its version: a restore is a change of its own.
+    assert {**snapshot_annotation(restored), "version": 0} == {**kept, "version": 0}
+    assert list(restored.sources.values_list("source__url", flat=True)) == [
+        "https://kept.example.org/a"
+    ]
+    html = reviewer_client.get(reverse("annotation-history", args=[span.pk])).content.decode()
+    restored_at, deleted_at = html.index("Restored"), html.index("Deleted")
+    assert restored_at < deleted_at < html.index("Text: “the talks are advancing”")
