@@ -29,7 +29,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from .models import HistoryEvent
+from .models import Annotation, HistoryEvent
 
 # Where the changes being made come from ("review", "admin", "import", "command",
 # "adjudication", ...): set around a request, a command or an import, read by every
@@ -186,8 +186,6 @@ def annotation_version_snapshot(annotation_id: int, version: int) -> dict | None
     one event for its article: importers/rows._record_arrivals), so the second and
     third ways are how that version is found.
     """
-    from .models import Annotation
-
     events = HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ANNOTATION, object_id=annotation_id)
     made = (
         events.filter(
@@ -266,7 +264,7 @@ def snapshot_article(article) -> dict:
     body, every span (snapshot_annotation with sources, links and the spans a gold span
     was adjudicated from), its collections, assignments and adjudication, and its earlier
     texts (revisions; a deletion recorded before they were kept has none)."""
-    from .models import Annotation, Assignment, Evidence, Relation
+    from .models import Assignment, Evidence, Relation
 
     spans = list(
         Annotation.all_objects.filter(article_id=article.pk)

@@ -152,22 +152,21 @@ def span_timeline(annotation_id: int, article_id: int, user) -> list[TimelineEnt
     """The span's timeline, newest first. An imported span's creation is its article's
     arrival, shown as the span's own: the span as it arrived (its first version)."""
     events = list(span_events(annotation_id, article_id))
-    for position, event in enumerate(events):
-        if event.kind != HistoryEvent.Kind.ARTICLE:
-            continue
-        first = history.annotation_version_snapshot(annotation_id, 1)
-        if first is not None:
-            events[position] = HistoryEvent(  # not saved: the arrival, told of this span
-                kind=HistoryEvent.Kind.ANNOTATION,
-                object_id=annotation_id,
-                annotation_id_ref=annotation_id,
-                article_id=event.article_id,
-                action=HistoryEvent.Action.CREATE,
-                actor=event.actor,
-                at=event.at,
-                origin=event.origin,
-                after=first,
-            )
+    # Only an imported span's list holds an article event: its article's arrival.
+    arrival = next((e for e in events if e.kind == HistoryEvent.Kind.ARTICLE), None)
+    first = history.annotation_version_snapshot(annotation_id, 1) if arrival else None
+    if first is not None:
+        events[events.index(arrival)] = HistoryEvent(  # not saved: the arrival, as the span's
+            kind=HistoryEvent.Kind.ANNOTATION,
+            object_id=annotation_id,
+            annotation_id_ref=annotation_id,
+            article_id=arrival.article_id,
+            action=HistoryEvent.Action.CREATE,
+            actor=arrival.actor,
+            at=arrival.at,
+            origin=arrival.origin,
+            after=first,
+        )
     return timeline(events, user)
 
 

@@ -381,7 +381,7 @@ def _record_arrivals(refs, new: dict[str, ArticleRecord], rows, *, actor, now) -
     SQLite; 9.9 s and 7.5 s on PostgreSQL), and says nothing the span does not: until its
     first change the span is as it arrived, and that change's event keeps the state it
     left as `before` (history.annotation_version_snapshot). The span's history page shows
-    this event as its creation (history_selectors.span_events).
+    this event as its creation (history_selectors.span_timeline).
     """
     ops = connection.ops
     actor_id = actor.pk if is_person(actor) else None
@@ -389,6 +389,7 @@ def _record_arrivals(refs, new: dict[str, ArticleRecord], rows, *, actor, now) -
     to_json = json_adapter(HistoryEvent._meta.get_field("after"))
     kind, action = HistoryEvent.Kind.ARTICLE.value, HistoryEvent.Action.CREATE.value
     origin = current_origin() or "import"
+    status_column = ARTICLE_COLUMNS.index("status")
     events = []
     for ref, (digest, record), row in zip(refs, new.items(), rows, strict=True):
         arrived = SimpleNamespace(
@@ -399,7 +400,7 @@ def _record_arrivals(refs, new: dict[str, ArticleRecord], rows, *, actor, now) -
             # As the database gives it back: in UTC.
             published_at=_in_utc(record.published_at),
             source_url=record.source_url,
-            status=row[ARTICLE_COLUMNS.index("status")],
+            status=row[status_column],
             assignee_id=None,
             content_hash=digest,
         )
