@@ -8,14 +8,16 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from annotations.history import IMPORTED_SPANS, snapshot_article_fields
 from annotations.importers import bulk_insert, jsonl, page_cache, service
+from annotations.importers import rows as rows_module
 from annotations.importers.base import LineError, SpanRecord, SpeakerDetails
 from annotations.importers.speakers import speakers_for
-from annotations.models import Article, HistoryEvent, Label, Speaker
+from annotations.models import Annotation, Article, HistoryEvent, Label, Speaker
 
 SNAPSHOT = {
     "id": 7,
@@ -151,3 +153,74 @@ def test_the_sqlite_page_cache_is_larger_while_storing_and_put_back_after():
     with pytest.raises(RuntimeError), page_cache.larger_page_cache(connection):
         raise RuntimeError
     assert cache_size() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_inserted_with_ids_are_the_rows_with_those_ids():
+    # Someone else's article first, so that the new ids do not start at 1.
+    Article.objects.create(title="Before", body="Stored before.")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    values = {
+        "author": "",
+        "published_at": None,
+        "source_url": "",
+        "publisher": "",
+        "status": Article.Status.NEW.value,
+        "assignee_id": None,
+        "import_metadata": connection.ops.adapt_json_value({}, None),
+        "imported_at": now,
+        "updated_at": now,
+        "canonical_url": "",
+    }
+    rows = [
+        tuple(
+            {**values, "title": f"Title {i}", "body": f"Body {i}.", "content_hash": f"{i:064x}"}[
+                column
+            ]
+            for column in rows_module.ARTICLE_COLUMNS
+        )
+        for i in range(120)
+    ]
+    with transaction.atomic():
+        ids = bulk_insert.insert_rows_with_ids(Article, rows_module.ARTICLE_COLUMNS, rows)
+    stored = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title"))
+    assert len(set(ids)) == len(rows)
+    assert [stored[pk] for pk in ids] == [f"Title {i}" for i in range(120)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite numbers rows by rowid")
+def test_rows_inserted_with_ids_outside_a_transaction_are_refused_on_sqlite():
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        bulk_insert.insert_rows_with_ids(
+            Article, ("title", "body", "content_hash"), [("T", "B.", "0" * 64)]
+        )
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_span_table_indexes_its_rarely_set_keys_only_where_set():
+    table = Annotation._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    single = {
+        tuple(c["columns"]) for c in constraints.values() if c["index"] and not c["primary_key"]
+    }
+    # The article is the first column of both composite indexes: no index of its own.
+    assert ("article_id",) not in single
+    assert ("article_id", "start", "end") in single
+    for name, column in [
+        ("annotation_verdict_set", "verdict_id"),
+        ("annotation_verdict_by_set", "verdict_by_id"),
+        ("annotation_anchored_in_set", "anchored_in_id"),
+    ]:
+        assert constraints[name]["columns"] == [column]
+    # Partial: a span without a verdict is not in the index.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'annotation_verdict_set'")
+        else:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'annotation_verdict_set'"
+            )
+        assert "IS NOT NULL" in cursor.fetchone()[0]

@@ -20,7 +20,7 @@ from ..services.sources import source_records_by_url
 from ..weburl import canonical_url
 from .accounts import Annotators, is_person
 from .base import ArticleRecord
-from .bulk_insert import insert_rows, json_adapter, memoised
+from .bulk_insert import insert_rows, insert_rows_with_ids, json_adapter, memoised
 from .refs import ArticleRef
 from .speakers import speakers_for
 
@@ -60,8 +60,7 @@ def articles_by_canonical_url(urls: list[str]) -> dict[str, int]:
 # are what those fields would store: the same connection.ops adapters, auto_now(_add)
 # fields set to now.
 #
-# The INSERTs do not return the new ids, so they are read back (one query per chunk): the
-# articles by their unique content hash, the spans by article.
+# The new ids are known without reading the rows back (bulk_insert.insert_rows_with_ids).
 #
 # Links keep bulk_create: a file has few.
 
@@ -154,9 +153,8 @@ def create_articles(
         )
         for digest, record in new.items()
     ]
-    insert_rows(Article, ARTICLE_COLUMNS, rows)
-    stored = existing_articles(list(new))
-    refs = [stored[digest] for digest in new]
+    ids = insert_rows_with_ids(Article, ARTICLE_COLUMNS, rows)
+    refs = [ArticleRef(pk, record.title) for pk, record in zip(ids, new.values(), strict=True)]
     pending = [
         (ref.id, record.body, span)
         for ref, record in zip(refs, new.values(), strict=True)
@@ -354,23 +352,9 @@ def _insert_annotations(annotations: list[_NewAnnotation], *, now: datetime) -> 
         )
         for a in annotations
     ]
-    insert_rows(Annotation, ANNOTATION_COLUMNS, rows)
-    ids = _annotation_ids(list(dict.fromkeys(a.article_id for a in annotations)))
+    ids = insert_rows_with_ids(Annotation, ANNOTATION_COLUMNS, rows)
     for annotation, pk in zip(annotations, ids, strict=True):
         annotation.pk = pk
-
-
-def _annotation_ids(article_ids: list[int]) -> list[int]:
-    """The ids of the spans just inserted on these articles, in the order they were inserted.
-
-    The articles were created in this transaction, so every span on them is ours; and ids
-    only grow (a PostgreSQL sequence, SQLite's AUTOINCREMENT), so id order is insert order.
-    """
-    ids: list[int] = []
-    for i in range(0, len(article_ids), LOOKUP_CHUNK):
-        spans = Annotation.objects.filter(article_id__in=article_ids[i : i + LOOKUP_CHUNK])
-        ids.extend(spans.order_by("pk").values_list("pk", flat=True))
-    return ids
 
 
 def _record_arrivals(refs, new: dict[str, ArticleRecord], rows, *, actor, now) -> None:
