@@ -39,7 +39,7 @@ one nested 100,000 deep is refused by its number, never a RecursionError.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from ..exporters.base import CODE_POINTS  # the unit our exporter states, read back here
 from ..offsets import SpanError, canonical_text, check_span
-from . import limits
+from . import fast_json, limits
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -116,6 +116,32 @@ def _lines(text: str):
 
 
 def parse_line(line: str) -> ArticleRecord:
+    return _read_fast(line) or _read_exactly(line)
+
+
+def parse_utf8_line(raw: bytes, decode: Callable[[bytes], str]) -> ArticleRecord:
+    """A line of a UTF-8 file as read: orjson reads the bytes themselves; `decode` (which
+    refuses what is not UTF-8, by its byte) only where it cannot answer."""
+    return _read_fast(raw) or _read_exactly(decode(raw))
+
+
+def _read_fast(line: str | bytes) -> ArticleRecord | None:
+    """The record orjson's reading gives, where it is the one json.loads would give; None
+    where the line must be read by _read_exactly instead (fast_json.py). A line refused
+    here is read again there, so that its refusal is worded as it always was."""
+    data = fast_json.loads(line)
+    if not isinstance(data, dict):
+        return None
+    try:
+        record = record_from_object(data)
+    except LineError:
+        return None
+    # What a record keeps of the line's numbers is in its metadata (the id, the extra
+    # fields); offsets and span ids that are not exact integers are refused above.
+    return None if fast_json.inexact(record.metadata) else record
+
+
+def _read_exactly(line: str) -> ArticleRecord:
     limits.check_json_shape(line)
     try:
         data = json.loads(line)

@@ -5,14 +5,16 @@ few megabytes; a JSONL dump can be far larger (with a raised size limit). Here t
 encoding is decided from the top of the file (decoding.decode_bytes on a prefix cut at a
 line break: byte-order mark, strict UTF-8, else clean Windows-1252), the format is
 confirmed from the same prefix, and then each line is decoded and parsed on its own
-(jsonl.parse_line) and handed on in chunks. A line that is not valid in the file's
-encoding is refused by its number; the other lines still import.
+(jsonl.parse_line; a UTF-8 line is read from its bytes, jsonl.parse_utf8_line) and
+handed on in chunks. A line that is not valid in the file's encoding is refused by its
+number; the other lines still import.
 """
 
 from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from . import format_for, jsonl
@@ -58,10 +60,13 @@ def open_streamed(path: Path, *, name: str = "", size: int = CHUNK) -> ReadFile 
 
 
 def _chunks(path: Path, codec: str, *, size: int) -> Iterator[ParseResult]:
+    if codec == "utf-8":  # orjson reads the bytes; decoded only if it cannot answer
+        decode = partial(_decode_line, codec=codec)
+        parse = partial(jsonl.parse_utf8_line, decode=decode)
+    else:
+        parse = lambda raw: jsonl.parse_line(_decode_line(raw, codec))  # noqa: E731
     with path.open("rb") as stream:
-        for chunk in chunked_records(
-            _numbered_lines(stream), lambda raw: jsonl.parse_line(_decode_line(raw, codec)), size
-        ):
+        for chunk in chunked_records(_numbered_lines(stream), parse, size):
             chunk.position = stream.tell()
             yield chunk
 
