@@ -17,10 +17,10 @@ the background; the import is complete and consistent without it).
   `--spans` spans each (speaker, note, a source on the first span, a verdict on claims).
 - floor: what the database itself costs for the jsonl file, measured right after it
   (bench/_import_floor.py): the same rows our import stores (articles, speakers, source
-  records, spans, citations, their history events), parsed with json.loads and
-  inserted with no application logic: SQLite's executemany of a one-row INSERT per
-  table, PostgreSQL's binary COPY per table, in one transaction, the search index
-  deferred as the import defers it. Reported with "ours / floor" (wall, and CPU), and
+  records, spans, citations, their history events), parsed with orjson (as the import
+  reads its lines) and inserted with no application logic: SQLite's executemany of a
+  one-row INSERT per table, PostgreSQL's binary COPY per table, in one transaction, the
+  search index deferred as the import defers it. Reported with "ours / floor" (wall, and CPU), and
   its parse, row building, each table's insert and the commit (SQLite: the WAL written;
   PostgreSQL: the deferred foreign-key checks too). On PostgreSQL it runs a second
   time with SET CONSTRAINTS ALL IMMEDIATE, which moves those checks into the COPYs:
