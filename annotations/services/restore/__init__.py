@@ -11,18 +11,22 @@ its links whose other span still exists.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from .. import history, offsets, permissions
-from ..conflicts import Conflict, Gone
-from ..models import Annotation, Article, Evidence, HistoryEvent, Label, Rating, Relation, Speaker
-from .sources import source_record_for
-from .speakers import speaker_named
+from ... import history, offsets, permissions
+from ...conflicts import Conflict, Gone
+from ...models import Annotation, Article, Evidence, HistoryEvent, Label, Rating, Relation
+from .shared import (
+    _existing_user,
+    _existing_users,
+    _parse_time,
+    _restore_creation_times,
+    _source_from,
+    _speaker_from,
+)
 
 
 def restore_refusal(event: HistoryEvent, *, live_ids=None, later_deletes=None) -> str | None:
@@ -78,10 +82,6 @@ def _placed(body: str, data: dict) -> tuple[int, int]:
             "the span cannot be restored. Its record stays in the history."
         )
     return found
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @transaction.atomic
@@ -161,20 +161,6 @@ def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
     return annotation
 
 
-def _speaker_from(data: dict, actor) -> Speaker | None:
-    found = Speaker.objects.filter(pk=data.get("speaker_id") or 0).first()
-    if found is not None:
-        return found
-    name = data.get("speaker") or ""
-    return Speaker.objects.filter(name__iexact=name).first() or (
-        speaker_named(name, actor=actor) if name else None
-    )
-
-
-def _existing_user(pk) -> int | None:
-    return pk if pk and get_user_model().objects.filter(pk=pk).exists() else None
-
-
 def _relations_from(snapshots: list[dict], people: set[int]) -> list[Relation]:
     """The links whose other span is still there (and not linked again since)."""
     ends = {pk for r in snapshots for pk in (r["from_span_id"], r["to_span_id"])}
@@ -206,47 +192,6 @@ def _if_present(user_id, people: set[int]) -> int | None:
     return user_id if user_id in people else None
 
 
-def _existing_users(ids) -> set[int]:
-    wanted = {pk for pk in ids if pk is not None}
-    if not wanted:
-        return set()
-    return set(get_user_model().objects.filter(pk__in=wanted).values_list("pk", flat=True))
-
-
-def _source_from(snapshot: dict, annotation: Annotation, people: set[int], actor) -> Evidence:
-    accessed = snapshot.get("accessed_on")
-    record, _ = source_record_for(
-        snapshot["url"],
-        actor=actor,
-        title=snapshot.get("title", ""),
-        publisher=snapshot.get("publisher", ""),
-        accessed_on=date.fromisoformat(accessed) if accessed else None,
-    )
-    return Evidence(
-        pk=snapshot["id"],
-        annotation=annotation,
-        source=record,
-        stance=snapshot.get("stance", Evidence.Stance.CONTEXT),
-        quoted_passage=snapshot.get("quoted_passage", ""),
-        # Whoever added it may have left since (the column is SET_NULL too).
-        created_by_id=snapshot.get("created_by_id")
-        if snapshot.get("created_by_id") in people
-        else None,
-        version=int(snapshot.get("version") or 1),
-    )
-
-
-def _restore_creation_times(annotation: Annotation, data: dict) -> None:
-    """auto_now_add stamps "now" on insert; a restored span keeps when it was made."""
-    created = _parse_time(data.get("created_at"))
-    if created is not None:
-        Annotation.objects.filter(pk=annotation.pk).update(created_at=created)
-    for snapshot in data.get("sources", []):
-        source_created = _parse_time(snapshot.get("created_at"))
-        if source_created is not None:
-            Evidence.objects.filter(pk=snapshot["id"]).update(created_at=source_created)
-
-
 # --- undoing an article's deletion ----------------------------------------------------------
 
 ARTICLE_RETURNED = "An article with this text was imported again since; nothing restored."
@@ -254,7 +199,7 @@ ARTICLE_RETURNED = "An article with this text was imported again since; nothing 
 
 def article_restore_refusal(event: HistoryEvent) -> str | None:
     """Why this article deletion cannot be undone (a message), or None if it can."""
-    from ..models.article import body_hash
+    from ...models.article import body_hash
 
     if event.kind != HistoryEvent.Kind.ARTICLE or event.action != HistoryEvent.Action.DELETE:
         return "Only a deleted article can be restored."
@@ -278,7 +223,7 @@ def article_restore(*, event: HistoryEvent, actor) -> Article:
     its id, every span with its id (a new one if the id was taken since), their sources,
     links and gold-layer origins, its collections, assignments and adjudication, in one
     transaction. Whatever cannot come back exactly is refused, and nothing is stored."""
-    from .articles import can_delete_article
+    from ..articles import can_delete_article
 
     if not can_delete_article(actor):
         raise PermissionDenied("Only an admin can undo the deletion of an article.")
@@ -376,7 +321,7 @@ def _spans_from(spans: list[dict], article: Article, actor) -> dict[int, int]:
 
 
 def _sources_again(snapshots: list[dict], annotation: Annotation, people: set[int], actor):
-    from ..models import Source
+    from ...models import Source
 
     records = {
         r.pk: r for r in Source.objects.filter(pk__in=[s.get("source_id") for s in snapshots])
@@ -440,7 +385,7 @@ def _links_from(spans: list[dict], ids: dict[int, int]) -> None:
 
 
 def _desk_rows_from(data: dict, article: Article) -> None:
-    from ..models import Adjudication, Assignment, Collection
+    from ...models import Adjudication, Assignment, Collection
 
     collections = set(
         Collection.objects.filter(pk__in=data.get("collection_ids", [])).values_list(
@@ -491,7 +436,7 @@ def _desk_rows_from(data: dict, article: Article) -> None:
 def _revisions_from(data: dict, article: Article) -> None:
     """The article's earlier texts, as they were (who replaced one is kept if the account
     still exists)."""
-    from ..models import ArticleRevision
+    from ...models import ArticleRevision
 
     revisions = data.get("revisions") or []
     people = _existing_users([r.get("replaced_by_id") for r in revisions])
@@ -513,7 +458,7 @@ def _revisions_from(data: dict, article: Article) -> None:
 def _relink_history(data: dict, article: Article, ids: dict[int, int]) -> None:
     """The article's earlier events lost their article when its row was deleted (the
     column is SET_NULL); they belong to it again."""
-    from .articles import HISTORY_EVENT_IDS
+    from ..articles import HISTORY_EVENT_IDS
 
     # Older deletions did not list their events: the spans' and the article's own then.
     listed = (
