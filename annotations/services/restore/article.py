@@ -1,0 +1,145 @@
+"""Undoing an article's deletion: the one owner of the rule for when it can be undone
+(article_restore_refusal), and article_restore, which asks it again under its lock, brings
+the article's row back, has article_rows.py rebuild what hung from it and records the
+restore (the article's event and one per span)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from ... import history
+from ...conflicts import Conflict, Gone
+from ...models import Annotation, Article, HistoryEvent, Label
+from .article_rows import (
+    _desk_rows_from,
+    _links_from,
+    _relink_history,
+    _revisions_from,
+    _spans_from,
+)
+from .shared import _existing_user, _existing_users, _parse_time
+
+# --- undoing an article's deletion ----------------------------------------------------------
+
+ARTICLE_RETURNED = "An article with this text was imported again since; nothing restored."
+
+
+def article_restore_refusal(event: HistoryEvent) -> str | None:
+    """Why this article deletion cannot be undone (a message), or None if it can."""
+    from ...models.article import body_hash
+
+    if event.kind != HistoryEvent.Kind.ARTICLE or event.action != HistoryEvent.Action.DELETE:
+        return "Only a deleted article can be restored."
+    data = event.before or {}
+    if "body" not in data:
+        return "This deletion was recorded without the article's text; nothing can be restored."
+    if HistoryEvent.objects.filter(
+        kind=HistoryEvent.Kind.ARTICLE,
+        action=HistoryEvent.Action.RESTORE,
+        after__restored_from=event.pk,
+    ).exists():
+        return "This article has already been restored."
+    if Article.objects.filter(content_hash=body_hash(data["body"])).exists():
+        return ARTICLE_RETURNED
+    return None
+
+
+@transaction.atomic
+def article_restore(*, event: HistoryEvent, actor) -> Article:
+    """Undo an article's deletion (services.articles.article_delete): the article with
+    its id, every span with its id (a new one if the id was taken since), their sources,
+    links and gold-layer origins, its collections, assignments and adjudication, in one
+    transaction. Whatever cannot come back exactly is refused, and nothing is stored."""
+    from ..articles import can_delete_article
+
+    if not can_delete_article(actor):
+        raise PermissionDenied("Only an admin can undo the deletion of an article.")
+    locked = HistoryEvent.objects.select_for_update().filter(pk=event.pk).first()
+    if locked is None:
+        raise Gone("This history record no longer exists.")
+    refusal = article_restore_refusal(locked)
+    if refusal:
+        raise Conflict(refusal)
+    data = locked.before
+    _refuse_missing_references(data["annotations"])
+    article = _article_from(data)
+    span_ids = _spans_from(data["annotations"], article, actor)
+    _links_from(data["annotations"], span_ids)
+    _desk_rows_from(data, article)
+    _revisions_from(data, article)
+    _relink_history(data, article, span_ids)
+    _record_restore(locked, article, data, span_ids, actor)
+    return article
+
+
+def _refuse_missing_references(spans: list[dict]) -> None:
+    labels = {s["label_id"] for s in spans}
+    authors = {s["author_id"] for s in spans}
+    if labels - set(Label.objects.filter(pk__in=labels).values_list("pk", flat=True)):
+        raise Conflict("A label of this article's spans no longer exists; nothing restored.")
+    if authors - _existing_users(authors):
+        raise Conflict("An author of this article's spans no longer exists; nothing restored.")
+
+
+def _article_from(data: dict) -> Article:
+    free = not Article.objects.filter(pk=data["id"]).exists()
+    article = Article(
+        pk=data["id"] if free else None,
+        title=data.get("title", ""),
+        body=data["body"],
+        author=data.get("author", ""),
+        publisher=data.get("publisher", ""),
+        published_at=_parse_time(data.get("published_at")),
+        source_url=data.get("source_url", ""),
+        status=data.get("status") or Article.Status.NEW,
+        assignee_id=_existing_user(data.get("assignee_id")),
+        import_metadata=data.get("import_metadata") or {},
+    )
+    article.save(force_insert=True)
+    # auto_now(_add) stamp "now"; the article keeps when it was imported and last changed.
+    Article.objects.filter(pk=article.pk).update(
+        imported_at=_parse_time(data.get("imported_at")) or article.imported_at,
+        updated_at=_parse_time(data.get("updated_at")) or article.updated_at,
+    )
+    article.refresh_from_db()
+    return article
+
+
+def _record_restore(deletion, article, data, ids: dict[int, int], actor) -> None:
+    actor_id = history.actor_id_of(actor)
+    spans = (
+        Annotation.objects.filter(pk__in=list(ids.values()))
+        .select_related("speaker")
+        .prefetch_related("sources__source")
+        .order_by("id")
+    )
+    HistoryEvent.objects.bulk_create(
+        HistoryEvent(
+            **history.event_values(
+                kind=HistoryEvent.Kind.ANNOTATION,
+                obj_id=span.pk,
+                annotation_id=span.pk,
+                article_id=article.pk,
+                action=HistoryEvent.Action.RESTORE,
+                actor_id=actor_id,
+                before=None,
+                after=history.snapshot_annotation(span, sources=span.sources.all()),
+            )
+        )
+        for span in spans
+    )
+    history.record(
+        kind=HistoryEvent.Kind.ARTICLE,
+        obj_id=article.pk,
+        annotation_id=None,
+        article_id=article.pk,
+        action=HistoryEvent.Action.RESTORE,
+        actor=actor,
+        after={
+            **history.snapshot_article_fields(article),
+            "restored_from": deletion.pk,
+            "restored_spans": len(ids),
+            "renumbered": {str(old): new for old, new in ids.items() if old != new},
+        },
+    )
