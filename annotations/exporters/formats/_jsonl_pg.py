@@ -21,7 +21,7 @@ Which articles and spans: the SQL of the same Django querysets the Python path r
 (query.matching_articles and query.span_rows: the filters, the layer, the collection and
 the placed-spans manager have one owner), compiled with `sql_with_params()` and wrapped
 here. A span whose stored quote no longer matches the text at its offsets is left out
-and counted, and a link is written only to a span of the same line, as in query.py.
+and counted, and a link is written only to a span of the same line, as in query/spans.py.
 """
 
 from __future__ import annotations
