@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from annotations.history import IMPORTED_SPANS, snapshot_article_fields
-from annotations.importers import bulk_insert, jsonl, page_cache, service
+from annotations.importers import bulk_insert, fields, page_cache, service
 from annotations.importers import rows as rows_module
 from annotations.importers.base import LineError, SpanRecord, SpeakerDetails
 from annotations.importers.speakers import speakers_for
@@ -94,17 +94,17 @@ def test_memoised_adapter_adapts_each_value_once_and_returns_the_same():
 
 
 def test_a_time_with_an_offset_parses_as_before_and_is_shared():
-    first = jsonl._datetime({"at": "2024-05-01T10:00:00+02:00"}, "at")
-    again = jsonl._datetime({"at": " 2024-05-01T10:00:00+02:00 "}, "at")
+    first = fields.datetime_field({"at": "2024-05-01T10:00:00+02:00"}, "at")
+    again = fields.datetime_field({"at": " 2024-05-01T10:00:00+02:00 "}, "at")
     assert first == again == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     assert first.utcoffset() == timedelta(hours=2)
 
 
 def test_a_naive_time_is_read_in_the_zone_of_the_moment_not_a_cached_one():
     with override_settings(TIME_ZONE="UTC"):
-        in_utc = jsonl._datetime({"at": "2024-05-01T10:00:00"}, "at")
+        in_utc = fields.datetime_field({"at": "2024-05-01T10:00:00"}, "at")
     with override_settings(TIME_ZONE="Asia/Tokyo"):
-        in_tokyo = jsonl._datetime({"at": "2024-05-01T10:00:00"}, "at")
+        in_tokyo = fields.datetime_field({"at": "2024-05-01T10:00:00"}, "at")
     assert in_utc - in_tokyo == timedelta(hours=9)
     assert in_tokyo.utcoffset() == timedelta(hours=9)
     assert in_utc.tzinfo is not None and in_utc.utcoffset() == UTC.utcoffset(None)
@@ -112,8 +112,8 @@ def test_a_naive_time_is_read_in_the_zone_of_the_moment_not_a_cached_one():
 
 def test_a_field_that_is_not_a_string_is_still_refused_by_name():
     with pytest.raises(LineError, match="“note” must be a string"):
-        jsonl._field({"note": 5}, "note")
-    assert jsonl._field({"note": " a\x00b\u0065\u0301 "}, "note") == "ab\u00e9"
+        fields.text_field({"note": 5}, "note")
+    assert fields.text_field({"note": " a\x00b\u0065\u0301 "}, "note") == "ab\u00e9"
 
 
 @pytest.mark.django_db

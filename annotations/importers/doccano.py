@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from ..exporters.base import CODE_POINTS, UTF16_CODE_UNITS
 from ..offsets import SpanError, canonical_text, check_span, utf16_to_codepoint
-from . import jsonl, limits
+from . import fields, jsonl, limits
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -39,7 +39,7 @@ _UNITS = (UTF16_CODE_UNITS, CODE_POINTS)
 def sniff(text: str) -> bool:
     """The first line is an object with a "text" and doccano's "label" triples (or
     "entities"), and no "spans" (a native line) nor "body" (a bulk line)."""
-    first = next((line for line in jsonl._lines(text) if line.strip()), "")
+    first = next((line for line in jsonl.text_lines(text) if line.strip()), "")
     try:
         limits.check_json_shape(first)
         data = json.loads(first)
@@ -63,7 +63,9 @@ def parse(text: str, *, name: str = "") -> ParseResult:
 
 def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[ParseResult]:
     numbered = (
-        (number, line) for number, line in enumerate(jsonl._lines(text), start=1) if line.strip()
+        (number, line)
+        for number, line in enumerate(jsonl.text_lines(text), start=1)
+        if line.strip()
     )
     return chunked_records(numbered, parse_line, size)
 
@@ -101,12 +103,12 @@ def record_from_line(data: dict) -> ArticleRecord:
             raise LineError(f"label {index} [{start}, {end}, {label!r}]: {error}{hint}") from None
     metadata: dict = {"format": NAME}
     if data.get("article_id") is not None:
-        metadata["original_id"] = jsonl.clean_value(data["article_id"])
+        metadata["original_id"] = fields.clean_value(data["article_id"])
     extra = {key: value for key, value in data.items() if key not in _READ_KEYS}
     if extra:
-        metadata["extra_fields"] = jsonl.clean_value(extra)
+        metadata["extra_fields"] = fields.clean_value(extra)
     return ArticleRecord(
-        title=" ".join(jsonl._field(data, "title").split()) or jsonl._first_line(body),
+        title=" ".join(fields.text_field(data, "title").split()) or fields.first_line(body),
         body=body,
         metadata=metadata,
         spans=spans,

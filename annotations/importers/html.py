@@ -45,7 +45,7 @@ from lxml import html as lxml_html
 from ..offsets import canonical_text
 from . import limits
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
-from .jsonl import url_scheme_problem
+from .fields import url_scheme_problem
 
 NAME = "html"
 

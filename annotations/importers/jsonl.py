@@ -40,10 +40,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
-from functools import lru_cache
-
-from django.utils import timezone
 
 from ..exporters.base import CODE_POINTS  # the unit our exporter states, read back here
 from ..offsets import SpanError, canonical_text, check_span
@@ -61,8 +57,15 @@ from .base import (
     all_at_once,
     chunked_records,
 )
-from .bylines import parse_date
-from .plaintext import MAX_TITLE_LINE
+from .fields import (
+    clean_value,
+    date_field,
+    datetime_field,
+    first_line,
+    string_field,
+    text_field,
+    url_scheme_problem,
+)
 
 NAME = "native-jsonl"
 
@@ -83,8 +86,6 @@ BODY_KEYS = ("text", "body", "content")
 # Fields a bulk line (or CSV row) may have that are read, not kept as extra metadata; of
 # "text", "body" and "content", the one that is not the body is kept.
 _KNOWN_BULK_KEYS = (_ARTICLE_KEYS - {"text"}) | {"language"}
-# Schemes that run or embed instead of pointing somewhere; refused by name.
-_ALLOWED_SCHEMES = ("http", "https")
 
 
 def parse(text: str, *, name: str = "") -> ParseResult:
@@ -98,11 +99,13 @@ def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[Par
     Only one chunk's records are alive at once, so the memory a file costs is its text
     plus one chunk, not its text plus every article parsed from it.
     """
-    numbered = ((number, line) for number, line in enumerate(_lines(text), start=1) if line.strip())
+    numbered = (
+        (number, line) for number, line in enumerate(text_lines(text), start=1) if line.strip()
+    )
     return chunked_records(numbered, parse_line, size)
 
 
-def _lines(text: str):
+def text_lines(text: str):
     """The lines of `text`, one at a time (a list of them all would be a second copy of a
     large file). Split on "\n" only: JSON strings may hold U+2028 and other characters
     that str.splitlines() also breaks on; json.loads ignores a trailing "\r"."""
@@ -163,7 +166,7 @@ def record_from_object(
     body_key = next((key for key in BODY_KEYS if key in data), None)
     if body_key is None:
         raise LineError("the article has no “text” (nor “body” or “content”)")
-    raw_text = _string(data, body_key)
+    raw_text = string_field(data, body_key)
     if not raw_text.strip():
         raise LineError(f"the article has no “{body_key}”")
     body = canonical_text(raw_text)
@@ -177,7 +180,7 @@ def record_from_object(
         if ignored:
             metadata["ignored_fields"] = ignored
     else:
-        if language := _field(data, "language"):
+        if language := text_field(data, "language"):
             metadata["language"] = language
         extra = {
             clean_value(key): clean_value(value)
@@ -186,7 +189,7 @@ def record_from_object(
         }
         if extra:
             metadata["extra_fields"] = extra
-    source_url = _field(data, "source_url")
+    source_url = text_field(data, "source_url")
     if source_url and (problem := url_scheme_problem(source_url)):
         raise LineError(f"“source_url” {problem}")
 
@@ -212,13 +215,13 @@ def record_from_object(
         _link(spans, records)
 
     return ArticleRecord(
-        title=" ".join(_field(data, "title").split()) or _first_line(body),
+        title=" ".join(text_field(data, "title").split()) or first_line(body),
         body=body,
-        author=_field(data, "author"),
-        published_at=_datetime(data, "published_at"),
+        author=text_field(data, "author"),
+        published_at=datetime_field(data, "published_at"),
         source_url=source_url,
-        publisher=_field(data, "publisher"),
-        status=_field(data, "status"),
+        publisher=text_field(data, "publisher"),
+        status=text_field(data, "status"),
         metadata=metadata,
         spans=records,
     )
@@ -235,13 +238,13 @@ def _span(data, body: str) -> SpanRecord:
         check_span(body, start, end, quote)
     except SpanError as error:
         raise LineError(f"[{start}, {end}) {error}") from None
-    label = _field(data, "label")
+    label = text_field(data, "label")
     if not label:
         raise LineError("has no “label”")
     sources = data.get("sources") or []
     if not isinstance(sources, list):
         raise LineError("“sources” must be a list")
-    speaker = _field(data, "speaker")
+    speaker = text_field(data, "speaker")
     details = data.get("speaker_details")
     if details is not None:
         if not isinstance(details, dict):
@@ -249,16 +252,18 @@ def _span(data, body: str) -> SpanRecord:
         if not speaker:
             raise LineError("has “speaker_details” but no “speaker”")
         details = SpeakerDetails(
-            kind=_field(details, "kind"), role=_field(details, "role"), url=_field(details, "url")
+            kind=text_field(details, "kind"),
+            role=text_field(details, "role"),
+            url=text_field(details, "url"),
         )
     return SpanRecord(
         start=start,
         end=end,
         label=label,
         speaker=speaker,
-        note=_field(data, "note"),
-        annotator=_field(data, "annotator"),
-        created_at=_datetime(data, "created_at"),
+        note=text_field(data, "note"),
+        annotator=text_field(data, "annotator"),
+        created_at=datetime_field(data, "created_at"),
         sources=[_source(source, n) for n, source in enumerate(sources, start=1)],
         speaker_details=details,
         verdict=_verdict(data.get("verdict")),
@@ -272,11 +277,11 @@ def _verdict(data) -> VerdictRecord | None:
         raise LineError("“verdict” must be a JSON object or null")
     try:
         verdict = VerdictRecord(
-            scale=_field(data, "scale"),
-            slug=_field(data, "slug"),
-            explanation=_field(data, "explanation"),
-            by=_field(data, "by"),
-            at=_datetime(data, "at"),
+            scale=text_field(data, "scale"),
+            slug=text_field(data, "slug"),
+            explanation=text_field(data, "explanation"),
+            by=text_field(data, "by"),
+            at=datetime_field(data, "at"),
         )
     except LineError as error:
         raise LineError(f"verdict: {error}") from None
@@ -318,7 +323,7 @@ def _link(spans: list[dict], records: list[SpanRecord]) -> None:
             if found[0] in seen:
                 raise LineError(f"{where}: links to the span {to!r} a second time")
             seen.add(found[0])
-            kind = _field(link, "type")
+            kind = text_field(link, "type")
             if not kind:
                 raise LineError(f"{where}: has no “type”")
             record.relations.append(RelationRecord(to=found[0], type=kind, to_id=to))
@@ -334,114 +339,17 @@ def _span_id(value):
 def _source(data, number: int) -> SourceRecord:
     if not isinstance(data, dict):
         raise LineError(f"source {number} must be a JSON object")
-    url = _field(data, "url")
+    url = text_field(data, "url")
     if not url:
         raise LineError(f"source {number} has no “url”")
     return SourceRecord(
         url=url,
-        title=_field(data, "title"),
-        publisher=_field(data, "publisher"),
-        stance=_field(data, "stance") or "context",
-        quoted_passage=_field(data, "quoted_passage"),
-        accessed_on=_date(data, "accessed_on"),
+        title=text_field(data, "title"),
+        publisher=text_field(data, "publisher"),
+        stance=text_field(data, "stance") or "context",
+        quoted_passage=text_field(data, "quoted_passage"),
+        accessed_on=date_field(data, "accessed_on"),
     )
-
-
-def url_scheme_problem(url: str) -> str | None:
-    """Why this is not a web address we keep ("javascript:", "data:", ...), or None.
-
-    checks.py validates URLs fully when a record is stored; this refuses the dangerous
-    schemes while parsing, so the line is named with the field."""
-    scheme, colon, _ = url.partition(":")
-    scheme = "".join(scheme.split()).lower()  # "java\tscript:" is javascript: to a browser
-    if colon and scheme.isascii() and scheme.isalnum() and scheme not in _ALLOWED_SCHEMES:
-        return f"is a “{scheme}:” URL; only http:// and https:// addresses are accepted"
-    return None
-
-
-def clean_value(value):
-    """A metadata value held to the text contract: every string in it (keys too) canonical."""
-    if isinstance(value, str):
-        return value if value.isascii() and value.isprintable() else canonical_text(value)
-    if isinstance(value, list):
-        return [clean_value(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_value(str(key)): clean_value(item) for key, item in value.items()}
-    return value
-
-
-def _field(data: dict, key: str) -> str:
-    """A short text field, held to the text contract like the body (no NUL, which
-    PostgreSQL refuses, nor other control characters; NFC), without surrounding space."""
-    # _string inlined: this runs ten times a span (a million times for 100,000 spans).
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise LineError(f"“{key}” must be a string")
-    if value.isascii() and value.isprintable():
-        # Already canonical (no control characters, nothing to normalise). Most short
-        # fields are; skipping the regexes and NFC for them saves a fifth of the parse.
-        return value.strip()
-    return canonical_text(value).strip()
-
-
-def _string(data: dict, key: str) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise LineError(f"“{key}” must be a string")
-    return value
-
-
-def _datetime(data: dict, key: str) -> datetime | None:
-    value = _string(data, key).strip()
-    if not value:
-        return None
-    if (parsed := _aware_iso(value)) is not None:
-        return parsed
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        # Spreadsheets and other tools' dumps write dates for people ("14 March 2024").
-        parsed = parse_date(value)
-        if parsed is None:
-            raise LineError(f"“{key}” is not an ISO 8601 date and time: {value!r}") from None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
-
-
-@lru_cache(maxsize=1024)
-def _aware_iso(value: str) -> datetime | None:
-    """An ISO 8601 time with its offset, parsed once: a file repeats the same few (every
-    span of an export made at one moment). Naive times are left to _datetime, since the
-    zone they are read in is a setting; datetimes are immutable, so sharing one is safe."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None and parsed.utcoffset() is not None else None
-
-
-def _date(data: dict, key: str) -> date | None:
-    value = _string(data, key).strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(value).date()
-    except ValueError:
-        raise LineError(f"“{key}” is not an ISO 8601 date: {value!r}") from None
-
-
-def _first_line(body: str) -> str:
-    first = next((line for line in body.split("\n") if line.strip()), "")
-    return " ".join(first.split())[:MAX_TITLE_LINE]
 
 
 FORMAT = ImportFormat(

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from ..exporters.base import CODE_POINTS
 from ..offsets import SpanError, canonical_text, check_span
-from . import bulk_json, jsonl, limits
+from . import bulk_json, fields, limits
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -140,13 +140,13 @@ def record_from_task(task) -> ArticleRecord:
                 raise LineError(f"{where}: {error}") from None
     metadata: dict = {"format": NAME}
     if data.get("article_id") is not None:
-        metadata["original_id"] = jsonl.clean_value(data["article_id"])
+        metadata["original_id"] = fields.clean_value(data["article_id"])
     elif task.get("id") is not None:
-        metadata["original_id"] = jsonl.clean_value(task["id"])
+        metadata["original_id"] = fields.clean_value(task["id"])
     if left_out:
         metadata["regions_not_read"] = left_out
     return ArticleRecord(
-        title=" ".join(jsonl._field(data, "title").split()) or jsonl._first_line(body),
+        title=" ".join(fields.text_field(data, "title").split()) or fields.first_line(body),
         body=body,
         metadata=metadata,
         spans=spans,

@@ -33,7 +33,7 @@ import json
 
 from ..exporters.formats.w3c import _STANCE
 from ..offsets import SpanError, canonical_text, check_span, find_quote
-from . import jsonl, limits
+from . import fields, limits
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -157,9 +157,9 @@ def _article(key: str, source: dict | None, annotations: list[tuple[int, dict]])
             raise LineError(f"annotation {number}{_id(item)}: {error}") from None
     title = source.get("label") if isinstance(source.get("label"), str) else ""
     return ArticleRecord(
-        title=" ".join(canonical_text(title).split()) or jsonl._first_line(body),
+        title=" ".join(canonical_text(title).split()) or fields.first_line(body),
         body=body,
-        metadata={"format": NAME, "original_id": jsonl.clean_value(key)},
+        metadata={"format": NAME, "original_id": fields.clean_value(key)},
         spans=spans,
     )
 
@@ -190,7 +190,7 @@ def _span(item: dict, body: str) -> SpanRecord:
     if isinstance(creator, dict):
         creator = creator.get("nickname") or creator.get("name") or ""
     span.annotator = canonical_text(creator).strip() if isinstance(creator, str) else ""
-    span.created_at = jsonl._datetime(item, "created")
+    span.created_at = fields.datetime_field(item, "created")
     return span
 
 
@@ -255,8 +255,8 @@ def _source(part: dict) -> SourceRecord:
         stance = _STANCE_OF.get(description, description)
     return SourceRecord(
         url=url.strip(),
-        title=jsonl._field(part, "label"),
-        publisher=jsonl._field(part, "dcterms:publisher"),
+        title=fields.text_field(part, "label"),
+        publisher=fields.text_field(part, "dcterms:publisher"),
         stance=stance,
         quoted_passage=passage,
     )
