@@ -13,10 +13,10 @@ from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from .. import offsets, permissions, services
-from ..models import Evidence, Source
-from ..services.sources import RECORD_FIELDS
-from ._common import (
+from ... import offsets, permissions, services
+from ...models import Evidence, Source
+from ...services.sources import RECORD_FIELDS
+from .._common import (
     ServiceRefusalsAsFormErrors,
     VersionField,
     _bump_version,
