@@ -4,7 +4,7 @@ them, and the posts that accept, reject, merge, edit and remove spans, finish an
 Each post answers an htmx request with the redrawn board (the text, the candidates, the
 gold list) and a refusal with the board and its message (422); without htmx it redirects
 back to the page with the message. The rules are the service's
-(services/adjudication.py); this module reads the request and draws the answer.
+(services/adjudication/); this module reads the request and draws the answer.
 """
 
 from __future__ import annotations
