@@ -17,13 +17,10 @@ What a search means, on both databases alike:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Expression,
     F,
     FloatField,
     QuerySet,
@@ -31,12 +28,12 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Greatest, StrIndex, Substr
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from .. import search_index
 from ..models import Article
+from .marks import _AMP, _LT, _START, _STOP, render_marked
 from .query import MAX_QUERY_LENGTH, MAX_TERMS, Query, Term, parse, shorten
+from .sql import _SQL, TRIGRAM_MIN, _each_column, _like
 
 __all__ = [
     "CONFIG",
@@ -60,37 +57,13 @@ __all__ = [
 CONFIG = "factcheck_search"  # PostgreSQL: 'simple' + unaccent (migration 0007)
 FTS_TABLE = "annotations_article_fts"
 TRIGRAM_TABLE = "annotations_article_trigram"
-TRIGRAM_MIN = 3  # FTS5's trigram index cannot match shorter substrings
 SNIPPET_WINDOW = 220  # characters of body shown around a substring match
-# Private-use characters the databases wrap matches in; the text is escaped afterwards
-# and only these become <mark> tags.
-_START, _STOP = "\ue000", "\ue001"
-# ts_headline's parser drops what looks like an HTML tag or entity from its fragments;
-# "<" and "&" travel as these instead and are put back (then escaped) here.
-_LT, _AMP = "\ue002", "\ue003"
-
 # --- SQL ---------------------------------------------------------------------------------
-
-
-class _SQL(Expression):
-    """A fragment of SQL over the article table: "{t}" stands for its quoted alias."""
-
-    def __init__(self, template: str, params=(), output_field=None):
-        super().__init__(output_field=output_field or BooleanField())
-        self.template, self.params = template, tuple(params)
-
-    def as_sql(self, compiler, connection):
-        table = compiler.quote_name(compiler.query.get_initial_alias())
-        return self.template.replace("{t}", table), list(self.params)
 
 
 def _all_of(parts: list[tuple[str, list]], joiner: str) -> tuple[str, list]:
     sql = f" {joiner} ".join(f"({p})" for p, _ in parts)
     return sql, [x for _, params in parts for x in params]
-
-
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _fts5_string(text: str) -> str:
@@ -99,11 +72,6 @@ def _fts5_string(text: str) -> str:
 
 
 _ALL_TEXT = "({t}.title || ' ' || {t}.author || ' ' || {t}.publisher || ' ' || {t}.body)"
-
-
-def _each_column(template: str, text: str) -> tuple[str, list]:
-    sql = " OR ".join(template % column for column in ("title", "author", "publisher", "body"))
-    return sql, [text] * 4
 
 
 class _PostgreSQL:
@@ -255,34 +223,6 @@ def matching(articles: QuerySet[Article], query: Query, *, pending: int = 0) -> 
 
 
 # --- snippets ----------------------------------------------------------------------------
-
-
-def _mark_substrings(text: str, substrings: list[str]) -> str:
-    if not substrings:
-        return text
-    pattern = re.compile("|".join(re.escape(s) for s in sorted(substrings, key=len, reverse=True)))
-    return pattern.sub(lambda m: f"{_START}{m.group()}{_STOP}", text)
-
-
-def render_marked(text: str, substrings: list[str] = ()) -> SafeString:
-    """Escape `text` and turn the sentinels around matches into <mark> tags, always
-    balanced and never nested (a body that contains a sentinel itself cannot break out)."""
-    text = " ".join(_mark_substrings(text, list(substrings)).split())
-    out, open_ = [], False
-    for piece in re.split(f"([{_START}{_STOP}])", text):
-        if piece == _START:
-            if not open_:
-                out.append("<mark>")
-                open_ = True
-        elif piece == _STOP:
-            if open_:
-                out.append("</mark>")
-                open_ = False
-        else:
-            out.append(escape(piece.replace(_LT, "<").replace(_AMP, "&")))
-    if open_:
-        out.append("</mark>")
-    return mark_safe("".join(out))  # every piece of text above was escaped
 
 
 def attach_snippets(articles: list[Article], query: Query) -> None:
