@@ -1,9 +1,7 @@
 """Articles matching a search, ranked, with highlighted snippets.
 
 One entry point, `search(articles, text)`, over two implementations: PostgreSQL full-text
-search (a stored tsvector with a GIN index, `websearch_to_tsquery`, `ts_rank`,
-`ts_headline`, plus pg_trgm for substrings) and SQLite FTS5 (a unicode61 table ranked
-with bm25, `highlight()`/`snippet()`, plus a trigram table). The indexes and their sync
+search (`postgresql`) and SQLite FTS5 (`sqlite`), which share `sql`. The indexes and their sync
 are made by migrations 0007_article_search and 0016_search_backlog
 (a bulk import queues its articles for the index: search_index.py).
 
@@ -24,16 +22,17 @@ from django.db.models import (
     F,
     FloatField,
     QuerySet,
-    TextField,
     Value,
 )
 from django.db.models.functions import Greatest, StrIndex, Substr
 
 from .. import search_index
 from ..models import Article
-from .marks import _AMP, _LT, _START, _STOP, render_marked
+from .marks import _START, render_marked
+from .postgresql import CONFIG, _PostgreSQL
 from .query import MAX_QUERY_LENGTH, MAX_TERMS, Query, Term, parse, shorten
-from .sql import _SQL, TRIGRAM_MIN, _each_column, _like
+from .sql import _SQL, TRIGRAM_MIN
+from .sqlite import FTS_TABLE, TRIGRAM_TABLE, _SQLite
 
 __all__ = [
     "CONFIG",
@@ -54,131 +53,12 @@ __all__ = [
     "shorten",
 ]
 
-CONFIG = "factcheck_search"  # PostgreSQL: 'simple' + unaccent (migration 0007)
-FTS_TABLE = "annotations_article_fts"
-TRIGRAM_TABLE = "annotations_article_trigram"
 SNIPPET_WINDOW = 220  # characters of body shown around a substring match
-# --- SQL ---------------------------------------------------------------------------------
 
 
 def _all_of(parts: list[tuple[str, list]], joiner: str) -> tuple[str, list]:
     sql = f" {joiner} ".join(f"({p})" for p, _ in parts)
     return sql, [x for _, params in parts for x in params]
-
-
-def _fts5_string(text: str) -> str:
-    """A term or phrase as an FTS5 string: quoted, so AND, NEAR(, *, ^ are plain words."""
-    return '"' + text.replace('"', '""') + '"'
-
-
-_ALL_TEXT = "({t}.title || ' ' || {t}.author || ' ' || {t}.publisher || ' ' || {t}.body)"
-
-
-class _PostgreSQL:
-    @staticmethod
-    def condition(term: Term) -> tuple[str, list]:
-        if term.kind == "words":
-            text = f'"{term.text}"' if " " in term.text else term.text
-            return f"{{t}}.search_vector @@ websearch_to_tsquery('{CONFIG}', %s)", [text]
-        if len(term.text) < TRIGRAM_MIN:  # no trigram to look up: a scan either way
-            return _each_column("strpos({t}.%s, %%s) > 0", term.text)
-        # LIKE, not ILIKE: these scripts have no case, and both use the trigram index.
-        return f"{_ALL_TEXT} LIKE %s", [_like(term.text)]
-
-    @staticmethod
-    def word_rank(words: list[str]):
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-
-        query = None
-        for word in words:
-            q = SearchQuery(
-                f'"{word}"' if " " in word else word, config=CONFIG, search_type="websearch"
-            )
-            query = q if query is None else query | q
-        vector = _SQL("{t}.search_vector", output_field=SearchVectorField())
-        return SearchRank(vector, query), query
-
-    @staticmethod
-    def marked(words: list[str]):
-        from django.contrib.postgres.search import SearchHeadline
-        from django.db.models.functions import Replace
-
-        _, query = _PostgreSQL.word_rank(words)
-        body = F("body")
-        for old, new in ((_START, ""), (_STOP, ""), (_LT, ""), (_AMP, ""), ("<", _LT), ("&", _AMP)):
-            body = Replace(body, Value(old), Value(new))
-        return SearchHeadline(
-            body,
-            query,
-            config=CONFIG,
-            start_sel=_START,
-            stop_sel=_STOP,
-            max_fragments=2,
-            min_words=12,
-            max_words=28,
-            fragment_delimiter=" … ",
-        )
-
-
-class _SQLite:
-    @staticmethod
-    def condition(term: Term) -> tuple[str, list]:
-        if term.kind == "words":
-            return (
-                f"{{t}}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-                [_fts5_string(term.text)],
-            )
-        if len(term.text) >= TRIGRAM_MIN:
-            return (
-                f"{{t}}.id IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH %s)",
-                [_fts5_string(term.text)],
-            )
-        return _each_column("{t}.%s LIKE %%s ESCAPE '\\'", _like(term.text))
-
-    @staticmethod
-    def join(articles: QuerySet[Article], query: Query) -> tuple[QuerySet, list, F | None]:
-        """Join the word index for the clauses that are all positive words: one MATCH
-        reads each matching row once with its bm25 (a rank subquery per row would read
-        a common word's whole posting list once per row). The other clauses are left."""
-        joined = [c for c in query.clauses if all(t.kind == "words" and not t.negated for t in c)]
-        if not joined:
-            return articles, query.clauses, None
-        match = " AND ".join(
-            "(" + " OR ".join(_fts5_string(t.text) for t in c) + ")" for c in joined
-        )
-        articles = articles.extra(  # fixed SQL; the words are a parameter
-            tables=[FTS_TABLE],
-            where=[f"{FTS_TABLE}.rowid = annotations_article.id", f"{FTS_TABLE} MATCH %s"],
-            params=[match],
-        ).annotate(
-            word_rank=_SQL(f"-bm25({FTS_TABLE}, 10.0, 4.0, 4.0, 1.0)", output_field=FloatField())
-        )
-        return articles, [c for c in query.clauses if c not in joined], F("word_rank")
-
-    @staticmethod
-    def _match(words: list[str]) -> str:
-        return " OR ".join(_fts5_string(w) for w in words)
-
-    @staticmethod
-    def word_rank(words: list[str]):
-        # bm25 is lower for better matches; weights: title, author, publisher, body.
-        return _SQL(
-            f"COALESCE((SELECT -bm25({FTS_TABLE}, 10.0, 4.0, 4.0, 1.0) FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {{t}}.id), 0)",
-            [_SQLite._match(words)],
-            FloatField(),
-        ), None
-
-    @staticmethod
-    def marked(words: list[str]):
-        match = _SQLite._match(words)
-
-        return _SQL(
-            f"(SELECT snippet({FTS_TABLE}, 3, %s, %s, '…', 28) FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {{t}}.id)",
-            [_START, _STOP, match],
-            TextField(),
-        )
 
 
 def _backend():

@@ -7,6 +7,8 @@ from django.db.models import BooleanField, Expression
 
 TRIGRAM_MIN = 3  # FTS5's trigram index cannot match shorter substrings
 
+# --- SQL ---------------------------------------------------------------------------------
+
 
 class _SQL(Expression):
     """A fragment of SQL over the article table: "{t}" stands for its quoted alias."""
