@@ -8,7 +8,8 @@ are made by migrations 0007_article_search and 0016_search_backlog
 What a search means, on both databases alike:
 - `query`: the search box's text parsed into terms (canonical form, whole words,
   phrases, exclusions, "or", substrings for scripts written without spaces).
-- Ranking: a match in the title counts most, then author/publisher, then the body.
+- `matching`: the articles matching a query, ranked (title first, then author/publisher,
+  then the body).
 - Snippets are built here from the database's marked text: every character of the
   article is escaped; the only markup is our own <mark>.
 """
@@ -17,22 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
-from django.db.models import (
-    F,
-    FloatField,
-    QuerySet,
-    Value,
-)
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Greatest, StrIndex, Substr
 
 from .. import search_index
 from ..models import Article
 from .marks import _START, render_marked
-from .postgresql import CONFIG, _PostgreSQL
+from .matching import _backend, matching
+from .postgresql import CONFIG
 from .query import MAX_QUERY_LENGTH, MAX_TERMS, Query, Term, parse, shorten
-from .sql import _SQL, TRIGRAM_MIN
-from .sqlite import FTS_TABLE, TRIGRAM_TABLE, _SQLite
+from .sql import TRIGRAM_MIN
+from .sqlite import FTS_TABLE, TRIGRAM_TABLE
 
 __all__ = [
     "CONFIG",
@@ -54,52 +50,6 @@ __all__ = [
 ]
 
 SNIPPET_WINDOW = 220  # characters of body shown around a substring match
-
-
-def _all_of(parts: list[tuple[str, list]], joiner: str) -> tuple[str, list]:
-    sql = f" {joiner} ".join(f"({p})" for p, _ in parts)
-    return sql, [x for _, params in parts for x in params]
-
-
-def _backend():
-    return _PostgreSQL if connection.vendor == "postgresql" else _SQLite
-
-
-def _substring_rank(term: str) -> _SQL:
-    # A substring in the title counts as much as a word there; in the text, a little.
-    function = (
-        "strpos({t}.title, %s)" if connection.vendor == "postgresql" else ("instr({t}.title, %s)")
-    )
-    return _SQL(f"(CASE WHEN {function} > 0 THEN 1.0 ELSE 0.1 END)", [term], FloatField())
-
-
-def matching(articles: QuerySet[Article], query: Query, *, pending: int = 0) -> QuerySet[Article]:
-    """`articles` narrowed to those matching `query`, best first (annotated search_rank).
-    `pending`: how many articles wait for the index (search_index.py); they are left out."""
-    if query.empty:
-        return articles.none()
-    backend = _backend()
-    clauses, rank = query.clauses, Value(0.0, output_field=FloatField())
-    words = query.positive("words")
-    joined_rank = None
-    if backend is _SQLite and words:
-        articles, clauses, joined_rank = _SQLite.join(articles, query)
-    if words:
-        rank = joined_rank or backend.word_rank(words)[0]
-    parts = []
-    for clause in clauses:
-        sql, params = _all_of([backend.condition(t) for t in clause], "OR")
-        parts.append((f"NOT ({sql})" if clause[0].negated else sql, params))
-    if parts:
-        articles = articles.filter(_SQL(*_all_of(parts, "AND")))
-    if pending:
-        # Articles still queued for the index would match some terms and not others.
-        articles = articles.filter(_SQL(search_index.indexed_only_sql()))
-    for term in query.positive("substring"):
-        rank = rank + _substring_rank(term)
-    return articles.annotate(search_rank=rank).order_by(
-        F("search_rank").desc(), F("published_at").desc(nulls_last=True), "-id"
-    )
 
 
 # --- snippets ----------------------------------------------------------------------------
