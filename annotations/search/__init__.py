@@ -15,19 +15,22 @@ databases; each module holds one step:
   backend (CONFIG).
 - `sqlite`: the FTS5 backend: the word table ranked with bm25 and its snippet(), the
   trigram table for substrings (FTS_TABLE, TRIGRAM_TABLE).
-- `matching`: the articles matching a query on the connected database, ranked: title
+- `ranking`: the articles matching a query on the connected database, ranked: title
   first, then author/publisher, then the body (matching).
 - `marks`: the private-use characters the databases wrap matches in, and the safe HTML
   they become: every character escaped, the only markup our own <mark> (render_marked).
 - `snippets`: the body around the matches for a page of articles, in one query
   (attach_snippets, SNIPPET_WINDOW).
 - `results`: the entry point, search, and the SearchResults a Paginator pages through.
+
+Each name is read where it is defined: patch the submodule (`query.MAX_TERMS`,
+`snippets.SNIPPET_WINDOW`, `ranking._backend`), not the copy re-exported here.
 """
 
 from .marks import render_marked
-from .matching import matching
 from .postgresql import CONFIG
 from .query import MAX_QUERY_LENGTH, MAX_TERMS, Query, Term, parse, shorten
+from .ranking import matching
 from .results import SearchResults, search
 from .snippets import SNIPPET_WINDOW, attach_snippets
 from .sql import TRIGRAM_MIN

@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 from .. import search_index
 from ..models import Article
-from .matching import matching
 from .query import MAX_QUERY_LENGTH, Query, parse
+from .ranking import matching
 from .snippets import attach_snippets
 
 # --- the one entry point -----------------------------------------------------------------

@@ -11,8 +11,8 @@ from django.db.models.functions import Greatest, StrIndex, Substr
 
 from ..models import Article
 from .marks import _START, render_marked
-from .matching import _backend
 from .query import Query
+from .ranking import _backend
 
 SNIPPET_WINDOW = 220  # characters of body shown around a substring match
 
