@@ -24,7 +24,7 @@ def article_list(
     and slicing a page stay cheap however many spans there are (see label_counts).
 
     With `search`: the matching articles best first, each page with its highlighted
-    snippets (annotations/search.py; `.note` says when the search was shortened or had
+    snippets (annotations/search/; `.note` says when the search was shortened or had
     nothing to look for).
 
     With `user`: only the articles they may open, and the label filter counts only the

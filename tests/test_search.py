@@ -1,4 +1,4 @@
-"""Full-text search on the article list (annotations/search.py), on SQLite and PostgreSQL:
+"""Full-text search on the article list (annotations/search/), on SQLite and PostgreSQL:
 the same tests run on both (DATABASE_URL picks the database)."""
 
 import io

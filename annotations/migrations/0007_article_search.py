@@ -1,4 +1,4 @@
-"""Full-text search over articles (annotations/search.py), one index per database.
+"""Full-text search over articles (annotations/search/), one index per database.
 
 PostgreSQL (needs CREATE EXTENSION, i.e. a superuser or a database owner on PostgreSQL 13+
 for these trusted extensions; locally we are root):
