@@ -369,3 +369,70 @@ def test_a_job_nobody_takes_says_the_worker_may_not_be_running(editor, editor_cl
     ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     page = editor_client.get(url).content.decode()
     assert "No import worker has taken this import yet" in page and "db_worker" in page
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only (a second writer beside the import)")
+@pytest.mark.django_db(transaction=True)
+def test_an_all_or_nothing_jobs_progress_is_seen_while_its_transaction_is_open(
+    migration_rows, editor, monkeypatch
+):
+    """All or nothing keeps every file in one transaction; the counters are written
+    beside it, on a connection of their own, so the page sees them before it ends."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    monkeypatch.setattr(jobs, "_PROGRESS_SECONDS", 0)
+    outside = connections.create_connection(DEFAULT_DB_ALIAS)  # as the polling page is
+    seen = []
+    original = jobs.JobProgress._write
+
+    def spy(self, report_entries=None):
+        original(self, report_entries)
+        if report_entries is None:
+            with outside.cursor() as cursor:
+                cursor.execute(
+                    "SELECT lines_done, articles_created, heartbeat_at IS NOT NULL"
+                    " FROM annotations_importjob WHERE id = %s",
+                    [self.job.pk],
+                )
+                seen.append((*cursor.fetchone(), connection.in_atomic_block))
+
+    monkeypatch.setattr(jobs.JobProgress, "_write", spy)
+    job = queued_job(editor, [upload("big.jsonl", bulk(2500, "Whole"))], atomic=True)
+    try:
+        jobs.run_job(job.pk)
+    finally:
+        outside.close()
+    assert seen[:2] == [(1000, 1000, True, True), (2000, 2000, True, True)]
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.lines_done, job.articles_created) == (2500, 2500)
+    assert Article.objects.filter(title__startswith="Whole ").count() == 2500
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite only (one writer at a time)")
+@pytest.mark.django_db(transaction=True)
+def test_an_all_or_nothing_job_on_sqlite_runs_and_its_page_says_the_counts_come_at_the_end(
+    migration_rows, editor, editor_client, monkeypatch
+):
+    monkeypatch.setattr(jobs, "_PROGRESS_SECONDS", 0)
+    job = queued_job(editor, [upload("big.jsonl", bulk(2500, "Whole"))], atomic=True)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    page = editor_client.get(reverse("import-job-progress", args=[job.pk])).content.decode()
+    assert "the counts appear when it is done" in page
+    assert "line" not in page.split("import-counters", 1)[1].split("</p>", 1)[0]
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
+    jobs.run_job(job.pk)  # nothing is written beside its transaction: no lock to wait for
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.lines_done, job.articles_created) == (2500, 2500)
+    page = editor_client.get(reverse("import-job-progress", args=[job.pk])).content.decode()
+    assert "the counts appear when it is done" not in page
+
+
+@pytest.mark.django_db
+def test_a_running_job_that_is_not_all_or_nothing_shows_its_counters(editor, editor_client):
+    job = queued_job(editor, [upload("a.jsonl", bulk(3))])
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, lines_done=2)
+    page = editor_client.get(reverse("import-job-progress", args=[job.pk])).content.decode()
+    assert "2 lines read" in page
+    assert "the counts appear when it is done" not in page

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from .. import job_liveness
 from ..models import Collection, ImportJob
-from . import report
+from . import report, side_connection
 from .reading import read_url
 from .service import FileResult, import_path_results, imported_article_ids, store_read
 
@@ -241,7 +241,7 @@ def run_job(job_id) -> bool:
         outcome = run_import(
             sources,
             user=job.created_by,
-            atomic=bool(job.options.get("atomic")),
+            atomic=progress.all_or_nothing,
             listener=progress,
         )
         slug = job.options.get("collection") or ""
@@ -253,6 +253,8 @@ def run_job(job_id) -> bool:
         fields = {"status": ImportJob.Status.FAILED, "finished_at": timezone.now()}
         ImportJob.objects.filter(pk=job_id).update(error=FAILED_MESSAGE, **fields)
     finally:
+        if progress is not None:
+            progress.close()
         shutil.rmtree(job_folder(job_id), ignore_errors=True)
     return True
 
@@ -271,6 +273,8 @@ class JobProgress(Listener):
         self.bytes_done = 0
         self._sizes = {f["name"]: f["size"] for f in job.options.get("files", [])}
         self._written_at = 0.0
+        self.all_or_nothing = bool(job.options.get("atomic"))
+        self._aside = side_connection.SideConnection()
 
     def chunk_stored(self, result: FileResult) -> None:
         self.current = result
@@ -309,8 +313,16 @@ class JobProgress(Listener):
         fields["heartbeat_at"] = timezone.now()
         if report_entries is not None:
             fields["report"] = report_entries
-        ImportJob.objects.filter(pk=self.job.pk).update(**fields)
+        if not self.all_or_nothing:
+            ImportJob.objects.filter(pk=self.job.pk).update(**fields)
+        elif side_connection.possible():
+            # The import's one transaction is open: written beside it (side_connection.py).
+            self._aside.update(ImportJob, self.job.pk, fields)
+        # Else SQLite, all or nothing: nothing can be written until the import ends.
         self._written_at = time.monotonic()
+
+    def close(self) -> None:
+        self._aside.close()
 
     def finish(self, outcome: Outcome, joined: dict | None) -> None:
         options = {**self.job.options, "rolled_back": outcome.rolled_back, "joined": joined}

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import permissions
 from ..forms import ImportForm
-from ..importers import FORMATS, jobs, limits
+from ..importers import FORMATS, jobs, limits, side_connection
 from ..importers.report import totals
 from ..models import ImportJob
 
@@ -143,6 +143,11 @@ def _job_context(job: ImportJob) -> dict:
         "joined": options.get("joined"),
         "rolled_back": options.get("rolled_back", False),
         "percent": _percent(job),
+        # All or nothing on SQLite: nothing is written beside the import's one transaction
+        # (importers/side_connection.py), so its counts come when it ends.
+        "counts_at_end": job.status == ImportJob.Status.RUNNING
+        and bool(options.get("atomic"))
+        and not side_connection.possible(),
         # Queued for a while and no worker took it: say what to check, not just "waiting".
         "no_worker": job.status == ImportJob.Status.QUEUED
         and timezone.now() - job.created_at > timedelta(seconds=WORKER_HINT_SECONDS),
