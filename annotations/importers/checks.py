@@ -10,6 +10,7 @@ out once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from functools import cache, lru_cache
 
@@ -130,8 +131,32 @@ def _max_length(model, field: str) -> int | None:
 # URLValidator costs tens of microseconds a call, and an export cites the same few URLs
 # (a site's address, a source quoted by many spans) over and over. The verdict depends on
 # the string alone; the bound keeps a file of all-different URLs from growing the cache.
+# A plain web address: http(s), a host of ASCII labels under an alphabetic top-level
+# domain, an optional port, then printable ASCII. Every such URL is one http_url accepts
+# (tests/test_import_plain_urls.py checks it, by hypothesis); it is matched in a tenth of
+# URLValidator's time, which was 0.1 s of the bench's 10,000 article addresses. Any
+# other URL is for URLValidator to judge.
+_PLAIN_URL = re.compile(
+    r"https?://((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})"
+    r"(?::[0-9]{1,5})?(?:[/?#][!-~]*)?",
+    re.IGNORECASE,
+)
+_MAX_URL_LENGTH = getattr(http_url, "max_length", 2048)
+_MAX_HOST_LENGTH = 253  # as URLValidator's
+
+
+def plain_url(url: str) -> bool:
+    """Is `url` a plain web address (_PLAIN_URL), which http_url would accept?"""
+    if len(url) > _MAX_URL_LENGTH:
+        return False
+    match = _PLAIN_URL.fullmatch(url)
+    return match is not None and len(match[1]) <= _MAX_HOST_LENGTH
+
+
 @lru_cache(maxsize=4096)
 def _bad_url(url: str) -> str | None:
+    if plain_url(url):
+        return None
     try:
         http_url(url)
     except ValidationError as error:
