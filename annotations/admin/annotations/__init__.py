@@ -12,11 +12,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from .. import history_selectors, offsets, permissions, services
-from ..conflicts import Gone, StaleEdit
-from ..models import Annotation, Evidence, Label, Rating, Speaker
-from ..services import revisions
-from ._common import (
+from ... import history_selectors, offsets, permissions, services
+from ...conflicts import Gone, StaleEdit
+from ...models import Annotation, Evidence, Label, Rating, Speaker
+from ...services import revisions
+from .._common import (
     ServiceRefusalsAsFormErrors,
     VersionField,
     _bump_version,
@@ -24,7 +24,7 @@ from ._common import (
     _short,
     _stale_message,
 )
-from .sources import EvidenceInline
+from ..sources import EvidenceInline
 
 # How a snapshot key is named to a person, in a stale-edit message.
 _FIELD_NAMES = {
