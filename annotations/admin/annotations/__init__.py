@@ -12,6 +12,6 @@ What other code uses is imported from here.
 """
 
 from .span_admin import AnnotationAdmin
-from .span_form import AnnotationAdminForm, VerdictChoiceField, verdict_refusal  # noqa: F401 (re-exported)
+from .span_form import AnnotationAdminForm, VerdictChoiceField, verdict_refusal
 
-__all__ = ["AnnotationAdmin", "AnnotationAdminForm"]
+__all__ = ["AnnotationAdmin", "AnnotationAdminForm", "VerdictChoiceField", "verdict_refusal"]
