@@ -1,11 +1,10 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .forms_articles import ArticleMetadataForm, StatusForm
 from .forms_sources import STANCE_ICONS, SourceEditForm, SourceForm
 from .forms_spans import AnnotationEditForm, SpanForm, speaker_suggestion_for
 from .importers import accepted_extensions
-from .models import Article
-from .models.source import http_url
 
 
 class OptionsQueryForm(forms.Form):
@@ -14,38 +13,6 @@ class OptionsQueryForm(forms.Form):
     q = forms.CharField(required=False, strip=True)
     article = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     annotation = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-
-
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Article.Status.choices)
-
-
-class ArticleMetadataForm(forms.ModelForm):
-    """What an editor corrects from the review page; the text itself stays as imported."""
-
-    source_url = forms.CharField(
-        label="Source URL",
-        required=False,
-        max_length=2000,
-        validators=[http_url],
-        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
-    )
-
-    class Meta:
-        model = Article
-        fields = ["title", "author", "published_at", "source_url"]
-        widgets = {
-            "published_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            )
-        }
-        labels = {"published_at": "Published"}
-
-    def clean_source_url(self):
-        url = self.cleaned_data["source_url"].strip()
-        if url and url.split(":", 1)[0].lower() not in {"http", "https"}:
-            raise forms.ValidationError("Enter an http:// or https:// URL.")
-        return url
 
 
 class MultipleFileInput(forms.FileInput):
