@@ -2,17 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .forms_articles import ArticleMetadataForm, StatusForm
+from .forms_autocomplete import OptionsQueryForm
 from .forms_sources import STANCE_ICONS, SourceEditForm, SourceForm
 from .forms_spans import AnnotationEditForm, SpanForm, speaker_suggestion_for
 from .importers import accepted_extensions
-
-
-class OptionsQueryForm(forms.Form):
-    """What an autocomplete asks: the typed text and, for speakers, the article open."""
-
-    q = forms.CharField(required=False, strip=True)
-    article = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    annotation = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class MultipleFileInput(forms.FileInput):
