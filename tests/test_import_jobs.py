@@ -436,3 +436,25 @@ def test_a_running_job_that_is_not_all_or_nothing_shows_its_counters(editor, edi
     page = editor_client.get(reverse("import-job-progress", args=[job.pk])).content.decode()
     assert "2 lines read" in page
     assert "the counts appear when it is done" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_all_or_nothing_job_goes_on_when_its_progress_cannot_be_written(
+    migration_rows, editor, monkeypatch
+):
+    from django.db import OperationalError
+
+    from annotations.importers import side_connection
+
+    def no_connection(alias):
+        raise OperationalError("too many connections")
+
+    monkeypatch.setattr(jobs, "_PROGRESS_SECONDS", 0)
+    monkeypatch.setattr(side_connection, "possible", lambda: True)
+    monkeypatch.setattr(side_connection.connections, "create_connection", no_connection)
+    job = queued_job(editor, [upload("big.jsonl", bulk(1500, "Whole"))], atomic=True)
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.lines_done, job.articles_created) == (1500, 1500)
+    assert Article.objects.filter(title__startswith="Whole ").count() == 1500

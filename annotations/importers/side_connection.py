@@ -9,9 +9,14 @@ job's page says the counts come at the end (views/imports.py).
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+import logging
+from contextlib import suppress
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models.sql import UpdateQuery
 from django.db.models.sql.constants import CURSOR
+
+logger = logging.getLogger(__name__)
 
 
 def possible() -> bool:
@@ -26,15 +31,22 @@ class SideConnection:
         self._connection = None
 
     def update(self, model, pk, fields: dict) -> None:
-        """model.objects.filter(pk=pk).update(**fields), committed on the side."""
-        if self._connection is None:
-            self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        query = UpdateQuery(model)
-        query.add_update_values(fields)
-        query.add_filter("pk", pk)
-        query.get_compiler(connection=self._connection).execute_sql(CURSOR)
+        """model.objects.filter(pk=pk).update(**fields), committed on the side. A failure
+        (no connection to be had, say) is logged and the import goes on: progress not
+        shown for a while must not stop what it reports on."""
+        try:
+            if self._connection is None:
+                self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            query = UpdateQuery(model)
+            query.add_update_values(fields)
+            query.add_filter("pk", pk)
+            query.get_compiler(connection=self._connection).execute_sql(CURSOR)
+        except DatabaseError:
+            logger.warning("Could not write %s %s's progress beside its import", model, pk)
+            self.close()  # the next write opens a new connection
 
     def close(self) -> None:
         if self._connection is not None:
-            self._connection.close()
+            with suppress(DatabaseError):  # already gone
+                self._connection.close()
             self._connection = None
