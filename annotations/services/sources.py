@@ -326,10 +326,15 @@ def source_records_by_url(records, *, actor) -> dict[str, Source]:
     publisher and accessed_on; a URL that does not clean is left out (checked before)."""
     wanted: dict[str, object] = {}
     given_to_url: dict[str, str] = {}
+    refused: set[str] = set()
     for record in records:
+        # An import cites the same few pages many times: each URL as given is cleaned once.
+        if record.url in given_to_url or record.url in refused:
+            continue
         try:
             url = clean_url(record.url)
         except ValidationError:
+            refused.add(record.url)
             continue
         given_to_url[record.url] = url
         wanted.setdefault(url, record)
