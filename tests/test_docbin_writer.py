@@ -1,4 +1,5 @@
-"""formats/_docbin.py writes spaCy's DocBin without spaCy: held here to spaCy's reading."""
+"""formats/_docbin.py writes spaCy's DocBin without spaCy (its tokens: formats/_spacy_tokens.py):
+held here to spaCy's reading."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from spacy import attrs as spacy_attrs  # noqa: E402
 from spacy.strings import hash_string as spacy_hash  # noqa: E402
 from spacy.tokens import DocBin  # noqa: E402
 
-from annotations.exporters.formats import _docbin  # noqa: E402
+from annotations.exporters.formats import _docbin, _spacy_tokens  # noqa: E402
 from annotations.exporters.formats._docbin import DocBinWriter, Span  # noqa: E402
 
 # Text full of what breaks offsets: CJK, emoji (skin tones, ZWJ sequences), combining
@@ -48,7 +49,7 @@ def one_doc(text: str, spans=(), ents=(), user_data=None):
 
 @given(st.text(max_size=40))
 def test_the_hash_is_spacys(text):
-    assert _docbin.hash_string(text) == spacy_hash(text)
+    assert _spacy_tokens.hash_string(text) == spacy_hash(text)
 
 
 def test_the_attribute_ids_are_spacys():
@@ -155,15 +156,15 @@ def test_an_empty_bin_loads_as_no_docs():
 
 @given(st.text(alphabet=st.characters(exclude_categories=["Mn", "Mc", "Me"]), max_size=80))
 def test_the_fast_path_for_text_without_marks_gives_the_same_tokens(text):
-    text = _docbin.JOINERS.sub("", text)
-    assert _docbin.PLAIN_TOKEN.findall(text) == _docbin.joining_token().findall(text)
+    text = _spacy_tokens.JOINERS.sub("", text)
+    assert _spacy_tokens.PLAIN_TOKEN.findall(text) == _spacy_tokens.joining_token().findall(text)
 
 
 def test_each_bin_has_every_string_it_uses_when_the_cache_is_trimmed(monkeypatch):
     """Runs are cached across bins, long ones (CJK without spaces) for one bin only, and
     the cache is trimmed between bins: every bin must still carry its own strings."""
-    monkeypatch.setattr(_docbin, "CACHE_LIMIT", 3)
-    tokenizer = _docbin.Tokenizer()
+    monkeypatch.setattr(_spacy_tokens, "CACHE_LIMIT", 3)
+    tokenizer = _spacy_tokens.Tokenizer()
     long_run = "東京の会議で大臣は合意が近いと述べたが、モスクワはこれを否定した。" * 3
     texts = [f"{long_run} said Ana {n}, twice  over." for n in range(3)]
     for text in texts:
@@ -183,9 +184,9 @@ def test_the_cache_is_forgotten_between_bins_past_its_runs_or_its_tokens(
 ):
     """Past CACHE_LIMIT runs and words, or CACHE_TOKENS tokens in its runs, the next bin
     starts a new cache (memory stays bounded whatever the runs hold); below, it is kept."""
-    monkeypatch.setattr(_docbin, "CACHE_LIMIT", limit)
-    monkeypatch.setattr(_docbin, "CACHE_TOKENS", tokens)
-    tokenizer = _docbin.Tokenizer()
+    monkeypatch.setattr(_spacy_tokens, "CACHE_LIMIT", limit)
+    monkeypatch.setattr(_spacy_tokens, "CACHE_TOKENS", tokens)
+    tokenizer = _spacy_tokens.Tokenizer()
     tokenizer.tokenize("one")
     tokenizer.start_bin()
     kept = tokenizer.runs
@@ -199,7 +200,7 @@ def test_mark_planes_hold_every_combining_mark():
     import sys
     import unicodedata
 
-    planes = set(_docbin.MARK_PLANES)
+    planes = set(_spacy_tokens.MARK_PLANES)
     outside = [
         code
         for code in range(sys.maxunicode + 1)

@@ -6,7 +6,7 @@ Unzipped, the folder is what `spacy train` takes as a corpus (`--paths.train fol
 spaCy reads every .spacy file in it), and each file loads with `DocBin().from_disk`.
 
 - Tokens: words (letters, digits and their combining marks), each other character (with
-  its marks; one emoji is one token) and runs of white space, as formats/_docbin.py
+  its marks; one emoji is one token) and runs of white space, as formats/_spacy_tokens.py
   defines them: close to spaCy's blank tokenizer on words and punctuation, and finer
   where it differs (it splits "don't" into "don", "'", "t"), so more spans fall on token
   boundaries. `spacy train` aligns these reference tokens with its own pipeline's, as
@@ -107,7 +107,8 @@ def member_name(number: int) -> str:
 def _bins(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterator[DocBinWriter]:
     """The articles in DocBins of DOCS_PER_BIN articles or BIN_TOKENS tokens, whichever
     comes first, in order; one empty DocBin for no articles (a corpus of no docs)."""
-    from ._docbin import DocBinWriter, Tokenizer
+    from ._docbin import DocBinWriter
+    from ._spacy_tokens import Tokenizer
 
     tokenizer = Tokenizer()  # its cache of tokenised runs serves every bin
     docs, full = DocBinWriter(tokenizer), 0
