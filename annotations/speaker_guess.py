@@ -18,7 +18,8 @@ and words that only look like names at the start of a sentence ("He", "The",
 "Officials") never are one. A span inside a quotation is read together with the end of
 that quotation, where the attribution usually stands ("“A. B,” she said.").
 
-It guesses, so it is only ever offered, never applied: the reviewer presses a key to
+The words it reads by (reporting verbs, titles, particles...) are in speaker_words.py. It
+guesses, so it is only ever offered, never applied: the reviewer presses a key to
 take it. Nothing here knows a language beyond English news style.
 """
 
@@ -29,60 +30,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .sentences import sentence_spans, sentences_covering
+from .speaker_words import (
+    BETWEEN,
+    CLOSING,
+    NOT_NAMES,
+    OPENING,
+    PARTICLES,
+    QUOTES,
+    REPORTING_VERBS,
+    STOPS,
+    TITLES,
+    VERBS_BEFORE_NAME,
+)
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-REPORTING_VERBS = _words(
-    """said says say told tells added adds denied denies claimed claims insisted insists
-    stated states argued argues warned warns noted notes explained explains announced
-    announces alleged alleges wrote writes tweeted tweets posted asserted asserts
-    maintained maintains acknowledged acknowledges admitted admits confirmed confirms
-    stressed stresses urged urges replied replies responded responds suggested suggests
-    declared declares charged contended contends countered counters recalled recalls
-    revealed reveals testified commented comments continued continues concluded
-    concludes cautioned cautions predicted predicts promised promises vowed vows boasted
-    conceded concedes accused accuses remarked remarks emphasised emphasized emphasises
-    emphasizes insisting saying adding"""
-)
-# "said Kirby", never "told Kirby" (Kirby is whom it was told to).
-VERBS_BEFORE_NAME = _words(
-    """said says added adds noted notes explained insisted continued wrote writes asked
-    asks stated argued warned concluded recalled replied responded remarked"""
-)
-# Between a name and its verb: "Kirby also said", "Kirby has repeatedly denied".
-_BETWEEN = _words(
-    """also later then has had have again further previously repeatedly reportedly
-    flatly strongly firmly publicly once earlier separately quickly angrily simply
-    bluntly"""
-)
-TITLES = _words(
-    """mr mrs ms miss mx dr prof sir dame lord lady rev fr sen rep gen col maj capt lt
-    gov pres amb hon"""
-)
-PARTICLES = _words("de del della der den di da du dos das van von la le ter ten bin ibn al el y")
-# Capitalised words that are not names: pronouns, articles and the like at the start of a
-# sentence, days, and the plural nouns news stories open with ("Officials said").
-NOT_NAMES = _words(
-    """i he she it we you they his her its our their him them me us this that these
-    those there here the a an and but or so yet if when while as after before since
-    then also however meanwhile still now today yesterday tomorrow what who whom which
-    why how where some many most few all both each every any no not none one two
-    monday tuesday wednesday thursday friday saturday sunday officials analysts experts
-    critics residents witnesses police authorities sources observers lawmakers diplomats
-    reports researchers scientists doctors people others spokesman spokeswoman
-    spokesperson minister president secretary"""
-)
-# Where a name after "said" / "according to" ends at the latest.
-_STOPS = _words(
-    """on in at during after before from to for with when while as that who which whose
-    adding and but or because if although though than via by about over under"""
-)
-_QUOTES = '"“”„‟«»‹›「」『』'
-_OPENING = "“„‟«‹「『"
-_CLOSING = "”»›」』"
 _TOKEN = re.compile(r"[^\W\d_](?:\w|['’\-‐](?=\w))*|\S")
 _POSSESSIVE = re.compile(r"['’]s(?!\w)", re.I)
 # Sentences are local (sentences.py): a window this wide around a span is enough.
@@ -173,12 +133,12 @@ def _region(body: str, start: int, end: int) -> tuple[int, int]:
 def _quotation_end(line: str, start: int, end: int) -> int | None:
     """Where the quotation the span sits in closes (past its closing mark), or None."""
     before = line[:start]
-    opened = max((before.rfind(q) for q in _OPENING), default=-1)
-    closed = max((before.rfind(q) for q in _CLOSING), default=-1)
+    opened = max((before.rfind(q) for q in OPENING), default=-1)
+    closed = max((before.rfind(q) for q in CLOSING), default=-1)
     straight = before.count('"') % 2 == 1
     if opened <= closed and not straight:
         return None
-    marks = _CLOSING if opened > closed else '"'
+    marks = CLOSING if opened > closed else '"'
     after = [i for i in (line.find(q, end) for q in marks) if i >= 0]
     return min(after) + 1 if after else None
 
@@ -282,14 +242,14 @@ def _verb_follows(tokens: list[_Token], i: int) -> bool:
         # ", the ministry's spokesman, said": up to a dozen words to the next comma.
         for j in range(i + 1, min(len(tokens), i + 14)):
             text = tokens[j].text
-            if text in _QUOTES or text in ".!?;:":
+            if text in QUOTES or text in ".!?;:":
                 return False
             if text == ",":
                 i = j + 1
                 break
         else:
             return False
-    while i < len(tokens) and tokens[i].lower in _BETWEEN:
+    while i < len(tokens) and tokens[i].lower in BETWEEN:
         i += 1
     return i < len(tokens) and tokens[i].lower in REPORTING_VERBS and tokens[i].text.islower()
 
@@ -300,7 +260,7 @@ def _name_in_window(tokens: list[_Token], i: int) -> tuple[int, int] | None:
     hi = i
     while hi < len(tokens) and hi - i < 10:
         token = tokens[hi]
-        if token.lower in _STOPS and token.text.islower():
+        if token.lower in STOPS and token.text.islower():
             break
         if not token.is_word and token.text != ".":
             break
