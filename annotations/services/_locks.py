@@ -25,8 +25,12 @@ def locked_annotation(pk, *, missing: str = SPAN_GONE) -> Annotation:
     return annotation
 
 
-def locked_article(pk, *, fields: tuple[str, ...] = ()) -> Article:
-    query = Article.objects.select_for_update().filter(pk=pk)
+def locked_article(pk, *, fields: tuple[str, ...] = (), no_key: bool = False) -> Article:
+    """`no_key`: FOR NO KEY UPDATE, which still excludes every other writer that locks
+    the article, but not the KEY SHARE lock that a history row's foreign key takes on it:
+    for a writer that goes on to lock one of its spans, whose holder (a delete, say)
+    records its history while it waits."""
+    query = Article.objects.select_for_update(no_key=no_key).filter(pk=pk)
     if fields:
         query = query.only(*fields)
     article = query.first()

@@ -19,6 +19,7 @@ from ..models import Annotation, Article, HistoryEvent, Label, Rating, Relation,
 from ._locks import locked_annotation, locked_article
 from .assignments import started_annotating
 from .speakers import speaker_named
+from .twins import twin_of
 
 # "Leave as it is", where None means "clear" (a verdict, a speaker).
 UNCHANGED = object()
@@ -73,12 +74,8 @@ def annotation_create(
     stored = locked_article(article.pk, fields=("body", "status"))
     offsets.check_span(stored.body, start, end, quote)
     # Under the article's lock, so two quick presses of the same key store one span.
-    twin = (
-        Annotation.objects.filter(
-            article_id=stored.pk, start=start, end=end, label=label, author=author
-        )
-        .values_list("pk", flat=True)
-        .first()
+    twin = twin_of(
+        article_id=stored.pk, start=start, end=end, label_id=label.pk, author_id=author.pk
     )
     if twin is not None:
         raise ValidationError(
@@ -166,6 +163,11 @@ def annotation_update(
     moved on since, edits of different fields merge and an edit of a field someone else
     changed raises StaleEdit. A deleted span raises Gone.
     """
+    if label is not None:
+        # A relabel may make a twin (twins.py): asked under the article's lock, taken
+        # before the span's (as a revision takes them), and NO KEY, so that a delete of
+        # the span, holding it while it records its history, is not kept waiting.
+        locked_article(annotation.article_id, fields=("id",), no_key=True)
     stored = locked_annotation(annotation.pk)
     if not permissions.can_change_annotation(actor, stored):
         raise PermissionDenied("Only its author or an editor can change this annotation.")
@@ -187,6 +189,8 @@ def annotation_update(
     changes = merge_edit(stored, wanted, expected_version)
     if not changes:
         return stored
+    if "label_id" in changes:
+        _refuse_twin_label(stored, label)
     before = history.snapshot_annotation(stored)
     for field, value in changes.items():
         setattr(stored, field, value)
@@ -208,6 +212,22 @@ def annotation_update(
         after=history.snapshot_annotation(stored),
     )
     return stored
+
+
+def _refuse_twin_label(stored: Annotation, label: Label) -> None:
+    twin = twin_of(
+        article_id=stored.article_id,
+        start=stored.start,
+        end=stored.end,
+        label_id=label.pk,
+        author_id=stored.author_id,
+        excluding=stored.pk,
+    )
+    if twin is not None:
+        raise ValidationError(
+            f"This text is already marked “{label.name}” by the same reviewer (span #{twin}); "
+            "the label was not changed."
+        )
 
 
 def _check_verdict(span: Annotation, label: Label) -> None:

@@ -3,7 +3,8 @@
 A deletion can be restored when it is the latest deletion of that span (an older one
 would bring back an old version and drop later edits), the span is not live, its article,
 label and author still exist, and its text is still in the article: at its offsets, or
-found again by its quote and context when the text was edited since. The span comes back
+found again by its quote and context when the text was edited since, and its author has
+not marked that text with that label again since (services/twins.py). The span comes back
 with its id, its creation time, its sources (each citing the URL's stored record, made
 again if it was removed), its speaker (by name if that row was merged away) and those of
 its links whose other span still exists.
@@ -19,6 +20,7 @@ from django.db.models import Q
 from ... import history, offsets, permissions
 from ...conflicts import Conflict, Gone
 from ...models import Annotation, Article, Evidence, HistoryEvent, Label, Rating, Relation
+from ..twins import twin_of
 from .shared import (
     _existing_user,
     _existing_users,
@@ -105,6 +107,20 @@ def annotation_restore(*, event: HistoryEvent, actor) -> Annotation:
     if not get_user_model().objects.filter(pk=data.get("author_id")).exists():
         raise Conflict("The author of this annotation no longer exists.")
     start, end = _placed(article.body, data)
+    # Under the article's lock, as a new span's check (services/twins.py).
+    twin = twin_of(
+        article_id=article.pk,
+        start=start,
+        end=end,
+        label_id=data["label_id"],
+        author_id=data["author_id"],
+    )
+    if twin is not None:
+        raise Conflict(
+            f"The same reviewer has marked this text with this label again since (span "
+            f"#{twin}), so restoring this span would make a twin of it: nothing was "
+            "restored. Delete that span first to bring this one back."
+        )
     selector = offsets.quote_selector(article.body, start, end)
     annotation = Annotation(
         pk=data["id"],
