@@ -458,3 +458,37 @@ def test_an_all_or_nothing_job_goes_on_when_its_progress_cannot_be_written(
     assert job.status == ImportJob.Status.DONE
     assert (job.lines_done, job.articles_created) == (1500, 1500)
     assert Article.objects.filter(title__startswith="Whole ").count() == 1500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "broken,message",
+    [
+        ("", "ends before its array is closed"),  # the "]" is missing
+        (' {"title": "Tail", "body": "after"} ]', "a “,” or “]” was expected"),
+    ],
+)
+def test_a_job_stores_nothing_of_a_file_that_breaks_after_its_first_chunk(
+    editor, editor_client, broken, message
+):
+    """A job commits a file chunk by chunk; a JSON array that breaks after 1,500 items
+    (more than a chunk) must still store none of them, as the command does, and the other
+    file of the upload imports."""
+    items = ", ".join(
+        json.dumps({"title": f"Broken {i}", "body": f"Broken body {i}."}) for i in range(1500)
+    )
+    job = queued_job(
+        editor, [upload("broken.json", f"[{items}{broken}"), upload("fine.jsonl", bulk(2, "Fine"))]
+    )
+    before = Article.objects.count()
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    entries = {entry["name"]: entry for entry in job.report}
+    assert message in entries["broken.json"]["reason"]
+    assert "nothing of it was stored" in entries["broken.json"]["reason"]
+    assert entries["broken.json"]["created"] == 0
+    assert not Article.objects.filter(title__startswith="Broken").exists()
+    assert entries["fine.jsonl"]["created"] == 2
+    assert Article.objects.count() == before + 2
+    page = editor_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert "nothing of it was stored" in page

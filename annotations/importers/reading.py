@@ -32,6 +32,8 @@ class ReadFile:
     chunks: Iterable[ParseResult] = field(default_factory=list)
     reason: str = ""  # set when the file is refused as a whole
     skipped: bool = False  # an archive member of a kind we do not import
+    # Read line by line from disk (streaming.py), rather than held whole in memory.
+    streamed: bool = False
 
     @property
     def refused(self) -> bool:

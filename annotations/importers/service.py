@@ -262,8 +262,10 @@ def store_read(
 
     `commit_each_chunk` (the worker's jobs): a transaction per chunk instead, so that the
     progress written between chunks is seen by the page while a large file imports (on
-    SQLite one open write transaction would hide it, and block its writes). A file that
-    fails part-way then keeps the chunks before, and its report says so."""
+    SQLite one open write transaction would hide it, and block its writes). A file read
+    whole is parsed to its end before its first chunk commits, so a broken one still
+    stores nothing; one the database refuses part-way (another import storing the same
+    articles at that moment) keeps the chunks before, and its report says so."""
     if read.refused:
         return FileResult(name=read.name, reason=read.reason, skipped=read.skipped)
     provenance = {
@@ -283,6 +285,18 @@ def store_read(
             return result
         return _refused_after_all(result, str(error))
     bulk = first is not None and len(first.records) >= DEFER_SEARCH_INDEX_FROM
+    if commit_each_chunk and first is not None and not read.streamed:
+        # Committed chunk by chunk, a file that breaks part-way (a JSON array never
+        # closed) would keep its first chunks. One read whole is in memory already, so
+        # it is parsed to its end first: broken, it stores nothing, as in one
+        # transaction. Its records cost a few times its text, which the file limit
+        # bounds; a streamed JSONL file refuses bad lines one by one, never part-way.
+        try:
+            rest = list(chunks)
+        except ImportRefused as error:
+            result.reason = f"{str(error).rstrip('.')}; nothing of it was stored."
+            return result
+        chunks = iter(rest)
     chunks = _starting_with(first, chunks) if first is not None else iter(())
     del first  # memory: a chunk is held only while it is stored
     with (

@@ -56,6 +56,7 @@ def open_streamed(path: Path, *, name: str = "", size: int = CHUNK) -> ReadFile 
         encoding=decoded.encoding,
         how=decoded.how,
         chunks=_chunks(path, codec, size=size),
+        streamed=True,
     )
 
 
