@@ -4,6 +4,7 @@ from django import forms
 
 from .models import Article
 from .models.source import http_url
+from .weburl import port_problem
 
 
 class StatusForm(forms.Form):
@@ -35,4 +36,7 @@ class ArticleMetadataForm(forms.ModelForm):
         url = self.cleaned_data["source_url"].strip()
         if url and url.split(":", 1)[0].lower() not in {"http", "https"}:
             raise forms.ValidationError("Enter an http:// or https:// URL.")
+        # URLValidator takes a port past 65535, which saving (canonical_url) cannot read.
+        if url and (problem := port_problem(url)):
+            raise forms.ValidationError(f"{problem[:1].upper()}{problem[1:]}.")
         return url

@@ -44,6 +44,9 @@ _TRACKING_NAMES = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+# The highest TCP port. Django's URLValidator takes any five digits after the host, and
+# urllib (so canonical_url) raises ValueError past this one: port_problem says so first.
+MAX_PORT = 65535
 
 
 def complete_url(text: str) -> str:
@@ -54,6 +57,21 @@ def complete_url(text: str) -> str:
     if "://" not in text and _BARE_HOST.match(text):
         return "https://" + text
     return text
+
+
+def port_problem(url: str) -> str | None:
+    """Why the port `url` names is not one ("the port 99999 is out of range (0–65535)"),
+    or None: no port, or one in range. The one rule for it: the import's URL check
+    (importers/checks.py) and a typed source's (services/sources.clean_url) ask it."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return None  # urllib cannot read it at all: the URL's own check says why
+    _, colon, port = netloc.rpartition("@")[2].rpartition(":")
+    # len() first: int() of thousands of digits is refused (and slow).
+    if colon and port.isascii() and port.isdigit() and (len(port) > 5 or int(port) > MAX_PORT):
+        return f"the port {port[:20]} is out of range (0–{MAX_PORT})"
+    return None
 
 
 def _is_tracking(name: str) -> bool:

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from ..models import Article, Evidence, Relation, Source, Speaker
 from ..models.source import http_url
+from ..weburl import MAX_PORT, port_problem
 from .base import ArticleRecord, SpanRecord
 from .limits import long_run_problem
 
@@ -53,7 +54,7 @@ def record_problem(
         problem = _too_long(Article, field, getattr(record, field))
         if problem:
             return problem
-    if record.source_url and (problem := _bad_url(record.source_url)):
+    if record.source_url and (problem := url_problem(record.source_url)):
         return f"source_url: {problem}"
     if record.status and record.status not in _STATUSES:
         return f"unknown status “{record.status}” (use one of: {_STATUS_LIST})"
@@ -72,7 +73,7 @@ def record_problem(
                 )
         for number, source in enumerate(span.sources, start=1):
             where = f"span {index}, source {number}"
-            if problem := _bad_url(source.url) or _too_long(Source, "url", source.url):
+            if problem := url_problem(source.url) or _too_long(Source, "url", source.url):
                 return f"{where}: {problem}"
             if source.stance not in _STANCES:
                 return f"{where}: unknown stance “{source.stance}” (use one of: {_STANCE_LIST})"
@@ -90,7 +91,9 @@ def _speaker_problem(span: SpanRecord) -> str | None:
         return f"unknown speaker kind “{details.kind}” (use one of: {_KIND_LIST})"
     if problem := _too_long(Speaker, "role", details.role):
         return f"speaker {problem}"
-    if details.url and (problem := _bad_url(details.url) or _too_long(Speaker, "url", details.url)):
+    if details.url and (
+        problem := url_problem(details.url) or _too_long(Speaker, "url", details.url)
+    ):
         return f"speaker url: {problem}"
     return None
 
@@ -132,13 +135,13 @@ def _max_length(model, field: str) -> int | None:
 # (a site's address, a source quoted by many spans) over and over. The verdict depends on
 # the string alone; the bound keeps a file of all-different URLs from growing the cache.
 # A plain web address: http(s), a host of ASCII labels under an alphabetic top-level
-# domain, an optional port, then printable ASCII. Every such URL is one http_url accepts
-# (tests/test_import_plain_urls.py checks it, by hypothesis); it is matched in a tenth of
-# URLValidator's time, which was 0.1 s of the bench's 10,000 article addresses. Any
-# other URL is for URLValidator to judge.
+# domain, an optional port (at most MAX_PORT), then printable ASCII. Every such URL is
+# one http_url accepts and canonical_url reads (tests/test_import_plain_urls.py checks
+# it, by hypothesis); it is matched in a tenth of URLValidator's time, which was 0.1 s of
+# the bench's 10,000 article addresses. Any other URL is for url_problem to judge.
 _PLAIN_URL = re.compile(
     r"https?://((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})"
-    r"(?::[0-9]{1,5})?(?:[/?#][!-~]*)?",
+    r"(?::([0-9]{1,5}))?(?:[/?#][!-~]*)?",
     re.IGNORECASE,
 )
 _MAX_URL_LENGTH = getattr(http_url, "max_length", 2048)
@@ -150,13 +153,22 @@ def plain_url(url: str) -> bool:
     if len(url) > _MAX_URL_LENGTH:
         return False
     match = _PLAIN_URL.fullmatch(url)
-    return match is not None and len(match[1]) <= _MAX_HOST_LENGTH
+    return (
+        match is not None
+        and len(match[1]) <= _MAX_HOST_LENGTH
+        and (match[2] is None or int(match[2]) <= MAX_PORT)
+    )
 
 
 @lru_cache(maxsize=4096)
-def _bad_url(url: str) -> str | None:
+def url_problem(url: str) -> str | None:
+    """Why the import does not take `url` as a web address (a record's source_url, a
+    cited source's, a speaker's, a page's canonical link), or None. URLValidator takes
+    a port past 65535, which canonical_url then cannot read: refused here, by name."""
     if plain_url(url):
         return None
+    if problem := port_problem(url):
+        return problem
     try:
         http_url(url)
     except ValidationError as error:

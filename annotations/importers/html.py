@@ -45,7 +45,7 @@ from lxml import html as lxml_html
 from ..offsets import canonical_text
 from . import limits
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
-from .fields import url_scheme_problem
+from .checks import url_problem
 
 NAME = "html"
 
@@ -71,6 +71,8 @@ _BREAK_MARK = f"<br>{_PARAGRAPH_MARK}<br>"
 MIN_PARAGRAPH_WORDS = 8
 MIN_UNSPACED_LETTERS = 25
 _SNIFF_CHARS = 4096
+# How much of a canonical address passed over the metadata keeps: a source_url's length.
+_MAX_IGNORED_URL = 2000
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 _HTML_INSIDE = re.compile(r"<(?:html|head|body)\b[^>]*>", re.IGNORECASE)
@@ -104,12 +106,12 @@ def parse(text: str, *, name: str = "", url: str = "") -> ParseResult:
             "The page has no article text: only navigation, forms or other page furniture "
             "were found. Save the article's own page and import that."
         )
-    canonical = _first(meta.get("url"), meta.get("canonical"), meta.get("og:url"))
-    if canonical and url_scheme_problem(canonical):
-        canonical = ""
+    canonical, ignored = _page_address(meta)
     import trafilatura  # imported when a page is read: commands that read none start faster
 
     metadata = {"format": NAME, "extractor": f"trafilatura {trafilatura.__version__}"}
+    if ignored:
+        metadata["ignored_canonical_urls"] = ignored
     for key, value in (
         ("canonical_url", canonical),
         ("language", meta.get("lang") or _attr(found, "language")),
@@ -227,6 +229,23 @@ def _has_prose(paragraphs: list[str]) -> bool:
 
 
 # --- what the page says about it --------------------------------------------------------
+
+
+def _page_address(meta: dict[str, str]) -> tuple[str, list[dict]]:
+    """The first address the page gives itself (JSON-LD, canonical link, og:url) that the
+    import takes as a web address (checks.url_problem: the rule for every URL), and those
+    passed over, each with why. A bad one ("javascript:", a port past 65535, a relative
+    path) is ignored rather than refusing the page: it is what the page says about
+    itself, not the article, whose text is still good; a saved page without an address
+    imports as well. The passed-over ones are kept in the metadata, not dropped silently."""
+    ignored = []
+    for value in (meta.get("url"), meta.get("canonical"), meta.get("og:url")):
+        if not value:
+            continue
+        if not (problem := url_problem(value)):
+            return value, ignored
+        ignored.append({"url": _one_line(value)[:_MAX_IGNORED_URL], "reason": problem})
+    return "", ignored
 
 
 def _page_tree(text: str):

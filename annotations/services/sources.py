@@ -19,7 +19,7 @@ from .. import history, offsets, permissions
 from ..conflicts import Conflict
 from ..models import Evidence, HistoryEvent, Source
 from ..models.source import http_url
-from ..weburl import canonical_url
+from ..weburl import canonical_url, complete_url, port_problem
 from ._locks import locked_annotation, locked_source, locked_source_record
 
 # What the shared record holds; a span's citation holds the rest.
@@ -40,6 +40,9 @@ def clean_url(url: str) -> str:
     try:
         url = canonical_url(url, keep_fragment=True)
     except ValueError:  # urllib cannot read it: "http://[", a port out of range
+        # The port rule is weburl.port_problem's, as for an import's URLs.
+        if problem := port_problem(complete_url(url)):
+            raise ValidationError(f"{problem[:1].upper()}{problem[1:]}.") from None
         raise ValidationError(
             "This is not a web address we can read: check the host and the port."
         ) from None
