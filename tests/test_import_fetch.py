@@ -24,6 +24,14 @@ CP1252 = "<html><body><article><p>{}</p></article></body></html>".format(
 ).encode("cp1252")
 
 
+# The tester's server sent 22 bytes every 2 s for 2 minutes, against a 3 s timeout: the
+# fetch took the 2 minutes. Here the same at test speed, against a 0.5 s timeout (the
+# deadline: 1.5 s); a slow hop answers within it too.
+DRIP = 0.15
+DRIPPING = 5.0
+HOP = 0.35
+
+
 class _Handler(BaseHTTPRequestHandler):
     hits: list[str] = []
     hosts: list[str] = []
@@ -60,6 +68,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/slow":
             time.sleep(2.5)
             self._send(200, "text/html", NEWS)
+        elif path == "/drip":  # a body of a few bytes every DRIP seconds: never a timeout
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self._drip(b"<p>drip drip drip</p>\n")
+        elif path == "/drip-headers":  # the headers, one line every DRIP seconds
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._drip(b"X-Drip: drip\r\n")
+        elif path.startswith("/slow-hop/"):  # each hop answers just within the timeout
+            left = int(path.rsplit("/", 1)[1])
+            time.sleep(HOP)
+            self.send_response(302)
+            self.send_header("Location", "/article" if left == 0 else f"/slow-hop/{left - 1}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif path == "/big":
             self._send(200, "text/html", b"<html><body><p>" + b"word " * 400_000 + b"</p>")
         elif path == "/big-unstated":
@@ -70,6 +93,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             self._send(500, "text/plain", b"?")
+
+    def _drip(self, piece: bytes) -> None:
+        """`piece` every DRIP seconds for DRIPPING seconds, or until the client hangs up."""
+        self.close_connection = True
+        for _ in range(int(DRIPPING / DRIP)):
+            try:
+                self.wfile.write(piece)
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(DRIP)
 
     def _send(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)
@@ -158,6 +192,34 @@ def test_a_page_that_does_not_answer_in_time_is_refused(server, allowed):
         "The page did not answer in time (1 seconds); try again later."
     )
     assert time.monotonic() - started < 2.4  # it did not wait for the answer
+
+
+@pytest.fixture
+def trickle(allowed):
+    allowed.FACTCHECK_IMPORT_FETCH_TIMEOUT_SECONDS = 0.5
+    return allowed
+
+
+TOO_SLOW = "The page was still arriving after 1.5 seconds; try again later."
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers", "/slow-hop/4"])
+def test_a_page_that_trickles_in_is_cut_off_at_the_deadline(server, trickle, path):
+    """Three times the timeout in all (1.5 s here), however the time goes: a body or
+    headers trickling in, each read well within the timeout, or redirects each answering
+    within it (5 hops of 0.35 s)."""
+    started = time.monotonic()
+    read = read_url(f"{server}{path}")
+    took = time.monotonic() - started
+    assert read.reason == TOO_SLOW
+    assert read.refused
+    assert 1.45 < took < 2.5, took  # at the deadline, not when the server is done (5 s)
+
+
+def test_a_page_within_the_deadline_after_slow_redirects_is_fetched(server, trickle):
+    """The deadline is for the whole fetch: 3 slow hops (1.05 s) still leave time."""
+    page = fetch_page(f"{server}/slow-hop/2")
+    assert page.data == NEWS and page.url == f"{server}/article"
 
 
 @pytest.mark.parametrize("path", ["/big", "/big-unstated"])

@@ -12,7 +12,7 @@ from django.urls import reverse
 from annotations.models import Article, ImportJob
 
 from .import_helpers import stored, zip_bytes
-from .test_import_fetch import _Handler, allowed, server  # noqa: F401 (fixtures)
+from .test_import_fetch import TOO_SLOW, _Handler, allowed, server, trickle  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +165,22 @@ def test_a_url_that_fails_is_reported_and_stores_nothing(
     page = editor_client.get(response["Location"]).content.decode()
     assert "Refused" in page
     assert stored() == before
+
+
+def test_a_page_cut_off_at_the_deadline_stores_nothing_and_the_next_url_imports(
+    editor_client, server, trickle
+):
+    """The tester's dripping server, beside a good page: the drip is refused at the
+    deadline (not when the server is done), nothing of it stored; the good page imports."""
+    response = editor_client.post(URL, {"urls": f"{server}/drip\n{server}/article"})
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE
+    assert [(entry["status"], entry["reason"]) for entry in job.report] == [
+        ("refused", TOO_SLOW),
+        ("created", ""),
+    ]
+    assert list(Article.objects.values_list("source_url", flat=True)) == [f"{server}/article"]
+    assert "Refused" in editor_client.get(response["Location"]).content.decode()
 
 
 def test_a_loopback_url_is_refused_without_the_setting(editor_client, server, settings):

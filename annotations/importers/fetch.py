@@ -9,7 +9,9 @@ Rules (settings in factcheck/settings.py, "Import limits"):
   name), so a second DNS answer cannot switch it to another address ("DNS rebinding");
 - redirects are followed by hand, at most FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS, each new
   address checked the same way;
-- a timeout for connecting and for each read, and one deadline for the whole fetch;
+- a timeout for connecting and for each read, and one deadline for the whole fetch
+  (three times the timeout, redirects included), held by _Watchdog: a server that sends a
+  few bytes at a time, each read well within the timeout, is cut off at the deadline;
 - the body is streamed and the fetch stopped past FACTCHECK_IMPORT_FETCH_MAX_BYTES;
 - only HTML (or plain text) is accepted, and only a 200 answer.
 
@@ -18,8 +20,10 @@ Every refusal is a FetchRefused (an ImportRefused) whose message is for a person
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -27,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 import certifi
 import urllib3
+import urllib3.connection
 from django.conf import settings
 from urllib3.exceptions import (
     HTTPError,
@@ -71,18 +76,25 @@ class _Target:
 def fetch_page(url: str) -> FetchedPage:
     """GET `url` under the rules above, following redirects; FetchRefused if it breaks one."""
     timeout = settings.FACTCHECK_IMPORT_FETCH_TIMEOUT_SECONDS
-    deadline = time.monotonic() + timeout * 3  # connect, wait, read: no longer in all
+    # Connect, wait, read: no longer in all, every redirect's hop included.
+    watchdog = _Watchdog(timeout * 3)
+    try:
+        return _follow(url.strip(), timeout=timeout, watchdog=watchdog)
+    finally:
+        watchdog.cancel()
+
+
+def _follow(current: str, *, timeout: float, watchdog: _Watchdog) -> FetchedPage:
     max_redirects = settings.FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS
-    current = url.strip()
     for _hop in range(max_redirects + 1):
         target = _target(current)
-        pool, response = _request(target, timeout=timeout)
+        pool, response = _request(target, timeout=timeout, watchdog=watchdog)
         try:
             if response.status in _REDIRECTS and response.headers.get("Location"):
                 current = urljoin(current, response.headers["Location"])
                 continue
             _check_answer(response)
-            data = _read(response, deadline=deadline, timeout=timeout)
+            data = _read(response, watchdog=watchdog, timeout=timeout)
         finally:
             response.release_conn()
             pool.close()  # one pool per address asked: its socket goes with it
@@ -90,6 +102,85 @@ def fetch_page(url: str) -> FetchedPage:
         return FetchedPage(url=current, data=data, content_type=content_type, charset=charset)
     raise FetchRefused(
         f"The page redirected more than {max_redirects} times; the last address was {current}."
+    )
+
+
+# --- the deadline ------------------------------------------------------------------------
+
+
+class _Watchdog:
+    """The whole fetch's deadline. The sockets' timeouts bound each read, not an answer:
+    a server sending a few bytes every second or two (of its headers or its body) never
+    trips them, and urllib3 waits for a whole block before it hands any back, so checking
+    the clock between blocks came 2 minutes late. At the deadline the socket being read
+    (each hop's, as it connects: _WatchedConnection) is shut down, so whatever read is
+    waiting returns at once, and the fetch is refused with _too_slow."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.fired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    @property
+    def expired(self) -> bool:
+        return self.fired or self.left() <= 0
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socket = sock
+            if self.fired:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            if self._socket is not None:
+                _shut(self._socket)
+
+
+def _shut(sock: socket.socket) -> None:
+    # The plain socket's shutdown, under TLS too: SSLSocket.shutdown would unwrap the TLS
+    # layer beneath the read going on in the fetching thread. OSError: closed already.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _WatchedConnection:
+    """A connection that hands its socket to the fetch's watchdog as soon as it has one
+    (before TLS and the request), so the deadline holds from then on."""
+
+    def __init__(self, *args, watchdog: _Watchdog, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._watchdog = watchdog
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        self._watchdog.watch(sock)
+        return sock
+
+
+class _HTTPConnection(_WatchedConnection, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+def _too_slow(watchdog: _Watchdog) -> FetchRefused:
+    return FetchRefused(
+        f"The page was still arriving after {watchdog.seconds:g} seconds; try again later."
     )
 
 
@@ -161,13 +252,19 @@ def private_address_problem(address: str) -> str | None:
 # --- asking ------------------------------------------------------------------------------
 
 
-def _request(target: _Target, *, timeout: float):
+def _request(target: _Target, *, timeout: float, watchdog: _Watchdog):
+    left = watchdog.left()
+    if left <= 0:  # the hops before took it all
+        raise _too_slow(watchdog)
+    # Connecting is over before the watchdog has a socket to shut: bounded by what is left.
+    wait = min(timeout, left)
     pool_options = {
         "host": target.address,
         "port": target.port,
-        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+        "timeout": urllib3.Timeout(connect=wait, read=wait),
         "retries": False,
         "maxsize": 1,
+        "watchdog": watchdog,  # for the connection (the pool's conn_kw)
     }
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
@@ -177,8 +274,10 @@ def _request(target: _Target, *, timeout: float):
             cert_reqs="CERT_REQUIRED",
             ca_certs=certifi.where(),
         )
+        pool.ConnectionCls = _HTTPSConnection
     else:
         pool = urllib3.HTTPConnectionPool(**pool_options)
+        pool.ConnectionCls = _HTTPConnection
     default_port = 443 if target.scheme == "https" else 80
     host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
     if ":" in target.host:  # an IPv6 literal
@@ -199,7 +298,13 @@ def _request(target: _Target, *, timeout: float):
         )
     except (HTTPError, OSError) as error:
         pool.close()
+        if watchdog.expired:  # the socket was shut under the read of the headers
+            raise _too_slow(watchdog) from None
         raise _connection_refusal(error, target.host, timeout) from None
+    if watchdog.fired:  # headers read up to a shut socket end there: cut short, not whole
+        response.release_conn()
+        pool.close()
+        raise _too_slow(watchdog)
     return pool, response
 
 
@@ -235,7 +340,7 @@ def _check_answer(response) -> None:
         raise _too_large()
 
 
-def _read(response, *, deadline: float, timeout: float) -> bytes:
+def _read(response, *, watchdog: _Watchdog, timeout: float) -> bytes:
     """The body, streamed: stopped past the size limit or the deadline."""
     chunks, size, limit = [], 0, _max_bytes()
     try:
@@ -244,14 +349,17 @@ def _read(response, *, deadline: float, timeout: float) -> bytes:
             size += len(block)
             if size > limit:
                 raise _too_large()
-            if time.monotonic() > deadline:
-                raise _timed_out(timeout)
-    except (TimeoutError, Urllib3Timeout):
-        raise _timed_out(timeout) from None
+            if watchdog.expired:
+                raise _too_slow(watchdog)
     except (ProtocolError, HTTPError, OSError) as error:
-        if _is_timeout(error):
+        if watchdog.expired:  # the socket was shut under the read
+            raise _too_slow(watchdog) from None
+        if isinstance(error, TimeoutError | Urllib3Timeout) or _is_timeout(error):
             raise _timed_out(timeout) from None
         raise FetchRefused("The connection broke off before the page was complete.") from None
+    if watchdog.fired:
+        # A body that ends with the connection reads a shut socket as its end: cut short.
+        raise _too_slow(watchdog)
     return b"".join(chunks)
 
 
