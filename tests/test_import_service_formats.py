@@ -503,3 +503,55 @@ def test_a_revision_reports_where_the_spans_went_and_that_the_files_spans_were_n
     (ref,) = file_entry(result)["revised_articles"]
     assert ref["note"].startswith("Revision 3 stored")
     assert "not imported" in ref["note"]
+
+
+def test_lines_of_one_file_with_a_url_new_here_are_one_article_and_its_revisions(tmp_path):
+    """Found by the outside tester: two lines with the same canonical URL, new to the
+    database (…/p and …/p/), became two articles sharing it. The first line is created,
+    each later one revises it in the file's order, its spans re-anchored, and the report
+    says so; a line beside them with another URL is its own article."""
+    from annotations.models import ArticleRevision
+
+    quote = "the bridge will reopen"
+    texts = [
+        f"The mayor said {quote} in May.",
+        f"Update: the mayor said {quote} in June.",
+        f"Correction: the mayor said on Monday that {quote} in July.",
+    ]
+    start = texts[0].index(quote)
+    path = write(
+        tmp_path / "same.jsonl",
+        jsonl(
+            {
+                "title": "Bridge",
+                "body": texts[0],
+                "source_url": "https://same.example.org/p",
+                "spans": [{"start": start, "end": start + len(quote), "label": "claim"}],
+            },
+            {"title": "Bridge (2)", "body": texts[1], "source_url": "https://same.example.org/p/"},
+            {
+                "title": "Other",
+                "body": "Another page entirely.",
+                "source_url": "https://o.example/",
+            },
+            {
+                "title": "Bridge (3)",
+                "body": texts[2],
+                "source_url": "https://Same.example.org/p?utm_source=x",
+            },
+        ),
+    )
+    lines = run(path)
+    assert lines[0] == f'created: {path} — 2 articles: "Bridge", "Other" (2 revised)'
+    assert lines[1].startswith("  Bridge (2): Revision 2 stored: 1 spans placed (1 moved)")
+    assert lines[2].startswith("  Bridge (3): Revision 3 stored: 1 spans placed (1 moved)")
+    assert lines[-1] == "2 created, 0 already present, 2 revised, 0 refused"
+    bridge = Article.objects.get(canonical_url="https://same.example.org/p")
+    assert (bridge.title, bridge.body) == ("Bridge (3)", texts[2])
+    assert list(
+        ArticleRevision.objects.filter(article=bridge).order_by("number").values_list("body")
+    ) == [(texts[0],), (texts[1],)]
+    span = Annotation.objects.get()
+    assert span.article == bridge and texts[2][span.start : span.end] == quote
+    assert not span.needs_attention
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Bridge (3)", "Other"]

@@ -66,9 +66,12 @@ class FileStore:
             else:
                 valid.append(record)
         new, repeats = self._new(valid)
-        new, found = self._revise_same_urls(new)
+        new, found, later = self._revise_same_urls(new)
         if new:
             found.update(zip(new, self._create(new), strict=True))
+        # Same canonical URL as a record of this chunk just created: revisions of it.
+        for digest, record, first in later:
+            self._revise(found[first].id, digest, record, found)
         for digest, record in repeats:
             if digest in found:
                 self.result.already_present.append(found[digest])
@@ -99,38 +102,52 @@ class FileStore:
 
     def _revise_same_urls(
         self, new: dict[str, ArticleRecord]
-    ) -> tuple[dict[str, ArticleRecord], dict[str, ArticleRef]]:
+    ) -> tuple[dict[str, ArticleRecord], dict[str, ArticleRef], list[tuple]]:
         """Records whose canonical source URL is an article's here, with another text,
-        become a new revision of it (revising.revise); returned: the others, to create,
-        and the revised articles' refs by the records' hashes.
+        become a new revision of it (revising.revise). Returned: the others, to create;
+        the revised articles' refs by the records' hashes; and the records to revise once
+        those are created, each as (hash, record, hash of the record it revises).
 
-        Two records of one file with the same URL: the first is created and the second
-        revises it (the file said the text changed)."""
+        Two records of one file with the same URL: the first is created and each later
+        one revises it, in the file's order (the file said the text changed). A later
+        chunk finds the first here (inside the file's transaction); in the same chunk,
+        the first is not here yet, so the later ones wait for it to be created."""
         revised: dict[str, ArticleRef] = {}
+        later: list[tuple[str, ArticleRecord, str]] = []
         canonical = {
-            digest: canonical_url_of(record.source_url)
+            digest: url
             for digest, record in new.items()
-            if record.source_url
+            if record.source_url and (url := canonical_url_of(record.source_url))
         }
         if not canonical:
-            return new, revised
-        existing = articles_by_canonical_url(list(set(canonical.values()) - {""}))
-        if not existing:
-            return new, revised
+            return new, revised, later
+        existing = articles_by_canonical_url(list(set(canonical.values())))
+        first_of_url: dict[str, str] = {}  # a URL new here: the hash of its first record
         remaining: dict[str, ArticleRecord] = {}
         for digest, record in new.items():
-            article_id = existing.get(canonical.get(digest, ""))
-            if article_id is None:
-                remaining[digest] = record
-                continue
-            outcome = revising.revise(article_id, record, actor=self.user)
-            if outcome.problem:
-                self.result.refused_lines.append((record.line, outcome.problem))
+            url = canonical.get(digest)
+            if url in existing:
+                self._revise(existing[url], digest, record, revised)
+            elif url in first_of_url:
+                later.append((digest, record, first_of_url[url]))
             else:
-                ref = ArticleRef(article_id, record.title, _revision_note(outcome, record))
-                self.result.revised.append(ref)
-                revised[digest] = ref
-        return remaining, revised
+                if url is not None:
+                    first_of_url[url] = digest
+                remaining[digest] = record
+        return remaining, revised, later
+
+    def _revise(
+        self, article_id: int, digest: str, record: ArticleRecord, refs: dict[str, ArticleRef]
+    ) -> None:
+        """`record` as the new text of the article (revising.revise): reported as revised,
+        its ref put in `refs` under its hash, or its line refused with why not."""
+        outcome = revising.revise(article_id, record, actor=self.user)
+        if outcome.problem:
+            self.result.refused_lines.append((record.line, outcome.problem))
+            return
+        ref = ArticleRef(article_id, record.title, _revision_note(outcome, record))
+        self.result.revised.append(ref)
+        refs[digest] = ref
 
     def _look_up_labels(self, records: list[ArticleRecord]) -> None:
         wanted = {span.label for record in records for span in record.spans} - self.labels.keys()

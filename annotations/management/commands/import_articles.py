@@ -122,14 +122,12 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR(f"refused: {result.name}: {result.reason}"))
         elif result.status == "created":
             self.stdout.write(self.style.SUCCESS(f"created: {result.name} — {_summary(result)}"))
+            # A file may create some articles and revise others (a later line with an
+            # earlier one's URL): what each revision did is said here too.
+            self._revision_notes(result)
         elif result.status == "revised":
             self.stdout.write(f"revised: {result.name} — {_titles(result.revised)}")
-            for ref in result.revised.shown:
-                if ref.note:
-                    self.stdout.write(f"  {ref.title}: {ref.note}")
-            if len(result.revised) > len(result.revised.shown):
-                hidden = len(result.revised) - len(result.revised.shown)
-                self.stdout.write(f"  and {hidden} more revised articles")
+            self._revision_notes(result)
         else:
             self.stdout.write(f"already present: {result.name} — {_titles(result.already_present)}")
         if result.encoding not in ("", "utf-8"):
@@ -140,6 +138,14 @@ class Command(BaseCommand):
         hidden = result.refused_lines.total - min(len(result.refused_lines), LISTED_LINES)
         if hidden:
             self.stdout.write(self.style.ERROR(f"refused: {result.name}: and {hidden} more lines"))
+
+    def _revision_notes(self, result: FileResult) -> None:
+        for ref in result.revised.shown:
+            if ref.note:
+                self.stdout.write(f"  {ref.title}: {ref.note}")
+        if len(result.revised) > len(result.revised.shown):
+            hidden = len(result.revised) - len(result.revised.shown)
+            self.stdout.write(f"  and {hidden} more revised articles")
 
 
 class _Progress(Listener):
