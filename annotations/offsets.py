@@ -65,6 +65,16 @@ def canonical_text(raw: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def is_blank(text: str) -> bool:
+    """Nothing a reader would see: only white space (str.isspace: spaces, U+00A0, U+2003,
+    line breaks) and invisible format characters (category Cf: U+200B zero-width space,
+    U+200C/U+200D joiners, U+2060 word joiner, U+FEFF, soft hyphens), which str.strip()
+    keeps: a "text" of them is no text. The one rule for every importer's blank test.
+
+    Stops at the first visible character, so an ordinary text costs a character or two."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+
+
 # --- checking spans -------------------------------------------------------------------
 
 

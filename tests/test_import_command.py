@@ -26,6 +26,7 @@ from annotations.models import (
     Speaker,
 )
 from tests.factories import make_annotation, make_article, make_source, make_speaker
+from tests.import_helpers import stored
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
 BROKEN_JSON = "Expecting property name enclosed in double quotes at column 2"  # for "{broken"
@@ -113,6 +114,13 @@ def test_a_file_named_twice_is_imported_once(seed_copy):
     [
         ("empty.txt", b"", "The file is empty."),
         ("blank.txt", b"  \n\n\t\n", "The file has no text (only white space)."),
+        # Found by the outside tester: invisible characters (no-break space, em space,
+        # zero-width space) became an article titled "\u200b".
+        (
+            "invisible.txt",
+            "\u00a0\u2003\u200b\n\u200c\u200d\u2060\ufeff\n\u200b".encode(),
+            "The file has no text (only white space).",
+        ),
         (
             "binary.txt",
             b"GIF89a\x01\x00\x01\x00\x00\xff\x00",
@@ -791,3 +799,27 @@ def test_the_terminal_bar_moves_within_one_large_file(tmp_path, monkeypatch):
     assert bars == sorted(bars)
     assert [b for b in bars if 0 < b < 30], bars  # part-filled while the file is read
     assert Article.objects.filter(title__startswith="Bar ").count() == 2500
+
+
+def test_lines_of_only_invisible_characters_are_refused_by_number_and_the_rest_imports(tmp_path):
+    """A title or text of white space and zero-width characters (category Cf) is none:
+    refused by line, naming which, nothing of it stored, the good line imported."""
+    invisible = "\u00a0\u2003\u200b\u200c\u200d\u2060\ufeff"
+    path = write(
+        tmp_path / "invisible.jsonl",
+        _jsonl(
+            {"title": "No text", "body": invisible},
+            {"title": invisible, "body": "A text without a title."},
+            {"title": "Fine", "body": "A fine text beside them."},
+        ),
+    )
+    before = stored()
+    lines = run(path)
+    assert lines == [
+        f'created: {path} — "Fine" (2 refused)',
+        f"refused: {path}, line 1: the article has no text",
+        f"refused: {path}, line 2: the article has no title",
+        "1 created, 0 already present, 2 refused",
+    ]
+    assert stored() == (before[0] + 1, before[1], before[2] + 1)
+    assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]

@@ -225,3 +225,20 @@ def test_a_chinese_article_is_an_article():
     assert record.title == "新桥梁通过安全检查"
     assert record.body.startswith("北京市政府周四表示")
     assert "首页" not in record.body
+
+
+def test_an_invisible_headline_gives_way_to_the_next_title():
+    """A headline of zero-width characters is none (offsets.is_blank): the og:title is
+    the title, not the invisible one (which the import would refuse as no title)."""
+    page = (
+        _page("news_page.html")
+        .replace(
+            '"headline": "Bridge declared safe after inspection"', '"headline": "\\u200b\\u2060"'
+        )
+        .replace(
+            '<meta property="og:title" content="Bridge declared safe after inspection">',
+            '<meta property="og:title" content="Bridge safe, say engineers">',
+        )
+    )
+    [record] = html.parse(page).records
+    assert record.title == "Bridge safe, say engineers"

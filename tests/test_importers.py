@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from annotations.importers import FORMATS, format_for, formats_for, jsonl, plaintext, scraped
+from annotations.importers import (
+    FORMATS,
+    doccano,
+    format_for,
+    formats_for,
+    jsonl,
+    plaintext,
+    scraped,
+)
 from annotations.importers.base import ImportRefused
 from annotations.importers.checks import record_problem
+from annotations.offsets import is_blank
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_767f74c7ad0d4c0d.txt"
 SEED_TITLE = "Russia, North Korea ‘Actively Advancing’ Arms Deal For Ukraine War: White House"
@@ -185,6 +194,36 @@ def test_plain_text_of_only_white_space_is_refused():
     """A file of only white space (no-break spaces included) is refused as having no text."""
     with pytest.raises(ImportRefused, match="no text"):
         plaintext.parse(" \n\t\n\u00a0\n")
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c\u200d", "\u2060 \u2003", "\u00ad\u00a0"])
+def test_invisible_characters_are_blank_as_white_space_is(invisible):
+    """offsets.is_blank, the one rule: format characters (Cf) count as white space."""
+    assert is_blank(invisible)
+    assert not is_blank(invisible + "x") and not is_blank("\u200bWord")
+    with pytest.raises(ImportRefused, match=r"^The file has no text \(only white space\)\.$"):
+        plaintext.parse(f"{invisible}\n\n{invisible}\n")
+
+
+def test_invisible_lines_around_a_plain_text_are_trimmed_like_blank_ones():
+    [record] = plaintext.parse("\u200b\nTitle\nThe text.\n\u2060\n").records
+    assert (record.title, record.body) == ("Title", "The text.")
+
+
+def test_a_scraped_page_of_invisible_lines_after_its_title_has_no_text():
+    with pytest.raises(ImportRefused, match=r"^The scraped page has a title but no article text"):
+        scraped.parse("<div>Title</div>\nTitle\n\u200b\n\u2060")
+
+
+def test_a_doccano_line_of_invisible_text_is_refused_by_number():
+    text = (
+        json.dumps({"text": "\u200b\u200c", "label": []})
+        + "\n"
+        + json.dumps({"text": "A real text.", "label": []})
+    )
+    result = doccano.parse(text)
+    assert result.refused == [(1, "the line has no “text”")]
+    assert [record.body for record in result.records] == ["A real text."]
 
 
 # --- native JSONL ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from ..models import Article, Evidence, Relation, Source, Speaker
 from ..models.source import http_url
+from ..offsets import is_blank
 from ..weburl import MAX_PORT, port_problem
 from .base import ArticleRecord, SpanRecord
 from .limits import long_run_problem
@@ -44,9 +45,9 @@ def record_problem(
     `verdict_labels`: those whose spans take a verdict; `ratings`: the verdicts that
     exist, by (scale name, slug). A verdict's empty scale is the default's, filled in
     before this is called."""
-    if not record.title.strip():
+    if is_blank(record.title):
         return "the article has no title"
-    if not record.body.strip():
+    if is_blank(record.body):
         return "the article has no text"
     if problem := long_run_problem(record.body):
         return problem

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator
 
 from ..exporters.base import CODE_POINTS, UTF16_CODE_UNITS
-from ..offsets import SpanError, canonical_text, check_span, utf16_to_codepoint
+from ..offsets import SpanError, canonical_text, check_span, is_blank, utf16_to_codepoint
 from . import fields, jsonl, limits
 from .base import (
     ArticleRecord,
@@ -83,7 +83,7 @@ def parse_line(line: str) -> ArticleRecord:
 
 def record_from_line(data: dict) -> ArticleRecord:
     raw = data.get("text")
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or is_blank(raw):
         raise LineError("the line has no “text”")
     body = canonical_text(raw)
     unit = data.get("offset_unit", UTF16_CODE_UNITS)

@@ -42,7 +42,7 @@ from django.utils import timezone
 from lxml import etree
 from lxml import html as lxml_html
 
-from ..offsets import canonical_text
+from ..offsets import canonical_text, is_blank
 from . import limits
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .checks import url_problem
@@ -192,7 +192,7 @@ def _paragraphs(found) -> list[str]:
         for piece in pieces:
             for paragraph in piece.replace(_PARAGRAPH_MARK, "\n\n").split("\n\n"):
                 paragraph = canonical_text(paragraph).strip()
-                if paragraph:
+                if not is_blank(paragraph):
                     paragraphs.append(paragraph)
     return paragraphs
 
@@ -326,7 +326,7 @@ def _url(value) -> str:
 
 
 def _set(found: dict, key: str, value) -> None:
-    if isinstance(value, str) and value.strip() and key not in found:
+    if isinstance(value, str) and not is_blank(value) and key not in found:
         found[key] = value.strip()
 
 

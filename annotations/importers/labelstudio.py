@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 
 from ..exporters.base import CODE_POINTS
-from ..offsets import SpanError, canonical_text, check_span
+from ..offsets import SpanError, canonical_text, check_span, is_blank
 from . import bulk_json, fields, limits
 from .base import (
     ArticleRecord,
@@ -109,7 +109,7 @@ def record_from_task(task) -> ArticleRecord:
         raise LineError("a task must be an object with a “data” object")
     data = task["data"]
     raw = data.get("text")
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or is_blank(raw):
         raise LineError("its “data” has no “text”")
     body = canonical_text(raw)
     unit = data.get("offset_unit", CODE_POINTS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import PurePath
 
-from ..offsets import canonical_text
+from ..offsets import canonical_text, is_blank
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .bylines import parse_byline, parse_date
 from .decoding import is_charset_declaration
@@ -57,9 +57,9 @@ def parse(text: str, *, name: str = "") -> ParseResult:
 
 def _trim(numbered: list[tuple[int, str]]) -> list[tuple[int, str]]:
     start, end = 0, len(numbered)
-    while start < end and not numbered[start][1].strip():
+    while start < end and is_blank(numbered[start][1]):
         start += 1
-    while end > start and not numbered[end - 1][1].strip():
+    while end > start and is_blank(numbered[end - 1][1]):
         end -= 1
     return numbered[start:end]
 
@@ -68,7 +68,7 @@ def _take_byline(
     numbered: list[tuple[int, str]], dropped: list[dict]
 ) -> tuple[str, datetime | None, list[tuple[int, str]]]:
     """Find the byline and dateline among the first and last few lines; take them out."""
-    content = [i for i, (_, line) in enumerate(numbered) if line.strip()]
+    content = [i for i, (_, line) in enumerate(numbered) if not is_blank(line)]
     edges = list(dict.fromkeys(content[:_EDGE_LINES] + content[-_EDGE_LINES:]))
     author, published_at, remove = "", None, set()
     for position in edges:
@@ -93,11 +93,12 @@ def _take_byline(
 
 
 def trim_blank_lines(lines: list[str]) -> list[str]:
-    """Drop white-space-only lines at both ends; lines in between stay exactly as they are."""
+    """Drop blank lines (offsets.is_blank) at both ends; lines in between stay exactly as
+    they are."""
     start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
+    while start < end and is_blank(lines[start]):
         start += 1
-    while end > start and not lines[end - 1].strip():
+    while end > start and is_blank(lines[end - 1]):
         end -= 1
     return lines[start:end]
 

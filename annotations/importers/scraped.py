@@ -24,7 +24,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from ..offsets import canonical_text
+from ..offsets import canonical_text, is_blank
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .bylines import person_name
 
@@ -73,7 +73,7 @@ def parse(text: str, *, name: str = "") -> ParseResult:
     def drop(number: int, line: str, reason: str) -> None:
         dropped.append({"line": number, "text": line, "reason": reason})
 
-    content = [(n, line) for n, line in numbered if line.strip()]
+    content = [(n, line) for n, line in numbered if not is_blank(line)]
     if not content or not (match := _TITLE_MARKUP.match(content[0][1])):
         raise ImportRefused(
             "This does not look like a scraped page: the first line is not <div>Title</div>."
@@ -102,7 +102,7 @@ def parse(text: str, *, name: str = "") -> ParseResult:
 
     author, published_at, kept = _byline(kept, drop)
     body = "\n\n".join(_paragraphs(kept))
-    if not body.strip():
+    if is_blank(body):
         raise ImportRefused("The scraped page has a title but no article text.")
     dropped.sort(key=lambda item: item["line"])
     record = ArticleRecord(
@@ -117,7 +117,7 @@ def parse(text: str, *, name: str = "") -> ParseResult:
 
 def _byline(kept, drop):
     """Take the dateline and the author line just above it off the end of the article."""
-    content = [i for i, (_, line) in enumerate(kept) if line.strip()]
+    content = [i for i, (_, line) in enumerate(kept) if not is_blank(line)]
     for position in reversed(content[-_TAIL_LINES:]):
         number, line = kept[position]
         published_at = _parse_dateline(line)
@@ -161,7 +161,7 @@ def _paragraphs(kept) -> list[str]:
     """Runs of non-blank lines, each kept exactly; blank lines only separate them."""
     paragraphs, current = [], []
     for _, line in kept:
-        if line.strip():
+        if not is_blank(line):
             current.append(line)
         elif current:
             paragraphs.append("\n".join(current))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 
 from ..exporters.formats.w3c import _STANCE
-from ..offsets import SpanError, canonical_text, check_span, find_quote
+from ..offsets import SpanError, canonical_text, check_span, find_quote, is_blank
 from . import fields, limits
 from .base import (
     ArticleRecord,
@@ -147,7 +147,7 @@ def _article(key: str, source: dict | None, annotations: list[tuple[int, dict]])
             "the article's text"
         )
     body = canonical_text(source["value"])
-    if not body.strip():
+    if is_blank(body):
         raise LineError(f"the source “{key}” has an empty text")
     spans = []
     for number, item in annotations:
