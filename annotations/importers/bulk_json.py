@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 
-from . import jsonl, limits
+from . import jsonl, limits, strict_json
 from .base import ImportFormat, ImportRefused, LineError, ParseResult, all_at_once, chunked_records
 
 NAME = "json-array"
@@ -38,7 +38,9 @@ def sniff(text: str) -> bool:
     first_line = text.lstrip().split("\n", 1)[0]
     try:
         limits.check_json_shape(first_line)
-        json.loads(first_line)
+        # peek: a whole object holding a value the parse refuses (a number too long) is
+        # still a whole object, so the file is JSONL and only that line is refused.
+        strict_json.peek(first_line)
     except (LineError, ValueError):
         return True  # the first line is not a whole object: a pretty-printed one
     return False
@@ -58,7 +60,7 @@ def _record(item):
     if isinstance(item, str):
         limits.check_json_shape(item)
         try:
-            item = json.loads(item)
+            item = strict_json.loads(item)
         except json.JSONDecodeError as error:
             raise LineError(f"not valid JSON ({error.msg})") from None
     elif isinstance(item, LineError):
@@ -107,7 +109,7 @@ _UNCLOSED = "The JSON file ends before its array is closed (a missing “]”)."
 def _decoded(text: str, position: int, line_of: _LineCounter):
     """Decode items in place with raw_decode. Returns None at the end of the array, or
     the position of an item it could not decode, for _scanned to go on from."""
-    decoder = json.JSONDecoder()
+    decoder = strict_json.DECODER
     position = _SPACE.match(text, position).end()
     if text.startswith("]", position):
         _check_end(text, position + 1, line_of)
@@ -115,7 +117,7 @@ def _decoded(text: str, position: int, line_of: _LineCounter):
     while True:
         try:
             item, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
+        except ValueError:  # JSONDecodeError, or a value strict_json refuses
             return position  # _scanned finds where this item ends and names the error
         if end - position > limits.MAX_LINE_CHARS:
             item = LineError(

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from ..exporters.base import CODE_POINTS, UTF16_CODE_UNITS
 from ..offsets import SpanError, canonical_text, check_span, is_blank, utf16_to_codepoint
-from . import fields, jsonl, limits
+from . import fields, jsonl, limits, strict_json
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -42,7 +42,7 @@ def sniff(text: str) -> bool:
     first = next((line for line in jsonl.text_lines(text) if line.strip()), "")
     try:
         limits.check_json_shape(first)
-        data = json.loads(first)
+        data = strict_json.peek(first)  # its shape: a value the parse refuses is no matter
     except (LineError, ValueError):
         return False
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
@@ -73,7 +73,7 @@ def parse_chunks(text: str, *, name: str = "", size: int = 1000) -> Iterator[Par
 def parse_line(line: str) -> ArticleRecord:
     limits.check_json_shape(line)
     try:
-        data = json.loads(line)
+        data = strict_json.loads(line)
     except json.JSONDecodeError as error:
         raise LineError(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(data, dict):

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator
 
 from ..exporters.base import CODE_POINTS  # the unit our exporter states, read back here
 from ..offsets import SpanError, canonical_text, check_span
-from . import fast_json, limits
+from . import fast_json, limits, strict_json
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -147,7 +147,7 @@ def _read_fast(line: str | bytes) -> ArticleRecord | None:
 def _read_exactly(line: str) -> ArticleRecord:
     limits.check_json_shape(line)
     try:
-        data = json.loads(line)
+        data = strict_json.loads(line)
     except json.JSONDecodeError as error:
         raise LineError(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(data, dict):

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from ..exporters.base import CODE_POINTS
 from ..offsets import SpanError, canonical_text, check_span, is_blank
-from . import bulk_json, fields, limits
+from . import bulk_json, fields, limits, strict_json
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -95,7 +95,7 @@ def _decoded(item):
     if isinstance(item, str):
         limits.check_json_shape(item)
         try:
-            return json.loads(item)
+            return strict_json.loads(item)
         except json.JSONDecodeError as error:
             raise LineError(
                 f"not valid JSON ({error.msg} at line {error.lineno} of the task, "

@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
-from . import jsonl, limits
+from . import jsonl, limits, strict_json
 from .base import ImportFormat, ImportRefused, LineError, ParseResult, all_at_once
 
 NAME = "csv"
@@ -132,7 +132,7 @@ def _record(columns: list[str], row: list[str]):
     if spans:
         limits.check_json_shape(spans)
         try:
-            data["spans"] = json.loads(spans)
+            data["spans"] = strict_json.loads(spans, field="spans")
         except json.JSONDecodeError as error:
             raise LineError(f"“spans” is not valid JSON ({error.msg})") from None
     else:

@@ -33,7 +33,7 @@ import json
 
 from ..exporters.formats.w3c import _STANCE
 from ..offsets import SpanError, canonical_text, check_span, find_quote, is_blank
-from . import fields, limits
+from . import fields, limits, strict_json
 from .base import (
     ArticleRecord,
     ImportFormat,
@@ -67,12 +67,15 @@ def parse(text: str, *, name: str = "") -> ParseResult:
             f"The W3C file is nested more than {limits.MAX_JSON_DEPTH} levels deep."
         )
     try:
-        data = json.loads(text)
+        data = strict_json.loads(text)
     except json.JSONDecodeError as error:
         raise ImportRefused(
             f"The W3C annotation file is not valid JSON ({error.msg} at line {error.lineno}, "
             f"column {error.colno})."
         ) from None
+    except strict_json.ValueRefused as error:
+        # One document: the value cannot be refused alone, so the file is, saying where.
+        raise ImportRefused(f"The W3C annotation file cannot be imported: {error}.") from None
     items = annotation_items(data)
     groups: dict[str, list[tuple[int, dict]]] = {}
     texts: dict[str, dict] = {}
