@@ -1,6 +1,8 @@
-"""Values that are valid JSON syntax but cannot be kept (importers/strict_json.py): a
-whole number too long for Python to convert. Each refuses its line (its item, its row,
-its task) by number, naming the field; the lines beside it and the other files import."""
+"""Values that are valid JSON syntax, or that json.loads reads, but cannot be kept
+(importers/strict_json.py): a whole number too long for Python to convert; NaN,
+Infinity, -Infinity and numbers too large for a float. Each refuses its line (its item,
+its row, its task) by number, naming the field; the lines beside it and the other files
+import."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from .import_helpers import run, stored, write
 
 BIG = "9" * 5000  # over Python's 4,300 digits: json.loads raised a plain ValueError
 TOO_LONG = "is a whole number 5,000 digits long, too long to read (at most 4,300 digits)"
+NOT_JSON = "which is not valid JSON (write null for a missing number)"
 
 
 def _lines(*lines: str) -> str:
@@ -149,3 +152,97 @@ def test_a_web_import_job_reports_the_line_and_finishes_the_other_files(
     assert [entry["refused_lines"] for entry in job.report] == [[[1, f"“n” {TOO_LONG}"]], []]
     assert sorted(Article.objects.values_list("body", flat=True)) == ["A", "B"]
     assert stored()[0] == 2
+
+
+# --- NaN, Infinity, numbers beyond a float ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("NaN", f"is NaN, {NOT_JSON}"),
+        ("Infinity", f"is Infinity, {NOT_JSON}"),
+        ("-Infinity", f"is -Infinity, {NOT_JSON}"),
+        ("1e400", "is the number 1e400, too large to keep (at most about 1.8e308)"),
+        (
+            "1" * 400 + ".5",
+            "is the number 11111111111111111111… (402 characters), too large to keep "
+            "(at most about 1.8e308)",
+        ),
+    ],
+)
+def test_a_jsonl_line_with_a_number_json_cannot_hold_is_refused_naming_it(value, problem):
+    text = _lines(
+        '{"body": "Fine first."}',
+        '{"body": "Bad.", "scores": [1.5, {"x": ' + value + "}]}",
+        '{"body": "Fine last.", "score": 0.25}',
+    )
+    result = jsonl.parse(text)
+    assert [r.title for r in result.records] == ["Fine first.", "Fine last."]
+    assert result.refused == [(2, f"“scores[1].x” {problem}")]
+
+
+def test_the_first_of_several_is_named_even_behind_a_repeated_key():
+    """A dict keeps a repeated key's last value: the message still finds the NaN."""
+    result = jsonl.parse('{"body": "Bad.", "x": NaN, "y": Infinity, "x": 1}\n')
+    assert result.refused == [(1, f"“x” is NaN, {NOT_JSON}")]
+
+
+def test_nan_in_every_format_that_reads_json_refuses_its_record():
+    array = bulk_json.parse('[{"body": "One", "x": NaN},\n {"body": "Two"}]')
+    assert ([r.body for r in array.records], array.refused) == (
+        ["Two"],
+        [(1, f"“x” is NaN, {NOT_JSON}")],
+    )
+    csv = tabular.parse('title,body,spans\nOne,First.,\nTwo,Second.,"[{""x"": Infinity}]"\n')
+    assert ([r.title for r in csv.records], csv.refused) == (
+        ["One"],
+        [(3, f"“spans[0].x” is Infinity, {NOT_JSON}")],
+    )
+    lines = doccano.parse(_lines('{"text": "A.", "label": [], "p": NaN}', '{"text": "B."}'))
+    assert ([r.body for r in lines.records], lines.refused) == (
+        ["B."],
+        [(1, f"“p” is NaN, {NOT_JSON}")],
+    )
+    tasks = labelstudio.parse(
+        '[{"data": {"text": "A."}, "annotations": [], "score": -Infinity},'
+        ' {"data": {"text": "B."}, "annotations": []}]'
+    )
+    assert ([r.body for r in tasks.records], tasks.refused) == (
+        ["B."],
+        [(1, f"task 1: “score” is -Infinity, {NOT_JSON}")],
+    )
+    with pytest.raises(ImportRefused) as refused:
+        w3c.parse(
+            '{"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation", "n": NaN}'
+        )
+    assert str(refused.value) == (
+        f"The W3C annotation file cannot be imported: “n” is NaN, {NOT_JSON}."
+    )
+
+
+@pytest.mark.django_db
+def test_nan_refuses_its_line_not_the_whole_file_with_a_false_message(tmp_path):
+    """The NaN went into the metadata, the database's JSON check refused the row, and the
+    whole file was refused: “another import may have stored the same articles…”."""
+    nan = write(
+        tmp_path / "nan.jsonl",
+        _lines(
+            '{"body": "NaN article here now.", "x": NaN, "y": Infinity}',
+            '{"body": "Second fine line nan file."}',
+        ),
+    )
+    other = write(tmp_path / "other.json", '[{"body": "Big.", "n": 1e400}, {"body": "Other."}]')
+    lines = run(nan, other)
+    assert lines == [
+        f'created: {nan} — "Second fine line nan file." (1 refused)',
+        f"refused: {nan}, line 1: “x” is NaN, {NOT_JSON}",
+        f'created: {other} — "Other." (1 refused)',
+        f"refused: {other}, line 1: “n” is the number 1e400, too large to keep "
+        "(at most about 1.8e308)",
+        "2 created, 0 already present, 2 refused",
+    ]
+    assert sorted(Article.objects.values_list("body", flat=True)) == [
+        "Other.",
+        "Second fine line nan file.",
+    ]

@@ -3,6 +3,11 @@ that names the field what it cannot keep, instead of crashing later.
 
 - A whole number longer than Python converts (sys.get_int_max_str_digits(): 4,300
   digits) makes json raise a plain ValueError, not the JSONDecodeError its callers word.
+- NaN, Infinity and -Infinity are not JSON, but json.loads accepts them, and so does a
+  number too large for a float (1e400 becomes inf): kept in an article's metadata, the
+  database's JSON check refused the whole file later, with a message about something
+  else. The hooks below cost nothing for the constants (met only where they are) and a
+  call per float (rare in articles); integers, the common numbers, are read as before.
 
 Every format that reads JSON from a file reads it here (loads, or DECODER for
 raw_decode), so the rule has one owner. Broken JSON still raises json.JSONDecodeError,
@@ -16,12 +21,30 @@ import sys
 
 from .base import LineError
 
-# What the formats decode with (raw_decode where they read items one after the other).
-DECODER = json.JSONDecoder()
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 class ValueRefused(LineError):
     """Valid JSON syntax holding a value we refuse; the message names where it is."""
+
+
+class _Stop(ValueError):
+    """Raised by DECODER's hooks; loads() finds the value again to say where it is."""
+
+
+def _no_constant(name: str):
+    raise _Stop(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in _INFINITIES:
+        raise _Stop(text)
+    return value
+
+
+# What the formats decode with (raw_decode where they read items one after the other).
+DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
 
 
 class _Refused:
@@ -42,7 +65,7 @@ def loads(text: str, *, field: str = "") -> object:
     except json.JSONDecodeError:
         raise
     except ValueError:
-        # Not a syntax error, so a value: int() refusing a long integer.
+        # Not a syntax error, so a value: a hook's _Stop, or int() refusing a long integer.
         raise ValueRefused(_value_problem(text, field)) from None
 
 
@@ -64,31 +87,52 @@ def _long_integer(text: str):
         )
 
 
-_LENIENT = json.JSONDecoder(parse_int=_long_integer)
+def _constant(name: str) -> _Refused:
+    return _Refused(f"is {name}, which is not valid JSON (write null for a missing number)")
+
+
+def _large_float(text: str):
+    value = float(text)
+    if value not in _INFINITIES:
+        return value
+    shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text):,} characters)"
+    return _Refused(f"is the number {shown}, too large to keep (at most about 1.8e308)")
+
+
+_HOOKS = {"parse_int": _long_integer, "parse_constant": _constant, "parse_float": _large_float}
+_LENIENT = json.JSONDecoder(**_HOOKS)
+
+
+class _Pairs(list):
+    """An object as the file gives it, its (key, value) pairs, a repeated key's too."""
+
+
+# Where loads() finds a refused value again: every one is there, in the file's order,
+# even behind a repeated key (a dict keeps the last value of a key).
+_LOCATOR = json.JSONDecoder(**_HOOKS, object_pairs_hook=_Pairs)
 
 
 def _value_problem(text: str, field: str) -> str:
     """What is wrong with the first refused value of `text`, and where it is."""
-    value = peek(text)
-    found = _first(value, lambda item: isinstance(item, _Refused))
-    if found is None:  # hidden behind a repeated key (the last one is kept)
-        return f"{_where(field, ())} holds a number too long to read"
+    found = _first(_LOCATOR.decode(text))
+    if found is None:  # not expected: loads() met a value the hooks refuse
+        return f"{_where(field, ())} holds a value that cannot be read"
     path, refused = found
     return f"{_where(field, path)} {refused.problem}"
 
 
-def _first(value, wanted, path: tuple = ()):
-    """(path, item) of the first item, in the file's order, that `wanted` accepts."""
-    if wanted(value):
+def _first(value, path: tuple = ()):
+    """(path, marker) of the first _Refused in `value`, in the file's order, or None."""
+    if isinstance(value, _Refused):
         return path, value
-    if isinstance(value, dict):
-        items = value.items()
+    if isinstance(value, _Pairs):
+        items = value
     elif isinstance(value, list):
         items = enumerate(value)
     else:
         return None
     for key, item in items:
-        found = _first(item, wanted, (*path, key))
+        found = _first(item, (*path, key))
         if found is not None:
             return found
     return None
