@@ -13,6 +13,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from .times import range_problem
+
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -108,7 +110,8 @@ def _datetime(match: re.Match) -> datetime | None:
         naive = datetime(int(parts["year"]), month, int(parts["day"]), hour, minute)
     except ValueError:  # 31 February, 25:00
         return None
-    return timezone.make_aware(naive, timezone.get_default_timezone())
+    aware = timezone.make_aware(naive, timezone.get_default_timezone())
+    return None if range_problem(aware) else aware  # a date that cannot be kept is none
 
 
 def person_name(text: str) -> str:

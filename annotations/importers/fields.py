@@ -14,6 +14,7 @@ from ..offsets import canonical_text
 from .base import LineError
 from .bylines import parse_date
 from .plaintext import MAX_TITLE_LINE
+from .times import range_problem
 
 # Schemes that run or embed instead of pointing somewhere; refused by name.
 _ALLOWED_SCHEMES = ("http", "https")
@@ -71,17 +72,18 @@ def datetime_field(data: dict, key: str) -> datetime | None:
     value = string_field(data, key).strip()
     if not value:
         return None
-    if (parsed := _aware_iso(value)) is not None:
-        return parsed
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        # Spreadsheets and other tools' dumps write dates for people ("14 March 2024").
-        parsed = parse_date(value)
-        if parsed is None:
-            raise LineError(f"“{key}” is not an ISO 8601 date and time: {value!r}") from None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    if (parsed := _aware_iso(value)) is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            # Spreadsheets and other tools' dumps write dates for people ("14 March 2024").
+            parsed = parse_date(value)
+            if parsed is None:
+                raise LineError(f"“{key}” is not an ISO 8601 date and time: {value!r}") from None
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    if problem := range_problem(parsed):
+        raise LineError(f"“{key}” is out of range: {value!r} {problem}")
     return parsed
 
 

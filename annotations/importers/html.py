@@ -46,6 +46,7 @@ from ..offsets import canonical_text, is_blank
 from . import limits
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .checks import url_problem
+from .times import range_problem
 
 NAME = "html"
 
@@ -349,7 +350,8 @@ def _datetime(value: str) -> datetime | None:
         return None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
+    # A page's date is a hint: one that cannot be kept is passed over like one unread.
+    return None if range_problem(parsed) else parsed
 
 
 def _attr(found, name: str) -> str:

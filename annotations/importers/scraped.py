@@ -27,6 +27,7 @@ from django.utils import timezone
 from ..offsets import canonical_text, is_blank
 from .base import ArticleRecord, ImportFormat, ImportRefused, ParseResult
 from .bylines import person_name
+from .times import range_problem
 
 NAME = "scraped-page"
 
@@ -147,7 +148,8 @@ def _parse_dateline(line: str) -> datetime | None:
         naive = datetime(**parts)
     except ValueError:
         return None
-    return timezone.make_aware(naive, timezone.get_default_timezone())
+    aware = timezone.make_aware(naive, timezone.get_default_timezone())
+    return None if range_problem(aware) else aware  # a date that cannot be kept is none
 
 
 def _byline_name(line: str) -> str:
