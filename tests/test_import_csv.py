@@ -168,3 +168,52 @@ def test_rows_stream_from_lines_as_they_are_read():
     assert first.records[0].body == "Body 0,\nsecond line."
     assert sum(len(c.records) for c in chunks) == 4900
     assert len(taken) == 5000
+
+
+# --- repeated and blank header names: no cell lost under another's --------------------
+
+
+def test_a_repeated_column_is_numbered_and_both_cells_kept():
+    text = "title,body,notes,Notes\nDup col,Dup col body text,first note,second note\n"
+    [record] = tabular.parse(text).records
+    assert record.metadata["extra_fields"] == {"notes": "first note", "notes (2)": "second note"}
+
+
+def test_a_second_body_column_is_kept_in_the_metadata():
+    text = "title,body,body\nDup body,first body text,second body text\n"
+    [record] = tabular.parse(text).records
+    assert record.body == "first body text"
+    assert record.metadata["extra_fields"] == {"body (2)": "second body text"}
+
+
+def test_a_blank_header_name_is_named_by_its_place():
+    """A filled cell under a blank name is kept; an empty one (a trailing delimiter on
+    every line) holds nothing to keep."""
+    text = ",body,,\nx,Empty hdr body,y,\n,Second body,,\n"
+    first, second = tabular.parse(text).records
+    assert first.metadata["extra_fields"] == {"column 1": "x", "column 3": "y"}
+    assert "extra_fields" not in second.metadata
+
+
+def test_a_numbered_name_does_not_take_a_name_the_header_writes():
+    text = "body,notes,notes,notes (2)\nText.,a,b,c\n"
+    [record] = tabular.parse(text).records
+    assert record.metadata["extra_fields"] == {"notes": "a", "notes (3)": "b", "notes (2)": "c"}
+
+
+@pytest.mark.django_db
+def test_every_cell_of_repeated_and_blank_columns_is_stored(tmp_path):
+    from annotations.models import Article
+    from tests.import_helpers import run, write
+
+    path = write(
+        tmp_path / "dup.csv",
+        "title,body,notes,notes,,body\nDup,Dup body text,first,second,third,other body\n",
+    )
+    assert run(path)[-1] == "1 created, 0 already present, 0 refused"
+    assert Article.objects.get().import_metadata["extra_fields"] == {
+        "notes": "first",
+        "notes (2)": "second",
+        "column 5": "third",
+        "body (2)": "other body",
+    }

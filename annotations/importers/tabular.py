@@ -3,7 +3,9 @@
 Columns: "title" and "body" ("text" or "content" also), optional "author",
 "published_at", "source_url", "publisher", "language", and "spans" (a JSON list, as in
 our JSONL); any other column is kept in the import metadata ("extra_fields"). Header
-names are matched without regard to case or surrounding spaces.
+names are matched without regard to case or surrounding spaces; a repeated name is
+numbered ("notes (2)") and a blank one named by its place ("column 3"), so no cell is
+lost under another's.
 
 Read per RFC 4180 with the csv module (quoted fields may hold newlines, delimiters and
 doubled quotes), row by row. The delimiter is sniffed from the top of the file among
@@ -18,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import chain
 
 from . import jsonl, limits, strict_json
@@ -59,7 +62,7 @@ def parse_lines(lines: Iterable[str], *, size: int = 1000) -> Iterator[ParseResu
     return _rows(chain(head, lines), columns, delimiter, size)
 
 
-def _rows(lines: Iterator[str], columns: list[str], delimiter: str, size: int):
+def _rows(lines: Iterator[str], columns: _Columns, delimiter: str, size: int):
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     chunk = ParseResult(records=[])
     next(reader)  # the header, read by _header
@@ -89,7 +92,13 @@ def _rows(lines: Iterator[str], columns: list[str], delimiter: str, size: int):
         yield chunk
 
 
-def _header(text: str) -> tuple[list[str], str]:
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    names: list[str]  # folded and distinct (_distinct)
+    unnamed: frozenset[int]  # the indexes of those the header left blank
+
+
+def _header(text: str) -> tuple[_Columns, str]:
     """The column names (folded) and the delimiter, or ImportRefused saying why not."""
     sample = text[:_SAMPLE_CHARS]
     delimiter = _delimiter(sample)
@@ -99,14 +108,35 @@ def _header(text: str) -> tuple[list[str], str]:
         header = []
     if not any(name.strip() for name in header):
         raise ImportRefused("The CSV file has no header row naming its columns.")
-    columns = [" ".join(name.split()).lower() for name in header]
-    if not any(key in columns for key in jsonl.BODY_KEYS):
+    columns = _Columns(
+        names=_distinct([" ".join(name.split()).lower() for name in header]),
+        unnamed=frozenset(index for index, name in enumerate(header) if not name.strip()),
+    )
+    if not any(key in columns.names for key in jsonl.BODY_KEYS):
         found = ", ".join(f"“{name}”" for name in header if name.strip())
         raise ImportRefused(
             "The CSV file has no “body”, “text” or “content” column for the article's text; "
             f"its columns are: {found}."
         )
     return columns, delimiter
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Each column its own name, so that no cell is lost under another's: a repeated name
+    is numbered ("notes", "notes (2)"), a blank one named by its place ("column 3"). A
+    second "body" so becomes "body (2)", kept in the metadata like any unknown column."""
+    taken = set(names)  # a later column written "notes (2)" keeps its name
+    distinct: list[str] = []
+    for place, name in enumerate(names, start=1):
+        name = name or f"column {place}"
+        if name in distinct:
+            number = 2
+            while f"{name} ({number})" in taken:
+                number += 1
+            name = f"{name} ({number})"
+        taken.add(name)
+        distinct.append(name)
+    return distinct
 
 
 def _delimiter(sample: str) -> str:
@@ -119,15 +149,18 @@ def _delimiter(sample: str) -> str:
         return max(_DELIMITERS, key=first.count)
 
 
-def _record(columns: list[str], row: list[str]):
-    if len(row) > len(columns):
-        raise LineError(f"the row has {len(row)} fields, but the header names {len(columns)}")
+def _record(columns: _Columns, row: list[str]):
+    if len(row) > len(columns.names):
+        raise LineError(f"the row has {len(row)} fields, but the header names {len(columns.names)}")
     if sum(map(len, row)) > limits.MAX_LINE_CHARS:
         raise LineError(f"the row is longer than {limits.MAX_LINE_CHARS:,} characters")
-    data: dict = {}
-    for column, cell in zip(columns, row, strict=False):  # missing cells at the end: empty
-        if column and column not in data:
-            data[column] = cell
+    # Missing cells at the end: empty. An empty cell of an unnamed column holds nothing
+    # to keep (a trailing delimiter on every line), so only a filled one is kept.
+    data = {
+        column: cell
+        for index, (column, cell) in enumerate(zip(columns.names, row, strict=False))
+        if cell or index not in columns.unnamed
+    }
     spans = data.get("spans", "").strip()
     if spans:
         limits.check_json_shape(spans)
