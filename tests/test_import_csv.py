@@ -217,3 +217,10 @@ def test_every_cell_of_repeated_and_blank_columns_is_stored(tmp_path):
         "column 5": "third",
         "body (2)": "other body",
     }
+
+
+def test_a_header_row_that_is_not_valid_csv_is_refused_before_any_row():
+    """The header was read leniently, then strictly again by the row reader, whose
+    csv.Error escaped as a traceback (found by test_import_limits' random bytes)."""
+    read = read_text_file("a.csv", b'""title,body\nA,Body.\n')
+    assert read.reason == "The CSV file's header row is not valid CSV (',' expected after '\"')."

@@ -103,9 +103,13 @@ def _header(text: str) -> tuple[_Columns, str]:
     sample = text[:_SAMPLE_CHARS]
     delimiter = _delimiter(sample)
     try:
-        header = next(csv.reader(_lines(sample), delimiter=delimiter))
-    except (StopIteration, csv.Error):
+        # As strictly as _rows reads it again: a header only a lenient reader takes
+        # ('""title') made _rows raise csv.Error before its first row.
+        header = next(csv.reader(_lines(sample), delimiter=delimiter, strict=True))
+    except StopIteration:
         header = []
+    except csv.Error as error:
+        raise ImportRefused(f"The CSV file's header row is not valid CSV ({error}).") from None
     if not any(name.strip() for name in header):
         raise ImportRefused("The CSV file has no header row naming its columns.")
     columns = _Columns(
