@@ -99,13 +99,18 @@ def test_plain_text_byline_becomes_author(tmp_path):
 
 def test_a_large_jsonl_is_streamed_from_disk(tmp_path, monkeypatch):
     """A JSONL file is read line by line (importers/streaming.py): the bytes are never
-    read whole, and a line invalid in the file's encoding is refused by its number."""
+    read whole, and a line invalid in the file's encoding is refused by its number (here
+    the file is UTF-8 beyond ASCII from its first line, so a Windows-1252 line is not
+    read as such: tests/test_import_streaming.py has the file whose top is ASCII)."""
     path = write(
         tmp_path / "big.jsonl",
         # Past the 256 KB prefix the encoding is decided from, so the bad line is met
         # while streaming.
         jsonl(
-            *({"title": f"T{i}", "body": f"Body number {i}. " + "x" * 80} for i in range(3000))
+            *(
+                {"title": f"T{i}", "body": f"Body number {i}, café. " + "x" * 80}
+                for i in range(3000)
+            )
         ).encode()
         + b'\n{"title": "Bad", "body": "caf\xe9"}\n',
     )

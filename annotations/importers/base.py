@@ -98,6 +98,11 @@ class ParseResult:
     # Bytes of the file read when this chunk ends, where the reader knows it (a streamed
     # JSONL file): how far a large single file has got, for the progress bars.
     position: int | None = None
+    # Set on the chunk where a streamed file's reader changed its encoding part-way (ASCII
+    # lines, then a Windows-1252 one): the codec it reads the rest with and how that was
+    # decided, which the file's report then gives (as ReadFile.encoding and .how).
+    encoding: str = ""
+    how: str = ""
 
 
 def all_at_once(chunks: Iterable[ParseResult]) -> ParseResult:

@@ -131,21 +131,41 @@ _UTF8_SEQUENCE = re.compile(
 _UNTEXTLIKE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
+class NotCleanCp1252(ValueError):
+    """Why bytes are not clean Windows-1252: `position`, the offset of the first byte at
+    fault, and `what`, words for it ("byte 0x81, not in Windows-1252")."""
+
+    def __init__(self, position: int, what: str):
+        super().__init__(f"{what} at byte {position}")
+        self.position, self.what = position, what
+
+
 def cp1252_if_clean(data: bytes) -> str | None:
-    """The bytes as Windows-1252 when that reads as clean text, else None.
+    """The bytes as Windows-1252 when that reads as clean text, else None."""
+    try:
+        return clean_cp1252(data)
+    except NotCleanCp1252:
+        return None
+
+
+def clean_cp1252(data: bytes) -> str:
+    """The bytes as Windows-1252, or NotCleanCp1252 when that does not read as clean text.
 
     Clean: every byte is defined in Windows-1252 (0x81, 0x8D, 0x8F, 0x90 and 0x9D are
     not), the text has no control characters but tab and line breaks, and no run of bytes
     is a valid multi-byte UTF-8 sequence (which would be damaged UTF-8, not 1252).
     """
-    if _UTF8_SEQUENCE.search(data):
-        return None
+    if match := _UTF8_SEQUENCE.search(data):
+        shown = " ".join(f"0x{byte:02X}" for byte in match.group())
+        raise NotCleanCp1252(match.start(), f"bytes {shown}, which are UTF-8")
     try:
         text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
-    if _UNTEXTLIKE.search(text):
-        return None
+    except UnicodeDecodeError as error:
+        byte = data[error.start]
+        raise NotCleanCp1252(error.start, f"byte 0x{byte:02X}, not in Windows-1252") from None
+    if match := _UNTEXTLIKE.search(text):  # one byte a character: its offset is the byte's
+        byte = ord(match.group())
+        raise NotCleanCp1252(match.start(), f"byte 0x{byte:02X}, a control character")
     return text
 
 

@@ -50,6 +50,9 @@ class FileStore:
         self.result.lines += len(chunk.records) + len(chunk.refused)
         if chunk.position is not None:
             self.result.bytes_read = chunk.position
+        if chunk.encoding:  # the reader changed encoding part-way (streaming.py)
+            self.result.encoding, self.result.how = chunk.encoding, chunk.how
+            self.provenance["encoding"] = chunk.encoding  # for the articles from here on
         self.result.refused_lines.extend(chunk.refused)
         self._look_up_labels(chunk.records)
         self.ratings.look_up(chunk.records)
