@@ -1,6 +1,7 @@
 """JSON lines read by orjson (importers/fast_json.py) give exactly what json.loads gave:
 the same records and the same refusals, and json.loads still reads what orjson cannot
-(integers beyond 64 bits, lone surrogate escapes) as before, and refuses NaN by name."""
+(integers beyond 64 bits) as before, and refuses by name what orjson refuses and json.loads
+accepts (NaN, a lone surrogate escape)."""
 
 import json
 
@@ -75,19 +76,24 @@ def test_an_integer_beyond_64_bits_is_kept_exactly():
     assert record.metadata["extra_fields"]["count"] == -(2**64) - 1
 
 
-def test_what_orjson_refuses_and_json_accepts_is_still_read():
-    line = '{"body": "' + BODY + '", "note": "\\ud800x"}'
+@pytest.mark.parametrize(
+    ("value", "refusal"),
+    [
+        # json.loads reads NaN, which the database then refused with the whole file.
+        ("NaN", "“note” is NaN, which is not valid JSON (write null for a missing number)"),
+        # and keeps a lone surrogate, which canonical_text made U+FFFD without a word.
+        (
+            '"\\ud800x"',
+            "“note” holds a lone surrogate escape (\\ud800), which is not a character",
+        ),
+    ],
+)
+def test_what_orjson_refuses_and_json_accepts_is_refused_by_name(value, refusal):
+    line = '{"body": "' + BODY + '", "note": ' + value + "}"
     assert fast_json.loads(line) is None
-    record = jsonl.parse_line(line)
-    assert record.metadata["extra_fields"]["note"].endswith("x")
-
-
-def test_nan_which_orjson_refuses_is_refused_by_json_loads_too_by_name():
-    """json.loads reads NaN, which the database then refused with the whole file."""
-    line = '{"body": "' + BODY + '", "score": NaN}'
-    assert fast_json.loads(line) is None
-    assert outcome(jsonl.parse_line, line) == (
-        "refused: “score” is NaN, which is not valid JSON (write null for a missing number)"
+    assert outcome(jsonl.parse_line, line) == f"refused: {refusal}"
+    assert outcome(lambda raw: jsonl.parse_utf8_line(raw, bytes.decode), line.encode()) == (
+        f"refused: {refusal}"
     )
 
 

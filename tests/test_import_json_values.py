@@ -1,8 +1,8 @@
 """Values that are valid JSON syntax, or that json.loads reads, but cannot be kept
 (importers/strict_json.py): a whole number too long for Python to convert; NaN,
-Infinity, -Infinity and numbers too large for a float. Each refuses its line (its item,
-its row, its task) by number, naming the field; the lines beside it and the other files
-import."""
+Infinity, -Infinity and numbers too large for a float; a lone surrogate escape. Each
+refuses its line (its item, its row, its task) by number, naming the field; the lines
+beside it and the other files import."""
 
 from __future__ import annotations
 
@@ -246,3 +246,72 @@ def test_nan_refuses_its_line_not_the_whole_file_with_a_false_message(tmp_path):
         "Other.",
         "Second fine line nan file.",
     ]
+
+
+# --- lone surrogate escapes -------------------------------------------------------------
+
+LONE = "holds a lone surrogate escape ({}), which is not a character"
+
+
+def test_a_lone_surrogate_escape_refuses_its_line_naming_the_field():
+    """canonical_text turned it into U+FFFD without a word (orjson refuses the line, so
+    json.loads reads it: the check is on that path only)."""
+    text = _lines(
+        '{"body": "Lone \\ud800 surrogate here.", "title": "T"}',
+        '{"body": "Fine.", "title": "T\\udc00"}',
+        '{"body": "A pair \\ud83d\\ude00 is one character.", "note": "\\\\ud800 is text"}',
+    )
+    result = jsonl.parse(text)
+    assert result.refused == [
+        (1, f"“body” {LONE.format(chr(92) + 'ud800')}"),
+        (2, f"“title” {LONE.format(chr(92) + 'udc00')}"),
+    ]
+    [record] = result.records
+    assert record.body == "A pair 😀 is one character."
+    assert record.metadata["extra_fields"] == {"note": "\\ud800 is text"}
+
+
+def test_a_lone_surrogate_in_a_field_name_or_deep_in_a_span_is_named():
+    span = '{"start": 0, "end": 5, "label": "claim", "note": "x\\udfff"}'
+    text = _lines(
+        '{"body": "Kirby.", "k\\ud800": 1}', '{"text": "Kirby.", "spans": [' + span + "]}"
+    )
+    assert jsonl.parse(text).refused == [
+        (1, f"the field name “k\\ud800” {LONE.format(chr(92) + 'ud800')}"),
+        (2, f"“spans[0].note” {LONE.format(chr(92) + 'udfff')}"),
+    ]
+
+
+def test_a_lone_surrogate_in_the_other_formats_refuses_its_record():
+    array = bulk_json.parse('[{"body": "One", "t": "\\ud800"},\n {"body": "Two"}]')
+    assert ([r.body for r in array.records], array.refused) == (
+        ["Two"],
+        [(1, f"“t” {LONE.format(chr(92) + 'ud800')}")],
+    )
+    csv = tabular.parse('title,body,spans\nOne,First.,\nTwo,Second.,"[{""note"": ""\\ud800""}]"\n')
+    assert ([r.title for r in csv.records], csv.refused) == (
+        ["One"],
+        [(3, f"“spans[0].note” {LONE.format(chr(92) + 'ud800')}")],
+    )
+    tasks = labelstudio.parse(
+        '[{"data": {"text": "A.", "title": "\\udbff"}, "annotations": []},'
+        ' {"data": {"text": "B."}, "annotations": []}]'
+    )
+    assert ([r.body for r in tasks.records], tasks.refused) == (
+        ["B."],
+        [(1, f"task 1: “data.title” {LONE.format(chr(92) + 'udbff')}")],
+    )
+
+
+@pytest.mark.django_db
+def test_a_lone_surrogate_line_stores_nothing_and_the_rest_imports(tmp_path):
+    path = write(
+        tmp_path / "surr.jsonl",
+        _lines('{"body": "Lone \\ud800 surrogate here.", "title": "T\\udc00"}', '{"body": "Ok"}'),
+    )
+    other = write(tmp_path / "other.jsonl", _lines('{"body": "Other"}'))
+    lines = run(path, other)
+    assert f"refused: {path}, line 1: “body” {LONE.format(chr(92) + 'ud800')}" in lines
+    assert lines[-1] == "2 created, 0 already present, 1 refused"
+    assert sorted(Article.objects.values_list("body", flat=True)) == ["Ok", "Other"]
+    assert not Article.objects.filter(body__contains="\ufffd").exists()

@@ -124,6 +124,8 @@ def _decoded(text: str, position: int, line_of: _LineCounter):
                 f"the item is {end - position:,} characters long (at most "
                 f"{limits.MAX_LINE_CHARS:,})"
             )
+        elif problem := strict_json.lone_surrogate_problem(item, text, position, end):
+            item = LineError(problem)
         yield line_of(position), item
         position = _SPACE.match(text, end).end()
         if text.startswith(",", position):

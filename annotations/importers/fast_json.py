@@ -4,7 +4,7 @@ orjson reads an import's lines twice as fast as json.loads, and reads the bytes 
 file itself (checking them as it goes), so a line need not be decoded into a str first:
 a tenth of a bulk import's time. It differs from json.loads in what it refuses (NaN,
 Infinity, a lone surrogate escape: json.loads accepts them, and strict_json then refuses
-NaN and Infinity by name) and in one thing it accepts:
+them by name) and in one thing it accepts:
 an integer beyond 64 bits becomes a float. So `loads` answers None, for the caller to
 read the line with json.loads as before, when orjson refuses it or when the line is too
 long or may nest too deep for our own bounds (limits.check_json_shape says which, in its

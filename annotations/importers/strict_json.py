@@ -8,6 +8,10 @@ that names the field what it cannot keep, instead of crashing later.
   database's JSON check refused the whole file later, with a message about something
   else. The hooks below cost nothing for the constants (met only where they are) and a
   call per float (rare in articles); integers, the common numbers, are read as before.
+- A lone surrogate escape ("\\ud800" with no low half after it) is not a character:
+  json.loads keeps it in the string, and canonical_text would have made it U+FFFD
+  without a word. It is looked for only where the JSON text has such an escape (one
+  regex search), so a file without one costs nothing more.
 
 Every format that reads JSON from a file reads it here (loads, or DECODER for
 raw_decode), so the rule has one owner. Broken JSON still raises json.JSONDecodeError,
@@ -17,6 +21,7 @@ which each caller words in its own way (with the column, the task, ...).
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from .base import LineError
@@ -61,12 +66,53 @@ def loads(text: str, *, field: str = "") -> object:
     ValueRefused for a value refused here, naming its place (`field`: the name of what
     `text` is, for a JSON cell such as the CSV “spans”)."""
     try:
-        return DECODER.decode(text)
+        value = DECODER.decode(text)
     except json.JSONDecodeError:
         raise
     except ValueError:
         # Not a syntax error, so a value: a hook's _Stop, or int() refusing a long integer.
         raise ValueRefused(_value_problem(text, field)) from None
+    if problem := lone_surrogate_problem(value, text, field=field):
+        raise ValueRefused(problem)
+    return value
+
+
+# An escape of a surrogate, high or low: where a file has none, no string holds one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# In a decoded string a pair is one character already: any surrogate left is lone.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_problem(
+    value, text: str, start: int = 0, end: int | None = None, *, field: str = ""
+) -> str | None:
+    """What holds a lone surrogate in `value`, decoded from text[start:end], or None."""
+    if _SURROGATE_ESCAPE.search(text, start, len(text) if end is None else end) is None:
+        return None
+    found = _first_lone_surrogate(value)
+    if found is None:  # escapes of whole pairs only
+        return None
+    path, string, is_name = found
+    escape = f"\\u{ord(_SURROGATE.search(string).group()):04x}"
+    where = f"the field name {_where(field, path)}" if is_name else _where(field, path)
+    return f"{where} holds a lone surrogate escape ({escape}), which is not a character"
+
+
+def _first_lone_surrogate(value, path: tuple = ()):
+    """(path, string, is it a field's name) of the first string holding one, or None."""
+    if isinstance(value, str):
+        return (path, value, False) if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _SURROGATE.search(key):
+                return (*path, key), key, True
+            if (found := _first_lone_surrogate(item, (*path, key))) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _first_lone_surrogate(item, (*path, index))) is not None:
+                return found
+    return None
 
 
 def peek(text: str) -> object:
