@@ -77,49 +77,14 @@ def loads(text: str, *, field: str = "") -> object:
     return value
 
 
-# An escape of a surrogate, high or low: where a file has none, no string holds one.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-# In a decoded string a pair is one character already: any surrogate left is lone.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def lone_surrogate_problem(
-    value, text: str, start: int = 0, end: int | None = None, *, field: str = ""
-) -> str | None:
-    """What holds a lone surrogate in `value`, decoded from text[start:end], or None."""
-    if _SURROGATE_ESCAPE.search(text, start, len(text) if end is None else end) is None:
-        return None
-    found = _first_lone_surrogate(value)
-    if found is None:  # escapes of whole pairs only
-        return None
-    path, string, is_name = found
-    escape = f"\\u{ord(_SURROGATE.search(string).group()):04x}"
-    where = f"the field name {_where(field, path)}" if is_name else _where(field, path)
-    return f"{where} holds a lone surrogate escape ({escape}), which is not a character"
-
-
-def _first_lone_surrogate(value, path: tuple = ()):
-    """(path, string, is it a field's name) of the first string holding one, or None."""
-    if isinstance(value, str):
-        return (path, value, False) if _SURROGATE.search(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if _SURROGATE.search(key):
-                return (*path, key), key, True
-            if (found := _first_lone_surrogate(item, (*path, key))) is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if (found := _first_lone_surrogate(item, (*path, index))) is not None:
-                return found
-    return None
-
-
 def peek(text: str) -> object:
     """The JSON value of `text`, a refused value standing in where there is one: for a
     format's sniff, which looks at the shape only (the parse then refuses the value).
     Raises json.JSONDecodeError when it is not JSON."""
     return _LENIENT.decode(text)
+
+
+# --- numbers ------------------------------------------------------------------------
 
 
 def _long_integer(text: str):
@@ -182,6 +147,49 @@ def _first(value, path: tuple = ()):
         if found is not None:
             return found
     return None
+
+
+# --- lone surrogates ---------------------------------------------------------------
+
+# An escape of a surrogate, high or low: where a file has none, no string holds one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# In a decoded string a pair is one character already: any surrogate left is lone.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_problem(
+    value, text: str, start: int = 0, end: int | None = None, *, field: str = ""
+) -> str | None:
+    """What holds a lone surrogate in `value`, decoded from text[start:end], or None."""
+    if _SURROGATE_ESCAPE.search(text, start, len(text) if end is None else end) is None:
+        return None
+    found = _first_lone_surrogate(value)
+    if found is None:  # escapes of whole pairs only
+        return None
+    path, string, is_name = found
+    escape = f"\\u{ord(_SURROGATE.search(string).group()):04x}"
+    where = f"the field name {_where(field, path)}" if is_name else _where(field, path)
+    return f"{where} holds a lone surrogate escape ({escape}), which is not a character"
+
+
+def _first_lone_surrogate(value, path: tuple = ()):
+    """(path, string, is it a field's name) of the first string holding one, or None."""
+    if isinstance(value, str):
+        return (path, value, False) if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _SURROGATE.search(key):
+                return (*path, key), key, True
+            if (found := _first_lone_surrogate(item, (*path, key))) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _first_lone_surrogate(item, (*path, index))) is not None:
+                return found
+    return None
+
+
+# --- where, in words -----------------------------------------------------------------
 
 
 def _where(field: str, path: tuple) -> str:
