@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 
 spacy = pytest.importorskip("spacy")
 from spacy import attrs as spacy_attrs  # noqa: E402
+from spacy import symbols as spacy_symbols  # noqa: E402
+from spacy.strings import get_string_id  # noqa: E402
 from spacy.strings import hash_string as spacy_hash  # noqa: E402
 from spacy.tokens import DocBin  # noqa: E402
 
-from annotations.exporters.formats import _docbin, _spacy_tokens  # noqa: E402
+from annotations.exporters.formats import _docbin, _spacy_symbols, _spacy_tokens  # noqa: E402
 from annotations.exporters.formats._docbin import DocBinWriter, Span  # noqa: E402
 
 # Text full of what breaks offsets: CJK, emoji (skin tones, ZWJ sequences), combining
@@ -50,6 +52,48 @@ def one_doc(text: str, spans=(), ents=(), user_data=None):
 @given(st.text(max_size=40))
 def test_the_hash_is_spacys(text):
     assert _spacy_tokens.hash_string(text) == spacy_hash(text)
+
+
+def test_the_symbol_table_is_spacys():
+    """_spacy_symbols.py is generated from spaCy: it must be the installed spaCy's table."""
+    assert _spacy_symbols.SYMBOLS == spacy_symbols.IDS
+
+
+@given(st.one_of(st.sampled_from(sorted(spacy_symbols.IDS)), st.text(max_size=20)))
+def test_a_strings_id_is_the_one_spacys_string_store_gives(text):
+    """A built-in symbol ("_", "root", "ORG"...) has its fixed id, not its hash."""
+    assert _spacy_tokens.string_id(text) == get_string_id(text)
+
+
+def test_words_and_labels_that_are_spacy_symbols_load_with_their_texts_and_spans():
+    """A token, label or span id that is one of spaCy's symbols is written as its id: the
+    bin loads (with hashes it raised KeyError E018) with the texts and spans given."""
+    text = "_ root meta said X: ORG PERSON DATE NUM agent number det aux neg prep cc."
+    writer = DocBinWriter()
+    tokens = writer.tokenize(text)
+    root = Span(2, 11, "root", "7001")  # "root meta"
+    org = Span(20, 30, "ORG", "X")  # "ORG PERSON"
+    placed = [(*tokens.char_span(s.start, s.end), s) for s in (root, org)]
+    writer.add(tokens, placed, placed, {"article_id": 1})
+    (doc,) = load(writer.to_bytes())
+    assert doc.text == text
+    assert [t.text for t in doc][:8] == ["_", "root", "meta", "said", "X", ":", "ORG", "PERSON"]
+    assert [(s.text, s.label_, s.id_) for s in doc.spans["sc"]] == [
+        ("root meta", "root", "7001"),
+        ("ORG PERSON", "ORG", "X"),
+    ]
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
+        ("root meta", "root", "7001"),
+        ("ORG PERSON", "ORG", "X"),
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(sorted(spacy_symbols.IDS)[1:]), min_size=1, max_size=12))
+def test_any_text_of_spacy_symbols_loads(words):
+    text = " ".join(words)
+    doc, _ = one_doc(text)
+    assert doc.text == text
 
 
 def test_the_attribute_ids_are_spacys():

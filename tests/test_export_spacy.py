@@ -171,6 +171,20 @@ def test_the_docbin_round_trips_through_disk_with_user_data(dataset, tmp_path):
     assert list(docs[2].spans["sc"]) == []
 
 
+def test_an_article_of_spacy_symbol_words_and_a_symbol_label_loads(db):
+    """Words such as "_", "mark" or "ORG" and a label slugged "root" are spaCy symbols,
+    which its StringStore knows by fixed ids: the export writes those ids, so the bin
+    loads (it raised KeyError E018) with the text and the span."""
+    from annotations.models import Label
+
+    Label.objects.create(name="Root", slug="root")
+    article = make_article("The agent said _ is a mark of ORG, not PERSON.")
+    make_annotation(article, 0, 14, author=make_user("rooter"), label_slug="root")
+    (doc,) = docs_of(export())
+    assert doc.text == article.body
+    assert [(s.text, s.label_) for s in doc.spans["sc"]] == [("The agent said", "root")]
+
+
 def test_filters_choose_the_docs(dataset):
     docs = docs_of(export(filters=ExportFilters(labels=("denial",))))
     assert [d.user_data["article_id"] for d in docs] == [9001]

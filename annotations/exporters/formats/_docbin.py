@@ -15,7 +15,10 @@ attribute, C order), `spaces` (one bool per token: followed by a single space),
 group's bytes to its keys; a group is a msgpack map of name, attrs and spans packed as
 ">QQQllll": id, kb_id, label, start token, end token, start char, end char) and
 `user_data` (per doc, msgpack). Hashes are spaCy's: 64-bit MurmurHash64A, seed 1, of the
-UTF-8 bytes. tests/test_docbin_writer.py holds all of this to spaCy's own reading.
+UTF-8 bytes, but for spaCy's built-in symbols ("_", "root", "ORG"...), which stand for
+their fixed ids (_spacy_tokens.string_id); they may be in `strings` too, as in spaCy's
+own bins (StringStore.add gives a symbol its id and stores nothing).
+tests/test_docbin_writer.py holds all of this to spaCy's own reading.
 
 The text is cut into tokens by formats/_spacy_tokens.py.
 """
@@ -32,7 +35,7 @@ from typing import BinaryIO, NamedTuple
 import numpy as np
 from srsly.msgpack import Packer
 
-from ._spacy_tokens import Tokenizer, Tokens, hash_string
+from ._spacy_tokens import Tokenizer, Tokens, string_id
 
 # spacy.attrs ids (tests/test_docbin_writer.py checks them against spaCy's).
 ORTH, ENT_IOB, ENT_TYPE, ENT_ID = 65, 77, 78, 454
@@ -170,7 +173,7 @@ class DocBinWriter:
     def _string(self, text: str) -> int:
         orth = self.strings.get(text)
         if orth is None:
-            orth = self.strings[text] = hash_string(text)
+            orth = self.strings[text] = string_id(text)  # a label may be a symbol ("root")
         return orth
 
     def _span_groups(self, spans: Sequence[tuple[int, int, Span]]) -> bytes:

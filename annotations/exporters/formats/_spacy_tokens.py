@@ -23,6 +23,8 @@ from itertools import chain
 import numpy as np
 import regex
 
+from ._spacy_symbols import SYMBOLS
+
 # Inside a run of text between single spaces: a word, each other character alone, or a
 # run of other white space. Stdlib re, whose \w+ has a fast path (twice regex's speed).
 PLAIN_TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
@@ -101,6 +103,15 @@ def hash_string(text: str) -> int:
     return h ^ (h >> 47)
 
 
+def string_id(text: str) -> int:
+    """The id spaCy's StringStore gives a string (spacy.strings.get_string_id): one of its
+    built-in symbols ("_", "root", "ORG"... see _spacy_symbols.py) has its fixed small id,
+    which is what StringStore looks up (never the symbol's hash: a bin holding that hash
+    fails to load, KeyError E018); any other string its hash."""
+    orth = SYMBOLS.get(text)
+    return hash_string(text) if orth is None else orth
+
+
 # A token as a run's cache entry holds it: its hash, its width (its length, plus one for
 # the single space that ends its run) and whether that space follows it. One record a
 # token, so that an article's tokens are one join of its runs' records.
@@ -147,7 +158,7 @@ class _Runs(dict):
     def _hash(self, word: str) -> int:
         orth = self._orths.get(word)
         if orth is None:
-            orth = self._orths[word] = hash_string(word)
+            orth = self._orths[word] = string_id(word)
         return orth
 
     def words_of(self, runs: Iterable[str]) -> set[str]:
