@@ -29,6 +29,7 @@ from annotations.models import (
     Assignment,
     Collection,
     Evidence,
+    ExportRecord,
     Membership,
     Rating,
     Relation,
@@ -56,6 +57,7 @@ MATRIX = {
     "edit metadata": (F, F, F, F, F, T, T),
     "import": (F, F, F, F, F, T, T),
     "export": (F, F, F, F, F, T, T),
+    "open another's stored export": (F, F, F, F, F, T, T),
     "create collection": (F, F, F, F, F, T, T),
     "manage collection": (F, F, F, F, T, T, T),
     "assign": (F, F, F, F, T, T, T),
@@ -142,6 +144,9 @@ def ask(action: str, user, desk: Desk) -> bool:
         "edit metadata": lambda: p.can_open_article(user, article) and p.can_edit_article(user),
         "import": lambda: p.can_import(user),
         "export": lambda: p.can_export(user),
+        "open another's stored export": lambda: p.can_open_export_record(
+            user, ExportRecord(created_by=desk.colleague)
+        ),
         "create collection": lambda: p.can_create_collection(user),
         "manage collection": lambda: p.can_manage_collection(user, desk.collection),
         "assign": lambda: p.can_assign(user, desk.collection),

@@ -3,7 +3,8 @@
 An article the user may not open is a 403 naming why (its ids are not secret: the list
 says which articles exist to those who may open them). A span, source, link or history
 event the user may not see is a 404 worded like one that never existed ("No such
-span."), so ids cannot be probed for other reviewers' work.
+span."), so ids cannot be probed for other reviewers' work; so is a stored export they
+may not open ("No such export.").
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .desk import can_open_article, is_blind_for, open_refusal
+from .exports import can_open_export_record
 
 NO_SUCH_SPAN = "No such span."
+NO_SUCH_EXPORT = "No such export."
 
 __all__ = [
+    "NO_SUCH_EXPORT",
     "NO_SUCH_SPAN",
     "may_see_span",
     "may_see_span_id",
     "openable_article_or_refuse",
     "require_open",
+    "require_openable_export",
     "require_visible_deleted_span",
     "require_visible_span",
 ]
@@ -64,6 +69,13 @@ def may_see_span(user, annotation=None, *, article=None, author_id=None) -> bool
 def require_visible_span(user, annotation) -> None:
     if not may_see_span(user, annotation):
         raise Http404(NO_SUCH_SPAN)
+
+
+def require_openable_export(user, record) -> None:
+    """A stored export the user may not open is a 404 like one that never was: its page
+    would show its counts, its file the spans hidden from them."""
+    if not can_open_export_record(user, record):
+        raise Http404(NO_SUCH_EXPORT)
 
 
 def require_visible_deleted_span(user, event) -> None:

@@ -69,7 +69,7 @@ def export_page(request):
         # htmx swaps only 2xx responses: errors come back in the summary with a 200.
         return render(request, f"{TEMPLATE}#summary", context)
     status = 400 if form.is_bound and form.errors else 200
-    context["records"] = recent_records(RECENT_RECORDS)
+    context["records"] = recent_records(request.user, RECENT_RECORDS)
     return render(request, TEMPLATE, context, status=status)
 
 

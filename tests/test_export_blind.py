@@ -1,0 +1,143 @@
+"""Exports and blind mode: a reviewer given the export right (not a desk editor) must get
+from the export pages nothing of the spans blind mode hides from them: not through
+someone else's stored export (permissions.exports), not through the page's counts.
+
+The world (tests/blind_world.py): a blind collection where reviewers A and B annotate
+one article; B is also given the export right, as the outside tester's `exporter` was.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from annotations.models import ExportRecord
+from tests.blind_world import A_NOTE, B_QUOTE, make_blind_world
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def _exports_in_tmp(exports_in_tmp):
+    """Background exports write under this test's tmp_path (tests/conftest.py)."""
+
+
+def grant_export(user):
+    user.user_permissions.add(Permission.objects.get(codename="export_dataset"))
+
+
+@pytest.fixture
+def world(db):
+    world = make_blind_world()
+    grant_export(world.b)
+    world.editor = make_user("edna_exports", role="editor")
+    return world
+
+
+def background_export(client, user, **params) -> ExportRecord:
+    """A stored export made by `user` on the page (the worker runs at once in tests)."""
+    client.force_login(user)
+    response = client.get(
+        reverse("export-download"), {"format": "jsonl", "background": "on", **params}
+    )
+    assert response.status_code == 302
+    record = ExportRecord.objects.filter(created_by=user).latest("created_at")
+    assert record.status == ExportRecord.Status.DONE, record.error
+    return record
+
+
+def download(client, user, record):
+    client.force_login(user)
+    return client.get(reverse("export-record-download", args=[record.pk]))
+
+
+def body_of(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+# --- stored exports: who may open them ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["export-record", "export-record-download"])
+def test_a_blind_exporter_cannot_open_an_editors_stored_export(client, world, name):
+    """The leak: the editor's file holds A's spans (and A's note), hidden from B."""
+    record = background_export(client, world.editor)
+    assert A_NOTE in body_of(download(client, world.editor, record))
+    client.force_login(world.b)
+    response = client.get(reverse(name, args=[record.pk]))
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "No such export." in page
+    assert A_NOTE not in page
+    assert reverse("export-record-download", args=[record.pk]) not in page
+
+
+def test_an_unknown_export_is_the_same_404(client, world):
+    import uuid
+
+    client.force_login(world.b)
+    response = client.get(reverse("export-record-download", args=[uuid.uuid4()]))
+    assert response.status_code == 404
+    assert "No such export." in response.content.decode()
+
+
+def test_the_lists_show_a_blind_exporter_only_their_own_exports(client, world):
+    theirs = background_export(client, world.editor)
+    mine = background_export(client, world.b)
+    client.force_login(world.b)
+    for name in ("export-records", "export"):
+        html = client.get(reverse(name)).content.decode()
+        assert reverse("export-record", args=[mine.pk]) in html, name
+        assert reverse("export-record", args=[theirs.pk]) not in html, name
+        assert theirs.sha256[:12] not in html, name
+    assert (
+        "Others' exports are not listed" in client.get(reverse("export-records")).content.decode()
+    )
+
+
+def test_the_maker_downloads_their_own_export_with_only_what_they_see(client, world):
+    record = background_export(client, world.b)
+    response = download(client, world.b, record)
+    assert response.status_code == 200
+    body = body_of(response)
+    assert B_QUOTE in body
+    assert A_NOTE not in body
+    page = client.get(reverse("export-record", args=[record.pk]))
+    assert page.status_code == 200
+
+
+def test_another_blind_exporter_cannot_open_bs_export(client, world):
+    """B's export holds B's spans, which blind mode hides from A."""
+    grant_export(world.a)
+    record = background_export(client, world.b)
+    assert download(client, world.a, record).status_code == 404
+
+
+def test_an_editor_sees_and_downloads_every_export(client, world):
+    """Who sees every span may open anyone's export: nothing in it is hidden from them."""
+    record = background_export(client, world.b)
+    own = background_export(client, world.editor)
+    client.force_login(world.editor)
+    html = client.get(reverse("export-records")).content.decode()
+    assert reverse("export-record", args=[record.pk]) in html
+    assert reverse("export-record", args=[own.pk]) in html
+    assert "Every export, newest first" in html
+    assert client.get(reverse("export-record", args=[record.pk])).status_code == 200
+    response = download(client, world.editor, record)
+    assert response.status_code == 200
+    assert B_QUOTE in body_of(response)
+
+
+def test_a_collection_editor_with_the_export_right_opens_only_their_own(client, world):
+    """An editor of one collection sees every span there, not in other blind collections:
+    another's export may hold those, so it is not theirs to open."""
+    from annotations.models import Membership
+
+    desk = make_user("carla_collection_editor", role="reviewer")
+    Membership.objects.create(collection=world.collection, user=desk, role=Membership.Role.EDITOR)
+    grant_export(desk)
+    record = background_export(client, world.editor)
+    assert download(client, desk, record).status_code == 404
+    assert download(client, desk, background_export(client, desk)).status_code == 200
