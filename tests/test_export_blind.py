@@ -8,13 +8,17 @@ one article; B is also given the export right, as the outside tester's `exporter
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from annotations.models import ExportRecord
+from annotations import services
+from annotations.models import Assignment, ExportRecord
 from tests.blind_world import A_NOTE, B_QUOTE, make_blind_world
-from tests.factories import make_user
+from tests.factories import label, make_article, make_span, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -141,3 +145,117 @@ def test_a_collection_editor_with_the_export_right_opens_only_their_own(client, 
     record = background_export(client, world.editor)
     assert download(client, desk, record).status_code == 404
     assert download(client, desk, background_export(client, desk)).status_code == 200
+
+
+# --- the Export page's counts and warnings ------------------------------------------------
+
+
+@pytest.fixture
+def counted(world):
+    """Beside the world's article: one of A's spans off token boundaries (CoNLL's
+    warning), and a second blind article on which only A marked a claim (a span filter
+    must not bring it to B)."""
+    body = world.article.body
+    start = body.index("quokkas voted") + 1  # "uokkas": starts inside a word
+    services.annotation_create(
+        article=world.article,
+        label=label("denial"),
+        start=start,
+        end=start + 6,
+        quote=body[start : start + 6],
+        author=world.a,
+    )
+    only_a = make_article("The mayor said the bridge is safe and nobody checked.", title="Only A")
+    world.collection.articles.add(only_a)
+    Assignment.objects.create(collection=world.collection, article=only_a, reviewer=world.b)
+    make_span(only_a, "the bridge is safe", world.a)
+    world.only_a = only_a
+    return world
+
+
+def page(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("export"), params)
+    assert response.status_code == 200
+    return response.context
+
+
+def downloaded(client, user, **params) -> str:
+    client.force_login(user)
+    response = client.get(reverse("export-download"), params)
+    assert response.status_code == 200
+    return body_of(response)
+
+
+def jsonl_counts(text: str) -> dict:
+    records = [json.loads(line) for line in text.splitlines()]
+    spans = [span for record in records for span in record["spans"]]
+    return {
+        "articles": len(records),
+        "spans": len(spans),
+        "by_label": Counter(span["label"] for span in spans),
+        "unrated": sum(1 for span in spans if span["verdict"] is None),
+        "titles": {record["title"] for record in records},
+    }
+
+
+def page_counts(context) -> dict:
+    summary = context["summary"]
+    return {
+        "articles": summary["articles"],
+        "spans": summary["spans"],
+        "by_label": Counter({row["label__slug"]: row["spans"] for row in summary["by_label"]}),
+    }
+
+
+@pytest.mark.parametrize("filters", [{}, {"labels": "claim"}, {"labels": "denial"}])
+def test_a_blind_exporters_counts_are_those_of_their_download(client, counted, filters):
+    """The page counted every reviewer's spans ("2 articles, 5 spans") while B's file
+    held B's alone: it now counts exactly what B's download holds."""
+    params = {"collection": counted.collection.slug, **filters}
+    got = jsonl_counts(downloaded(client, counted.b, format="jsonl", **params))
+    shown = page_counts(page(client, counted.b, format="jsonl", **params))
+    assert shown == {key: got[key] for key in shown}
+    assert got["spans"] == (0 if filters.get("labels") == "denial" else 1)  # B's claim
+    # A claim filter brings no article on which only A marked a claim.
+    assert "Only A" not in got["titles"] or not filters
+
+
+def test_an_editor_still_counts_every_span(client, counted):
+    params = {"collection": counted.collection.slug}
+    got = jsonl_counts(downloaded(client, counted.editor, format="jsonl", **params))
+    shown = page_counts(page(client, counted.editor, format="jsonl", **params))
+    assert shown == {key: got[key] for key in shown}
+    assert got["spans"] == 5  # A's three (one off the tokens) and B's, on two articles
+
+
+def test_the_claimreview_warning_counts_only_bs_unrated_spans(client, counted):
+    params = {"collection": counted.collection.slug}
+    unrated = jsonl_counts(downloaded(client, counted.b, format="jsonl", **params))["unrated"]
+    assert unrated == 1
+    notes = page(client, counted.b, format="claimreview", **params)["format_notes"]
+    assert notes == ["1 span without a verdict will be left out (a ClaimReview needs a rating)."]
+    notes = page(client, counted.editor, format="claimreview", **params)["format_notes"]
+    assert notes == ["5 spans without a verdict will be left out (a ClaimReview needs a rating)."]
+
+
+def misaligned_lines(conll: str) -> int:
+    return sum(1 for line in conll.splitlines() if line.startswith("# misaligned span "))
+
+
+def test_the_conll_warning_counts_only_what_bs_file_lists(client, counted):
+    """A's span inside a word is no misaligned span of B's file: no warning for B."""
+    params = {"format": "conll", "collection": counted.collection.slug}
+    assert misaligned_lines(downloaded(client, counted.b, **params)) == 0
+    assert page(client, counted.b, **params)["format_notes"] == []
+    assert misaligned_lines(downloaded(client, counted.editor, **params)) == 1
+    assert page(client, counted.editor, **params)["format_notes"] == [
+        "1 span not on token boundaries will be left untagged and listed in "
+        "'# misaligned span' comment lines."
+    ]
+
+
+def test_a_background_export_expects_the_makers_own_articles(client, counted):
+    """The progress bar's total is the maker's count (a claim filter: one article)."""
+    record = background_export(client, counted.b, labels="claim")
+    assert (record.articles_total, record.articles, record.spans) == (1, 1, 1)

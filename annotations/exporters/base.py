@@ -118,9 +118,10 @@ class ExportFormat:
     # (the CSV's number of source columns). Run at the start of the stream, not before
     # the response, so a download still reads nothing until it is sent.
     plan: Callable | None = None
-    # preview(filters) -> list of sentences: what the export page warns of before the
-    # download (claims ClaimReview will leave out, spans CoNLL cannot align). Its
-    # queries run only when the format is the one chosen.
+    # preview(filters, viewer) -> list of sentences: what the export page warns of
+    # before the download (claims ClaimReview will leave out, spans CoNLL cannot align),
+    # counted over the spans the viewer's download holds (query.matching_spans with the
+    # viewer: blind mode). Its queries run only when the format is the one chosen.
     preview: Callable | None = None
     # A format that needs an optional package: `available` False lists it on the page
     # as unavailable, with `requires` (the install command), and the command refuses it.

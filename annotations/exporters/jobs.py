@@ -136,8 +136,9 @@ def _run(record: ExportRecord) -> None:
     stats = ExportStats()
     if not record.articles_total:
         with reading_from_replica():
-            total = export_summary(filters, using=read_alias())["articles"]
-        ExportRecord.objects.filter(pk=record.pk).update(articles_total=total)
+            # The maker's own count: their export holds only the spans they may see.
+            summary = export_summary(filters, viewer=record.created_by, using=read_alias())
+        ExportRecord.objects.filter(pk=record.pk).update(articles_total=summary["articles"])
     text = read_from_replica(
         export_stream(export_format, filters, options, stats=stats, viewer=record.created_by)
     )

@@ -29,14 +29,16 @@ def _check_permission(user):
         raise PermissionDenied("Only editors can export datasets. Ask an editor for the file.")
 
 
-def _context(form: ExportForm) -> dict:
+def _context(form: ExportForm, user) -> dict:
+    """The page for `user`: its counts and warnings are of what their download holds
+    (blind mode hides other reviewers' spans from it, so from the counts too)."""
     valid = form.is_bound and form.is_valid()
     filters = form.filters() if valid else ExportFilters()
     name = form.cleaned_data["format"] if valid else form["format"].value() or "jsonl"
     chosen = {f.name: f for f in all_formats() if f.available}.get(name)
     countable = valid or not form.is_bound  # an invalid filter would count the wrong thing
     gzip = valid and form.cleaned_data["gzip"]
-    summary = _summary(filters) if countable else None
+    summary = _summary(filters, user) if countable else None
     return {
         "form": form,
         "nav": "export",
@@ -48,23 +50,25 @@ def _context(form: ExportForm) -> dict:
             else ""
         ),
         "summary": summary,
-        "format_notes": chosen.preview(filters) if chosen and chosen.preview and countable else [],
+        "format_notes": (
+            chosen.preview(filters, viewer=user) if chosen and chosen.preview and countable else []
+        ),
         "empty_message": EMPTY_MESSAGE,
         "background_spans": f"{jobs.background_spans():,}",
         "large": bool(summary and jobs.runs_in_background(spans=summary["spans"], asked=False)),
     }
 
 
-def _summary(filters: ExportFilters) -> dict:
+def _summary(filters: ExportFilters, user) -> dict:
     with reading_from_replica():
-        return export_summary(filters, using=read_alias())
+        return export_summary(filters, viewer=user, using=read_alias())
 
 
 @require_GET
 def export_page(request):
     _check_permission(request.user)
     form = ExportForm(request.GET or None)
-    context = _context(form)
+    context = _context(form, request.user)
     if request.htmx and not request.htmx.history_restore_request:
         # htmx swaps only 2xx responses: errors come back in the summary with a 200.
         return render(request, f"{TEMPLATE}#summary", context)
@@ -80,14 +84,14 @@ def export_download(request):
     # Everything a filter can get wrong is found here, before the 200 and the first byte
     # go out: once streaming, an error can only cut the file short.
     if not form.is_valid():
-        return render(request, TEMPLATE, _context(form), status=400)
+        return render(request, TEMPLATE, _context(form, request.user), status=400)
     export_format = form.chosen_format()
     filters = form.filters()
     asked = export_request(form, base_url=request.build_absolute_uri("/").rstrip("/"))
     # The page ticks "background" for an export over the threshold (it has the counts);
     # the download itself reads no table before it streams.
     if form.cleaned_data["background"]:
-        total = _summary(filters)["articles"]  # for the progress bar; nothing streams here
+        total = _summary(filters, request.user)["articles"]  # the progress bar's; none streams
         record = jobs.create_job(asked, user=request.user, articles_total=total)
         jobs.enqueue(record)
         return redirect("export-record", record_id=record.pk)

@@ -189,9 +189,10 @@ def render_lines(articles: Iterable[ExportArticle], options: ExportOptions) -> I
         yield review + "\n"
 
 
-def preview(filters: ExportFilters) -> list[str]:
-    """The page's warning: how many matching spans have no rating, in one count."""
-    unrated = matching_spans(filters).filter(verdict__isnull=True).count()
+def preview(filters: ExportFilters, viewer=None) -> list[str]:
+    """The page's warning: how many matching spans (that the viewer's export holds) have
+    no rating, in one count."""
+    unrated = matching_spans(filters, viewer).filter(verdict__isnull=True).count()
     if not unrated:
         return []
     return [

@@ -222,12 +222,13 @@ def _quote_on_boundaries(quote: str, before: str, after: str) -> bool:
     return is_on_token_boundaries(before + quote + after, len(before), len(before) + len(quote))
 
 
-def misaligned_count(filters: ExportFilters) -> int:
-    """How many matching spans are off token boundaries: one query reading each span's
+def misaligned_count(filters: ExportFilters, viewer=None) -> int:
+    """How many matching spans (of those the viewer's export holds) are off token
+    boundaries: one query reading each span's
     quote and the character on either side of it (SUBSTR counts code points on SQLite
     and PostgreSQL alike; "" before the first or after the last character)."""
     rows = (
-        matching_spans(filters)
+        matching_spans(filters, viewer)
         .annotate(
             before=Substr("article__body", F("start"), 1),
             after=Substr("article__body", F("end") + 1, 1),
@@ -238,8 +239,8 @@ def misaligned_count(filters: ExportFilters) -> int:
     return sum(1 for quote, before, after in rows if not _quote_on_boundaries(quote, before, after))
 
 
-def preview(filters: ExportFilters) -> list[str]:
-    count = misaligned_count(filters)
+def preview(filters: ExportFilters, viewer=None) -> list[str]:
+    count = misaligned_count(filters, viewer)
     if not count:
         return []
     return [

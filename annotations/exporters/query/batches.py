@@ -20,7 +20,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import F, QuerySet
 from django.db.models.lookups import In
 
-from ... import permissions
 from ...models import Evidence, Relation
 from .filters import ExportFilters, matching_articles, span_rows
 from .iso_datetime import IsoDateTime
@@ -93,7 +92,7 @@ def _generate(
     # (in tests, a later test's: the cursor had died with its own, so the CLOSE failed and
     # aborted that one). Without the cycle, dropping the export closes its cursor at once.
     rows = (
-        matching_articles(filters)
+        matching_articles(filters, viewer)
         .order_by("id")
         .values_list(*_ARTICLE_FIELDS)
         .iterator(chunk_size=chunk_size)
@@ -139,9 +138,7 @@ def _with_spans(
     batch: tuple, filters: ExportFilters, stats: ExportStats, viewer=None, with_relations=True
 ) -> Iterator[ExportArticle]:
     ids = [row[0] for row in batch]
-    spans_of_batch = span_rows(filters).filter(_InIds(F("article_id"), ids))
-    if viewer is not None:
-        spans_of_batch = permissions.visible_annotations(viewer, spans_of_batch)
+    spans_of_batch = span_rows(filters, viewer).filter(_InIds(F("article_id"), ids))
     # The sources and links of the spans exported, found from the spans' ids (_InIds).
     span_ids = spans_of_batch.order_by().values("pk")
     source_rows = Evidence.objects.filter(_InIds(F("annotation_id"), span_ids))
@@ -195,9 +192,8 @@ def _with_labelled_spans(
 ) -> Iterator[ExportArticle]:
     """_with_spans for ArticleExport.labels_only: one query a batch, the spans with their
     label."""
-    spans_of_batch = span_rows(filters).filter(_InIds(F("article_id"), [row[0] for row in batch]))
-    if viewer is not None:
-        spans_of_batch = permissions.visible_annotations(viewer, spans_of_batch)
+    ids = [row[0] for row in batch]
+    spans_of_batch = span_rows(filters, viewer).filter(_InIds(F("article_id"), ids))
     spans = (
         spans_of_batch.order_by("article_id", "start", "end", "id")
         .values_list("id", "article_id", "start", "end", "quote", "label__slug", "label__name")

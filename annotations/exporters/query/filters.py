@@ -15,6 +15,12 @@ Filters
   kept, since "nothing to flag" is an adjudicated answer too) or "reviewer:NAME" (that
   user's reviewer spans; a span filter, so only the articles they marked).
 - collection (a slug) chooses the articles of that collection.
+
+Given a `viewer` (whoever downloads from the page, or made a background export), the
+spans are only those they may see (permissions.visible_annotations: blind mode), and a
+span filter chooses articles by those spans alone: another reviewer's hidden claim
+neither comes with the export nor brings its article. The export, the page's counts and
+the formats' warnings all ask these functions with the same viewer, so they agree.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import NamedTuple
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from ... import permissions
 from ...models import Adjudication, Annotation, Article, Collection
 
 # The days a date filter may name. Far enough for any real article; near enough that
@@ -147,19 +154,26 @@ def _article_q(filters: ExportFilters, prefix: str = "") -> Q:
     return q
 
 
-def matching_articles(filters: ExportFilters) -> QuerySet[Article]:
+def _seen_by(viewer, spans: QuerySet[Annotation]) -> QuerySet[Annotation]:
+    """The spans the viewer may see; all of them without one (the command)."""
+    return spans if viewer is None else permissions.visible_annotations(viewer, spans)
+
+
+def matching_articles(filters: ExportFilters, viewer=None) -> QuerySet[Article]:
     articles = Article.objects.filter(_article_q(filters))
     if filters.selects_spans:
-        articles = articles.filter(
-            Exists(Annotation.objects.filter(_span_q(filters), article=OuterRef("pk")))
-        )
+        spans = _seen_by(viewer, Annotation.objects.filter(_span_q(filters)))
+        articles = articles.filter(Exists(spans.filter(article=OuterRef("pk"))))
     return articles
 
 
-def matching_spans(filters: ExportFilters) -> QuerySet[Annotation]:
-    return Annotation.objects.filter(_span_q(filters), _article_q(filters, prefix="article__"))
+def matching_spans(filters: ExportFilters, viewer=None) -> QuerySet[Annotation]:
+    return _seen_by(
+        viewer,
+        Annotation.objects.filter(_span_q(filters), _article_q(filters, prefix="article__")),
+    )
 
 
-def span_rows(filters: ExportFilters) -> QuerySet[Annotation]:
+def span_rows(filters: ExportFilters, viewer=None) -> QuerySet[Annotation]:
     """The spans an export reads, by the span filters alone (articles are chosen apart)."""
-    return Annotation.objects.filter(_span_q(filters))
+    return _seen_by(viewer, Annotation.objects.filter(_span_q(filters)))

@@ -9,8 +9,9 @@ from ...models import Label, Rating
 from .filters import ExportFilters, matching_articles, matching_spans
 
 
-def export_summary(filters: ExportFilters, *, using: str = DEFAULT_DB_ALIAS) -> dict:
-    """What an export with these filters would contain, in one query.
+def export_summary(filters: ExportFilters, *, viewer=None, using: str = DEFAULT_DB_ALIAS) -> dict:
+    """What an export with these filters would contain, in one query: for `viewer`, what
+    their export contains (the spans they may see; see filters.py).
 
     The matching spans are read once (a CTE): grouped by label id (the labels' names
     joined to the few groups, not to every span, which would sort the whole table) and,
@@ -21,13 +22,16 @@ def export_summary(filters: ExportFilters, *, using: str = DEFAULT_DB_ALIAS) -> 
     connection = connections[using]
     quote = connection.ops.quote_name
     spans_sql, spans_params = (
-        matching_spans(filters).order_by().values("label_id", "article_id").query.sql_with_params()
+        matching_spans(filters, viewer)
+        .order_by()
+        .values("label_id", "article_id")
+        .query.sql_with_params()
     )
     if filters.selects_spans:
         articles_sql, articles_params = "SELECT COUNT(DISTINCT article_id) FROM s", ()
     else:
         sql, articles_params = (
-            matching_articles(filters).order_by().values("pk").query.sql_with_params()
+            matching_articles(filters, viewer).order_by().values("pk").query.sql_with_params()
         )
         articles_sql = f"SELECT COUNT(*) FROM ({sql}) a"
     label = Label._meta
