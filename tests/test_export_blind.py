@@ -259,3 +259,13 @@ def test_a_background_export_expects_the_makers_own_articles(client, counted):
     """The progress bar's total is the maker's count (a claim filter: one article)."""
     record = background_export(client, counted.b, labels="claim")
     assert (record.articles_total, record.articles, record.spans) == (1, 1, 1)
+
+
+def test_a_blind_exporters_csv_has_no_source_columns_for_as_hidden_source(client, world):
+    """The CSV's source columns are planned from B's spans: A's sourced span, hidden from
+    B, added a source_1_* group of empty columns to B's file."""
+    params = {"format": "csv", "collection": world.collection.slug}
+    header = downloaded(client, world.b, **params).splitlines()[0].split(",")
+    assert not [name for name in header if name.startswith("source_1_")]
+    header = downloaded(client, world.editor, **params).splitlines()[0].split(",")
+    assert "source_1_url" in header

@@ -103,7 +103,7 @@ def export_stream(
     from .query import export_articles  # the models load after the registry
 
     if export_format.plan is not None:
-        options = export_format.plan(filters, options)
+        options = export_format.plan(filters, options, viewer)
     batch = {"chunk_size": export_format.batch_size} if export_format.batch_size else {}
     articles = export_articles(
         filters, stats=stats, viewer=viewer, relations=export_format.uses_relations, **batch

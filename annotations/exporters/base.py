@@ -114,9 +114,10 @@ class ExportFormat:
     # Articles per batch of the export query, when not query.ARTICLE_CHUNK: a format
     # whose own working memory is large (pyarrow, DocBins) reads smaller batches.
     batch_size: int | None = None
-    # plan(filters, options) -> options: what the format must know before its first byte
-    # (the CSV's number of source columns). Run at the start of the stream, not before
-    # the response, so a download still reads nothing until it is sent.
+    # plan(filters, options, viewer) -> options: what the format must know before its
+    # first byte (the CSV's number of source columns), of the spans the viewer's export
+    # holds. Run at the start of the stream, not before the response, so a download
+    # still reads nothing until it is sent.
     plan: Callable | None = None
     # preview(filters, viewer) -> list of sentences: what the export page warns of
     # before the download (claims ClaimReview will leave out, spans CoNLL cannot align),

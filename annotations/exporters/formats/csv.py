@@ -4,7 +4,8 @@ Sources are numbered columns, six per source: `source_1_url`, `source_1_title`,
 `source_1_publisher`, `source_1_stance`, `source_1_quoted_passage`,
 `source_1_accessed_on`, then `source_2_...`, as many as the span with the most sources
 in the export needs. That number is planned before the first row (`plan`: one aggregate
-query, the largest count of sources per matching span), at the start of the stream. It
+query, the largest count of sources per matching span the viewer may see: another
+reviewer's hidden span must not add columns), at the start of the stream. It
 is capped at MAX_SOURCE_COLUMNS; a span with more sources (or one given more while the
 export ran) has the rest as a compact JSON array in the last column, `more_sources`,
 which is empty otherwise.
@@ -74,18 +75,19 @@ def header(source_columns: int) -> list[str]:
     return [*HEADER, *numbered, OVERFLOW]
 
 
-def most_sources(filters: ExportFilters) -> int:
-    """The largest number of sources on one matching span, in one aggregate query."""
+def most_sources(filters: ExportFilters, viewer=None) -> int:
+    """The largest number of sources on one matching span (of those the viewer's export
+    holds), in one aggregate query."""
     found = (
-        matching_spans(filters)
+        matching_spans(filters, viewer)
         .annotate(source_count=Count("sources"))
         .aggregate(most=Max("source_count"))["most"]
     )
     return found or 0
 
 
-def plan(filters: ExportFilters, options: ExportOptions) -> ExportOptions:
-    columns = min(most_sources(filters), MAX_SOURCE_COLUMNS)
+def plan(filters: ExportFilters, options: ExportOptions, viewer=None) -> ExportOptions:
+    columns = min(most_sources(filters, viewer), MAX_SOURCE_COLUMNS)
     return dataclasses.replace(options, source_columns=columns)
 
 
