@@ -310,6 +310,36 @@ class ExportForm(forms.Form):
             collection=data.get("collection") or None,
         )
 
+    def submitted(self) -> dict[str, list[str]]:
+        """What was asked, as form data rebuilt from the cleaned values (call after
+        is_valid()): what an ExportRecord keeps, and a background job runs again through
+        this form. Only the form's own fields, each as its cleaned value, never a raw
+        one: a parameter the form does not know, or a ticked box sent as NUL
+        (`gzip=%00`), would put a NUL in the record, which PostgreSQL's JSONB refuses
+        (the record was lost, or the request a 500). Every text value here has passed
+        _refuse_control_characters or is a number, day, slug or choice."""
+        data = self.cleaned_data
+        filters = self.filters()
+        days = {
+            name: getattr(filters, name)
+            for name in ("annotated_from", "annotated_to", "published_from", "published_to")
+        }
+        found = {
+            "format": [data["format"]],
+            "labels": list(filters.labels),
+            "status": list(filters.statuses),
+            "reviewer": [filters.reviewer] if filters.reviewer else [],
+            **{name: [day.isoformat()] if day else [] for name, day in days.items()},
+            "articles": [",".join(map(str, filters.article_ids))] if filters.article_ids else [],
+            "layer": [filters.layer],
+            "collection": [filters.collection] if filters.collection else [],
+            **{
+                name: ["on"] if data.get(name) else []
+                for name in ("csv_raw", "excel", "gzip", "background")
+            },
+        }
+        return {name: values for name, values in found.items() if values}
+
     def options(self, *, base_url: str = "") -> ExportOptions:
         """How the chosen format renders (call after is_valid())."""
         data = self.cleaned_data

@@ -7,6 +7,7 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +22,7 @@ from annotations.exporters.records import (
     filters_from_json,
     recorded,
 )
+from annotations.forms_export import ExportForm
 from annotations.models import ExportRecord
 from tests.test_exporters import build_dataset
 
@@ -217,3 +219,79 @@ def test_the_progress_bar_line():
     assert bar_line(5, 10, width=10) == "[#####.....]  50%  5/10 articles"
     assert bar_line(1_000, 1_000, width=4) == "[####] 100%  1,000/1,000 articles"
     assert bar_line(0, 0, width=2) == "[..]   0%  0/0 articles"
+
+
+# --- what a record keeps of the request: the cleaned choices, never raw parameters ---------
+
+NUL_QUERIES = [
+    "format=jsonl&foo=%00",
+    "format=jsonl&%00=1",
+    "format=jsonl&gzip=%00",
+    "format=csv&csv_raw=%00",
+    "format=jsonl&background=on&foo=%00",
+    "format=jsonl&background=%00",
+]
+
+
+@pytest.mark.parametrize("query", NUL_QUERIES)
+def test_a_nul_in_any_parameter_is_never_a_500_and_the_export_is_recorded(
+    editor_client, dataset, query
+):
+    """PostgreSQL's JSONB refuses \\u0000: the raw request in the record was a 500 when
+    preparing in the background, and a streamed download went out unrecorded. The record
+    keeps the form's cleaned values alone (an unknown parameter is left out; a box sent
+    as NUL is ticked, "on"), so it is always written, on SQLite and PostgreSQL."""
+    response = editor_client.get(f"{reverse('export-download')}?{query}")
+    assert response.status_code in (200, 302)
+    if response.streaming:
+        streamed(response)
+    record = ExportRecord.objects.get()
+    assert record.status == ExportRecord.Status.DONE, record.error
+    kept = json.dumps(record.options)
+    assert "\\u0000" not in kept and "foo" not in kept
+    assert set(record.options["form"]) <= set(ExportForm().fields)
+
+
+def test_a_box_sent_as_nul_is_ticked_in_the_record_and_in_the_file(editor_client, dataset):
+    """A checkbox is ticked by any value: the record says "on", and the file is gzipped
+    as the streamed download was."""
+    response = editor_client.get(f"{reverse('export-download')}?format=jsonl&gzip=%00")
+    body = streamed(response)
+    record = ExportRecord.objects.get()
+    assert record.options["gzip"] is True
+    assert record.options["form"] == {"format": ["jsonl"], "layer": ["all"], "gzip": ["on"]}
+    assert gzip.decompress(body)
+
+
+def test_the_recorded_form_runs_again_as_the_same_export(dataset):
+    """ExportForm.submitted() (what a record keeps, what a background job re-runs) gives
+    back every field's cleaned value through the form, and covers every field."""
+    from annotations.exporters.records import form_data_from_json
+
+    asked = {
+        "format": "csv",
+        "labels": ["claim", "denial"],
+        "status": ["new"],
+        "reviewer": "rita",
+        "annotated_from": "2020-01-02",
+        "annotated_to": "2999-12-31",
+        "published_from": "1900-01-01",
+        "published_to": "2030-05-06",
+        "articles": " 9002, 9001;9001 ",
+        "layer": " all ",
+        "collection": "",
+        "csv_raw": "on",
+        "excel": "yes",
+        "gzip": "\x00",
+        "background": "on",
+        "unknown": "\x00",
+    }
+    form = ExportForm(asked)
+    assert form.is_valid(), form.errors
+    kept = form.submitted()
+    assert set(kept) == set(ExportForm().fields) - {"collection"}  # the empty one left out
+    again = ExportForm(form_data_from_json(json.loads(json.dumps(kept))))
+    assert again.is_valid(), again.errors
+    assert again.filters() == form.filters()
+    assert again.options() == form.options()
+    assert again.cleaned_data["gzip"] is True and again.submitted() == kept

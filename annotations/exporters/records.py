@@ -1,8 +1,9 @@
 """Recording an export: what it was asked for, and the size and SHA-256 of what went out.
 
 - filters_as_json() is the record's copy of the cleaned filters (pure).
-- ExportRequest is everything needed to run an export again: the form's data (run back
-  through ExportForm, so a re-run is validated the same way) and what it resolved to.
+- ExportRequest is everything needed to run an export again: the form's data (its
+  cleaned values as form data, run back through ExportForm, so a re-run is validated
+  the same way) and what it resolved to.
 - Digest counts and hashes bytes as they pass.
 - recorded() wraps a streamed download: the record is written when the stream ends —
   for a StreamingHttpResponse the generator finishing (or being closed because the client
@@ -76,7 +77,7 @@ class ExportRequest:
 
     format: str
     filters: ExportFilters
-    form_data: dict  # form_data_as_json() of what was submitted
+    form_data: dict  # ExportForm.submitted(): the cleaned choices as form data
     gzip: bool
     file_name: str
     options: dict  # excel, csv_raw, base_url
@@ -96,11 +97,10 @@ def export_request(form, *, base_url: str = "") -> ExportRequest:
     filters = form.filters()
     gzip = bool(form.cleaned_data["gzip"])
     export_format = form.chosen_format()
-    data = form.data if isinstance(form.data, QueryDict) else _as_query(form.data)
     return ExportRequest(
         format=export_format.name,
         filters=filters,
-        form_data=form_data_as_json(data),
+        form_data=form.submitted(),  # the cleaned values, never the raw request
         gzip=gzip,
         file_name=export_format.filename(timezone.localdate(), filter_summary(filters), gzip=gzip),
         options={
@@ -109,13 +109,6 @@ def export_request(form, *, base_url: str = "") -> ExportRequest:
             "base_url": base_url,
         },
     )
-
-
-def _as_query(data: dict) -> QueryDict:
-    query = QueryDict(mutable=True)
-    for key, value in data.items():
-        query.setlist(key, value if isinstance(value, list) else [value])
-    return query
 
 
 class Digest:
