@@ -157,6 +157,29 @@ def test_a_misaligned_quote_with_a_line_break_stays_on_its_comment_line():
     assert "B-claim" not in output and options.notes.misaligned == 1
 
 
+@pytest.mark.parametrize("window", [conll.WINDOW, 7])
+def test_a_docstart_token_in_the_text_is_escaped_so_readers_see_one_document(monkeypatch, window):
+    """Readers end a document at a line starting with -DOCSTART-: a token starting with
+    it, after any backslashes, gets one more backslash (its offsets stay the text's), so
+    the file has one document and every token unescapes to text[start:end]."""
+    monkeypatch.setattr(conll, "WINDOW", window)  # tokens on many windows' edges too
+    text = "-DOCSTART- said Kirby: \\-DOCSTART-x and\n-DOCSTART-, then -DOCSTART-- ok"
+    span = ExportSpan(1, 0, 15, text[:15], "claim", "Claim", "", "", "rita", "t")
+    article = ExportArticle(5, "t", text, "", None, "", "", "new", [span])
+    output = "".join(conll.render([article], ExportOptions()))
+    lines = output.split("\n")
+    assert [line for line in lines if line.startswith("-DOCSTART-")] == ["-DOCSTART- 5 -X- O"]
+    assert "\\-DOCSTART- 0 10 B-claim" in lines and "said 11 15 I-claim" in lines
+    assert "\\\\-DOCSTART-x 23 35 O" in lines
+    assert "\\-DOCSTART-, 40 51 O" in lines
+    (document,) = documents(output)
+    unescaped = [
+        [(re.sub(r"^\\(?=\\*-DOCSTART-)", "", token), *rest) for token, *rest in sentence]
+        for sentence in document["sentences"]
+    ]
+    assert strict_iob2_problems(text, unescaped) == []
+
+
 def test_boundaries_are_the_tokens_ones():
     text = "a\u00a0bc d"
     assert conll.is_on_token_boundaries(text, 0, 1)

@@ -3,7 +3,12 @@
 Tokenisation (also written at the top of every file):
 - A token is a run of non-white-space, Python's `\\S+` on the article text (so a
   no-break space, U+00A0, separates tokens too). `start end` are the token's code-point
-  offsets into the text: text[start:end] == token.
+  offsets into the text: text[start:end] == token, but for one escape: a token that
+  starts with -DOCSTART- (after any backslashes) is written with one backslash more in
+  front (`\\-DOCSTART- 11 21 O`), since CoNLL readers (Hugging Face's conll2003,
+  flair) end a document at any line starting with -DOCSTART-. To read the text back,
+  drop one leading backslash from a token matching `\\+-DOCSTART-`; its start end are
+  the text's token's, unescaped.
 - Tags are B-<label slug>, I-<label slug> or O.
 - A span is tagged only when it falls on token boundaries: it starts where a token
   starts and ends where a token ends. Any other span (one that starts or ends inside a
@@ -48,11 +53,16 @@ _TOKEN_END = re.compile(r"\S(?=\s)")  # the last character of a token
 # fraction of formatting the number (a larger offset is formatted).
 _NUMBERS = [str(number) for number in range(16384)]
 QUOTE_SHOWN = 200  # characters of a misaligned span's quote in its comment line
+DOCSTART = "-DOCSTART-"
+# A token a reader would take for a document's first line (see the module's docstring):
+# escaped with one more leading backslash (so a `\-DOCSTART-` in a text stays distinct).
+_DOCSTART_TOKEN = re.compile(r"\\*-DOCSTART-")
 
 FILE_HEADER = (
     "# Factcheck CoNLL IOB2: token start end tag. Tokens are runs of non-white-space "
     "(Python \\S+); start end are code-point offsets into the article text. Spans not on "
-    "token boundaries are untagged and listed as '# misaligned span' lines.\n"
+    "token boundaries are untagged and listed as '# misaligned span' lines. A token "
+    "starting with -DOCSTART- is written with one more leading backslash.\n"
 )
 
 
@@ -106,14 +116,23 @@ def _tokens(text: str, pos: int, end: int) -> tuple[list[str], list[int], list[i
     One split of the window and one running sum of its pieces' lengths, both in C: a
     match object per token (re.finditer) costs more than all the rest of a token's line.
     """
-    parts = _SPLIT.split(text[pos:end])  # token, space, token, ..., token ("" at the ends)
+    window = text[pos:end]
+    parts = _SPLIT.split(window)  # token, space, token, ..., token ("" at the ends)
     bounds = list(accumulate(map(len, parts), initial=pos))
     tokens, starts, ends = parts[0::2], bounds[0::2], bounds[1::2]
     if tokens[-1] == "":  # the window ends with white space
         del tokens[-1], starts[-1], ends[-1]
     if tokens and tokens[0] == "":  # it starts with white space
         del tokens[0], starts[0], ends[0]
+    if DOCSTART in window:  # rare: one search of the window, then only its tokens
+        tokens = [escaped_token(token) for token in tokens]
     return tokens, starts, ends
+
+
+def escaped_token(token: str) -> str:
+    """The token as its line writes it: one more leading backslash if it starts, after
+    any backslashes, with -DOCSTART- (offsets are computed before: they stay the text's)."""
+    return "\\" + token if _DOCSTART_TOKEN.match(token) else token
 
 
 def _lines(
