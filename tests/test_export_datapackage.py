@@ -184,3 +184,20 @@ def test_rows_come_from_the_shared_query(dataset):
     expected = {span.id for article in export_articles() for span in article.spans}
     archive = zipfile.ZipFile(io.BytesIO(package_bytes()))
     assert {int(s["id"]) for s in rows(archive, "spans.csv")} == expected
+
+
+def test_the_same_data_gives_the_same_zip_byte_for_byte(dataset, monkeypatch):
+    """Every member is dated 1980-01-01 (the descriptor was stamped with the time of the
+    export): two exports of the same data, a day apart, are the same bytes."""
+    import time
+    from types import SimpleNamespace
+
+    first = package_bytes()
+    later = time.time() + 86_400
+    clock = SimpleNamespace(time=lambda: later, localtime=time.localtime)
+    monkeypatch.setattr(zipfile, "time", clock)  # what zipfile stamps a member with
+    assert package_bytes() == first
+    dates = {
+        info.filename: info.date_time for info in zipfile.ZipFile(io.BytesIO(first)).infolist()
+    }
+    assert dates == dict.fromkeys(MEMBERS, (1980, 1, 1, 0, 0, 0))

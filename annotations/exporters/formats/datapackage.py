@@ -239,8 +239,13 @@ def render(articles: Iterable[ExportArticle], options: ExportOptions) -> Iterato
         ]
         spans, sources, relations = (table.writer for table in tables)
         with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            # Dated 1980-01-01 by its ZipInfo, as the members opened below are: given a
+            # bare name, writestr stamps the current time, so the same data made a
+            # different ZIP each time (another SHA-256 in the export's record).
             archive.writestr(
-                "datapackage.json", json.dumps(descriptor(), ensure_ascii=False, indent=2) + "\n"
+                zipfile.ZipInfo("datapackage.json"),
+                json.dumps(descriptor(), ensure_ascii=False, indent=2) + "\n",
+                compress_type=zipfile.ZIP_DEFLATED,
             )
             yield pipe.drain()
             with (
