@@ -269,3 +269,36 @@ def test_a_blind_exporters_csv_has_no_source_columns_for_as_hidden_source(client
     assert not [name for name in header if name.startswith("source_1_")]
     header = downloaded(client, world.editor, **params).splitlines()[0].split(",")
     assert "source_1_url" in header
+
+
+# --- articles the viewer may not open -------------------------------------------------------
+
+
+def test_an_exporter_gets_only_the_articles_they_may_open_and_the_page_counts_them(client, db):
+    """A reviewer given the export right, in a collection that requires assignment: the
+    article assigned to them is in their download and their counts; the one assigned to
+    nobody, and one in a collection they are not in, are not (they cannot open them)."""
+    from tests.desk_factories import make_assignment, make_collection
+
+    rita, other = make_user("rita_opens", role="reviewer"), make_user("otto", role="reviewer")
+    grant_export(rita)
+    assigned = make_article("Assigned to Rita: the talks advance.", title="Assigned")
+    unassigned = make_article("Assigned to nobody: the talks stall.", title="Unassigned")
+    elsewhere = make_article("In another desk: the talks end.", title="Elsewhere")
+    free = make_article("In no collection: the talks resume.", title="Free")
+    desk = make_collection(
+        "Assigned desk", members=[rita], articles=[assigned, unassigned], requires_assignment=True
+    )
+    make_assignment(desk, assigned, rita)
+    make_collection("Other desk", members=[other], articles=[elsewhere])
+    for article in (assigned, unassigned, elsewhere, free):
+        make_span(article, "the talks", other)
+
+    got = jsonl_counts(downloaded(client, rita, format="jsonl"))
+    assert got["titles"] == {"Assigned", "Free"}
+    assert got["spans"] == 2
+    shown = page_counts(page(client, rita, format="jsonl"))
+    assert shown == {key: got[key] for key in shown}
+    # A span filter chooses among the same articles.
+    got = jsonl_counts(downloaded(client, rita, format="jsonl", labels="claim"))
+    assert got["titles"] == {"Assigned", "Free"}

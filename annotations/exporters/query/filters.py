@@ -17,7 +17,8 @@ Filters
 - collection (a slug) chooses the articles of that collection.
 
 Given a `viewer` (whoever downloads from the page, or made a background export), the
-spans are only those they may see (permissions.visible_annotations: blind mode), and a
+articles are only those they may open (permissions.openable_articles), the spans only
+those they may see (permissions.visible_annotations: blind mode), and a
 span filter chooses articles by those spans alone: another reviewer's hidden claim
 neither comes with the export nor brings its article. The export, the page's counts and
 the formats' warnings all ask these functions with the same viewer, so they agree.
@@ -154,13 +155,25 @@ def _article_q(filters: ExportFilters, prefix: str = "") -> Q:
     return q
 
 
+def _openable(viewer, articles: QuerySet[Article]) -> QuerySet[Article]:
+    """The articles the viewer may open (permissions.openable_articles: a collection
+    they are not in, or one that requires assignment and did not assign it to them,
+    keeps its articles from them); all of them without a viewer (the command)."""
+    return articles if viewer is None else permissions.openable_articles(viewer, articles)
+
+
 def _seen_by(viewer, spans: QuerySet[Annotation]) -> QuerySet[Annotation]:
-    """The spans the viewer may see; all of them without one (the command)."""
-    return spans if viewer is None else permissions.visible_annotations(viewer, spans)
+    """The spans the viewer may see, on articles they may open; all without a viewer."""
+    if viewer is None:
+        return spans
+    spans = permissions.visible_annotations(viewer, spans)
+    if permissions.is_desk_editor(viewer):  # opens every article
+        return spans
+    return spans.filter(article__in=_openable(viewer, Article.objects.all()).values("pk"))
 
 
 def matching_articles(filters: ExportFilters, viewer=None) -> QuerySet[Article]:
-    articles = Article.objects.filter(_article_q(filters))
+    articles = _openable(viewer, Article.objects.filter(_article_q(filters)))
     if filters.selects_spans:
         spans = _seen_by(viewer, Annotation.objects.filter(_span_q(filters)))
         articles = articles.filter(Exists(spans.filter(article=OuterRef("pk"))))
