@@ -96,6 +96,31 @@ def test_state_is_304_until_something_changes(reviewer_client, reviewer, article
     assert 'id="annotation-editor"' not in changed.content.decode()
 
 
+def test_state_sends_as_many_list_items_as_the_page_holds(reviewer_client, reviewer):
+    """A page that loaded a second page of the list gets both pages back from the poll,
+    whole pages (it merges them into its list); a bad count is a clear 400."""
+    words = [f"w{i:03}" for i in range(LIST_PAGE + 30)]
+    article = make_article(" ".join(words))
+    Annotation.objects.bulk_create(
+        Annotation(
+            article=article,
+            label=label("claim"),
+            start=i * 5,
+            end=i * 5 + 4,
+            quote=word,
+            author=reviewer,
+        )
+        for i, word in enumerate(words)
+    )
+    url = reverse("article-state", args=[article.pk])
+    first = reviewer_client.get(url, **HTMX).content.decode()
+    assert first.count('class="span-item"') == LIST_PAGE and 'id="list-more"' in first
+    both = reviewer_client.get(url, {"list_count": LIST_PAGE + 1}, **HTMX).content.decode()
+    assert both.count('class="span-item"') == LIST_PAGE + 30 and 'id="list-more"' not in both
+    bad = reviewer_client.get(url, {"list_count": "-1"}, **HTMX)
+    assert bad.status_code == 400 and "list count must be a whole number" in bad.content.decode()
+
+
 def test_state_of_a_deleted_article_is_a_404(reviewer_client, article):
     """Polling an article that was deleted says so."""
     url = reverse("article-state", args=[article.pk])

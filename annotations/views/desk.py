@@ -17,6 +17,7 @@ from .. import permissions, selectors, services
 from ..forms import ArticleMetadataForm, StatusForm
 from ..models import Article, Label
 from .regions import (
+    LIST_PAGE,
     PAGE,
     STATE_HEADER,
     header_context,
@@ -96,9 +97,15 @@ def article_state(request, article_id):
     if request.headers.get("If-None-Match", "").strip('"') == tag:
         response = HttpResponseNotModified()
     else:
+        # As many list items as the page holds (whole pages): the pages it has loaded
+        # stay, and it merges the answer into its list entry by entry (review.js).
+        held = request.GET.get("list_count", "0")
+        if not held.isdigit() or len(held) > 9:
+            return plain_error("The list count must be a whole number.")
+        pages = max(1, -(-int(held) // LIST_PAGE))
         article = get_object_or_404(Article, pk=article_id)
         context = {
-            **spans_context(request, article),
+            **spans_context(request, article, limit=pages * LIST_PAGE),
             "can_annotate": permissions.can_annotate(request.user),
         }
         response = render(request, f"{PAGE}#state", context)

@@ -157,9 +157,12 @@ def list_filter(request) -> tuple[str, str]:
     return data.get("list_label", "").strip()[:100], data.get("list_reviewer", "").strip()[:150]
 
 
-def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
-    """The reading pane, the span list with its counts and filters, and the deleted spans."""
-    context = span_list_context(request, article, label_slug=label_slug, reviewer=reviewer)
+def spans_context(request, article, *, label_slug=None, reviewer=None, limit=LIST_PAGE) -> dict:
+    """The reading pane, the span list with its counts and filters (its first `limit`
+    items), and the deleted spans."""
+    context = span_list_context(
+        request, article, label_slug=label_slug, reviewer=reviewer, limit=limit
+    )
     return {
         **context,
         "highlighted": highlighted_body(article.body, context["annotations"]),
@@ -168,8 +171,10 @@ def spans_context(request, article, *, label_slug=None, reviewer=None) -> dict:
     }
 
 
-def span_list_context(request, article, *, label_slug=None, reviewer=None, offset=0) -> dict:
-    """The span list: its counts, its filter, and one page of its items."""
+def span_list_context(
+    request, article, *, label_slug=None, reviewer=None, offset=0, limit=LIST_PAGE
+) -> dict:
+    """The span list: its counts, its filter, and `limit` of its items from `offset`."""
     if label_slug is None or reviewer is None:
         label_slug, reviewer = list_filter(request)
     labels = selectors.all_labels()
@@ -189,14 +194,15 @@ def span_list_context(request, article, *, label_slug=None, reviewer=None, offse
         "span_filter": {"label": label_slug, "reviewer": reviewer},
         "listed_count": len(listed),
         "span_total": len(annotations),
-        **list_page_context(article, listed, offset),
+        **list_page_context(article, listed, offset, limit),
     }
 
 
-def list_page_context(article, listed: list, offset: int) -> dict:
-    """One page of the span list, and where the next one starts (None at the end)."""
-    page = listed[offset : offset + LIST_PAGE]
-    following = offset + LIST_PAGE if offset + LIST_PAGE < len(listed) else None
+def list_page_context(article, listed: list, offset: int, limit: int = LIST_PAGE) -> dict:
+    """One page of the span list (or `limit` items), and where the next one starts (None
+    at the end)."""
+    page = listed[offset : offset + limit]
+    following = offset + limit if offset + limit < len(listed) else None
     return {
         "article": article,
         "span_list": span_list_items(page, _list_prefix()),

@@ -536,15 +536,124 @@
 
   // --- another reviewer's changes ---------------------------------------------------------
 
+  // A poll's answer is merged into the sidebar, not poured over it: it holds as many list
+  // entries as the page had (list_count), and an entry of the span list or of "Recently
+  // deleted" that did not change stays the very same element. So the pages loaded so far
+  // stay, and so does the keyboard focus (a replaced element loses it).
+  const CONTROLS = "a[href], button, input, select, textarea";
+
+  function sameEntry(old, fresh) {
+    // The open span's entry is marked by the page (markActive), never by the server.
+    const marked = Array.from(old.querySelectorAll(".is-active"));
+    marked.forEach(function (el) { el.classList.remove("is-active"); });
+    const same = old.isEqualNode(fresh);
+    marked.forEach(function (el) { el.classList.add("is-active"); });
+    return same;
+  }
+
+  // A changed entry that holds the focus hands it to the same control of its new copy.
+  function handOver(old, fresh) {
+    const index = old.contains(document.activeElement)
+      ? Array.from(old.querySelectorAll(CONTROLS)).indexOf(document.activeElement) : -1;
+    if (fresh.isConnected) old.remove(); else old.replaceWith(fresh);
+    const again = index >= 0 ? fresh.querySelectorAll(CONTROLS)[index] : null;
+    if (again) again.focus({ preventScroll: true });
+  }
+
+  // The entries (children with an id) of `list` become those of `fresh`, in its order.
+  function mergeEntries(list, fresh) {
+    const incoming = new Set(Array.from(fresh.children, function (el) { return el.id; }));
+    const held = new Map();
+    // What left goes first, so the entries that stay are never moved (moving loses focus).
+    Array.from(list.children).forEach(function (el) {
+      if (el.id && incoming.has(el.id)) held.set(el.id, el); else el.remove();
+    });
+    let at = list.firstElementChild;
+    Array.from(fresh.children).forEach(function (el) {
+      const old = held.get(el.id);
+      if (old && old === at) {
+        at = old.nextElementSibling;
+        if (!sameEntry(old, el)) handOver(old, el);
+        return;
+      }
+      list.insertBefore(el, at); // a new entry, or one whose place in text order changed
+      if (old) handOver(old, el);
+    });
+  }
+
+  function mergeSpanList(block, fresh) {
+    const list = block.querySelector("#annotation-list");
+    const freshList = fresh.querySelector("#annotation-list");
+    const form = block.querySelector(".span-filter");
+    const freshForm = fresh.querySelector(".span-filter");
+    if (!list || !freshList || !form !== !freshForm) { block.innerHTML = fresh.innerHTML; return; }
+    ["#span-list-total", "#label-counts"].forEach(function (id) {
+      block.querySelector(id).innerHTML = fresh.querySelector(id).innerHTML;
+    });
+    // The filter's selects stay (one may have the keyboard, or be open); their options
+    // change only when a label or a reviewer came or went, and the choice made stays.
+    const choices = function (select) {
+      return Array.from(select.options, function (o) { return o.value + "\n" + o.text; }).join("\n");
+    };
+    if (form) form.querySelectorAll("select").forEach(function (select) {
+      const options = freshForm.querySelector("#" + select.id);
+      if (!options || choices(select) === choices(options)) return;
+      const value = select.value;
+      select.innerHTML = options.innerHTML;
+      if (Array.from(select.options).some(function (o) { return o.value === value; })) select.value = value;
+    });
+    mergeEntries(list, freshList);
+  }
+
+  function mergeDeleted(block, fresh) {
+    const list = block.querySelector(".deleted-list");
+    const freshList = fresh.querySelector(".deleted-list");
+    if (list && freshList) mergeEntries(list, freshList); else block.innerHTML = fresh.innerHTML;
+  }
+
+  // The first span-list entry in view (or "Recently deleted", below the list) and where
+  // it is on screen. The browser's scroll anchoring does not always keep it in place when
+  // entries come or go above it, so the merge puts it back itself.
+  function sidebarAnchor() {
+    const side = document.querySelector(".sidebar");
+    if (!side) return null;
+    const box = side.getBoundingClientRect();
+    const top = Math.max(0, box.top), bottom = Math.min(window.innerHeight, box.bottom);
+    const items = document.querySelectorAll("#annotation-list > li[id^='li-']");
+    let low = 0, high = items.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (items[mid].getBoundingClientRect().bottom <= top) low = mid + 1; else high = mid;
+    }
+    const el = low < items.length ? items[low] : document.getElementById("deleted-block");
+    const at = el ? el.getBoundingClientRect().top : Infinity;
+    return at < bottom ? { side: side, id: el.id, top: at } : null; // none in view: nothing to keep
+  }
+
+  function keepAnchor(anchor) {
+    const el = anchor && document.getElementById(anchor.id);
+    if (!el) return;
+    const shift = el.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(shift) < 1) return;
+    // On a wide screen the sidebar is sticky and scrolls by itself; on a narrow one it is
+    // part of the page, which scrolls instead.
+    if (getComputedStyle(anchor.side).position === "sticky") anchor.side.scrollTop += shift;
+    else window.scrollBy(0, shift);
+  }
+
   function applyRegions(html) {
     const template = document.createElement("template");
     template.innerHTML = html;
+    const anchor = sidebarAnchor();
     template.content.querySelectorAll("[hx-swap-oob]").forEach(function (fresh) {
       const target = document.getElementById(fresh.id);
       if (!target) return;
-      target.innerHTML = fresh.innerHTML;
+      if (fresh.id === "span-list-block") mergeSpanList(target, fresh);
+      else if (fresh.id === "deleted-block") mergeDeleted(target, fresh);
+      else target.innerHTML = fresh.innerHTML;
       htmx.process(target);
     });
+    keepAnchor(anchor);
     markActive();
   }
 
@@ -558,6 +667,8 @@
     const reviewer = document.getElementById("list-reviewer");
     if (label) url.searchParams.set("list_label", label.value);
     if (reviewer) url.searchParams.set("list_reviewer", reviewer.value);
+    // As many list entries back as the page holds, so that no loaded page goes.
+    url.searchParams.set("list_count", document.querySelectorAll("#annotation-list > li[id^='li-']").length);
     fetch(url, {
       headers: { "If-None-Match": '"' + space.dataset.state + '"', "HX-Request": "true" },
       credentials: "same-origin",
