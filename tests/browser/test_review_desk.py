@@ -98,6 +98,39 @@ def test_keyboard_only_flow(live_server, page, artifacts):
     assert page.js_errors == []
 
 
+def test_keyboard_down_after_a_word_adjusted_span_goes_on(live_server, page):
+    """↓ after labelling a selection trimmed by a word (Shift+←), or one made with the
+    mouse, selects the sentence after that span, not the first sentence on screen."""
+    make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    sentences = [article.body[a:b] for a, b in sentence_spans(article.body)]
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => window.getSelection().toString()") == sentences[2]
+    page.keyboard.press("Shift+ArrowLeft")  # drop the last word
+    assert (
+        page.evaluate("() => window.getSelection().toString()") == "Officials in Kyiv declined to"
+    )
+    page.keyboard.press("1")
+    wait_for_spans(page, 1)
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => window.getSelection().toString()") == sentences[3]
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("() => window.getSelection().toString()") == sentences[2]
+
+    page.keyboard.press("Escape")
+    select_with_mouse(page, "Moscow denied it")
+    page.wait_for_selector("#label-bar:not([hidden])")
+    page.keyboard.press("2")
+    wait_for_spans(page, 2)
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => window.getSelection().toString()") == sentences[2]
+    assert page.js_errors == []
+
+
 def test_past_the_last_sentence_and_an_empty_pane(live_server, page):
     """↑ on the first sentence and ↓ past the last say so and store nothing."""
     make_user("rita", role="reviewer")

@@ -149,6 +149,19 @@
     return -1;
   }
 
+  // The sentences a span touches, as a cursor. A selection trimmed by a word, or dragged
+  // with the mouse, is no run of whole sentences, but once it is labelled (and so gone)
+  // ↓/↑ must still go on from it, not from the first sentence on screen.
+  function cursorAround(span) {
+    const list = sentences();
+    let first = 0, last = 0;
+    for (let i = 0; i < list.length && list[i][0] < span.end; i++) {
+      if (list[i][0] <= span.start) first = i;
+      last = i;
+    }
+    return list.length ? { first: first, last: Math.max(first, last) } : null;
+  }
+
   function showCursor() {
     const list = sentences();
     selectCodePoints(list[cursor.first][0], list[cursor.last][1]);
@@ -193,8 +206,9 @@
       if (!match) return;
       to = from + match.index;
     }
-    cursor = null;
-    selectCodePoints(span.start, span.start + Offsets.codePointCount(text.slice(from, to)));
+    const end = span.start + Offsets.codePointCount(text.slice(from, to));
+    cursor = cursorAround({ start: span.start, end: end });
+    selectCodePoints(span.start, end);
   }
 
   // --- spans: create, open, move between, relabel, delete, undo --------------------------
@@ -216,6 +230,7 @@
     if (!span) { showMessage("Select some text in the article first."); return; }
     hideBar();
     paintPending(span);
+    cursor = cursorAround(span); // the selection goes: the cursor stays on the span
     window.getSelection().removeAllRanges();
     htmx.ajax("POST", workspace().dataset.createUrl, {
       target: "#annotation-editor",
