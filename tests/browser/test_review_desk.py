@@ -4,6 +4,7 @@ spans over hard Unicode."""
 
 import pytest
 
+from annotations import selectors, services
 from annotations.models import Annotation, Article, HistoryEvent
 from annotations.sentences import sentence_spans
 from tests.browser.conftest import select_with_mouse, sign_in
@@ -128,6 +129,48 @@ def test_keyboard_down_after_a_word_adjusted_span_goes_on(live_server, page):
     wait_for_spans(page, 2)
     page.keyboard.press("ArrowDown")
     assert page.evaluate("() => window.getSelection().toString()") == sentences[2]
+    assert page.js_errors == []
+
+
+def test_a_restored_deletion_takes_its_undo_toast_away(live_server, page):
+    """Deleted, then restored from the sidebar's Restore button: the "Span deleted. Undo"
+    toast goes (Ctrl+Z has nothing left to undo) and the keyboard is on the restored
+    span's entry. Deleted again and restored by an editor elsewhere: the next poll takes
+    that toast away too."""
+    rita, edith = make_user("rita", role="reviewer"), make_user("edith", role="editor")
+    article = make_article(STORY)
+    span = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    refused = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 409 else None)
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/annotations/{span.pk}/")
+    page.click("#annotation-editor [data-delete]")
+    page.wait_for_selector("#toast [data-undo]")
+    wait_for_spans(page, 0)
+
+    page.focus("#deleted-block button")
+    before = page.evaluate("() => window.scrollY")
+    page.keyboard.press("Enter")
+    wait_for_spans(page, 1)
+    # Gone at once, not when the toast's 10 s are up.
+    page.wait_for_function("() => !document.querySelector('#toast [data-undo]')", timeout=2000)
+    assert page.evaluate("id => Boolean(document.activeElement.closest('#li-' + id))", span.pk), (
+        page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)")
+    )
+    assert page.evaluate("() => window.scrollY") == before  # the reader stays put
+    page.keyboard.press("Control+z")
+    page.wait_for_timeout(500)
+    assert refused == [] and page.is_hidden("#flash")
+    assert Annotation.objects.filter(pk=span.pk).exists()
+
+    page.click(f"#li-{span.pk} .span-item")
+    page.wait_for_selector(f'.editor-card[data-annotation-ref="{span.pk}"]')
+    page.click("#annotation-editor [data-delete]")
+    page.wait_for_selector("#toast [data-undo]")
+    services.annotation_restore(event=selectors.latest_deletion(span.pk), actor=edith)
+    page.evaluate("() => window.FactcheckReview.poll()")
+    wait_for_spans(page, 1)
+    page.wait_for_function("() => !document.querySelector('#toast [data-undo]')", timeout=2000)
     assert page.js_errors == []
 
 

@@ -489,10 +489,60 @@
   });
 
   let focusedSpan = null;
-  document.body.addEventListener("htmx:beforeRequest", function () {
+  const restores = new WeakSet(); // requests made by a Restore button of "Recently deleted"
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
     const focused = document.activeElement;
     focusedSpan = focused && focused.matches && focused.matches("mark.hl") ? focused.dataset.annotationId : null;
+    const elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("#deleted-block")) restores.add(event.detail.requestConfig);
   });
+
+  // The toast's Undo is a restore of one deletion. Once that deletion is restored by any
+  // means (the sidebar, another reviewer, the admin) it leaves "Recently deleted", and an
+  // Undo would only be refused (409), so the toast goes with it.
+  function retireUndo() {
+    const form = toast.querySelector("form[hx-post]");
+    if (!form) return;
+    const url = form.getAttribute("hx-post");
+    const offered = Array.from(document.querySelectorAll("#deleted-block form[hx-post]")).some(function (f) {
+      return f.getAttribute("hx-post") === url;
+    });
+    if (!offered) toast.innerHTML = "";
+  }
+
+  // Scroll the sidebar (and only it: the reader keeps their place) to show `el`; on a
+  // narrow screen the sidebar is part of the page, which scrolls instead.
+  function revealInSidebar(el, tries) {
+    const side = el.closest(".sidebar");
+    if (!side || getComputedStyle(side).position !== "sticky") { el.scrollIntoView({ block: "nearest" }); return; }
+    const box = el.getBoundingClientRect(), view = side.getBoundingClientRect();
+    const top = Math.max(0, view.top), bottom = Math.min(window.innerHeight, view.bottom);
+    let by = 0;
+    if (box.bottom > bottom) by = Math.min(box.bottom - bottom, box.top - top);
+    else if (box.top < top) by = box.top - top;
+    if (Math.abs(by) < 1) return;
+    side.scrollTop += by;
+    // The entries scrolled past were only guessed at (content-visibility) until laid out
+    // in the next frame: look again then.
+    if ((tries || 0) < 5) requestAnimationFrame(function () { revealInSidebar(el, (tries || 0) + 1); });
+  }
+
+  // The Restore button goes with its entry: the keyboard goes to the restored span's
+  // entry in the list (or its highlight, when the list does not show it).
+  function focusRestored() {
+    const card = openCard();
+    const active = document.activeElement;
+    if (!card || (active && active !== document.body)) return;
+    const id = card.dataset.annotationRef;
+    const entry = document.querySelector("#li-" + id + " .span-item");
+    if (entry) {
+      entry.focus({ preventScroll: true });
+      revealInSidebar(entry);
+    } else {
+      const mark = firstMark(id);
+      if (mark) focusMark(mark);
+    }
+  }
 
   document.body.addEventListener("htmx:afterRequest", function (event) {
     if (!event.detail.successful) clearPending();
@@ -518,6 +568,10 @@
     clearPending();
     applyListOps();
     markActive();
+    retireUndo();
+    if (restores.has(event.detail.requestConfig)) focusRestored();
+    // The keyboard is on the restored span's list entry, in view: leave the editor be.
+    const showsEntry = restores.has(event.detail.requestConfig) && document.activeElement.closest("#annotation-list");
     // The reading pane was redrawn: put the keyboard back on the span it was on.
     if (focusedSpan && (document.activeElement === document.body || !document.activeElement)) {
       const mark = firstMark(focusedSpan);
@@ -529,7 +583,7 @@
       problem.scrollIntoView({ block: "nearest" });
       const focusable = problem.closest("[tabindex]") || problem;
       if (focusable.focus) focusable.focus({ preventScroll: true });
-    } else if (event.detail.target === editor()) {
+    } else if (event.detail.target === editor() && !showsEntry) {
       // On a narrow screen the editor sits below the article: bring it into view.
       const box = editor().getBoundingClientRect();
       if (box.top > window.innerHeight || box.bottom < 0) editor().scrollIntoView({ behavior: "smooth", block: "start" });
@@ -670,6 +724,7 @@
     });
     keepAnchor(anchor);
     markActive();
+    retireUndo();
   }
 
   function poll() {
