@@ -383,12 +383,19 @@ def test_a_bare_host_url_is_completed_to_https(reviewer_client, claim):
     assert Source.objects.get().url == "https://www.example.org/x"
 
 
-@pytest.mark.parametrize("url", ["http://[", "https://example.org:99999/", "http://a:b/"])
-def test_a_url_urllib_cannot_read_is_a_form_error(reviewer_client, claim, url):
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("http://[", "not a web address we can read"),
+        ("https://example.org:99999/", "The port 99999 is out of range (0–65535)."),
+        ("http://a:b/", "not a web address we can read"),
+    ],
+)
+def test_a_url_urllib_cannot_read_is_a_form_error(reviewer_client, claim, url, message):
     """Not a 500: the form says what is wrong; nothing is stored."""
     response = add_source(reviewer_client, claim, url=url)
     assert response.status_code == 422
-    assert "not a web address we can read" in response.content.decode()
+    assert message in response.content.decode()
     assert not Source.objects.exists()
     assert source_options(reviewer_client, url).status_code == 200
 

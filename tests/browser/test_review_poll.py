@@ -169,3 +169,30 @@ def test_a_poll_keeps_the_keyboard_on_a_restore_button(live_server, page):
     )
     assert focused == restore_url
     assert page.js_errors == []
+
+
+def test_scrolling_the_sidebar_to_its_end_loads_the_next_page(live_server, page):
+    """The span list's next page comes when its "More spans…" row scrolls into view in
+    the sidebar, which scrolls on its own beside the article: htmx's `revealed` heard
+    only the window's scroll, so the row waited for a click; `intersect` sees it."""
+    make_user("rita", role="reviewer")
+    oscar = make_user("oscar", role="reviewer")
+    article = make_article(LONG)
+    held = LIST_PAGE + 60
+    spans_on_sentences(article, oscar, range(held))
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    page.wait_for_selector("#article-text mark[data-first]")
+    count = "() => document.querySelectorAll('#annotation-list .span-item').length"
+    assert page.evaluate(count) == LIST_PAGE
+    y = page.evaluate("() => window.scrollY")
+
+    page.evaluate(
+        """() => { const row = document.getElementById('list-more');
+                   const side = document.querySelector('.sidebar');
+                   side.scrollTop += row.getBoundingClientRect().top
+                                     - side.getBoundingClientRect().top; }"""
+    )
+    page.wait_for_function(f"() => ({count})() === {held}", timeout=10_000)
+    assert page.evaluate("() => document.getElementById('list-more')") is None
+    assert page.evaluate("() => window.scrollY") == y  # the window never scrolled
