@@ -434,10 +434,17 @@ def test_a_deletion_recorded_before_the_new_model_restores(page, reviewer):
     )
 
 
-@pytest.mark.parametrize("url", ["http://[", "https://example.org:99999/", "https://[::1/x"])
-def test_a_url_urllib_cannot_read_is_a_clear_error(claim, reviewer, url):
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("http://[", "not a web address we can read"),
+        ("https://example.org:99999/", "The port 99999 is out of range (0–65535)."),
+        ("https://[::1/x", "not a web address we can read"),
+    ],
+)
+def test_a_url_urllib_cannot_read_is_a_clear_error(claim, reviewer, url, message):
     before = everything()
     with pytest.raises(ValidationError) as info:
         services.source_create(annotation=claim, actor=reviewer, url=url)
-    assert "not a web address we can read" in info.value.message_dict["url"][0]
+    assert message in info.value.message_dict["url"][0]
     assert everything() == before
