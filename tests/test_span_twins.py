@@ -137,6 +137,19 @@ def test_restoring_beside_a_span_of_another_label_works(reviewer_client, reviewe
 TRIALS = 6
 
 
+def new_claim(article, author):
+    """A reviewer marks TEXT as a claim, as the review page does."""
+    start = article.body.index(TEXT)
+    return services.annotation_create(
+        article=article,
+        label=label("claim"),
+        start=start,
+        end=start + len(TEXT),
+        quote=TEXT,
+        author=author,
+    )
+
+
 @pytest.fixture
 def flushed_rows(transactional_db):
     """A flushed database has lost the labels and groups that migrations create."""
@@ -150,7 +163,6 @@ def flushed_rows(transactional_db):
 def test_a_relabel_racing_a_new_span_of_that_label_leaves_no_twin(flushed_rows, reviewer, article):
     """One thread relabels a denial as a claim while another makes a claim on the same
     text: one of them is refused, and the article holds no twin."""
-    start = article.body.index(TEXT)
     for _trial in range(TRIALS):
         Annotation.objects.filter(article=article).delete()
         denial = make_span(article, TEXT, reviewer, label_slug="denial")
@@ -158,14 +170,7 @@ def test_a_relabel_racing_a_new_span_of_that_label_leaves_no_twin(flushed_rows, 
             lambda d=denial: services.annotation_update(
                 annotation=d, actor=reviewer, label=label("claim")
             ),
-            lambda: services.annotation_create(
-                article=article,
-                label=label("claim"),
-                start=start,
-                end=start + len(TEXT),
-                quote=TEXT,
-                author=reviewer,
-            ),
+            lambda: new_claim(article, reviewer),
         )
         assert sorted(o[0] for o in outcomes) == ["error", "ok"], outcomes
         error = next(o[1] for o in outcomes if o[0] == "error")
@@ -179,21 +184,13 @@ def test_a_relabel_racing_a_new_span_of_that_label_leaves_no_twin(flushed_rows, 
     connection.vendor != "postgresql", reason="races need PostgreSQL's concurrent transactions"
 )
 def test_a_restore_racing_a_new_twin_leaves_one_span(flushed_rows, reviewer, article):
-    start = article.body.index(TEXT)
     for _trial in range(TRIALS):
         Annotation.objects.filter(article=article).delete()
         gone = make_span(article, TEXT, reviewer, label_slug="claim")
         deletion = services.annotation_delete(annotation=gone, actor=reviewer)
         outcomes = race(
             lambda e=deletion: services.annotation_restore(event=e, actor=reviewer),
-            lambda: services.annotation_create(
-                article=article,
-                label=label("claim"),
-                start=start,
-                end=start + len(TEXT),
-                quote=TEXT,
-                author=reviewer,
-            ),
+            lambda: new_claim(article, reviewer),
         )
         assert sorted(o[0] for o in outcomes) == ["error", "ok"], outcomes
         error = next(o[1] for o in outcomes if o[0] == "error")
