@@ -397,3 +397,41 @@ def test_an_empty_article_has_no_sentence_to_select(live_server, page):
     page.wait_for_selector("#flash:not([hidden])")
     assert "no sentences" in page.inner_text("#flash")
     assert Annotation.objects.count() == 0
+
+
+def test_a_poll_answer_older_than_the_pages_own_change_is_not_drawn(live_server, page):
+    """A poll on its way while the reviewer deletes a span answers with the state from
+    before the delete: drawn, it would show the span again and take the Undo toast away
+    (the deletion it undoes would not be in Recently deleted). It is dropped instead."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    span = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    make_span(article, "the talks are advancing", rita)  # so that the state has spans left
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/annotations/{span.pk}/")
+    wait_for_spans(page, 2)
+    held = []
+
+    def hold(route):  # the server answers now; the page gets the answer when released
+        held.append((route, route.fetch()))
+
+    page.route("**/state/**", hold)
+    services.annotation_update(annotation=span, actor=rita, note="changed elsewhere")
+    page.evaluate("() => window.FactcheckReview.poll()")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the poll was not sent"
+    page.click("#annotation-editor [data-delete]")
+    page.wait_for_selector("#toast [data-undo]")
+    wait_for_spans(page, 1)
+
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    page.wait_for_timeout(800)
+    assert page.is_visible("#toast [data-undo]")
+    marks = "() => document.querySelectorAll('#article-text mark[data-first]').length"
+    assert page.evaluate(marks) == 1
+    assert page.query_selector(f"#li-{span.pk}") is None
+    assert page.js_errors == []

@@ -739,8 +739,9 @@
     if (reviewer) url.searchParams.set("list_reviewer", reviewer.value);
     // As many list entries back as the page holds, so that no loaded page goes.
     url.searchParams.set("list_count", document.querySelectorAll("#annotation-list > li[id^='li-']").length);
+    const asked = space.dataset.state;
     fetch(url, {
-      headers: { "If-None-Match": '"' + space.dataset.state + '"', "HX-Request": "true" },
+      headers: { "If-None-Match": '"' + asked + '"', "HX-Request": "true" },
       credentials: "same-origin",
       cache: "no-store",
     }).then(function (response) {
@@ -748,6 +749,10 @@
       const tag = response.headers.get("X-Article-State");
       return response.text().then(function (html) {
         if (pending || currentSpan()) return; // a selection began meanwhile: next time
+        // The page's own change was answered (its state moved) or is on its way while this
+        // was: this answer is older than what the page shows, and drawn it would bring a
+        // deleted span back or take the Undo away. The next poll brings the news.
+        if (space.dataset.state !== asked || document.querySelector(".htmx-request")) return;
         applyRegions(html);
         if (tag) space.dataset.state = tag;
       });
