@@ -286,3 +286,25 @@ def test_the_worker_reaps_a_stalled_export_before_its_next_one(editor_client, da
     fresh = ExportRecord.objects.exclude(pk=dead.pk).get()
     assert fresh.status == ExportRecord.Status.DONE
     assert fresh.heartbeat_at is not None
+
+
+def test_a_job_whose_maker_was_deleted_before_it_ran_exports_nothing(client, dataset):
+    """Queued by a reviewer given the export right, whose account is deleted before the
+    worker gets to it: run with no maker it would hold every span, those blind review hid
+    from them too; it fails with a message instead, and no file is written."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import make_user
+
+    maker = make_user("gone_soon", role="reviewer")
+    maker.user_permissions.add(Permission.objects.get(codename="export_dataset"))
+    client.force_login(maker)
+    with override_settings(TASKS=DB_BACKEND):
+        ask_in_background(client, format="jsonl")
+    record = ExportRecord.objects.get()
+    maker.delete()
+    assert jobs.run_job(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportRecord.Status.FAILED
+    assert record.error == jobs.MAKER_GONE_MESSAGE
+    assert not record.storage_path

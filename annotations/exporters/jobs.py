@@ -122,9 +122,21 @@ def _fail(record_id, message: str) -> None:
     )
 
 
+MAKER_GONE_MESSAGE = (
+    "The account that asked for this export was deleted before it was prepared, so what "
+    "it may hold is not known; nothing was exported."
+)
+
+
 def _run(record: ExportRecord) -> None:
     from ..forms_export import ExportForm
 
+    if record.created_by is None:
+        # Only a signed-in person queues an export (views/export.py): no maker means the
+        # account was deleted since. Run with no viewer, it would hold every span, those
+        # blind review hid from its maker included.
+        _fail(record.pk, MAKER_GONE_MESSAGE)
+        return
     form = ExportForm(form_data_from_json(record.options.get("form", {})))
     if not form.is_valid():
         problem = "; ".join(str(e) for errors in form.errors.values() for e in errors)

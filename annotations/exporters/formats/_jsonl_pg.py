@@ -225,7 +225,9 @@ def json_lines(filters: ExportFilters, stats: ExportStats, using: str) -> Iterat
     started = time.monotonic()
     # Text COPY: one row a line. JSON has no raw tab or newline (they are escaped), so a
     # tab only separates the columns and the only escape COPY adds is a doubled backslash.
+    # psycopg's own cursor: its errors go through Django's wrapper, as bulk_copy's do.
     with (
+        connection.wrap_database_errors,
         connection.connection.cursor() as cursor,
         cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
     ):
