@@ -4,6 +4,7 @@ so a filter means the same thing, and fails with the same message, everywhere.""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -15,7 +16,15 @@ from .exporters import (
     unavailable_format_message,
     unknown_format_message,
 )
-from .exporters.query import FIRST_DAY, LAST_DAY, LAYER_ALL, MAX_ID, ExportFilters, parse_layer
+from .exporters.query import (
+    FIRST_DAY,
+    LAST_DAY,
+    LAYER_ALL,
+    MAX_ID,
+    ExportFilters,
+    parse_layer,
+    spans_seen_by,
+)
 from .models import Annotation, Article, Collection, Label
 
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
@@ -90,15 +99,19 @@ class ReviewerChoiceField(forms.ModelChoiceField):
             ) from None
 
 
-def _layer_choices() -> list[tuple[str, str]]:
-    reviewers = (
-        get_user_model()
-        .objects.filter(
-            pk__in=Annotation.objects.filter(layer=Annotation.Layer.REVIEWER).values("author")
-        )
-        .order_by("username")
-        .values_list("username", flat=True)
-    )
+def _annotators(viewer, spans=None):
+    """Who made the spans the viewer may see (all of them without a viewer): a blind
+    reviewer's export page names no reviewer whose spans are hidden from them."""
+    spans = Annotation.objects.all() if spans is None else spans
+    if viewer is not None:
+        spans = spans_seen_by(viewer, spans)
+    return get_user_model().objects.filter(pk__in=spans.values("author")).order_by("username")
+
+
+def _layer_choices(viewer=None) -> list[tuple[str, str]]:
+    reviewers = _annotators(
+        viewer, Annotation.objects.filter(layer=Annotation.Layer.REVIEWER)
+    ).values_list("username", flat=True)
     return [
         (LAYER_ALL, "All reviewers' spans (each names its reviewer)"),
         ("gold", "Gold: adjudicated spans only"),
@@ -185,19 +198,17 @@ class ExportForm(forms.Form):
         "bar), then kept there to download, now or later. Large exports always are.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, viewer=None, **kwargs):
+        """`viewer`: who sees the page, whose reviewer choices name only the people whose
+        spans they may see; None (the worker re-checking a stored export's form): all."""
         super().__init__(*args, **kwargs)
         self.fields["format"].choices = [(f.name, f.label) for f in all_formats()]
         self.fields["format"].error_messages["invalid_choice"] = unknown_format_message("%(value)s")
         # Only people who annotated something can narrow an export.
-        self.fields["reviewer"].queryset = (
-            get_user_model()
-            .objects.filter(pk__in=Annotation.objects.values("author"))
-            .order_by("username")
-        )
+        self.fields["reviewer"].queryset = _annotators(viewer)
         # The layers offered, read only when the page draws them (a download reads no
         # table before it streams); any reviewer:NAME in a URL is checked in clean_layer.
-        self.fields["layer"].widget = forms.Select(choices=_layer_choices)
+        self.fields["layer"].widget = forms.Select(choices=partial(_layer_choices, viewer))
         self.fields["collection"].widget = forms.Select(choices=_collection_choices)
 
     def clean_format(self) -> str:

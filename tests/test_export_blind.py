@@ -302,3 +302,28 @@ def test_an_exporter_gets_only_the_articles_they_may_open_and_the_page_counts_th
     # A span filter chooses among the same articles.
     got = jsonl_counts(downloaded(client, rita, format="jsonl", labels="claim"))
     assert got["titles"] == {"Assigned", "Free"}
+
+
+def test_a_blind_exporters_page_names_no_reviewer_whose_spans_are_hidden(client, world):
+    """The layer and reviewer choices named A to B, whose spans blind review hides from
+    B; they name only whose spans B may see (B), and everyone to an editor."""
+    client.force_login(world.b)
+    page = client.get(reverse("export")).content.decode()
+    assert f'value="reviewer:{world.b.username}"' in page
+    assert f'value="{world.b.username}"' in page
+    assert world.a.username not in page
+    client.force_login(world.editor)
+    page = client.get(reverse("export")).content.decode()
+    assert f'value="reviewer:{world.a.username}"' in page
+    assert f'value="{world.a.username}"' in page
+
+
+def test_a_blind_exporter_naming_a_hidden_reviewer_is_told_no_such_choice(client, world):
+    """Typed in the URL, a hidden reviewer is refused like an unknown one: a 400 that
+    lists only the choices B has, and no file."""
+    client.force_login(world.b)
+    response = client.get(
+        reverse("export-download"), {"format": "jsonl", "reviewer": world.a.username}
+    )
+    assert response.status_code == 400
+    assert A_NOTE not in response.content.decode()

@@ -67,7 +67,7 @@ def _summary(filters: ExportFilters, user) -> dict:
 @require_GET
 def export_page(request):
     _check_permission(request.user)
-    form = ExportForm(request.GET or None)
+    form = ExportForm(request.GET or None, viewer=request.user)
     context = _context(form, request.user)
     if request.htmx and not request.htmx.history_restore_request:
         # htmx swaps only 2xx responses: errors come back in the summary with a 200.
@@ -80,7 +80,7 @@ def export_page(request):
 @require_GET
 def export_download(request):
     _check_permission(request.user)
-    form = ExportForm(request.GET)
+    form = ExportForm(request.GET, viewer=request.user)
     # Everything a filter can get wrong is found here, before the 200 and the first byte
     # go out: once streaming, an error can only cut the file short.
     if not form.is_valid():

@@ -35,6 +35,7 @@ from .filters import (
     matching_spans,
     parse_layer,
     span_rows,
+    spans_seen_by,
 )
 from .iso_datetime import IsoDateTime, iso_utc_sql
 from .rows import (
@@ -75,4 +76,5 @@ __all__ = [
     "parse_layer",
     "rating_scale_bounds",
     "span_rows",
+    "spans_seen_by",
 ]

@@ -162,7 +162,7 @@ def _openable(viewer, articles: QuerySet[Article]) -> QuerySet[Article]:
     return articles if viewer is None else permissions.openable_articles(viewer, articles)
 
 
-def _seen_by(viewer, spans: QuerySet[Annotation]) -> QuerySet[Annotation]:
+def spans_seen_by(viewer, spans: QuerySet[Annotation]) -> QuerySet[Annotation]:
     """The spans the viewer may see, on articles they may open; all without a viewer."""
     if viewer is None:
         return spans
@@ -175,13 +175,13 @@ def _seen_by(viewer, spans: QuerySet[Annotation]) -> QuerySet[Annotation]:
 def matching_articles(filters: ExportFilters, viewer=None) -> QuerySet[Article]:
     articles = _openable(viewer, Article.objects.filter(_article_q(filters)))
     if filters.selects_spans:
-        spans = _seen_by(viewer, Annotation.objects.filter(_span_q(filters)))
+        spans = spans_seen_by(viewer, Annotation.objects.filter(_span_q(filters)))
         articles = articles.filter(Exists(spans.filter(article=OuterRef("pk"))))
     return articles
 
 
 def matching_spans(filters: ExportFilters, viewer=None) -> QuerySet[Annotation]:
-    return _seen_by(
+    return spans_seen_by(
         viewer,
         Annotation.objects.filter(_span_q(filters), _article_q(filters, prefix="article__")),
     )
@@ -189,4 +189,4 @@ def matching_spans(filters: ExportFilters, viewer=None) -> QuerySet[Annotation]:
 
 def span_rows(filters: ExportFilters, viewer=None) -> QuerySet[Annotation]:
     """The spans an export reads, by the span filters alone (articles are chosen apart)."""
-    return _seen_by(viewer, Annotation.objects.filter(_span_q(filters)))
+    return spans_seen_by(viewer, Annotation.objects.filter(_span_q(filters)))
