@@ -507,7 +507,7 @@
     const offered = Array.from(document.querySelectorAll("#deleted-block form[hx-post]")).some(function (f) {
       return f.getAttribute("hx-post") === url;
     });
-    if (!offered) toast.innerHTML = "";
+    if (!offered) { clearTimeout(toast.timer); toast.innerHTML = ""; }
   }
 
   // Scroll the sidebar (and only it: the reader keeps their place) to show `el`; on a
@@ -588,9 +588,12 @@
       const box = editor().getBoundingClientRect();
       if (box.top > window.innerHeight || box.bottom < 0) editor().scrollIntoView({ behavior: "smooth", block: "start" });
     }
-    if (toast.querySelector(".toast-body")) {
+    const body = toast.querySelector(".toast-body");
+    if (body) {
       clearTimeout(toast.timer);
-      toast.timer = setTimeout(function () { toast.innerHTML = ""; }, 10000);
+      // This toast's own 10 s: a timer left from an earlier toast (one retired before its
+      // time, which clears no timer) must not take a newer one away.
+      toast.timer = setTimeout(function () { if (toast.contains(body)) toast.innerHTML = ""; }, 10000);
     }
   });
   document.body.addEventListener("htmx:responseError", function (event) {
