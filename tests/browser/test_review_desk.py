@@ -446,4 +446,3 @@ def test_a_poll_answer_older_than_the_pages_own_change_is_not_drawn(live_server,
     assert page.evaluate(marks) == 1
     assert page.query_selector(f"#li-{span.pk}") is None
     assert page.js_errors == []
-
