@@ -2,6 +2,8 @@
 does not jump, the sidebar's filters, previous/next, two reviewers at once, and exact
 spans over hard Unicode."""
 
+import re
+
 import pytest
 
 from annotations import selectors, services
@@ -183,6 +185,83 @@ def test_a_deletion_restored_elsewhere_takes_its_undo_toast_away_on_the_next_pol
     wait_for_spans(page, 1)
     page.wait_for_function("() => !document.querySelector('#toast [data-undo]')", timeout=2000)
     assert page.js_errors == []
+
+
+def test_delete_pressed_while_the_editor_is_redrawn_is_drawn_whole(live_server, page):
+    """Delete pressed while another answer is on its way to redraw the editor (a span
+    opened from the list a moment before): that answer replaces the Delete button, and
+    the delete's own answer must still be drawn whole (the span out of the text and the
+    list, in "Recently deleted", the Undo toast). htmx 2.0.10 dropped all of it but the
+    editor, since it looked for those regions inside the replaced button's tree."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    first = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    second = make_span(article, "Analysts were not surprised.", rita, label_slug="claim")
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/annotations/{first.pk}/")
+    wait_for_spans(page, 2)
+
+    held = {}
+    page.route(re.compile(rf"/annotations/{second.pk}/\?"), lambda route: held.update(open=route))
+    page.route(
+        re.compile(rf"/annotations/{first.pk}/delete/$"), lambda route: held.update(delete=route)
+    )
+    page.click(f"#li-{second.pk} .span-item")
+    wait_until(page, lambda: "open" in held)
+    button = page.query_selector("#annotation-editor [data-delete]")
+    button.click()  # still the first span's card
+    wait_until(page, lambda: "delete" in held)
+
+    held["open"].continue_()
+    page.wait_for_function("button => !button.isConnected", arg=button)
+    held["delete"].continue_()
+    page.wait_for_selector("#toast [data-undo]")
+    wait_for_spans(page, 1)
+    assert page.query_selector(f"#li-{first.pk}") is None
+    assert page.query_selector("#deleted-block form[hx-post]") is not None
+    assert not Annotation.objects.filter(pk=first.pk).exists()
+
+    page.click("#toast [data-undo]")  # and its Undo works
+    wait_for_spans(page, 2)
+    assert Annotation.objects.filter(pk=first.pk).exists()
+    assert page.js_errors == []
+
+
+def test_a_new_undo_toast_lives_its_own_ten_seconds(live_server, page):
+    """A toast retired early (its deletion restored from the sidebar) must not take the
+    next deletion's toast away when its own 10 s would have ended: each toast keeps its
+    own 10 s."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    span = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    page.clock.install()
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/annotations/{span.pk}/")
+    page.click("#annotation-editor [data-delete]")
+    page.wait_for_selector("#toast [data-undo]")
+    wait_for_spans(page, 0)
+    page.click("#deleted-block button")  # restored from the sidebar: the toast goes early
+    wait_for_spans(page, 1)
+    page.wait_for_function("() => !document.querySelector('#toast [data-undo]')")
+
+    page.clock.fast_forward(8_000)  # most of the first toast's 10 s have gone by
+    page.click(f"#li-{span.pk} .span-item")
+    page.click("#annotation-editor [data-delete]")
+    page.wait_for_selector("#toast [data-undo]")
+    page.clock.fast_forward(4_000)  # past the first toast's end, within the second's
+    assert page.is_visible("#toast [data-undo]")
+    page.clock.fast_forward(7_000)  # past the second toast's own 10 s
+    page.wait_for_function("() => !document.querySelector('#toast [data-undo]')")
+    assert page.js_errors == []
+
+
+def wait_until(page, condition, timeout_ms=5000):
+    """Let the page's events (a held request reaching its route) run until `condition`."""
+    for _ in range(timeout_ms // 20):
+        if condition():
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError("the page never got there")
 
 
 def test_past_the_last_sentence_and_an_empty_pane(live_server, page):
