@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,21 @@ def page(browser):
     page.js_errors = errors
     yield page
     context.close()
+    wait_for_live_server_requests()
+
+
+def wait_for_live_server_requests(timeout=10.0):
+    """Let the live server finish what the closed page had asked of it.
+
+    A request still running when the test's database is flushed deadlocks with the
+    flush's TRUNCATE on PostgreSQL (a poll reading one table while the flush holds
+    another), which fails the next test. The server runs each connection in a thread
+    of socketserver's process_request_thread; they end once the browser's sockets close.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
