@@ -189,9 +189,33 @@ def test_not_html_is_refused(server, allowed, path, kind):
 def test_a_page_that_does_not_answer_in_time_is_refused(server, allowed):
     started = time.monotonic()
     assert read_url(f"{server}/slow").reason == (
-        "The page did not answer in time (1 seconds); try again later."
+        "The page did not answer in time (1 second); try again later."
     )
     assert time.monotonic() - started < 2.4  # it did not wait for the answer
+
+
+def test_a_name_never_looked_up_is_refused_at_the_timeout(allowed, monkeypatch):
+    """getaddrinfo takes no timeout: a name server that never answers must not hold the
+    import past the fetch's timeout (the resolver's own retries take 10 s and more)."""
+    answer = threading.Event()
+    real_getaddrinfo = fetch.socket.getaddrinfo
+
+    def silent_name_server(host, *args, **kwargs):
+        if host == "slow-dns.test":
+            answer.wait(10)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(fetch.socket, "getaddrinfo", silent_name_server)
+    started = time.monotonic()
+    try:
+        read = read_url("http://slow-dns.test/article")
+    finally:
+        answer.set()
+    assert read.reason == (
+        "The name “slow-dns.test” could not be looked up within 1 second; try again later."
+    )
+    assert read.chunks == []
+    assert time.monotonic() - started < 1.8
 
 
 @pytest.fixture

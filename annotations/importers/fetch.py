@@ -9,9 +9,10 @@ Rules (settings in factcheck/settings.py, "Import limits"):
   name), so a second DNS answer cannot switch it to another address ("DNS rebinding");
 - redirects are followed by hand, at most FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS, each new
   address checked the same way;
-- a timeout for connecting and for each read, and one deadline for the whole fetch
-  (three times the timeout, redirects included), held by _Watchdog: a server that sends a
-  few bytes at a time, each read well within the timeout, is cut off at the deadline;
+- a timeout for looking up the name, for connecting and for each read, and one deadline
+  for the whole fetch (three times the timeout, redirects included), held by _Watchdog:
+  a server that sends a few bytes at a time, each read well within the timeout, is cut
+  off at the deadline;
 - the body is streamed and the fetch stopped past FACTCHECK_IMPORT_FETCH_MAX_BYTES;
 - only HTML (or plain text) is accepted, and only a 200 answer.
 
@@ -87,7 +88,7 @@ def fetch_page(url: str) -> FetchedPage:
 def _follow(current: str, *, timeout: float, watchdog: _Watchdog) -> FetchedPage:
     max_redirects = settings.FACTCHECK_IMPORT_FETCH_MAX_REDIRECTS
     for _hop in range(max_redirects + 1):
-        target = _target(current)
+        target = _target(current, wait=min(timeout, watchdog.left()))
         pool, response = _request(target, timeout=timeout, watchdog=watchdog)
         try:
             if response.status in _REDIRECTS and response.headers.get("Location"):
@@ -180,14 +181,14 @@ class _HTTPSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
 
 def _too_slow(watchdog: _Watchdog) -> FetchRefused:
     return FetchRefused(
-        f"The page was still arriving after {watchdog.seconds:g} seconds; try again later."
+        f"The page was still arriving after {_seconds(watchdog.seconds)}; try again later."
     )
 
 
 # --- where to connect --------------------------------------------------------------------
 
 
-def _target(url: str) -> _Target:
+def _target(url: str, *, wait: float) -> _Target:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -204,19 +205,23 @@ def _target(url: str) -> _Target:
     host = parts.hostname
     port = port or (443 if scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return _Target(scheme, host, port, path, _checked_address(host, port))
+    return _Target(scheme, host, port, path, _checked_address(host, port, wait=wait))
 
 
-def _checked_address(host: str, port: int) -> str:
+def _checked_address(host: str, port: int, *, wait: float) -> str:
     """The first address `host` resolves to, after checking every one it resolves to."""
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
         raise FetchRefused(f"The host name “{host}” is not valid.") from None
     try:
-        answers = socket.getaddrinfo(ascii_host, port, type=socket.SOCK_STREAM)
+        answers = _resolve(ascii_host, port, wait=wait)
     except (socket.gaierror, UnicodeError):
         raise FetchRefused(f"The site “{host}” could not be found (no such host name).") from None
+    except TimeoutError:
+        raise FetchRefused(
+            f"The name “{host}” could not be looked up within {_seconds(wait)}; try again later."
+        ) from None
     addresses = list(dict.fromkeys(answer[4][0] for answer in answers))
     if not addresses:
         raise FetchRefused(f"The site “{host}” could not be found (no such host name).")
@@ -227,6 +232,29 @@ def _checked_address(host: str, port: int) -> str:
                     f"“{host}” points at {address}, {problem}; pages there cannot be imported."
                 )
     return addresses[0]
+
+
+def _resolve(host: str, port: int, *, wait: float) -> list:
+    """getaddrinfo, given at most `wait` seconds. It takes no timeout and cannot be
+    interrupted, and a name server that never answers would hold the import past its
+    deadline (resolv.conf's own retries: 10 s and more), so it runs in a thread of its
+    own and is left behind, to end by itself, when it is late."""
+    outcome: dict = {}
+
+    def look_up() -> None:
+        try:
+            outcome["answers"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except Exception as error:  # handed to the asking thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=look_up, name="fetch-dns", daemon=True)
+    worker.start()
+    worker.join(max(wait, 0.0))
+    if worker.is_alive():
+        raise TimeoutError(host)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answers"]
 
 
 def private_address_problem(address: str) -> str | None:
@@ -384,7 +412,12 @@ def _too_large() -> FetchRefused:
 
 
 def _timed_out(timeout: float) -> FetchRefused:
-    return FetchRefused(f"The page did not answer in time ({timeout:g} seconds); try again later.")
+    return FetchRefused(f"The page did not answer in time ({_seconds(timeout)}); try again later.")
+
+
+def _seconds(amount: float) -> str:
+    shown = f"{amount:.3g}"
+    return f"{shown} second" if shown == "1" else f"{shown} seconds"
 
 
 def _is_timeout(error: BaseException) -> bool:
