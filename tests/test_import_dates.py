@@ -77,6 +77,17 @@ def test_a_naive_time_is_read_in_the_site_zone_and_held_to_utc(settings):
     ]
 
 
+def test_a_date_written_for_people_is_refused_as_out_of_range_too(settings):
+    """ "31 December 9999, 11:30 pm" is a date, read in the site's zone: in New York it
+    is in the year 10000 in UTC, and the line says so rather than that it is no date."""
+    settings.TIME_ZONE = "America/New_York"
+    late = "31 December 9999, 11:30 pm"
+    text = f'title,body,published_at\nHuman max,some body text,"{late}"\nOk,b,\n'
+    result = tabular.parse(text)
+    assert [r.title for r in result.records] == ["Ok"]
+    assert result.refused == [(2, f"“published_at” is out of range: {late!r} {AFTER_UTC}")]
+
+
 def test_a_time_that_cannot_be_shown_in_the_site_zone_is_refused(settings):
     """Fine in UTC, but the pages show it in Tokyo, a day that does not exist."""
     settings.TIME_ZONE = "Asia/Tokyo"

@@ -85,13 +85,20 @@ _NAME_DATE_SEPARATOR = re.compile(r"\s*(?:[,|·•]|\s[-–—])\s*")
 MAX_BYLINE_CHARS = 120
 
 
-def parse_date(text: str) -> datetime | None:
-    """The whole of `text` as a date (and time), aware in the default time zone, or None."""
+def parse_date(text: str, *, keepable_only: bool = True) -> datetime | None:
+    """The whole of `text` as a date (and time), aware in the default time zone, or None.
+
+    A date that cannot be kept (times.range_problem: "31 December 9999" is in the year
+    10000 in UTC) is None too, unless `keepable_only` is off: a field that names its date
+    outright is refused as out of range rather than as no date at all."""
     text = text.strip().rstrip(".")
     for form in _DATE_FORMS:
         match = form.fullmatch(text)
         if match:
-            return _datetime(match)
+            aware = _datetime(match)
+            if aware is not None and keepable_only and range_problem(aware):
+                return None
+            return aware
     return None
 
 
@@ -110,8 +117,7 @@ def _datetime(match: re.Match) -> datetime | None:
         naive = datetime(int(parts["year"]), month, int(parts["day"]), hour, minute)
     except ValueError:  # 31 February, 25:00
         return None
-    aware = timezone.make_aware(naive, timezone.get_default_timezone())
-    return None if range_problem(aware) else aware  # a date that cannot be kept is none
+    return timezone.make_aware(naive, timezone.get_default_timezone())
 
 
 def person_name(text: str) -> str:

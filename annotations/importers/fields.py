@@ -77,7 +77,7 @@ def datetime_field(data: dict, key: str) -> datetime | None:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             # Spreadsheets and other tools' dumps write dates for people ("14 March 2024").
-            parsed = parse_date(value)
+            parsed = parse_date(value, keepable_only=False)
             if parsed is None:
                 raise LineError(f"“{key}” is not an ISO 8601 date and time: {value!r}") from None
         if timezone.is_naive(parsed):
