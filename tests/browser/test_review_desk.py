@@ -227,6 +227,27 @@ def test_delete_pressed_while_the_editor_is_redrawn_is_drawn_whole(live_server, 
     assert page.js_errors == []
 
 
+def test_the_keyboard_stays_on_a_list_entry_redrawn_by_its_own_change(live_server, page):
+    """Enter on a span's list entry opens it and 3 relabels it: the entry is redrawn with
+    the new label and the keyboard is still on it (Tab and Enter go on from there)."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    span = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    page.focus(f"#li-{span.pk} .span-item")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'.editor-card[data-annotation-ref="{span.pk}"]')
+    page.keyboard.press("3")
+    page.wait_for_selector(f'#li-{span.pk} .span-item[data-label="unverified-allegation"]')
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+    assert page.evaluate(
+        "id => document.activeElement === document.querySelector('#li-' + id + ' .span-item')",
+        span.pk,
+    ), page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)")
+    assert page.js_errors == []
+
+
 def test_a_new_undo_toast_lives_its_own_ten_seconds(live_server, page):
     """A toast retired early (its deletion restored from the sidebar) must not take the
     next deletion's toast away when its own 10 s would have ended: each toast keeps its

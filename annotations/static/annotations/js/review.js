@@ -471,7 +471,13 @@
       const existing = document.getElementById("li-" + op.dataset.id);
       const fresh = op.content.firstElementChild;
       if (op.dataset.op === "remove" || !fresh) { if (existing) existing.remove(); return; }
-      if (existing) existing.replaceWith(fresh); else insertItem(list, fresh);
+      if (!existing) { insertItem(list, fresh); return; }
+      // The keyboard was on this entry (Enter opened its span, 3 relabelled it): it stays
+      // on the redrawn entry rather than falling back to the page.
+      const focused = existing.contains(document.activeElement) && document.activeElement.matches(".span-item");
+      existing.replaceWith(fresh);
+      const again = focused && fresh.querySelector(".span-item");
+      if (again) again.focus({ preventScroll: true });
     });
     ops.innerHTML = "";
     const empty = list.querySelector(".list-empty");
