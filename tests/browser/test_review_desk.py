@@ -529,11 +529,7 @@ def test_a_poll_answer_older_than_the_pages_own_change_is_not_drawn(live_server,
     page.route("**/state/**", hold)
     services.annotation_update(annotation=span, actor=rita, note="changed elsewhere")
     page.evaluate("() => window.FactcheckReview.poll()")
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)
-    assert held, "the poll was not sent"
+    wait_until(page, lambda: held)  # the poll was sent
     page.click("#annotation-editor [data-delete]")
     page.wait_for_selector("#toast [data-undo]")
     wait_for_spans(page, 1)
@@ -545,4 +541,39 @@ def test_a_poll_answer_older_than_the_pages_own_change_is_not_drawn(live_server,
     marks = "() => document.querySelectorAll('#article-text mark[data-first]').length"
     assert page.evaluate(marks) == 1
     assert page.query_selector(f"#li-{span.pk}") is None
+    assert page.js_errors == []
+
+
+def test_a_poll_answer_for_the_lists_old_filter_is_not_drawn(live_server, page):
+    """A poll on its way when the reviewer filters the list by label answers with the
+    unfiltered list: drawn after the filter's own answer, it would list spans the filter
+    hides. It is dropped; the next poll asks with the new filter."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    denial = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    claim = make_span(article, "the talks are advancing", rita, label_slug="claim")
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    wait_for_spans(page, 2)
+    held = []
+    page.route("**/state/**", lambda route: held.append((route, route.fetch())))
+    services.annotation_update(annotation=claim, actor=rita, note="changed elsewhere")
+    page.evaluate("() => window.FactcheckReview.poll()")
+    wait_until(page, lambda: held)  # the poll was sent, with no filter
+
+    page.select_option("#list-label", "denial")
+    page.wait_for_function(f"() => !document.querySelector('#li-{claim.pk}')")
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    page.wait_for_timeout(800)
+    assert page.query_selector(f"#li-{claim.pk}") is None
+    assert page.query_selector(f"#li-{denial.pk}") is not None
+
+    page.unroute("**/state/**")
+    later_denial = make_span(article, "declined to comment", rita, label_slug="denial")
+    later_claim = make_span(article, "Analysts were not surprised", rita, label_slug="claim")
+    page.evaluate("() => window.FactcheckReview.poll()")  # asks with the new filter
+    page.wait_for_selector(f"#li-{later_denial.pk}")
+    assert page.query_selector(f"#li-{claim.pk}") is None
+    assert page.query_selector(f"#li-{later_claim.pk}") is None
     assert page.js_errors == []

@@ -736,16 +736,21 @@
     retireUndo();
   }
 
+  function listFilter() {
+    const label = document.getElementById("list-label");
+    const reviewer = document.getElementById("list-reviewer");
+    return { label: label ? label.value : "", reviewer: reviewer ? reviewer.value : "" };
+  }
+
   function poll() {
     const space = workspace();
     if (!space || document.hidden) return;
     // Never redraw the text under someone's selection or half-made span; try again later.
     if (pending || currentSpan() || (pane() && pane().contains(document.activeElement) && document.activeElement !== pane())) return;
     const url = new URL(space.dataset.stateUrl, window.location.href);
-    const label = document.getElementById("list-label");
-    const reviewer = document.getElementById("list-reviewer");
-    if (label) url.searchParams.set("list_label", label.value);
-    if (reviewer) url.searchParams.set("list_reviewer", reviewer.value);
+    const filter = listFilter();
+    url.searchParams.set("list_label", filter.label);
+    url.searchParams.set("list_reviewer", filter.reviewer);
     // As many list entries back as the page holds, so that no loaded page goes.
     url.searchParams.set("list_count", document.querySelectorAll("#annotation-list > li[id^='li-']").length);
     const asked = space.dataset.state;
@@ -762,6 +767,9 @@
         // was: this answer is older than what the page shows, and drawn it would bring a
         // deleted span back or take the Undo away. The next poll brings the news.
         if (space.dataset.state !== asked || document.querySelector(".htmx-request")) return;
+        // The list's filter changed meanwhile: this answer lists the old filter's spans.
+        const now = listFilter();
+        if (now.label !== filter.label || now.reviewer !== filter.reviewer) return;
         applyRegions(html);
         if (tag) space.dataset.state = tag;
       });
