@@ -498,6 +498,33 @@ def test_mouse_selection_snaps_to_whole_words(live_server, page):
     assert not page.is_checked("#snap-words")
 
 
+def test_a_drag_begun_in_the_title_snaps_too(live_server, page):
+    """A drag from the title into the middle of a word stores the text from the start to
+    the end of that word: the part of the drag in the article is snapped like any other."""
+    make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    inside_talks = STORY.index("talks") + 2  # "ta|lks"
+    title = page.locator("#article-title").bounding_box()
+    word = page.evaluate(
+        """at => {
+          const pane = document.getElementById('article-text');
+          const box = FactcheckOffsets.rangeFromSpan(pane, at, at + 1).getBoundingClientRect();
+          return {x: box.left + 1, y: box.top + box.height / 2};
+        }""",
+        inside_talks,
+    )
+    page.mouse.move(title["x"] + 5, title["y"] + title["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(word["x"], word["y"], steps=10)
+    page.mouse.up()
+    page.keyboard.press("1")
+    wait_for_spans(page, 1)
+    assert Annotation.objects.get().quote == "Kirby said the talks"
+    assert page.js_errors == []
+
+
 def test_an_empty_article_has_no_sentence_to_select(live_server, page):
     """The sentence cursor on an article with no sentences says so; nothing is stored."""
     make_user("rita", role="reviewer")

@@ -65,20 +65,26 @@
 
   /* The part of `range` inside `pane` as {start, end, quote}, with white space trimmed
    * from both ends, or null when nothing but white space is selected. */
-  function spanFromRange(pane, range) {
-    if (!pane.contains(range.commonAncestorContainer) && range.commonAncestorContainer !== pane) {
-      const clipped = document.createRange();
-      clipped.selectNodeContents(pane);
-      if (range.compareBoundaryPoints(Range.END_TO_START, clipped) > 0 ||
-          range.compareBoundaryPoints(Range.START_TO_END, clipped) < 0) return null;
-      if (range.compareBoundaryPoints(Range.START_TO_START, clipped) > 0) {
-        clipped.setStart(range.startContainer, range.startOffset);
-      }
-      if (range.compareBoundaryPoints(Range.END_TO_END, clipped) < 0) {
-        clipped.setEnd(range.endContainer, range.endOffset);
-      }
-      range = clipped;
+  /* The part of `range` inside `pane` (a drag may begin in the title or end in the
+   * sidebar), or null when none of it is. */
+  function clipToPane(pane, range) {
+    if (pane.contains(range.commonAncestorContainer) || range.commonAncestorContainer === pane) return range;
+    const clipped = document.createRange();
+    clipped.selectNodeContents(pane);
+    if (range.compareBoundaryPoints(Range.END_TO_START, clipped) > 0 ||
+        range.compareBoundaryPoints(Range.START_TO_END, clipped) < 0) return null;
+    if (range.compareBoundaryPoints(Range.START_TO_START, clipped) > 0) {
+      clipped.setStart(range.startContainer, range.startOffset);
     }
+    if (range.compareBoundaryPoints(Range.END_TO_END, clipped) < 0) {
+      clipped.setEnd(range.endContainer, range.endOffset);
+    }
+    return clipped;
+  }
+
+  function spanFromRange(pane, range) {
+    range = clipToPane(pane, range);
+    if (!range) return null;
     const text = pane.textContent;
     let from = utf16OffsetIn(pane, range.startContainer, range.startOffset);
     let to = utf16OffsetIn(pane, range.endContainer, range.endOffset);
@@ -116,6 +122,7 @@
     utf16Index: utf16Index,
     domPosition: domPosition,
     rangeFromSpan: rangeFromSpan,
+    clipToPane: clipToPane,
     spanFromRange: spanFromRange,
     snapToWords: snapToWords,
   };

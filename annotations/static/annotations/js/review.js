@@ -89,8 +89,9 @@
   function snapSelection() {
     const selection = window.getSelection();
     if (!snapEnabled() || !selection || selection.isCollapsed || !pane()) return;
-    const range = selection.getRangeAt(0);
-    if (!pane().contains(range.startContainer) || !pane().contains(range.endContainer)) return;
+    // A drag begun in the title or ended past the text snaps its part in the text.
+    const range = Offsets.clipToPane(pane(), selection.getRangeAt(0));
+    if (!range) return;
     const text = pane().textContent;
     const measure = document.createRange();
     measure.selectNodeContents(pane());
