@@ -28,6 +28,9 @@ CHROMIUM_FLAGS = [
 ]
 
 
+HANDLED_ANSWERS = ("Failed to load resource", "Response Status Error Code 4")
+
+
 @pytest.fixture(autouse=True)
 def data_migration_defaults(transactional_db):
     """Put back the labels and groups that the data migrations create.
@@ -60,12 +63,13 @@ def page(browser):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # A 4xx answer the page handles (a refused form) is logged by Chromium as a failed
-    # resource; that is not a script error. Missing assets are caught below instead.
+    # resource, and by htmx as a "Response Status Error Code"; neither is a script error.
+    # Missing assets are caught below instead.
     page.on(
         "console",
         lambda msg: (
             errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            if msg.type == "error" and not msg.text.startswith(HANDLED_ANSWERS)
             else None
         ),
     )

@@ -21,6 +21,13 @@ STORY = (
 )
 
 
+# The page's poll every 5 s never runs: what a test sees came from the page's own asking.
+NO_TIMED_POLLS = """
+  const everyFew = window.setInterval;
+  window.setInterval = (fn, ms, ...rest) => (ms >= 1000 ? 0 : everyFew(fn, ms, ...rest));
+"""
+
+
 def open_article(page, base_url, article):
     page.goto(f"{base_url}/articles/{article.pk}/")
     page.wait_for_selector("#article-text")
@@ -522,6 +529,50 @@ def test_a_drag_begun_in_the_title_snaps_too(live_server, page):
     page.keyboard.press("1")
     wait_for_spans(page, 1)
     assert Annotation.objects.get().quote == "Kirby said the talks"
+    assert page.js_errors == []
+
+
+def test_a_refused_restore_brings_the_page_up_to_date_at_once(live_server, page):
+    """Restore pressed on a deletion someone restored meanwhile: refused ("already been
+    restored"), and the page asks for the article's state at once, without waiting for
+    its next poll: the span is back in the text and the list, and no longer offered."""
+    rita, edith = make_user("rita", role="reviewer"), make_user("edith", role="editor")
+    article = make_article(STORY)
+    span = make_span(article, "Moscow denied it", rita, label_slug="denial")
+    services.annotation_delete(annotation=span, actor=rita)
+    page.add_init_script(NO_TIMED_POLLS)
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    wait_for_spans(page, 0)
+    services.annotation_restore(event=selectors.latest_deletion(span.pk), actor=edith)
+
+    page.click("#deleted-block button")
+    page.wait_for_selector("#flash:not([hidden])")
+    assert "already been restored" in page.inner_text("#flash")
+    wait_for_spans(page, 1)
+    page.wait_for_selector(f"#li-{span.pk}")
+    assert page.query_selector("#deleted-block form[hx-post]") is None
+    assert page.js_errors == []
+
+
+def test_a_refused_duplicate_lists_the_span_it_names_at_once(live_server, page):
+    """The same text labelled in another tab meanwhile: the duplicate is refused naming
+    that span, which the list shows at once rather than at the next poll."""
+    rita = make_user("rita", role="reviewer")
+    article = make_article(STORY)
+    page.add_init_script(NO_TIMED_POLLS)
+    sign_in(page, live_server.url, "rita")
+    open_article(page, live_server.url, article)
+    sentence = "Moscow denied it on Thursday."
+    twin = make_span(article, sentence, rita, label_slug="denial")  # made in another tab
+    for _ in range(2):
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => window.getSelection().toString()") == sentence
+    page.keyboard.press("2")
+    page.wait_for_selector("#flash:not([hidden])")
+    assert f"span #{twin.pk}" in page.inner_text("#flash")
+    page.wait_for_selector(f"#li-{twin.pk}")
+    assert Annotation.objects.count() == 1
     assert page.js_errors == []
 
 

@@ -608,6 +608,10 @@
     const type = xhr.getResponseHeader("Content-Type") || "";
     const text = type.startsWith("text/plain") && xhr.responseText ? xhr.responseText : "The server could not save that (" + xhr.status + "). Nothing was changed; try again.";
     showMessage(text);
+    // A refusal often means the page is behind (the span was restored or made meanwhile,
+    // in another tab or by someone else): ask for the article's state now, not at the
+    // next poll, so that the list shows what the message names.
+    if (xhr.status === 400 || xhr.status === 409) setTimeout(poll, 0);
   });
   document.body.addEventListener("htmx:sendError", function () {
     showMessage("The server cannot be reached. Nothing was saved; check your connection and try again.");
