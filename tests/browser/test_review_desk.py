@@ -7,7 +7,7 @@ import re
 import pytest
 
 from annotations import selectors, services
-from annotations.models import Annotation, Article, HistoryEvent
+from annotations.models import Annotation, Article, HistoryEvent, Label
 from annotations.sentences import sentence_spans
 from tests.browser.conftest import select_with_mouse, sign_in
 from tests.factories import make_article, make_span, make_user
@@ -302,6 +302,7 @@ def test_past_the_last_sentence_and_an_empty_pane(live_server, page):
     page.keyboard.press("ArrowDown")
     page.wait_for_selector("#flash:not([hidden])")
     assert "last sentence" in page.inner_text("#flash")
+    assert "is-error" not in page.get_attribute("#flash", "class")  # a note, not an error
     assert Annotation.objects.count() == 0
 
 
@@ -571,6 +572,7 @@ def test_a_refused_duplicate_lists_the_span_it_names_at_once(live_server, page):
     page.keyboard.press("2")
     page.wait_for_selector("#flash:not([hidden])")
     assert f"span #{twin.pk}" in page.inner_text("#flash")
+    assert "is-error" in page.get_attribute("#flash", "class")  # a refusal, in red
     page.wait_for_selector(f"#li-{twin.pk}")
     assert Annotation.objects.count() == 1
     assert page.js_errors == []
@@ -655,3 +657,43 @@ def test_a_poll_answer_for_the_lists_old_filter_is_not_drawn(live_server, page):
     assert page.query_selector(f"#li-{claim.pk}") is None
     assert page.query_selector(f"#li-{later_claim.pk}") is None
     assert page.js_errors == []
+
+
+# Marks whose label badge is not on the line of the span's first letter.
+BADGES_OFF_THEIR_LINE = """() => Array.from(
+  document.querySelectorAll('#article-text mark[data-first]')).filter(mark => {
+    const box = mark.getClientRects()[0];  // the badge's line: it comes first
+    const text = document.createTreeWalker(mark, NodeFilter.SHOW_TEXT).nextNode();
+    const letter = document.createRange();
+    letter.setStart(text, 0);
+    letter.setEnd(text, 1);
+    const at = letter.getClientRects()[0];
+    return box.bottom <= at.top || box.top >= at.bottom;  // no height in common
+  }).length"""
+
+
+def test_a_label_badge_stays_on_the_line_of_its_spans_first_word(live_server, page, artifacts):
+    """At any width, a span's label badge (the letter colour-blind readers go by) is on
+    the line where the span begins, never left at the end of the line before."""
+    rita = make_user("rita", role="reviewer")
+    sentence = "Critics denied that claim strongly."
+    article = make_article(f"Officials said the plan was sound. {sentence} " * 30)
+    at = -1
+    while (at := article.body.find(sentence, at + 1)) >= 0:
+        services.annotation_create(
+            article=article,
+            label=Label.objects.get(slug="denial"),
+            start=at,
+            end=at + len(sentence),
+            quote=sentence,
+            author=rita,
+        )
+    sign_in(page, live_server.url, "rita")
+    off = {}
+    for width in range(700, 1400, 23):
+        page.set_viewport_size({"width": width, "height": 900})
+        open_article(page, live_server.url, article)
+        if count := page.evaluate(BADGES_OFF_THEIR_LINE):
+            off[width] = count
+    page.screenshot(path=str(artifacts / "badges-at-line-ends.png"))
+    assert off == {}, f"badges left at a line's end, by viewport width: {off}"

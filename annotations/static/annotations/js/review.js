@@ -23,8 +23,11 @@
     return target && target.closest && target.closest("input, textarea, select, [contenteditable], dialog[open]");
   }
 
-  function showMessage(text) {
+  // A note (what a key needs first, the last sentence) or, with `error`, a refusal or a
+  // failure: a note is shown quietly, an error in red.
+  function showMessage(text, error) {
     flash.textContent = text;
+    flash.classList.toggle("is-error", Boolean(error));
     flash.hidden = false;
     clearTimeout(showMessage.timer);
     showMessage.timer = setTimeout(function () { flash.hidden = true; }, 6000);
@@ -607,14 +610,14 @@
     const xhr = event.detail.xhr;
     const type = xhr.getResponseHeader("Content-Type") || "";
     const text = type.startsWith("text/plain") && xhr.responseText ? xhr.responseText : "The server could not save that (" + xhr.status + "). Nothing was changed; try again.";
-    showMessage(text);
+    showMessage(text, true);
     // A refusal often means the page is behind (the span was restored or made meanwhile,
     // in another tab or by someone else): ask for the article's state now, not at the
     // next poll, so that the list shows what the message names.
     if (xhr.status === 400 || xhr.status === 409) setTimeout(poll, 0);
   });
   document.body.addEventListener("htmx:sendError", function () {
-    showMessage("The server cannot be reached. Nothing was saved; check your connection and try again.");
+    showMessage("The server cannot be reached. Nothing was saved; check your connection and try again.", true);
   });
 
   // --- another reviewer's changes ---------------------------------------------------------
