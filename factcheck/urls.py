@@ -5,10 +5,13 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from annotations.admin._common import guard_every_admin
 from annotations.views.health import healthz
 
 # INSTALLED_APPS has SimpleAdminConfig: the ModelAdmins register here, when URLs load.
 admin.autodiscover()
+# Every ModelAdmin (ours and the packages') refuses hand-made bad ids and dates cleanly.
+guard_every_admin(admin.site)
 admin.site.site_header = "Factcheck administration"
 admin.site.site_title = "Factcheck admin"
 admin.site.index_title = "Articles, labels, annotations and people"

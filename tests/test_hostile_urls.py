@@ -27,8 +27,11 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.messages import get_messages
 from django.db import transaction
-from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.db.models import DateField
+from django.test import RequestFactory
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
@@ -443,3 +446,86 @@ def test_an_id_past_the_bigint_column_is_a_404(reviewer_client, article, article
     reviewer_client.raise_request_exception = False
     response = reviewer_client.get(f"/articles/{article_id}/")
     assert response.status_code == 404
+
+
+# --- the admin's lists: dates and selected ids at the limits ----------------------------
+
+# A date hierarchy's bounds past year 9999 (ValueError, OverflowError), a year past any
+# date, a year of 20 digits: each on every date field of every list. `{f}` is the field.
+DATE_LIMITS = {
+    "year 9999": "{f}__year=9999",
+    "December 9999": "{f}__year=9999&{f}__month=12",
+    "31 December 9999": "{f}__year=9999&{f}__month=12&{f}__day=31",
+    "year 99999": "{f}__year=99999",
+    "year of 20 digits": f"{{f}}__year={HUGE}",
+    "year 0": "{f}__year=0",
+    "month 13": "{f}__year=2024&{f}__month=13",
+    "day 32": "{f}__year=2024&{f}__month=1&{f}__day=32",
+}
+
+
+def _admin_lists():
+    """(model, its date and date-time fields) for every registered ModelAdmin."""
+    get_resolver().url_patterns  # noqa: B018 (loading the URLs registers the admins)
+    for model, model_admin in admin.site._registry.items():
+        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, DateField)]
+        yield model, model_admin, fields
+
+
+def test_every_admin_list_refuses_dates_at_the_limits_as_an_invalid_lookup(admin_client, ids):
+    """Every changelist, every date field, each value of DATE_LIMITS: no 5xx, and a
+    filter no date can satisfy is Django's own invalid-lookup redirect (?e=1), the same
+    for the date hierarchy (created_at, published_at, at, accessed_on...) and any other
+    date field (a year lookup that failed when the query was compiled)."""
+    admin_client.raise_request_exception = False
+    failures, checked = [], 0
+    for model, model_admin, fields in _admin_lists():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for field, (label, template) in itertools.product(fields, DATE_LIMITS.items()):
+            query = template.format(f=field)
+            with transaction.atomic():
+                response = admin_client.get(f"{url}?{query}")
+                transaction.set_rollback(True)
+            checked += 1
+            status = response.status_code
+            invalid = status == 302 and response["Location"] == f"{url}?e=1"
+            past_dates = label in ("year 9999", "December 9999", "31 December 9999")
+            must_redirect = label not in ("month 13", "day 32") and (
+                field == model_admin.date_hierarchy or not past_dates
+            )
+            if status >= 500 or (must_redirect and not invalid) or status not in (200, 302):
+                failures.append(f"GET {url}?{query} ({label}): {status}")
+    assert checked > 50, "the walk found almost no date fields"
+    assert not failures, "\n".join(failures)
+
+
+def test_every_admin_action_refuses_selected_ids_no_row_can_have(admin_client, admin_user, ids):
+    """Every action of every changelist, POSTed with a selected id that is text, past
+    the column or has a NUL beside a real one: no 5xx, a redirect to the list with the
+    message naming the value, and nothing written."""
+    admin_client.raise_request_exception = False
+    failures, checked = [], 0
+    for model, model_admin, _fields in _admin_lists():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+        request = RequestFactory().get(url)
+        request.user = admin_user
+        for action, bad in itertools.product(
+            model_admin.get_actions(request), ("abc", str(HUGE), "a\x00b")
+        ):
+            selected = [bad] if first is None else [str(first), bad]
+            events = HistoryEvent.objects.count()
+            rows = model._default_manager.count()
+            with transaction.atomic():
+                response = admin_client.post(
+                    url, {"action": action, "index": "0", "_selected_action": selected}
+                )
+                after = (HistoryEvent.objects.count(), model._default_manager.count())
+                transaction.set_rollback(True)
+            checked += 1
+            texts = [str(m) for m in get_messages(response.wsgi_request)]
+            refused = any("Nothing was done." in t and "not the id of any" in t for t in texts)
+            if response.status_code != 302 or not refused or after != (events, rows):
+                failures.append(f"POST {url} {action} {bad!r}: {response.status_code} {texts}")
+    assert checked > 10, "the walk found almost no actions"
+    assert not failures, "\n".join(failures)
