@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from ..models import Annotation, Label
+from ._common import ProtectedFirst, _counts, _plural
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -42,7 +43,7 @@ class LabelAdminForm(forms.ModelForm):
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(ProtectedFirst, admin.ModelAdmin):
     form = LabelAdminForm
     list_display = (
         "name",
@@ -99,3 +100,16 @@ class LabelAdmin(admin.ModelAdmin):
     @admin.display(description="Spans", ordering="span_count")
     def span_count(self, obj):
         return obj.span_count
+
+    def protected_by(self, objs):
+        spans = _counts(Annotation.all_objects.filter(label__in=objs), "label")
+        return [
+            format_html(
+                "“{}” is the label of {}: a label with spans cannot be deleted. Untick "
+                "“Active” to stop offering it, or relabel those spans first.",
+                label.name,
+                _plural(spans[label.pk], "span"),
+            )
+            for label in objs
+            if spans.get(label.pk)
+        ]

@@ -14,9 +14,9 @@ from django.utils.html import format_html
 
 from .. import permissions, services
 from ..conflicts import Conflict
-from ..models import Speaker
+from ..models import Annotation, Speaker
 from ..services.speakers import clean_name
-from ._common import _error_text, _plural
+from ._common import ProtectedFirst, _counts, _error_text, _plural
 
 MERGE_INTO_ITSELF = (
     "Select the duplicates together with the speaker to keep: a speaker cannot be merged "
@@ -52,7 +52,7 @@ class SpeakerAdminForm(forms.ModelForm):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(ProtectedFirst, admin.ModelAdmin):
     form = SpeakerAdminForm
     list_display = ("name", "kind", "role", "span_count")
     list_filter = ("kind",)
@@ -105,24 +105,19 @@ class SpeakerAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if protected:
-            in_use = Speaker.objects.filter(pk__in=[s.pk for s in objs]).annotate(
-                n=Count("annotations")
+    def protected_by(self, objs):
+        spans = _counts(Annotation.all_objects.filter(speaker__in=objs), "speaker")
+        return [
+            format_html(
+                "“{}” is the speaker of {}: a speaker with spans cannot be deleted. "
+                "Merge it into the speaker those spans should have instead (select "
+                "both on the speaker list, then “Merge selected speakers”).",
+                speaker.name,
+                _plural(spans[speaker.pk], "span"),
             )
-            protected = [
-                format_html(
-                    "“{}” is the speaker of {}: a speaker with spans cannot be deleted. "
-                    "Merge it into the speaker those spans should have instead (select "
-                    "both on the speaker list, then “Merge selected speakers”).",
-                    speaker.name,
-                    _plural(speaker.n, "span"),
-                )
-                for speaker in in_use
-                if speaker.n
-            ]
-        return deleted, counts, perms_needed, protected
+            for speaker in objs
+            if spans.get(speaker.pk)
+        ]
 
     @admin.action(description="Merge selected speakers", permissions=["merge"])
     def merge_speakers(self, request, queryset):

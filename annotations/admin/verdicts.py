@@ -18,8 +18,8 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
-from ..models import Annotation, Rating, RatingScale
-from ._common import _plural
+from ..models import Annotation, Collection, Rating, RatingScale
+from ._common import ProtectedFirst, _plural
 
 # While a scale's verdicts change places, the moving ones wait on values no verdict has.
 _VALUE_MAX = 32767
@@ -179,7 +179,7 @@ class RatingScaleForm(forms.ModelForm):
 
 
 @admin.register(RatingScale)
-class RatingScaleAdmin(admin.ModelAdmin):
+class RatingScaleAdmin(ProtectedFirst, admin.ModelAdmin):
     form = RatingScaleForm
     inlines = [RatingInline]
     list_display = ("name", "is_default", "rating_count", "rated_spans")
@@ -210,28 +210,40 @@ class RatingScaleAdmin(admin.ModelAdmin):
         else:
             super().save_formset(request, form, formset, change)
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if protected:
-            protected = []
-            for scale in objs:
-                used = (
-                    Rating.objects.filter(scale=scale)
-                    .annotate(n=Count("annotations"))
-                    .filter(n__gt=0)
-                    .order_by("-value")
-                )
-                if used:
-                    spans = sum(r.n for r in used)
-                    detail = ", ".join(f"“{r.name}”: {r.n}" for r in used)
-                    protected.append(
-                        format_html(
-                            "“{}” gives the verdict of {} ({}): a scale whose verdicts are "
-                            "in use cannot be deleted. Give those spans verdicts from "
-                            "another scale first.",
-                            scale.name,
-                            _plural(spans, "span"),
-                            detail,
-                        )
+    def protected_by(self, objs):
+        used = (
+            Rating.objects.filter(scale__in=objs)
+            .annotate(n=Count("annotations"))
+            .filter(n__gt=0)
+            .order_by("scale", "-value")
+        )
+        by_scale = defaultdict(list)
+        for rating in used:
+            by_scale[rating.scale_id].append(rating)
+        desks = defaultdict(list)
+        for collection in Collection.objects.filter(rating_scale__in=objs).order_by("name"):
+            desks[collection.rating_scale_id].append(collection.name)
+        protected = []
+        for scale in objs:
+            if by_scale.get(scale.pk):
+                ratings = by_scale[scale.pk]
+                protected.append(
+                    format_html(
+                        "“{}” gives the verdict of {} ({}): a scale whose verdicts are "
+                        "in use cannot be deleted. Give those spans verdicts from "
+                        "another scale first.",
+                        scale.name,
+                        _plural(sum(r.n for r in ratings), "span"),
+                        ", ".join(f"“{r.name}”: {r.n}" for r in ratings),
                     )
-        return deleted, counts, perms_needed, protected
+                )
+            if desks.get(scale.pk):
+                protected.append(
+                    format_html(
+                        "“{}” is the rating scale of {} ({}): choose another scale for them first.",
+                        scale.name,
+                        _plural(len(desks[scale.pk]), "collection"),
+                        ", ".join(f"“{name}”" for name in desks[scale.pk]),
+                    )
+                )
+        return protected

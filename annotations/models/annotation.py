@@ -122,4 +122,9 @@ class Annotation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.label}: {self.quote[:60]}"
+        # Never a query of its own: Django's deletion pages, the admin's log and its
+        # messages call str() on every span they name. The label is named when it came
+        # with the span (select_related: the admin's span pages and autocompletes).
+        if Annotation.label.is_cached(self):
+            return f"{self.label.name}: {self.quote[:60]}"
+        return f"Span #{self.pk}: {self.quote[:60]}"

@@ -50,7 +50,12 @@ class AnnotationAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
             else Annotation.all_objects
         )
         # Explicitly ordered: a grouped query drops Meta.ordering (the autocomplete pages).
-        return spans.annotate(source_count=Count("sources")).order_by(*Annotation._meta.ordering)
+        # The label comes along: str() names it (the autocomplete's text, the page title).
+        return (
+            spans.select_related("label")
+            .annotate(source_count=Count("sources"))
+            .order_by(*Annotation._meta.ordering)
+        )
 
     def get_fieldsets(self, request, obj=None):
         verdict = (

@@ -12,13 +12,15 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from ... import offsets, permissions, services
-from ...models import Source
+from ...models import Evidence, Source
 from ...services.sources import RECORD_FIELDS
 from .._common import (
+    ProtectedFirst,
     ServiceRefusalsAsFormErrors,
     VersionField,
     _bump_version,
     _copy_saved,
+    _counts,
     _plural,
     _short,
     _stale_message,
@@ -75,7 +77,7 @@ class SourceRecordForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceRecordAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
+class SourceRecordAdmin(ProtectedFirst, ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     """Sources stored once per URL, with the spans that cite them."""
 
     form = SourceRecordForm
@@ -180,20 +182,18 @@ class SourceRecordAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
             more,
         )
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if protected:
-            protected = [
-                format_html(
-                    "“{}” is cited by {}: remove those citations first (a source is kept "
-                    "for as long as a span cites it).",
-                    _short(record.title or record.url, 80),
-                    _plural(record.evidence.count(), "span"),
-                )
-                for record in objs
-                if record.evidence.exists()
-            ]
-        return deleted, counts, perms_needed, protected
+    def protected_by(self, objs):
+        cited = _counts(Evidence.objects.filter(source__in=objs), "source")
+        return [
+            format_html(
+                "“{}” is cited by {}: remove those citations first (a source is kept "
+                "for as long as a span cites it).",
+                _short(record.title or record.url, 80),
+                _plural(cited[record.pk], "span"),
+            )
+            for record in objs
+            if cited.get(record.pk)
+        ]
 
     def save_model(self, request, obj, form, change):
         saved = services.source_record_update(
