@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from annotations.admin._common import guard_every_admin
+from annotations.admin.guards import guard_every_admin
 from annotations.views.health import healthz
 
 # INSTALLED_APPS has SimpleAdminConfig: the ModelAdmins register here, when URLs load.

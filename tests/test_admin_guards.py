@@ -1,4 +1,4 @@
-"""The guards every ModelAdmin gets (annotations/admin/_common.py, AdminGuards): a
+"""The guards every ModelAdmin gets (annotations/admin/guards.py, AdminGuards): a
 hand-made id or date the admin's own pages never send is refused with a message, never
 a 500, and nothing is stored."""
 
@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.urls import get_resolver, reverse
 
 from annotations import services
-from annotations.admin._common import AdminGuards, GuardedAutocompletes
+from annotations.admin.guards import AdminGuards, GuardedAutocompletes
 from annotations.models import Annotation, HistoryEvent
 from tests.factories import label, make_annotation
 
