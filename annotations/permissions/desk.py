@@ -49,6 +49,7 @@ __all__ = [
     "can_open_article",
     "can_view_agreement",
     "can_view_history",
+    "collection_article_refusals",
     "editor_collection_ids",
     "is_blind_for",
     "is_desk_editor",
@@ -273,6 +274,45 @@ def article_access(user, article) -> ArticleAccess:
         access = ArticleAccess(bool(row[0]), bool(row[1]), bool(row[2]), row[3], bool(row[4]))
     memo[key] = access
     return access
+
+
+CANNOT_OPEN = "you may not open it"
+NOT_IN_FULL = "blind mode hides other reviewers' spans on it from you"
+
+
+def collection_article_refusals(user, article_ids) -> dict[int, str]:
+    """Which of these articles the user may not put into a collection, and why; {} when
+    they may put them all (whether they manage the collection is can_manage_collection's
+    rule).
+
+    An editor of any of an article's collections opens it and sees every span on it
+    (_may_open, _blind), so adding an article to a collection hands its editors all of it.
+    Only what the user already opens and sees in full may be handed on: an article in no
+    collection, or one they may open and that is not blind for them. Otherwise a reviewer
+    kept out of an article (not assigned) or held to their own spans (blind) could add it
+    to a collection they edit and lift the rule for themselves.
+    """
+    from ..models import Article
+
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    if not _signed_in(user):
+        return dict.fromkeys(ids, CANNOT_OPEN)
+    if is_desk_editor(user):
+        return {}
+    rows = (
+        Article.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", _as_value(_may_open(user)), _as_value(_blind(user)))
+    )
+    refusals = {}
+    for pk, opens, blind in rows:
+        if not opens:
+            refusals[pk] = CANNOT_OPEN
+        elif blind:
+            refusals[pk] = NOT_IN_FULL
+    return {pk: refusals[pk] for pk in ids if pk in refusals}
 
 
 def can_open_article(user, article) -> bool:

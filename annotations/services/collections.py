@@ -224,15 +224,31 @@ def _article_ids(article_ids: Iterable) -> list[int]:
     return ids
 
 
+def _refuse_unseen(actor, article_ids: list[int]) -> None:
+    """Only articles the actor opens and sees in full join a collection they edit (its
+    editors see every span: permissions.collection_article_refusals)."""
+    refusals = permissions.collection_article_refusals(actor, article_ids)
+    if refusals:
+        reasons = "; ".join(f"article #{pk}: {why}" for pk, why in refusals.items())
+        raise ValidationError(
+            f"{reasons[0].upper()}{reasons[1:]}. Only articles you can open and see in full "
+            "(every reviewer's spans) can be added to a collection. Nothing was added."
+        )
+
+
 @transaction.atomic
 def articles_add(*, collection: Collection, article_ids: Iterable, actor) -> int:
     """Add articles (ids or instances); those already in are left. Returns how many were
-    added. `actor` None is the importer or the command line, already checked."""
+    added. `actor` None is the importer or the command line, already checked; anyone
+    else must manage the collection and may add only articles they open and see in full
+    (refused with ValidationError naming each article and why, nothing added)."""
     if actor is not None:
         _require_manager(actor, collection)
     ids = _article_ids(article_ids)
     present = set(collection.articles.filter(pk__in=ids).values_list("pk", flat=True))
     new = [pk for pk in ids if pk not in present]
+    if actor is not None:
+        _refuse_unseen(actor, new)
     Collection.articles.through.objects.bulk_create(
         Collection.articles.through(collection_id=collection.pk, article_id=pk) for pk in new
     )
