@@ -100,10 +100,16 @@ def assignable_reviewers(collection: Collection):
 # --- queues -----------------------------------------------------------------------------------
 
 
+def _queue_rows(user) -> QuerySet:
+    """The user's assignments that make their queue: those in collections they are still
+    a member of (a removed member's finished rows are a record, not work)."""
+    return permissions.standing_assignments(Assignment.objects.filter(reviewer_id=user.pk))
+
+
 def queue(user, *, collection: Collection | None = None, status: str = "") -> QuerySet:
     """The user's assignments in queue order: per collection, oldest assignment first."""
     rows = (
-        Assignment.objects.filter(reviewer_id=user.pk)
+        _queue_rows(user)
         .select_related("collection", "article")
         .only(
             "status",
@@ -127,7 +133,7 @@ def queue(user, *, collection: Collection | None = None, status: str = "") -> Qu
 
 def queue_collections(user) -> list[Collection]:
     """The collections the user has assignments in (the queue page's filter)."""
-    return list(Collection.objects.filter(assignments__reviewer_id=user.pk).distinct())
+    return list(Collection.objects.filter(pk__in=_queue_rows(user).values("collection_id")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +156,7 @@ def queue_place(user, article_id: int) -> QueuePlace | None:
     several collections) and its place in their queue; one query."""
     if not getattr(user, "is_authenticated", False):
         return None
-    rows = list(
-        Assignment.objects.filter(reviewer_id=user.pk)
-        .order_by(*QUEUE_ORDER)
-        .values_list("pk", "article_id", "status")
-    )
+    rows = list(_queue_rows(user).order_by(*QUEUE_ORDER).values_list("pk", "article_id", "status"))
     mine = [(i, pk, status) for i, (pk, art, status) in enumerate(rows) if art == article_id]
     if not mine:
         return None
@@ -165,7 +167,7 @@ def queue_place(user, article_id: int) -> QueuePlace | None:
 def next_in_queue(user, *, after_id: int | None = None) -> Assignment | None:
     """What "Done, next" opens: the first to-do item of the queue, else the first one in
     progress (never the one just finished)."""
-    rows = Assignment.objects.filter(reviewer_id=user.pk).exclude(pk=after_id)
+    rows = _queue_rows(user).exclude(pk=after_id)
     for status in (Status.TODO, Status.IN_PROGRESS):
         found = rows.filter(status=status).order_by(*QUEUE_ORDER).first()
         if found is not None:
@@ -185,13 +187,12 @@ def nav_counts(user) -> NavCounts:
     if not getattr(user, "is_authenticated", False):
         return NavCounts(0, 0, False)
     User = get_user_model()
+    standing = permissions.standing_assignments(Assignment.objects.all())
     row = (
         User.objects.filter(pk=user.pk)
         .annotate(
-            open_items=_count(
-                Assignment.objects.exclude(status=Status.DONE), outer_field="reviewer"
-            ),
-            all_items=_count(Assignment.objects.all(), outer_field="reviewer"),
+            open_items=_count(standing.exclude(status=Status.DONE), outer_field="reviewer"),
+            all_items=_count(standing, outer_field="reviewer"),
             member=Exists(Membership.objects.filter(user_id=OuterRef("pk"))),
         )
         .values_list("open_items", "all_items", "member")

@@ -40,6 +40,7 @@ __all__ = [
     "NOT_A_MEMBER",
     "ArticleAccess",
     "article_access",
+    "assignment_move_refusal",
     "blind_article_ids",
     "can_adjudicate",
     "can_assign",
@@ -56,6 +57,7 @@ __all__ = [
     "offered_statuses",
     "open_refusal",
     "openable_articles",
+    "standing_assignments",
     "status_refusal",
     "visible_annotations",
     "visible_history_events",
@@ -98,6 +100,47 @@ def can_manage_collection(user, collection) -> bool:
 
 def can_assign(user, collection) -> bool:
     return _signed_in(user) and _is_collection_editor(user, collection)
+
+
+def standing_assignments(queryset: QuerySet) -> QuerySet:
+    """The assignments of `queryset` that still count: their reviewer is a member of
+    their collection. A removed member's finished rows stay as a record of who reviewed
+    the article, but give them no access, no place in their queue and nothing to move."""
+    from ..models import Membership
+
+    return queryset.filter(
+        Exists(
+            Membership.objects.filter(
+                collection_id=OuterRef("collection_id"), user_id=OuterRef("reviewer_id")
+            )
+        )
+    )
+
+
+NOT_A_MEMBER_ANY_MORE = (
+    "You are no longer a member of {collection}; this assignment is kept only as a record."
+)
+
+
+def assignment_move_refusal(user, assignment) -> str | None:
+    """Why the user may not move the assignment on (start, done, reopen); None if they
+    may. Its reviewer moves it while a member of its collection; an editor of the
+    collection moves anyone's."""
+    from ..models import Membership
+
+    if not _signed_in(user):
+        return "Sign in to change an assignment."
+    if can_assign(user, assignment.collection):
+        return None
+    if user.pk != assignment.reviewer_id:
+        return "You can only change your own assignments."
+    if not user.has_perm("annotations.change_assignment"):
+        return "Your account cannot change assignments."
+    if not Membership.objects.filter(
+        collection_id=assignment.collection_id, user_id=user.pk
+    ).exists():
+        return NOT_A_MEMBER_ANY_MORE.format(collection=assignment.collection.name)
+    return None
 
 
 def can_adjudicate(user, article) -> bool:
@@ -169,18 +212,18 @@ def _may_open(user) -> Q:
     from ..models import Assignment, Membership
 
     # A collection grants access through membership; one that requires assignment only
-    # to the reviewers assigned the article there (and to its editors).
+    # to the members assigned the article there (and to its editors). A removed member's
+    # finished assignment is kept as a record and grants nothing.
+    member_of = Membership.objects.filter(user_id=user.pk).values("collection_id")
+    assigned_in = Assignment.objects.filter(
+        reviewer_id=user.pk, article_id=OuterRef("article_id")
+    ).values("collection_id")
     granting = _article_collections().filter(
         Q(collection__in=editor_collection_ids(user))
-        | Q(
-            collection__requires_assignment=False,
-            collection__in=Membership.objects.filter(user_id=user.pk).values("collection_id"),
-        )
-        | Q(
-            collection__requires_assignment=True,
-            collection__in=Assignment.objects.filter(
-                reviewer_id=user.pk, article_id=OuterRef("article_id")
-            ).values("collection_id"),
+        | Q(collection__requires_assignment=False, collection__in=member_of)
+        | (
+            Q(collection__requires_assignment=True, collection__in=member_of)
+            & Q(collection__in=assigned_in)
         )
     )
     return ~Exists(_article_collections()) | Exists(granting)

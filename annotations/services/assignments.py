@@ -229,14 +229,25 @@ def withdraw(collection: Collection, *, actor, reviewer_id=None, article_ids=Non
     history (a removed member's open work; a removed article's rows). The caller holds
     the transaction and has checked the actor."""
     rows = Assignment.objects.filter(collection=collection)
-    if keep_done:
-        rows = rows.exclude(status=Status.DONE)
     if reviewer_id is not None:
         rows = rows.filter(reviewer_id=reviewer_id)
     if article_ids is not None:
         rows = rows.filter(article_id__in=article_ids)
-    doomed = list(rows.order_by("pk"))
-    _lock_articles({a.article_id for a in doomed})
+    # Their articles are locked first (the order every writer uses), then the rows are
+    # read again: a reviewer reopening a done one meanwhile has it withdrawn with the rest.
+    _lock_articles(set(rows.values_list("article_id", flat=True)))
+    if keep_done:
+        rows = rows.exclude(status=Status.DONE)
+    return delete_assignments(rows.values_list("pk", flat=True), actor=actor)
+
+
+def delete_assignments(assignment_ids: Iterable[int], *, actor) -> int:
+    """Delete these assignments, each with its history event, and roll their articles'
+    statuses up again (withdraw, and the admin's bulk delete). The caller holds the
+    transaction and has checked the actor. Returns how many were deleted."""
+    rows = Assignment.objects.filter(pk__in=list(assignment_ids))
+    _lock_articles(set(rows.values_list("article_id", flat=True)))
+    doomed = list(rows.select_for_update(of=("self",)).order_by("pk"))
     Assignment.objects.filter(pk__in=[a.pk for a in doomed]).delete()
     for a in doomed:
         _record(a, HistoryEvent.Action.DELETE, actor, before=snapshot_assignment(a))
@@ -265,24 +276,18 @@ def _locked(assignment: Assignment) -> Assignment:
     raise Gone("This assignment was removed in the meantime; nothing was changed.")
 
 
-def _may_move(actor, assignment: Assignment) -> bool:
-    if actor is None or not actor.is_authenticated:
-        return False
-    if actor.pk == assignment.reviewer_id:
-        return actor.has_perm("annotations.change_assignment")
-    return permissions.can_assign(actor, assignment.collection)
-
-
 @transaction.atomic
 def set_status(assignment: Assignment, status: str, actor) -> Assignment:
     """Move an assignment on (to do → in progress → done, or reopen a done one).
 
-    A reviewer moves only their own rows; an editor of the collection anyone's. Moving to
-    the status it already has changes nothing.
+    A reviewer moves only their own rows, while a member of the collection; an editor of
+    the collection anyone's (permissions.assignment_move_refusal). Moving to the status it
+    already has changes nothing.
     """
     stored = _locked(assignment)
-    if not _may_move(actor, stored):
-        raise PermissionDenied("You can only change your own assignments.")
+    refusal = permissions.assignment_move_refusal(actor, stored)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     if stored.status == status:
         return stored
     if status not in TRANSITIONS.get(stored.status, ()):

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from .. import history, permissions
+from ..conflicts import Gone
 from ..models import Article, Collection, HistoryEvent, Membership
 from .assignments import withdraw
 
@@ -61,6 +62,11 @@ def _record(collection, action, actor, *, before=None, after=None):
 def _require_manager(actor, collection: Collection) -> None:
     if not permissions.can_manage_collection(actor, collection):
         raise PermissionDenied(f"Only editors of {collection.name} can change it.")
+
+
+def _lock_collection(collection: Collection) -> None:
+    if not list(Collection.objects.select_for_update().filter(pk=collection.pk).values("pk")):
+        raise Gone(f"{collection.name} was deleted in the meantime; nothing was changed.")
 
 
 def _free_slug(name: str) -> str:
@@ -193,11 +199,21 @@ def member_set_role(*, membership: Membership, role: str, actor) -> Membership:
 
 @transaction.atomic
 def member_remove(*, membership: Membership, actor) -> int:
-    """Remove a member; their unfinished assignments in the collection go with them (what
-    they finished stays). Returns how many assignments were withdrawn."""
+    """Remove a member; their unfinished assignments in the collection go with them. What
+    they finished stays as a record of who reviewed it, but grants a non-member nothing
+    (permissions.standing_assignments): no access, no place in a queue, no reopening.
+    Returns how many assignments were withdrawn."""
     collection = membership.collection
     _require_manager(actor, collection)
-    stored = Membership.objects.select_related("user").filter(pk=membership.pk).first()
+    # The collection first, as `assign` takes it: an assignment made meanwhile is either
+    # in before the removal (and withdrawn) or refused as for a non-member.
+    _lock_collection(collection)
+    stored = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=membership.pk)
+        .first()
+    )
     if stored is None:
         return 0
     withdrawn = withdraw(collection, actor=actor, reviewer_id=stored.user_id, keep_done=True)
@@ -263,6 +279,7 @@ def articles_remove(*, collection: Collection, article_ids: Iterable, actor) -> 
     stay): the article's status then rolls up from its other collections."""
     _require_manager(actor, collection)
     ids = _article_ids(article_ids)
+    _lock_collection(collection)  # as `assign` does: no assignment lands on a removed one
     withdraw(collection, actor=actor, article_ids=ids, keep_done=False)
     removed, _ = Collection.articles.through.objects.filter(
         collection_id=collection.pk, article_id__in=ids

@@ -24,12 +24,11 @@ def _go(request, url):
 
 
 def _mine(request, assignment_id) -> Assignment:
-    """One of the user's own assignments (someone else's is not found: a 404)."""
+    """One of the user's own assignments in their queue (someone else's, or one kept as a
+    record after they left its collection, is not found: a 404)."""
     row = (
-        Assignment.objects.select_related("collection")
-        .filter(pk=assignment_id, reviewer_id=request.user.pk)
-        .first()
-    )
+        desk_queries.queue(request.user).select_related("collection").filter(pk=assignment_id)
+    ).first()
     if row is None:
         raise Http404("This is not in your queue.")
     return row
