@@ -4,7 +4,7 @@ there keeps the desk's rules and lands in the history."""
 import pytest
 from django.urls import reverse
 
-from annotations.models import Assignment, HistoryEvent
+from annotations.models import Article, Assignment, HistoryEvent
 from tests.desk_factories import make_articles, make_assignment, make_collection
 from tests.factories import make_user
 
@@ -60,3 +60,121 @@ def test_a_reviewer_cannot_open_the_assignment_admin(client):
     client.force_login(make_user("r2", role="reviewer"))
     response = client.get(reverse("admin:annotations_assignment_changelist"))
     assert response.status_code in (302, 403)
+
+
+# --- members and articles taken off in the admin go through the desk's services ------------
+
+
+def _collection_form(collection, *, articles, memberships, delete=()) -> dict:
+    data = {
+        "name": collection.name,
+        "slug": collection.slug,
+        "description": collection.description,
+        "reviewers_per_article": collection.reviewers_per_article,
+        "rating_scale": "",
+        "articles": [a.pk for a in articles],
+        "memberships-TOTAL_FORMS": len(memberships),
+        "memberships-INITIAL_FORMS": len(memberships),
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+    }
+    if collection.requires_assignment:
+        data["requires_assignment"] = "on"
+    for i, m in enumerate(memberships):
+        data |= {
+            f"memberships-{i}-id": m.pk,
+            f"memberships-{i}-collection": collection.pk,
+            f"memberships-{i}-user": m.user_id,
+            f"memberships-{i}-role": m.role,
+        }
+        if m in delete:
+            data[f"memberships-{i}-DELETE"] = "on"
+    return data
+
+
+def test_deleting_a_member_and_removing_an_article_withdraws_their_assignments(
+    admin_client, client, reviewer
+):
+    other = make_user("oona", role="reviewer")
+    desk = make_collection("Desk", members=[reviewer, other], requires_assignment=True)
+    kept, dropped = make_articles(2, desk)
+    leaving = make_assignment(desk, kept, reviewer, status="in_progress")
+    on_dropped = make_assignment(desk, dropped, other)
+    stays = make_assignment(desk, kept, other)
+    membership = desk.memberships.get(user=reviewer)
+    data = _collection_form(
+        desk,
+        articles=[kept],
+        memberships=list(desk.memberships.order_by("pk")),
+        delete=[membership],
+    )
+    response = admin_client.post(
+        reverse("admin:annotations_collection_change", args=[desk.pk]), data, follow=True
+    )
+    assert response.status_code == 200
+    assert "2 assignments withdrawn." in [str(m) for m in response.context["messages"]]
+    assert list(desk.articles.all()) == [kept]
+    assert not desk.memberships.filter(user=reviewer).exists()
+    assert list(Assignment.objects.values_list("pk", flat=True)) == [stays.pk]
+    deleted = HistoryEvent.objects.filter(kind="assignment", action="delete")
+    assert sorted(deleted.values_list("object_id", "origin")) == [
+        (leaving.pk, "admin"),
+        (on_dropped.pk, "admin"),
+    ]
+    client.force_login(reviewer)
+    assert list(client.get(reverse("my-queue")).context["rows"]) == []
+    assert client.get(reverse("article-detail", args=[kept.pk])).status_code == 403
+
+
+def test_putting_another_user_on_a_member_row_is_refused(admin_client, reviewer):
+    desk = make_collection("Desk", members=[reviewer])
+    article = make_articles(1, desk)[0]
+    make_assignment(desk, article, reviewer)
+    newcomer = make_user("nina", role="reviewer")
+    data = _collection_form(desk, articles=[article], memberships=list(desk.memberships.all()))
+    data["memberships-0-user"] = newcomer.pk
+    response = admin_client.post(
+        reverse("admin:annotations_collection_change", args=[desk.pk]), data
+    )
+    assert response.status_code == 200
+    assert "A member cannot be replaced in place" in response.content.decode()
+    assert list(desk.memberships.values_list("user_id", flat=True)) == [reviewer.pk]
+    assert Assignment.objects.get().reviewer == reviewer
+
+
+def test_bulk_deleting_assignments_records_each_and_rolls_the_status_up(admin_client, reviewer):
+    other = make_user("oona", role="reviewer")
+    desk = make_collection("Desk", members=[reviewer, other], reviewers_per_article=2)
+    first, second = make_articles(2, desk)
+    for article in (first, second):
+        for user in (reviewer, other):
+            make_assignment(desk, article, user, status="done")
+    Article.objects.filter(pk__in=[first.pk, second.pk]).update(status="reviewed")
+    doomed = list(Assignment.objects.filter(reviewer=other).order_by("pk"))
+    response = admin_client.post(
+        reverse("admin:annotations_assignment_changelist"),
+        {"action": "delete_selected", "_selected_action": [r.pk for r in doomed], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert set(Assignment.objects.values_list("reviewer_id", flat=True)) == {reviewer.pk}
+    events = HistoryEvent.objects.filter(kind="assignment", action="delete")
+    assert sorted(events.values_list("object_id", "origin")) == [
+        (doomed[0].pk, "admin"),
+        (doomed[1].pk, "admin"),
+    ]
+    assert all(e.before["status"] == "done" for e in events)
+    # One of the two reviewers it needs is gone: no longer reviewed.
+    assert set(Article.objects.values_list("status", flat=True)) == {"in_review"}
+
+
+def test_deleting_one_assignment_records_it_once(admin_client, reviewer):
+    desk = make_collection("Desk", members=[reviewer])
+    article = make_articles(1, desk)[0]
+    row = make_assignment(desk, article, reviewer, status="done")
+    response = admin_client.post(
+        reverse("admin:annotations_assignment_delete", args=[row.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Assignment.objects.exists()
+    event = HistoryEvent.objects.get(kind="assignment")
+    assert (event.action, event.object_id, event.origin) == ("delete", row.pk, "admin")

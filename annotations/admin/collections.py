@@ -4,31 +4,69 @@ The pages on the desk (collections/, the article list's bulk bar, the queue) are
 this work is normally done; the admin is the back office for fixing a row. An
 assignment saved here is held to the same rules as `assign` (the reviewer is a member,
 the article is in the collection), is recorded in the history, and the article's status
-rolls up as it would from the desk.
+rolls up as it would from the desk; so is one deleted, alone or in bulk. A collection's
+articles and deleted members go through the desk's services, which withdraw the
+assignments they leave behind.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 
 from ..history import recording_origin
 from ..models import Assignment, Collection, HistoryEvent, Membership
 from ..services import assignments
+from ..services import collections as collection_service
+from ._common import ServiceRefusalsAsFormErrors, _plural
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """A member deleted here leaves as on the desk (services.collections.member_remove):
+    their unfinished assignments are withdrawn, with history. Another user put on an
+    existing row is refused: that would move the membership without withdrawing anything."""
+
+    actor = None  # the admin user, set by MembershipInline.get_formset
+    withdrawn = 0
+
+    def clean(self):
+        super().clean()
+        for form in self.initial_forms:
+            if "user" in form.changed_data and not self._should_delete_form(form):
+                form.add_error(
+                    "user",
+                    "A member cannot be replaced in place: delete this row and add the new "
+                    "member in a new one.",
+                )
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            self.withdrawn += collection_service.member_remove(membership=obj, actor=self.actor)
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ("user",)
     fields = ("user", "role", "added_at")
     readonly_fields = ("added_at",)
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"actor": request.user})
+
 
 @admin.register(Collection)
-class CollectionAdmin(admin.ModelAdmin):
+class CollectionAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
+    """Articles taken out or put in, and members deleted, go through the desk's services
+    (services.collections): the same rules (only articles the user opens and sees in
+    full join a collection), the same withdrawal of assignments, the same history. A
+    refusal comes back as the form with its message, nothing saved."""
+
     list_display = ("name", "slug", "blind", "requires_assignment", "reviewers_per_article")
     list_filter = ("blind", "requires_assignment")
     search_fields = ("name", "slug", "description")
@@ -42,6 +80,31 @@ class CollectionAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # The articles are not set by the form (save_m2m skips a field missing from
+        # cleaned_data) but added and removed by the services, after the members.
+        wanted = {article.pk for article in form.cleaned_data.pop("articles", [])}
+        collection = form.instance
+        with recording_origin("admin"):
+            super().save_related(request, form, formsets, change)
+            held = set(collection.articles.values_list("pk", flat=True))
+            gone, new = sorted(held - wanted), sorted(wanted - held)
+            withdrawn = sum(getattr(f, "withdrawn", 0) for f in formsets)
+            if gone:
+                before = Assignment.objects.filter(collection=collection).count()
+                collection_service.articles_remove(
+                    collection=collection, article_ids=gone, actor=request.user
+                )
+                withdrawn += before - Assignment.objects.filter(collection=collection).count()
+            if new:
+                collection_service.articles_add(
+                    collection=collection, article_ids=new, actor=request.user
+                )
+        if withdrawn:
+            self.message_user(
+                request, f"{_plural(withdrawn, 'assignment')} withdrawn.", messages.INFO
+            )
 
 
 class AssignmentAdminForm(forms.ModelForm):
@@ -90,6 +153,11 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         with transaction.atomic(), recording_origin("admin"):
-            assignments.record_admin_change(obj, HistoryEvent.Action.DELETE, request.user)
-            super().delete_model(request, obj)
-            assignments.refresh_statuses([obj.article_id])
+            assignments.delete_assignments([obj.pk], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        """ "Delete selected assignments": each deletion in the history, as one at a time."""
+        with transaction.atomic(), recording_origin("admin"):
+            assignments.delete_assignments(
+                queryset.values_list("pk", flat=True), actor=request.user
+            )
