@@ -39,6 +39,7 @@ __all__ = [
     "NOT_ASSIGNED",
     "NOT_A_MEMBER",
     "ArticleAccess",
+    "annotations_seen_by",
     "article_access",
     "assignment_move_refusal",
     "blind_article_ids",
@@ -420,12 +421,23 @@ def visible_history_events(user, queryset: QuerySet, *, article=None) -> QuerySe
     return queryset.filter(own | ~Q(article_id__in=blind_article_ids(user)))
 
 
-def _shared_record_visible(user, uses: QuerySet, annotation_path: str) -> Q:
-    """A shared record (speaker, source) is offered if a span the user may see uses it,
-    or no span does: a name typed only on another reviewer's blind span stays hidden."""
-    from ..models import Annotation
+def annotations_seen_by(user) -> QuerySet:
+    """Every span the user sees anywhere: on an article they may open, and not hidden by
+    blind mode (what the corpus-wide lists, such as speaker and source options, and their
+    counts build on)."""
+    from ..models import Annotation, Article
 
-    seen = visible_annotations(user, Annotation.objects.all()).values("pk")
+    on_openable = Annotation.objects.filter(
+        article_id__in=openable_articles(user, Article.objects.all()).values("pk")
+    )
+    return visible_annotations(user, on_openable)
+
+
+def _shared_record_visible(user, uses: QuerySet, annotation_path: str) -> Q:
+    """A shared record (speaker, source) is offered if a span the user sees uses it, or
+    no span does: a name typed only on another reviewer's blind span, or only on articles
+    the user may not open, stays hidden."""
+    seen = annotations_seen_by(user).values("pk")
     return Exists(uses.filter(**{f"{annotation_path}__in": seen})) | ~Exists(uses)
 
 

@@ -215,7 +215,7 @@ def record_matches(
     records = Source.objects.filter(
         Q(url__icontains=query) | Q(url__icontains=bare) | Q(title__icontains=query)
     )
-    seen = permissions.visible_annotations(user, Annotation.objects.all()).values("pk")
+    seen = permissions.annotations_seen_by(user).values("pk")
     records = permissions.visible_source_records(user, records).annotate(
         cited=Count("evidence", filter=Q(evidence__annotation_id__in=seen)),
         here=Exists(cited_here),
