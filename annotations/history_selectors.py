@@ -196,19 +196,14 @@ def _span_events(annotation_id: int, article_id: int | None) -> Q:
 
 
 def article_events(article: Article, user, *, kind: str = "", actor_id: int | None = None):
-    """The article's events, newest first, without the spans the user may not see."""
-    events = HistoryEvent.objects.filter(article=article).select_related("actor").order_by("-id")
-    if permissions.is_blind_for(user, article):
-        own = HistoryEvent.objects.filter(
-            article=article, kind=HistoryEvent.Kind.ANNOTATION
-        ).filter(Q(after__author_id=user.pk) | Q(before__author_id=user.pk))
-        # An imported span of theirs may have no event of its own yet, only its sources'.
-        theirs = Annotation.objects.filter(article=article, author_id=user.pk)
-        events = events.filter(
-            Q(annotation_id_ref__isnull=True)
-            | Q(annotation_id_ref__in=own.values("object_id"))
-            | Q(annotation_id_ref__in=theirs.values("pk"))
-        )
+    """The article's events, newest first, those the user may see
+    (permissions.visible_history_events: in blind mode, no other reviewer's spans or
+    assignments)."""
+    events = permissions.visible_history_events(
+        user,
+        HistoryEvent.objects.filter(article=article).select_related("actor").order_by("-id"),
+        article=article,
+    )
     if kind:
         events = events.filter(kind=kind)
     if actor_id:

@@ -1,13 +1,15 @@
-"""Corpus-wide lists tell a user nothing they may not see: speaker and source options
-leave out names used only on articles the user may not open
-(permissions.annotations_seen_by)."""
+"""Corpus-wide lists and the history tell a user nothing they may not see: speaker and
+source options leave out names used only on articles the user may not open
+(permissions.annotations_seen_by), and in blind mode another reviewer's assignment
+moving on is neither in the history nor in the state tag (visible_history_events)."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from tests.desk_factories import make_collection
+from tests.blind_world import make_blind_world
+from tests.desk_factories import make_assignment, make_collection
 from tests.factories import make_article, make_source, make_span, make_user
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +60,46 @@ def test_a_member_who_may_open_the_article_is_offered_its_speaker(client, closed
     member = make_user("insider", role="reviewer")
     closed_article.collections.get().memberships.create(user=member, role="reviewer")
     assert SECRET_SPEAKER in _options(client, member, "speaker-options", q="Confidential")
+
+
+# --- blind mode: other reviewers' assignments --------------------------------------------------
+
+
+@pytest.fixture
+def world(db):
+    """A blind desk where A is at work and C, a third reviewer, has not started yet."""
+    world = make_blind_world()
+    world.c = make_user("carl_blind", role="reviewer")
+    world.collection.memberships.create(user=world.c, role="reviewer")
+    world.c_row = make_assignment(world.collection, world.article, world.c)
+    return world
+
+
+def test_another_reviewers_first_span_leaves_the_state_tag_as_it_was(client, world):
+    url = reverse("article-state", args=[world.article.pk])
+    client.force_login(world.a)
+    before = client.get(url)["ETag"]
+    make_span(world.article, "discuss the harbour", world.c)  # C's to do → in progress
+    world.c_row.refresh_from_db()
+    assert world.c_row.status == "in_progress"
+    assert client.get(url, headers={"If-None-Match": before}).status_code == 304
+
+
+def test_another_reviewers_assignment_is_not_in_the_history(client, world, editor):
+    make_span(world.article, "discuss the harbour", world.c)
+    client.force_login(world.a)
+    page = client.get(reverse("article-history", args=[world.article.pk])).content.decode()
+    assert "carl_blind" not in page
+    # An editor sees it.
+    client.force_login(editor)
+    page = client.get(reverse("article-history", args=[world.article.pk])).content.decode()
+    assert "carl_blind" in page
+
+
+def test_a_reviewer_still_sees_their_own_assignment_in_the_history(client, world):
+    from annotations.services import assignments
+
+    assignments.mark_done(world.c_row, world.c)
+    client.force_login(world.c)
+    page = client.get(reverse("article-history", args=[world.article.pk])).content.decode()
+    assert "Assignment" in page and "Done" in page

@@ -403,18 +403,31 @@ def visible_annotations(user, queryset: QuerySet, *, article=None) -> QuerySet:
 
 def visible_history_events(user, queryset: QuerySet, *, article=None) -> QuerySet:
     """History events about what the user may see: on a blind article, those about their
-    own spans (live or deleted, whoever acted) and about the article itself."""
+    own spans (live or deleted, whoever acted), their own assignments and the article
+    itself; never another reviewer's assignment (the state tag, article_state_tag, is
+    built on these too)."""
     from ..models import Annotation, HistoryEvent
 
     if not _signed_in(user):
         return queryset.none()
     if is_desk_editor(user):
         return queryset
+    assignment, span = HistoryEvent.Kind.ASSIGNMENT, HistoryEvent.Kind.ANNOTATION
+    # Their spans, live or deleted (a deleted one is known by its events' snapshots).
+    theirs = HistoryEvent.objects.filter(kind=span).filter(
+        Q(before__author_id=user.pk) | Q(after__author_id=user.pk)
+    )
+    if article is not None:
+        theirs = theirs.filter(article_id=article.pk)
     own = (
         Q(annotation_id_ref__in=Annotation.objects.filter(author_id=user.pk).values("pk"))
-        | Q(kind=HistoryEvent.Kind.ANNOTATION, before__author_id=user.pk)
-        | Q(kind=HistoryEvent.Kind.ANNOTATION, after__author_id=user.pk)
-        | Q(annotation_id_ref__isnull=True)
+        | Q(annotation_id_ref__in=theirs.values("object_id"))
+        | Q(kind=span, before__author_id=user.pk)
+        | Q(kind=span, after__author_id=user.pk)
+        # Another reviewer's assignment moving on would tell who else is at work there.
+        | Q(kind=assignment, before__reviewer_id=user.pk)
+        | Q(kind=assignment, after__reviewer_id=user.pk)
+        | (Q(annotation_id_ref__isnull=True) & ~Q(kind=assignment))
     )
     if article is not None:
         return queryset.filter(own) if is_blind_for(user, article) else queryset
