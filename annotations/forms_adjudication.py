@@ -37,6 +37,16 @@ class LabelBoundsForm(forms.Form):
         return {k: self.cleaned_data.get(k) for k in ("label", "start", "end")}
 
 
+class GoldEditForm(LabelBoundsForm):
+    """A gold span's edit, with the version its form was rendered from: a save from an
+    older one is checked against what changed since (services.adjudication.edit_gold_span),
+    never blindly applied."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False
+    )
+
+
 class MergeForm(LabelBoundsForm):
     spans = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
 

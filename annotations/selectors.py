@@ -334,6 +334,7 @@ _FIELD_NAMES = {
     "note": "Note",
     "verdict_id": "Verdict",
     "verdict_explanation": "Verdict explanation",
+    "bounds": "Characters",  # a gold span's start and end, edited together
 }
 
 
@@ -347,6 +348,8 @@ def conflict_summary(conflict) -> ConflictSummary:
             value = labels.get(value, "?")
         elif name == "speaker_id":
             value = conflict.current.get("speaker")
+        elif name == "bounds":
+            value = f"{value[0]}–{value[1]} “{conflict.current.get('quote', '')}”"
         elif name == "verdict_id" and value is not None:
             value = Rating.objects.filter(pk=value).values_list("name", flat=True).first()
         fields.append(ConflictField(_FIELD_NAMES.get(name, name), value or "—"))

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from annotations.conflicts import Conflict, Gone
+from annotations.conflicts import Conflict, Gone, StaleEdit
 from annotations.models import Adjudication, Annotation, Article, HistoryEvent
 from annotations.offsets import SpanError
 from annotations.services import adjudication as service
@@ -275,6 +275,131 @@ def test_edit_gold_span_label_and_bounds_with_checks(desk):
     assert set(update.values_list("origin", flat=True)) == {"adjudication"}
 
 
+def _agreed_denial(desk):
+    """The gold span both reviewers agreed on: "Moscow denied it", a denial, version 1."""
+    article, rita, oscar, edith = desk
+    span_on(article, "Moscow denied it", rita, label_slug="denial")
+    span_on(article, "Moscow denied it", oscar, label_slug="denial")
+    service.adjudication_start(article=article, actor=edith)
+    (gold,) = gold_of(article)
+    return gold
+
+
+def test_a_stale_gold_edit_of_the_same_field_is_refused_and_stores_nothing(desk):
+    article, *_, edith = desk
+    eric = make_user("eric", role="editor")
+    gold = _agreed_denial(desk)
+    seen = gold.version
+    longer = gold.end + len(" on Thursday")
+    service.edit_gold_span(
+        article=article, gold_id=gold.pk, actor=edith, expected_version=seen, end=longer
+    )
+    events = HistoryEvent.objects.count()
+
+    # Eric's form still shows version `seen`: his other end clashes with Edith's.
+    with pytest.raises(StaleEdit) as raised:
+        service.edit_gold_span(
+            article=article,
+            gold_id=gold.pk,
+            actor=eric,
+            expected_version=seen,
+            label=label("denial"),
+            start=gold.start,
+            end=gold.end - len(" it"),
+        )
+    assert raised.value.fields == ("bounds",)
+    assert raised.value.current["bounds"] == (gold.start, longer)
+    assert raised.value.current["version"] == seen + 1
+    assert raised.value.changed_by == "edith"
+    stored = Annotation.objects.get(pk=gold.pk)
+    assert (stored.start, stored.end, stored.version) == (gold.start, longer, seen + 1)
+    assert HistoryEvent.objects.count() == events
+
+    # Saved again from the version he was shown, his bounds apply, on purpose.
+    again = service.edit_gold_span(
+        article=article,
+        gold_id=gold.pk,
+        actor=eric,
+        expected_version=raised.value.current["version"],
+        label=label("denial"),
+        start=gold.start,
+        end=gold.end - len(" it"),
+    )
+    assert again.quote == "Moscow denied"
+
+
+def test_a_stale_relabel_clashes_with_a_relabel(desk):
+    article, *_, edith = desk
+    eric = make_user("eric", role="editor")
+    gold = _agreed_denial(desk)
+    service.edit_gold_span(
+        article=article, gold_id=gold.pk, actor=edith, expected_version=1, label=label("claim")
+    )
+    with pytest.raises(StaleEdit) as raised:
+        service.edit_gold_span(
+            article=article,
+            gold_id=gold.pk,
+            actor=eric,
+            expected_version=1,
+            label=label("unverified-allegation"),
+            start=gold.start,
+            end=gold.end,
+        )
+    assert raised.value.fields == ("label_id",)
+    assert Annotation.objects.get(pk=gold.pk).label.slug == "claim"
+
+
+def test_stale_gold_edits_of_different_fields_both_stay(desk):
+    """The tester's case: one relabels, the other (from the page as it was, which posts
+    the old label too) moves the end: both changes are kept, neither is lost."""
+    article, *_, edith = desk
+    eric = make_user("eric", role="editor")
+    gold = _agreed_denial(desk)
+    service.edit_gold_span(
+        article=article,
+        gold_id=gold.pk,
+        actor=edith,
+        expected_version=1,
+        label=label("claim"),
+        start=gold.start,
+        end=gold.end,
+    )
+    merged = service.edit_gold_span(
+        article=article,
+        gold_id=gold.pk,
+        actor=eric,
+        expected_version=1,
+        label=label("denial"),
+        start=gold.start,
+        end=gold.end + len(" on Thursday"),
+    )
+    assert (merged.label.slug, merged.quote) == ("claim", "Moscow denied it on Thursday")
+    assert merged.version == 3
+
+
+def test_a_gold_span_moved_on_by_an_accept_is_not_a_conflict(desk):
+    """Accepting a twin adds a source and bumps the version, but changes neither the label
+    nor the bounds: an edit from the older version applies."""
+    article, rita, oscar, edith = desk
+    a = span_on(article, "Prices rose", rita)
+    service.adjudication_start(article=article, actor=edith)
+    service.accept_span(article=article, span_id=a.pk, actor=edith)
+    (gold,) = gold_of(article)
+    b = span_on(article, "Prices rose", oscar)
+    service.accept_span(article=article, span_id=b.pk, actor=edith)
+    assert Annotation.objects.get(pk=gold.pk).version == gold.version + 1
+    edited = service.edit_gold_span(
+        article=article,
+        gold_id=gold.pk,
+        actor=edith,
+        expected_version=gold.version,
+        label=label("unverified-allegation"),
+        start=gold.start,
+        end=gold.end,
+    )
+    assert edited.label.slug == "unverified-allegation"
+
+
 def test_remove_gold_span_leaves_its_sources_open(desk):
     article, rita, oscar, edith = desk
     a = span_on(article, "Prices rose", rita)
@@ -354,3 +479,55 @@ def test_two_editors_accepting_the_same_span_at_once_make_one_gold_span():
         assert sources_of(gold) == sorted([a.pk, b.pk])
         creations = HistoryEvent.objects.filter(object_id=gold.pk, action="create")
         assert creations.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="races need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_editing_the_same_gold_span_at_once_lose_nothing():
+    """Both from the same version: two relabels clash (one saved, the other a StaleEdit,
+    nothing of it stored); a relabel and a new end both stay."""
+    restore_migration_rows()
+    rita, oscar = make_user("rita"), make_user("oscar")
+    edith, eric = make_user("edith", role="editor"), make_user("eric", role="editor")
+    for trial in range(6):
+        article = make_article(f"{BODY} Trial {trial}.")
+        make_collection(article, reviewers=[rita, oscar], editors=[edith, eric], slug=f"d{trial}")
+        span_on(article, "Moscow denied it", rita, label_slug="denial")
+        span_on(article, "Moscow denied it", oscar, label_slug="denial")
+        service.adjudication_start(article=article, actor=edith)
+        (gold,) = gold_of(article)
+        longer = gold.end + len(" on Thursday")
+
+        def edit(actor, slug, end, version, article=article, gold=gold):
+            return lambda: (
+                service.edit_gold_span(
+                    article=article,
+                    gold_id=gold.pk,
+                    actor=actor,
+                    expected_version=version,
+                    label=label(slug),
+                    start=gold.start,
+                    end=end,
+                ).label.slug
+            )
+
+        seen = gold.version
+        outcomes = race(
+            edit(edith, "claim", gold.end, seen),
+            edit(eric, "unverified-allegation", gold.end, seen),
+        )
+        assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], (trial, outcomes)
+        (saved,) = [value for kind, value in outcomes if kind == "ok"]
+        (refused,) = [value for kind, value in outcomes if kind == "error"]
+        assert isinstance(refused, StaleEdit), refused
+        stored = Annotation.objects.get(pk=gold.pk)
+        assert (stored.label.slug, stored.version) == (saved, seen + 1)
+        assert HistoryEvent.objects.filter(object_id=gold.pk, action="update").count() == 1
+
+        # Both from the version now stored: one relabels, the other (posting the label
+        # it was shown) moves the end. Whichever goes second merges: both stay.
+        seen = stored.version
+        outcomes = race(edit(edith, "denial", gold.end, seen), edit(eric, saved, longer, seen))
+        assert [kind for kind, _ in outcomes] == ["ok", "ok"], (trial, outcomes)
+        stored = Annotation.objects.get(pk=gold.pk)
+        assert (stored.label.slug, stored.end, stored.version) == ("denial", longer, seen + 2)

@@ -219,3 +219,88 @@ def test_the_page_reads_a_fixed_number_of_queries_whatever_the_spans(client, des
         response = client.get(page)
     assert response.content.decode().count('class="adj-candidate ') == 4 + 2 * len(words)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- two editors on one gold span ---------------------------------------------------------
+
+
+def _started_with_gold(client, desk):
+    """The board started; the agreed claim "Prices rose" is the gold span, version 1."""
+    article, *_, edith, _ = desk
+    client.force_login(edith)
+    client.post(url("adjudication-start", article), HTTP_HX_REQUEST="true")
+    return Annotation.objects.get(article=article, layer="gold")
+
+
+def test_the_gold_edit_form_carries_its_version(client, desk):
+    article = desk[0]
+    gold = _started_with_gold(client, desk)
+    page = client.get(url("article-adjudicate", article)).content.decode()
+    form_at = page.index(url("adjudication-gold-edit", article, gold.pk))
+    assert f'name="version" value="{gold.version}"' in page[form_at : form_at + 600]
+
+
+def test_the_testers_case_keeps_both_edits(client, desk):
+    """Editor relabels; admin, from the page as it was (its form posts the old label),
+    moves the end: the span is both, nothing lost."""
+    article, *_ = desk
+    gold = _started_with_gold(client, desk)
+    eric = make_user("eric", role="editor")
+    seen = {"start": gold.start, "end": gold.end, "version": gold.version}
+    edit = url("adjudication-gold-edit", article, gold.pk)
+    assert client.post(edit, {**seen, "label": "denial"}).status_code == 302
+    client.force_login(eric)
+    response = client.post(edit, {**seen, "label": "claim", "end": gold.end + 1})
+    assert response.status_code == 302
+    gold.refresh_from_db()
+    assert (gold.label.slug, gold.quote) == ("denial", "Prices rose.")
+
+
+def test_a_stale_gold_edit_answers_409_with_theirs_beside_mine(client, desk):
+    article, *_ = desk
+    gold = _started_with_gold(client, desk)
+    eric = make_user("eric", role="editor")
+    edit = url("adjudication-gold-edit", article, gold.pk)
+    seen = {"label": "claim", "start": gold.start, "version": gold.version}
+    assert client.post(edit, {**seen, "end": gold.end - 1}).status_code == 302  # "Prices ros"
+    events = HistoryEvent.objects.count()
+
+    client.force_login(eric)
+    response = client.post(edit, {**seen, "end": gold.end + 1}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="adjudication"')
+    assert "Someone else changed this span while you were editing it." in body
+    # Theirs: who, and the bounds they saved, with the text.
+    assert "<strong><bdi>edith</bdi></strong>" in body
+    assert f"{gold.start}–{gold.end - 1} “Prices ros”" in body
+    # Mine, still in the form, which now carries the saved version; its editor is open.
+    form_at = body.index(f'action="{edit}"')
+    form = body[form_at : body.index("</form>", form_at)]
+    assert f'name="version" value="{gold.version + 1}"' in form
+    assert f'name="end" value="{gold.end + 1}"' in form
+    assert '<details class="adj-edit" open>' in body
+    gold.refresh_from_db()
+    assert (gold.end, gold.version) == (gold.start + len("Prices ros"), 2)
+    assert HistoryEvent.objects.count() == events
+
+    # Saving the form as it came back replaces theirs, knowingly.
+    again = client.post(edit, {**seen, "version": 2, "end": gold.end + 2}, HTTP_HX_REQUEST="true")
+    assert again.status_code == 200
+    gold.refresh_from_db()
+    assert gold.quote == "Prices rose."
+
+
+def test_a_stale_gold_edit_without_htmx_is_the_page_with_the_conflict(client, desk):
+    article, *_ = desk
+    gold = _started_with_gold(client, desk)
+    edit = url("adjudication-gold-edit", article, gold.pk)
+    seen = {"start": gold.start, "end": gold.end, "version": gold.version}
+    client.post(edit, {**seen, "label": "denial"})
+    response = client.post(edit, {**seen, "label": "unverified-allegation"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "<title>" in body and "Not saved yet." in body
+    assert "<dt>Label</dt><dd><bdi>Denial</bdi></dd>" in body
+    gold.refresh_from_db()
+    assert gold.label.slug == "denial"

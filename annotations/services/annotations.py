@@ -112,14 +112,21 @@ def annotation_create(
     return annotation
 
 
-def merge_edit(stored: Annotation, wanted: dict, expected_version: int | None) -> dict:
+def merge_edit(
+    stored: Annotation, wanted: dict, expected_version: int | None, *, view=None
+) -> dict:
     """The changes to apply: all of `wanted` when the form was rendered from the stored
     version; else only the fields this user changed, unless someone else changed one of
-    them too (StaleEdit: the same field is never silently overwritten)."""
-    current = history.snapshot_annotation(stored)
+    them too (StaleEdit: the same field is never silently overwritten).
+
+    `view` maps a snapshot to the fields compared, when a field of the form is more than
+    one of the snapshot's (a gold span's bounds: start and end move together)."""
+    view = view or (lambda snapshot: snapshot)
+    current = view(history.snapshot_annotation(stored))
     if expected_version is None or expected_version == stored.version:
         return {f: v for f, v in wanted.items() if current[f] != v}
     base = history.annotation_version_snapshot(stored.pk, expected_version)
+    base = view(base) if base is not None else None
     if base is None:
         # The version the form came from is unknown: every field it sends counts as
         # changed, so any difference from what is stored is a conflict.

@@ -14,9 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import permissions
-from ..conflicts import Conflict
-from ..forms_adjudication import LabelBoundsForm, MergeForm, SpanChoiceForm
+from .. import permissions, selectors
+from ..conflicts import Conflict, StaleEdit
+from ..forms_adjudication import GoldEditForm, MergeForm, SpanChoiceForm
 from ..models import Adjudication, Annotation, Article, Label
 from ..offsets import SpanError
 from ..services import adjudication as service
@@ -65,6 +65,8 @@ def _answer(request, article: Article, action, *, done: str):
     """Run `action`; answer with the board (htmx) or a redirect, a refusal as a message."""
     try:
         action()
+    except StaleEdit:
+        raise  # shown in place, beside what was typed, by the view that edits
     except (ValidationError, SpanError, Conflict) as error:
         message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         if request.htmx:
@@ -159,17 +161,48 @@ def spans_merge(request, article_id):
 @require_POST
 def gold_edit(request, article_id, gold_id):
     article = _article_for(request, article_id)
-    form = LabelBoundsForm(request.POST)
+    form = GoldEditForm(request.POST)
     if not form.is_valid():
         return _form_error(request, article, form)
-    return _answer(
-        request,
-        article,
-        lambda: service.edit_gold_span(
-            article=article, gold_id=gold_id, actor=request.user, **form.changes()
-        ),
-        done="Gold span changed.",
-    )
+    try:
+        return _answer(
+            request,
+            article,
+            lambda: service.edit_gold_span(
+                article=article,
+                gold_id=gold_id,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.changes(),
+            ),
+            done="Gold span changed.",
+        )
+    except StaleEdit as conflict:
+        return _stale_gold_edit(request, article, gold_id, form, conflict)
+
+
+def _stale_gold_edit(request, article: Article, gold_id: int, form, conflict: StaleEdit):
+    """409: the board with the saved label and bounds beside what this editor typed, which
+    stays in the gold span's form. The form now carries the saved version, so saving it
+    again applies these values on top of the other editor's change, knowingly."""
+    article.refresh_from_db(fields=["status"])
+    typed = form.cleaned_data
+    current = conflict.current
+    context = {
+        **board_context(article),
+        "error": f"Not saved: {conflict.message} Their version is beside yours below.",
+        "gold_conflict": {
+            "id": gold_id,
+            "label_id": typed["label"].pk if typed.get("label") else current["label_id"],
+            "start": current["start"] if typed.get("start") is None else typed["start"],
+            "end": current["end"] if typed.get("end") is None else typed["end"],
+            "version": current["version"],
+            "summary": selectors.conflict_summary(conflict),
+        },
+    }
+    if request.htmx:
+        return render(request, f"{PAGE}#board", context, status=409)
+    return render(request, PAGE, {**context, "nav": "articles"}, status=409)
 
 
 @require_POST

@@ -10,7 +10,7 @@ from django.db import transaction
 from ... import history, offsets
 from ...conflicts import Gone
 from ...models import Annotation, Article, HistoryEvent, Label
-from ..annotations import _check_verdict
+from ..annotations import _check_verdict, merge_edit
 from .access import _open_adjudication
 from .gold import _check_gold_bounds, _twin
 from .reading import gold_spans
@@ -39,6 +39,12 @@ def _gold_span_of(article: Article, gold_id: int) -> Annotation:
 # --- the writes ---------------------------------------------------------------------------
 
 
+def _label_and_bounds(snapshot: dict) -> dict:
+    """A gold span's editable fields as its edit form has them: the label, and the bounds
+    as one field (start and end move together: two people's halves are no one's span)."""
+    return {**snapshot, "bounds": (snapshot["start"], snapshot["end"])}
+
+
 @transaction.atomic
 def edit_gold_span(
     *,
@@ -48,15 +54,28 @@ def edit_gold_span(
     label: Label | None = None,
     start: int | None = None,
     end: int | None = None,
+    expected_version: int | None = None,
 ) -> Annotation:
-    """Change a gold span's label or bounds, checked like a reviewer's edit."""
+    """Change a gold span's label or bounds, checked like a reviewer's edit.
+
+    `expected_version` is the version the edit form was rendered from: when the span has
+    moved on since, an edit of the other field merges and a change of the label or the
+    bounds someone else changed too raises StaleEdit (as a reviewer span's edit does).
+    """
     with history.recording_origin(ORIGIN):
         stored, _ = _open_adjudication(actor, article)
         gold = _gold_span_of(stored, gold_id)
-        label = label or gold.label
-        key = SpanKey(
-            gold.start if start is None else start, gold.end if end is None else end, label.pk
-        )
+        wanted = {}
+        if label is not None:
+            wanted["label_id"] = label.pk
+        if start is not None or end is not None:
+            wanted["bounds"] = (
+                gold.start if start is None else start,
+                gold.end if end is None else end,
+            )
+        changes = merge_edit(gold, wanted, expected_version, view=_label_and_bounds)
+        label = label if "label_id" in changes else gold.label
+        key = SpanKey(*changes.get("bounds", (gold.start, gold.end)), label.pk)
         if key == key_of(gold):
             return gold
         _check_gold_bounds(stored.body, key.start, key.end, label, current=gold)

@@ -1,7 +1,8 @@
 /* The adjudication page: move through the reviewer spans with j/k, accept (a), reject (r),
  * select for merging (Enter/Space), merge (m), edit the gold span (e). Every action is a
  * form posted through htmx, answered with the redrawn board; the focused span and the
- * merge selection are carried over the redraw. */
+ * merge selection are carried over the redraw. A gold edit from a stale page is answered
+ * 409 with the board, the saved version beside what was typed: it is swapped in too. */
 (function () {
   "use strict";
 
@@ -146,6 +147,23 @@
       if (box) { box.checked = true; syncSelection(box); } else { selected.delete(id); }
     });
     if (currentId && candidate(currentId)) { focusCandidate(candidate(currentId)); }
+    // A stale gold edit: the saved version beside what was typed, its form open. The
+    // keyboard goes to it, after the candidate (which only puts the focus back).
+    const conflict = document.querySelector("#adj-gold-list .conflict");
+    if (conflict) {
+      conflict.scrollIntoView({ block: "nearest" });
+      conflict.focus({ preventScroll: true });
+    }
+  });
+
+  // A 409 that comes as the board (a stale gold edit) is swapped in like a form error;
+  // a plain-text 409 is a message.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr.status === 409 && (xhr.getResponseHeader("Content-Type") || "").startsWith("text/html")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
   });
 
   // Refusals that are not redrawn (403, 409) are shown as a message.
