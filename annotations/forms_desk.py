@@ -16,7 +16,9 @@ def parse_ids(raw: str, what: str = "article") -> list[int]:
     parts = raw.replace(",", " ").split()
     if not parts:
         raise ValidationError(f"Give at least one {what} id.")
-    bad = [p for p in parts if not (p.isdigit() and len(p) < 12)]
+    # ASCII digits only: isdigit() alone takes "²" (which int() refuses: a 500) and
+    # Arabic-Indic or full-width digits (which int() reads as another id).
+    bad = [p for p in parts if not (p.isascii() and p.isdigit() and len(p) < 12)]
     if bad:
         shown = ", ".join(f"“{p[:20]}”" for p in bad[:5])
         raise ValidationError(f"{what.capitalize()} ids are whole numbers; {shown} is not.")
@@ -129,7 +131,8 @@ class AssignForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("article") and not data.get("unassigned"):
+        # Ids that are not ids were refused already: "tick one" would only contradict.
+        if "article" not in self.errors and not data.get("article") and not data.get("unassigned"):
             raise ValidationError("Tick at least one article to assign.")
         return data
 

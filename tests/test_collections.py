@@ -320,6 +320,73 @@ def test_bad_article_ids_store_nothing(editor_client, desk, ids, message):
     assert not desk.articles.exists()
 
 
+# Digits str.isdigit() takes that are not ASCII: "²" makes int() raise (it was a 500),
+# the others int() reads as another number (they were silently taken as ids).
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def unicode_ids(pk: int) -> list[str]:
+    """`pk` written as no ASCII id: superscript two after it, in Arabic-Indic and in
+    full-width digits (the two last would find the very row `pk` names)."""
+    return [f"{pk}²", "²", str(pk).translate(ARABIC_INDIC), str(pk).translate(FULL_WIDTH)]
+
+
+def test_only_ascii_digits_are_ids():
+    from annotations.forms_desk import parse_ids
+
+    assert parse_ids("12, 015 12") == [12, 15]
+    for raw in unicode_ids(12):
+        with pytest.raises(ValidationError) as refused:
+            parse_ids(raw, "reviewer")
+        assert refused.value.messages == [f"Reviewer ids are whole numbers; “{raw}” is not."]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_unicode_digits_add_no_article_and_say_why(editor_client, desk, index):
+    article = make_article()
+    raw = unicode_ids(article.pk)[index]
+    response = follow_post(
+        editor_client, reverse("collection-articles-add", args=[desk.slug]), {"ids": raw}
+    )
+    assert response.status_code == 200
+    assert messages_of(response) == [f"Article ids are whole numbers; “{raw}” is not."]
+    assert not desk.articles.exists()
+    assert not HistoryEvent.objects.exists()
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_unicode_digits_remove_no_article_and_say_why(editor_client, desk, reviewer, index):
+    (article,) = make_articles(1, desk)
+    make_assignment(desk, article, reviewer)
+    raw = unicode_ids(article.pk)[index]
+    response = follow_post(
+        editor_client, reverse("collection-articles-remove", args=[desk.slug]), {"article": raw}
+    )
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        f"Tick the articles to remove. Article ids are whole numbers; “{raw}” is not."
+    ]
+    assert list(desk.articles.all()) == [article]
+    assert Assignment.objects.count() == 1
+
+
+@pytest.mark.parametrize("field", ["article", "reviewers"])
+@pytest.mark.parametrize("index", range(4))
+def test_unicode_digits_assign_nothing_and_say_why(editor_client, desk, reviewer, field, index):
+    (article,) = make_articles(1, desk)
+    data = {"article": [article.pk], "reviewers": [reviewer.pk]}
+    raw = unicode_ids(data[field][0])[index]
+    data[field] = [raw]
+    response = follow_post(editor_client, reverse("collection-assign", args=[desk.slug]), data)
+    assert response.status_code == 200
+    what = "Article" if field == "article" else "Reviewer"
+    assert messages_of(response) == [
+        f"{what} ids are whole numbers; “{raw}” is not. Nothing was assigned."
+    ]
+    assert not Assignment.objects.exists()
+
+
 def test_remove_articles_takes_their_assignments(editor_client, desk, reviewer):
     keep, drop = make_articles(2, desk)
     make_assignment(desk, drop, reviewer, status="done")
