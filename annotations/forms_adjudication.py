@@ -5,13 +5,30 @@ from __future__ import annotations
 
 from django import forms
 
+from .forms_spans import MAX_OFFSET
 from .models import Label
 
 MAX_MERGED = 50  # spans merged at once: a selection, not the article
+# A span id's column (a BigAutoField) ends here: a larger id is refused by the form, never
+# sent to the database (SQLite overflows: an OverflowError, a 500).
+MAX_ID = 2**63 - 1
+
+_OFFSET_ERRORS = {
+    "invalid": "Offsets are whole numbers.",
+    "max_value": "The text is not that long: offsets go up to %(limit_value)s.",
+}
 
 
 class SpanChoiceForm(forms.Form):
-    span = forms.IntegerField(min_value=1, error_messages={"required": "Choose a span first."})
+    span = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={
+            "required": "Choose a span first.",
+            "invalid": "Span ids are whole numbers.",
+            "max_value": "There is no span with that id; reload the page.",
+        },
+    )
 
 
 class LabelBoundsForm(forms.Form):
@@ -23,8 +40,12 @@ class LabelBoundsForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "There is no such label."},
     )
-    start = forms.IntegerField(min_value=0, required=False)
-    end = forms.IntegerField(min_value=1, required=False)
+    start = forms.IntegerField(
+        min_value=0, max_value=MAX_OFFSET, required=False, error_messages=_OFFSET_ERRORS
+    )
+    end = forms.IntegerField(
+        min_value=1, max_value=MAX_OFFSET, required=False, error_messages=_OFFSET_ERRORS
+    )
 
     def clean(self):
         data = super().clean()

@@ -9,6 +9,10 @@ from django.utils.functional import cached_property
 from .models import Annotation, Article, Label, Rating, Speaker
 from .speaker_guess import suggest_speaker
 
+# The offsets' columns (Annotation.start and .end, PositiveIntegerFields) end here: a
+# larger number is refused by the form, never sent to the database.
+MAX_OFFSET = 2**31 - 1
+
 
 class SpanForm(forms.Form):
     """A new span as the page sends it: code-point offsets plus the text they cover."""
@@ -23,16 +27,20 @@ class SpanForm(forms.Form):
     )
     start = forms.IntegerField(
         min_value=0,
+        max_value=MAX_OFFSET,
         error_messages={
             "required": "The span has no start offset.",
             "invalid": "Span offsets must be whole numbers.",
+            "max_value": "The text is not that long: offsets go up to %(limit_value)s.",
         },
     )
     end = forms.IntegerField(
         min_value=0,
+        max_value=MAX_OFFSET,
         error_messages={
             "required": "The span has no end offset.",
             "invalid": "Span offsets must be whole numbers.",
+            "max_value": "The text is not that long: offsets go up to %(limit_value)s.",
         },
     )
     quote = forms.CharField(strip=False, error_messages={"required": "The span has no text."})

@@ -304,3 +304,45 @@ def test_a_stale_gold_edit_without_htmx_is_the_page_with_the_conflict(client, de
     assert "<dt>Label</dt><dd><bdi>Denial</bdi></dd>" in body
     gold.refresh_from_db()
     assert gold.label.slug == "denial"
+
+
+# --- numbers no column holds --------------------------------------------------------------
+
+HUGE = 99999999999999999999999  # the tester's: past any 64-bit column
+
+
+@pytest.mark.parametrize("name", ["adjudication-accept", "adjudication-reject"])
+@pytest.mark.parametrize("span", [HUGE, 2**63])
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_span_id_past_the_column_is_refused_with_a_message(client, desk, name, span, htmx):
+    """It was an OverflowError (SQLite), a 500: now the form's message, nothing stored."""
+    article, *_, edith, _ = desk
+    client.force_login(edith)
+    client.post(url("adjudication-start", article))
+    before = (Annotation.objects.count(), HistoryEvent.objects.count())
+    if htmx:
+        response = client.post(url(name, article), {"span": span}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 422
+        body = response.content.decode()
+    else:
+        response = client.post(url(name, article), {"span": span}, follow=True)
+        assert response.redirect_chain[-1][0] == url("article-adjudicate", article)
+        body = response.content.decode()
+    assert "There is no span with that id; reload the page." in body
+    assert (Annotation.objects.count(), HistoryEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("field", ["start", "end"])
+@pytest.mark.parametrize("value", [HUGE, 2**31])
+def test_gold_bounds_past_the_column_are_refused_with_a_message(client, desk, field, value):
+    article = desk[0]
+    gold = _started_with_gold(client, desk)
+    before = (gold.start, gold.end, gold.version, HistoryEvent.objects.count())
+    data = {"label": "claim", "start": gold.start, "end": gold.end, field: value}
+    response = client.post(
+        url("adjudication-gold-edit", article, gold.pk), data, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 422
+    assert "The text is not that long: offsets go up to 2147483647." in response.content.decode()
+    gold.refresh_from_db()
+    assert (gold.start, gold.end, gold.version, HistoryEvent.objects.count()) == before

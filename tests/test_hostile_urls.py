@@ -18,7 +18,9 @@ transaction) cannot spill into the next request.
 
 from __future__ import annotations
 
+import importlib
 import itertools
+import pkgutil
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -35,9 +37,10 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+import annotations
 from annotations import forms as review_forms
-from annotations import forms_export
-from annotations.models import Article, HistoryEvent
+from annotations.models import Article, Collection, HistoryEvent, Membership
+from annotations.services import adjudication
 from tests.factories import make_annotation, make_article, make_source, make_user
 
 BIGINT_PAST_END = 2**63  # one past the top of a BigAutoField
@@ -64,6 +67,9 @@ HOSTILE_VALUES = {
     "bad-utf8": "%ff%fe",
     "rtl-override": quote("\u202eevil.exe"),
     "controls": "%1b%07%08",
+    # Digits str.isdigit() takes but int() refuses ("²") or reads as another number.
+    "superscript": quote("²"),
+    "other-digits": quote("١٢"),
 }
 
 # Parameters that views and the admin read, beyond the fields of our forms.
@@ -96,11 +102,21 @@ EXTRA_PARAMS = {
 }
 
 
+def forms_modules() -> list:
+    """annotations/forms.py and every annotations/forms_*.py: all the forms' fields."""
+    names = [
+        info.name
+        for info in pkgutil.iter_modules(annotations.__path__)
+        if info.name == "forms" or info.name.startswith("forms_")
+    ]
+    return [importlib.import_module(f"annotations.{name}") for name in sorted(names)]
+
+
 def param_names() -> list[str]:
     """Every form field of the project (bare and with the prefixes the review page uses),
     the admin's models' fields, and the parameters above."""
     names = set(EXTRA_PARAMS)
-    for module in (review_forms, forms_export):
+    for module in forms_modules():
         for value in vars(module).values():
             fields = getattr(value, "base_fields", None)
             if isinstance(fields, dict):
@@ -308,6 +324,15 @@ def ids(db, reviewer):
         actor=reviewer,
         after={},
     )
+    # A collection with an adjudication under way, so that the desk's and the adjudication
+    # page's posts get past "no such collection" and "start first" to their fields.
+    # Not blind, the reviewer a member: what they may open is what it was without one.
+    collection = Collection.objects.create(name="Desk", slug="desk", blind=False)
+    collection.articles.add(article)
+    Membership.objects.create(collection=collection, user=reviewer, role="reviewer")
+    make_annotation(article, 4, 12, author=make_user("oscar"))  # agrees with the reviewer
+    adjudication.adjudication_start(article=article, actor=make_user("adj", role="editor"))
+    gold = adjudication.gold_spans(article.pk).get()
     content_type = ContentType.objects.get_for_model(Article)
     by_model = {}
     for model in admin.site._registry:
@@ -320,6 +345,8 @@ def ids(db, reviewer):
         "source_id": source.pk,
         "event_id": event.pk,
         "content_type_id": content_type.pk,
+        "slug": collection.slug,
+        "gold_id": gold.pk,
         **by_model,
     }
 
@@ -387,6 +414,30 @@ def _refusal_problem(role: str, name: str | None, url: str, label: str, response
         if editor_only and status == 200:
             return "answered 200 to a reviewer"
     return ""
+
+
+# --- our forms' numbers -------------------------------------------------------------------
+
+
+def test_every_integer_field_of_our_forms_stops_at_its_column():
+    """A number past the column it is looked up in or stored to (a 64-bit id, a 32-bit
+    offset or version) is the form's message, never sent to the database, where SQLite
+    raises OverflowError (the adjudication page's span=10**23 was a 500)."""
+    from django import forms
+
+    seen, open_ended = 0, []
+    for module in forms_modules():
+        for name, value in vars(module).items():
+            fields = getattr(value, "base_fields", None)
+            if not isinstance(fields, dict) or value.__module__ != module.__name__:
+                continue
+            for field_name, field in fields.items():
+                if isinstance(field, forms.IntegerField):
+                    seen += 1
+                    if field.max_value is None or field.max_value > 2**63 - 1:
+                        open_ended.append(f"{module.__name__}.{name}.{field_name}")
+    assert seen >= 10, "found almost no integer fields: is the walk of the forms broken?"
+    assert not open_ended, f"integer fields with no cap at their column: {open_ended}"
 
 
 # --- the article list's parameters, one at a time -----------------------------------------
