@@ -52,7 +52,8 @@ MATRIX = {
     "add source": (F, F, F, T, T, T, T),
     "link": (F, F, F, T, T, T, T),
     "give verdict": (F, F, F, T, T, T, T),
-    "set status": (F, F, F, T, T, T, T),
+    # By hand: X has assignments, so its status follows them; only its editors set it.
+    "set status": (F, F, F, F, T, T, T),
     "mark adjudicated": (F, F, F, F, F, T, T),
     "edit metadata": (F, F, F, F, F, T, T),
     "import": (F, F, F, F, F, T, T),
@@ -136,7 +137,11 @@ def ask(action: str, user, desk: Desk) -> bool:
         "add source": lambda: on_seen(own(), p.can_add_source),
         "link": lambda: on_seen(own(), p.can_link_spans),
         "give verdict": lambda: on_seen(own(), p.can_give_verdict),
-        "set status": lambda: p.can_open_article(user, article) and p.can_set_status(user),
+        "set status": lambda: (
+            p.can_open_article(user, article)
+            and p.can_set_status(user)
+            and p.status_refusal(user, article, "in_review") is None
+        ),
         "mark adjudicated": lambda: (
             p.can_open_article(user, article)
             and p.status_refusal(user, article, "adjudicated") is None

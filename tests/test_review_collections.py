@@ -256,11 +256,19 @@ def test_a_blind_reviewer_cannot_lift_blind_mode_by_marking_adjudicated(client, 
 
 
 def test_a_reviewer_cannot_reopen_an_adjudicated_article(client, db):
+    """Their "Mark reviewed" on an assigned article marks their assignment done (its
+    status follows the assignments), which never moves it out of adjudicated; setting the
+    status by hand is refused."""
     world = make_blind_world()
     world.article.status = "adjudicated"
     world.article.save(update_fields=["status"])
     client.force_login(world.b)
     response = client.post(reverse("article-reviewed-next", args=[world.article.pk]))
+    assert response.status_code == 302
+    assert world.article.assignments.get(reviewer=world.b).status == "done"
+    world.article.refresh_from_db()
+    assert world.article.status == "adjudicated"
+    response = client.post(reverse("article-status", args=[world.article.pk]), {"status": "new"})
     assert response.status_code == 403
     world.article.refresh_from_db()
     assert world.article.status == "adjudicated"

@@ -38,6 +38,7 @@ __all__ = [
     "ADJUDICATE_PERMISSION",
     "NOT_ASSIGNED",
     "NOT_A_MEMBER",
+    "ROLLUP_REFUSAL",
     "ArticleAccess",
     "annotations_seen_by",
     "article_access",
@@ -58,6 +59,7 @@ __all__ = [
     "offered_statuses",
     "open_refusal",
     "openable_articles",
+    "rollup_refusal",
     "standing_assignments",
     "status_refusal",
     "visible_annotations",
@@ -174,7 +176,9 @@ def status_refusal(user, article, status: str) -> str | None:
     """Why the user may not set the article's status to `status` (None: they may).
 
     "Adjudicated" ends blind mode, so only who may adjudicate the article may set it, or
-    take it back; anyone else could otherwise lift blind mode for themselves.
+    take it back; anyone else could otherwise lift blind mode for themselves. An article
+    with assignments has the status they roll up to, set by hand by editors only
+    (rollup_refusal).
     """
     from ..models import Article
 
@@ -184,7 +188,29 @@ def status_refusal(user, article, status: str) -> str | None:
     touches_adjudication = status == adjudicated or article.status == adjudicated
     if touches_adjudication and status != article.status and not can_adjudicate(user, article):
         return "Only an editor who adjudicates this article can mark it adjudicated or reopen it."
+    if status != article.status:
+        return rollup_refusal(user, article)
     return None
+
+
+ROLLUP_REFUSAL = (
+    "This article's status follows its reviewers' assignments (“reviewed” once enough "
+    "of them are done): only an editor can set it by hand."
+)
+
+
+def rollup_refusal(user, article) -> str | None:
+    """Why the user may not set by hand the status of an article whose status follows its
+    assignments (status_rollup.py): only an editor of it may. None: they may, or nothing
+    is assigned on it and its status is set by hand."""
+    from ..models import Assignment
+
+    if is_desk_editor(user) or article_access(user, article).edits:
+        return None
+    memo = article.__dict__
+    if "_has_assignments" not in memo:
+        memo["_has_assignments"] = Assignment.objects.filter(article_id=article.pk).exists()
+    return ROLLUP_REFUSAL if memo["_has_assignments"] else None
 
 
 def offered_statuses(user, article) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ permission inside its transaction; see annotations.conflicts for what it may ref
 
 from ..history import snapshot_annotation, snapshot_source
 from .annotations import annotation_create, annotation_delete, annotation_update, merge_edit
-from .articles import article_set_status, article_update
+from .articles import article_mark_reviewed, article_set_status, article_update
 from .relations import relation_create, relation_delete
 from .restore import annotation_restore, restore_refusal
 from .sources import (
@@ -28,6 +28,7 @@ __all__ = [
     "annotation_delete",
     "annotation_restore",
     "annotation_update",
+    "article_mark_reviewed",
     "article_set_status",
     "article_update",
     "clean_url",

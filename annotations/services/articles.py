@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from .. import history, permissions
 from ..conflicts import Conflict, Gone
-from ..models import Annotation, Article, HistoryEvent
+from ..models import Annotation, Article, Assignment, HistoryEvent
+from . import assignments
 from ._locks import locked_article
 
 # Who may delete an article, and so undo its deletion: Django's own delete permission,
@@ -54,6 +55,34 @@ def article_set_status(*, article: Article, status: str, actor) -> Article:
     if before["status"] != status:
         _record_change(stored.pk, actor, before, {**before, "status": status})
     return article
+
+
+@transaction.atomic
+def article_mark_reviewed(*, article: Article, actor) -> list[Assignment] | None:
+    """The review page's "Mark reviewed": the article's status set to reviewed, or, where
+    its status follows its assignments and the actor may not set it by hand (a reviewer:
+    permissions.rollup_refusal), the actor's own unfinished assignments on it marked done,
+    the status then following the rollup ("reviewed" once enough reviewers are done).
+
+    Returns None when the status was set, else the assignments marked done ([] when the
+    actor's were done already). A reviewer with no assignment on such an article is
+    refused, nothing changed.
+    """
+    stored = locked_article(article.pk, fields=("id", "status"))
+    refusal = permissions.rollup_refusal(actor, stored)
+    if refusal is None:
+        article_set_status(article=article, status=Article.Status.REVIEWED, actor=actor)
+        return None
+    mine = list(
+        Assignment.objects.filter(article_id=stored.pk, reviewer_id=actor.pk).order_by("pk")
+    )
+    if not mine:
+        raise PermissionDenied(f"{refusal} None of its assignments is yours.")
+    done = [
+        assignments.mark_done(row, actor) for row in mine if row.status != Assignment.Status.DONE
+    ]
+    article.status = Article.objects.values_list("status", flat=True).get(pk=stored.pk)
+    return done
 
 
 # The columns snapshot_article_fields reads (so a lock need not read the body).

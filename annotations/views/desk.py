@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from .. import permissions, selectors, services
 from ..forms import ArticleMetadataForm, StatusForm
 from ..models import Article, Label
+from .queue import open_next_in_queue
 from .regions import (
     LIST_PAGE,
     PAGE,
@@ -68,12 +69,21 @@ def article_metadata(request, article_id):
 
 @require_POST
 def article_reviewed_next(request, article_id):
-    """Mark this article reviewed and open the next one that is not."""
+    """Mark this article reviewed and open the next one that is not; or, for a reviewer on
+    an article whose status follows its assignments, mark their assignment done and open
+    the next one in their queue (the service decides which)."""
     article = permissions.openable_article_or_refuse(request.user, article_id)
-    refusal = permissions.status_refusal(request.user, article, Article.Status.REVIEWED)
-    if refusal:
-        raise PermissionDenied(refusal)
-    services.article_set_status(article=article, status=Article.Status.REVIEWED, actor=request.user)
+    done = services.article_mark_reviewed(article=article, actor=request.user)
+    if done is not None:
+        already = "" if done else " already"
+        follows = f"the article is {article.get_status_display().lower()}"
+        if article.status in (Article.Status.NEW, Article.Status.IN_REVIEW):
+            follows += " until enough reviewers are done"
+        return open_next_in_queue(
+            request,
+            after_id=done[-1].pk if done else None,
+            done=f"Your assignment on “{article.title}” is done{already}; {follows}.",
+        )
     following = selectors.next_to_review(article, request.user)
     if following is None:
         messages.success(request, "Marked reviewed. Every article is reviewed now.")

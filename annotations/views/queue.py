@@ -72,12 +72,18 @@ def queue_start(request, assignment_id):
 def queue_done(request, assignment_id):
     """Mark this one done and open the next to-do item of the queue."""
     done = assignments.mark_done(_mine(request, assignment_id), request.user)
-    following = desk_queries.next_in_queue(request.user, after_id=done.pk)
+    return open_next_in_queue(request, after_id=done.pk, done="Done.")
+
+
+def open_next_in_queue(request, *, after_id: int | None, done: str):
+    """After `done` (what was just finished, said first): the next to-do item of the
+    user's queue, started, or the queue itself when nothing is left."""
+    following = desk_queries.next_in_queue(request.user, after_id=after_id)
     if following is None:
-        messages.success(request, "Done. Your queue is empty.")
+        messages.success(request, f"{done} Your queue is empty.")
         return _go(request, reverse("my-queue"))
     assignments.start(following, request.user)
-    messages.success(request, "Done. Here is the next article in your queue.")
+    messages.success(request, f"{done} Here is the next article in your queue.")
     return _go(request, reverse("article-detail", args=[following.article_id]))
 
 

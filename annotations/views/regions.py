@@ -287,6 +287,9 @@ def header_context(request, article, *, metadata_form=None, span_total=None) -> 
         "blind_review": permissions.is_blind_for(request.user, article),
         "status_form": StatusForm(initial={"status": article.status}),
         "status_choices": permissions.offered_statuses(request.user, article),
+        # Why this user may not set the status by hand (it follows the assignments), if so:
+        # then their "reviewed" is their assignment's "Done, next →" (queue_bar.html).
+        "status_follows_assignments": permissions.rollup_refusal(request.user, article),
         "can_edit_metadata": can_edit_metadata,
         "metadata_form": metadata_form
         or (ArticleMetadataForm(instance=article) if can_edit_metadata else None),
