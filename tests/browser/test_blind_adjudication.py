@@ -223,3 +223,44 @@ def test_merge_and_edit_from_the_keyboard(live_server, browser, artifacts):
     assert gold.quote == "Moscow denied it"
     assert page.js_errors == []
     page.context.close()
+
+
+def test_a_stale_gold_edit_shows_theirs_beside_mine_and_saves_on_purpose(
+    live_server, browser, artifacts
+):
+    """Edith's page is open when Eric moves the gold span's end: her own new end is
+    answered 409, the board redrawn with his bounds beside hers (still in the open form,
+    the keyboard on the conflict); saving again applies hers."""
+    from annotations.services import adjudication as service
+
+    rita, oscar = make_user("rita"), make_user("oscar")
+    edith, eric = make_user("edith", role="editor"), make_user("eric", role="editor")
+    article = make_article(STORY, title="Two editors")
+    make_collection(article, reviewers=[rita, oscar], blind=True)
+    span_on(article, "Moscow denied it", rita, label_slug="denial")
+    span_on(article, "Moscow denied it", oscar, label_slug="denial")
+    service.adjudication_start(article=article, actor=edith)
+    gold = Annotation.objects.get(article=article, layer="gold")
+
+    page = new_page(browser)
+    sign_in(page, live_server.url, "edith")
+    page.goto(f"{live_server.url}/articles/{article.pk}/adjudicate/")
+    page.click(f"#gold-{gold.pk} summary")
+    service.edit_gold_span(
+        article=article, gold_id=gold.pk, actor=eric, expected_version=1, end=gold.end - 3
+    )
+    end = page.locator(f"#gold-{gold.pk} input[name=end]")
+    end.fill(str(gold.end + len(" on Thursday")))
+    end.press("Enter")
+    page.wait_for_selector(f"#gold-{gold.pk} .conflict")
+    assert "Moscow denied" in page.locator(f"#gold-{gold.pk} .conflict dd").inner_text()
+    assert page.evaluate("document.activeElement.classList.contains('conflict')")
+    assert end.input_value() == str(gold.end + len(" on Thursday"))
+    assert Annotation.objects.get(pk=gold.pk).quote == "Moscow denied"
+    page.screenshot(path=str(artifacts / "adjudication-stale-gold-edit.png"))
+
+    page.click(f'#gold-{gold.pk} [data-action="save-gold"]')
+    page.wait_for_selector(f"#gold-{gold.pk} .conflict", state="detached")
+    assert Annotation.objects.get(pk=gold.pk).quote == "Moscow denied it on Thursday"
+    assert page.js_errors == []
+    page.context.close()
