@@ -29,6 +29,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db.models import Q
+
 from .models import Annotation, HistoryEvent
 
 # Where the changes being made come from ("review", "admin", "import", "command",
@@ -137,6 +139,39 @@ def snapshot_annotation(annotation, *, sources=None, relations=None) -> dict:
     if relations is not None:
         data["relations"] = [snapshot_relation(r) for r in relations]
     return data
+
+
+def snapshot_deleted_spans(spans) -> list[dict]:
+    """Each span as its deletion keeps it (snapshot_annotation with its sources and its
+    links, both directions, each by id), in three queries for any number of spans: what
+    annotation_delete keeps for one span, for a whole article's spans at once. `spans`
+    are Annotation rows with their speaker selected."""
+    from .models import Evidence, Relation
+
+    span_ids = [span.pk for span in spans]
+    sources: dict[int, list] = {pk: [] for pk in span_ids}
+    for source in (
+        Evidence.objects.filter(annotation_id__in=span_ids).select_related("source").order_by("id")
+    ):
+        sources[source.annotation_id].append(source)
+    relations: dict[int, list] = {pk: [] for pk in span_ids}
+    for relation in Relation.objects.filter(
+        Q(from_span_id__in=span_ids) | Q(to_span_id__in=span_ids)
+    ).order_by("id"):
+        for end in dict.fromkeys((relation.from_span_id, relation.to_span_id)):
+            if end in relations:
+                relations[end].append(relation)
+    return [
+        snapshot_annotation(span, sources=sources[span.pk], relations=relations[span.pk])
+        for span in spans
+    ]
+
+
+def span_deletion_snapshot(article_span: dict) -> dict:
+    """A span of an article's deletion snapshot (snapshot_article) as the span's own
+    deletion event keeps it: the same snapshot, without what only the article's undo
+    reads (the spans a gold span was adjudicated from, which come back with the article)."""
+    return {key: value for key, value in article_span.items() if key != "adjudicated_from"}
 
 
 # The fields a reviewer edits, as named in a snapshot: what a merge compares.
@@ -264,7 +299,7 @@ def snapshot_article(article) -> dict:
     body, every span (snapshot_annotation with sources, links and the spans a gold span
     was adjudicated from), its collections, assignments and adjudication, and its earlier
     texts (revisions; a deletion recorded before they were kept has none)."""
-    from .models import Assignment, Evidence, Relation
+    from .models import Assignment
 
     spans = list(
         Annotation.all_objects.filter(article_id=article.pk)
@@ -272,26 +307,15 @@ def snapshot_article(article) -> dict:
         .order_by("id")
     )
     span_ids = [span.pk for span in spans]
-    sources: dict[int, list] = {pk: [] for pk in span_ids}
-    for source in (
-        Evidence.objects.filter(annotation_id__in=span_ids).select_related("source").order_by("id")
-    ):
-        sources[source.annotation_id].append(source)
-    relations: dict[int, list] = {pk: [] for pk in span_ids}
-    for relation in Relation.objects.filter(from_span_id__in=span_ids).order_by("id"):
-        relations[relation.from_span_id].append(relation)
-        if relation.to_span_id in relations and relation.to_span_id != relation.from_span_id:
-            relations[relation.to_span_id].append(relation)
     adjudicated: dict[int, list[int]] = {}
     for gold_id, reviewer_id in Annotation.adjudicated_from.through.objects.filter(
         from_annotation_id__in=span_ids
     ).values_list("from_annotation_id", "to_annotation_id"):
         adjudicated.setdefault(gold_id, []).append(reviewer_id)
-    annotations = []
-    for span in spans:
-        data = snapshot_annotation(span, sources=sources[span.pk], relations=relations[span.pk])
-        data["adjudicated_from"] = sorted(adjudicated.get(span.pk, []))
-        annotations.append(data)
+    annotations = [
+        {**data, "adjudicated_from": sorted(adjudicated.get(data["id"], []))}
+        for data in snapshot_deleted_spans(spans)
+    ]
     adjudication = getattr(article, "adjudication", None) if article.pk else None
     return {
         **snapshot_article_fields(article),

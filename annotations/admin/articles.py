@@ -7,22 +7,38 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.options import EMPTY_VALUE_STRING
+from django.contrib.admin.utils import NestedObjects, display_for_value, quote, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router
 from django.db.models import Count
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from .. import offsets, services
-from ..models import Annotation, Article
+from ..models import Annotation, Article, Assignment, Evidence
 from ..models.article import body_hash
-from ..services.articles import article_delete, deletion_impact
+from ..services.articles import article_delete, articles_delete, deletion_impact
 from ._common import _copy_saved, _pretty_json
 
 User = get_user_model()
+
+
+class _DeletionCollector(NestedObjects):
+    """Django's collector of what a deletion takes along, with what each row's name reads
+    selected with it: a span's name is its label's, a citation's its source's, an
+    assignment's its reviewer's (a query per kind of row, not one per row: a page of
+    articles with 10 spans each was 3 queries per span for the names alone)."""
+
+    NAMES_READ = {Annotation: ("label",), Evidence: ("source",), Assignment: ("reviewer",)}
+
+    def related_objects(self, related_model, related_fields, objs):
+        queryset = super().related_objects(related_model, related_fields, objs)
+        names_read = self.NAMES_READ.get(related_model)
+        return queryset.select_related(*names_read) if names_read else queryset
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -245,11 +261,48 @@ class ArticleAdmin(admin.ModelAdmin):
                 return None
         return delete_selected(self, request, queryset)
 
+    def get_deleted_objects(self, objs, request):
+        """django.contrib.admin.utils.get_deleted_objects (what the confirmation lists, the
+        permissions it needs, what protects a row), with _DeletionCollector."""
+        objs = list(objs)
+        if not objs:
+            return [], {}, set(), []
+        collector = _DeletionCollector(using=router.db_for_write(Article), origin=objs)
+        collector.collect(objs)
+        perms_needed = set()
+        site = self.admin_site
+
+        def format_callback(obj):
+            opts = obj._meta
+            no_edit_link = f"{capfirst(opts.verbose_name)}: {obj}"
+            if not site.is_registered(obj.__class__):
+                return no_edit_link
+            if not site.get_model_admin(obj.__class__).has_delete_permission(request, obj):
+                perms_needed.add(opts.verbose_name)
+            try:
+                url = reverse(
+                    f"{site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)]
+                )
+            except NoReverseMatch:
+                return no_edit_link
+            return format_html(
+                '{}: <a href="{}">{}</a>',
+                capfirst(opts.verbose_name),
+                url,
+                display_for_value(str(obj), EMPTY_VALUE_STRING),
+            )
+
+        to_delete = collector.nested(format_callback)
+        protected = [format_callback(obj) for obj in collector.protected]
+        model_count = {
+            model._meta.verbose_name_plural: len(rows)
+            for model, rows in collector.model_objs.items()
+        }
+        return to_delete, model_count, perms_needed, protected
+
     def delete_model(self, request, obj):
         article_delete(article=obj, actor=request.user)
 
-    @transaction.atomic
     def delete_queryset(self, request, queryset):
-        # Each through the service: its spans' deletions and the whole article are kept.
-        for article in queryset.order_by("pk"):
-            article_delete(article=article, actor=request.user)
+        # Through the service: each span's deletion and the whole article are kept.
+        articles_delete(article_ids=queryset.values_list("pk", flat=True), actor=request.user)

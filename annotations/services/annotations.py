@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .. import history, offsets, permissions
 from ..conflicts import Conflict, Gone, StaleEdit
-from ..models import Annotation, Article, HistoryEvent, Label, Rating, Relation, Speaker
+from ..models import Annotation, Article, HistoryEvent, Label, Rating, Speaker
 from ._locks import locked_annotation, locked_article
 from .assignments import started_annotating
 from .speakers import speaker_named
@@ -257,11 +256,8 @@ def annotation_delete(*, annotation: Annotation, actor) -> HistoryEvent:
     if not permissions.can_delete_annotation(actor, stored):
         raise PermissionDenied("Only its author or an editor can delete this annotation.")
     # The span is locked, so no source can be added between this snapshot and the delete.
-    before = history.snapshot_annotation(
-        stored,
-        sources=stored.sources.select_related("source").order_by("id"),
-        relations=Relation.objects.filter(Q(from_span=stored) | Q(to_span=stored)).order_by("id"),
-    )
+    # The one format an article's deletion keeps its spans in too (articles_delete).
+    (before,) = history.snapshot_deleted_spans([stored])
     pk, article_id = stored.pk, stored.article_id
     deleted, _ = Annotation.all_objects.filter(pk=pk).delete()
     if not deleted:

@@ -158,24 +158,62 @@ def deletion_impact(article_ids) -> DeletionImpact:
     return DeletionImpact(counts["spans"], counts["reviewers"], counts["sources"])
 
 
-@transaction.atomic
 def article_delete(*, article: Article, actor) -> HistoryEvent:
-    """Delete an article with its spans; the history keeps all of it for an undo.
+    """Delete one article with its spans (articles_delete); its deletion's event."""
+    (event,) = articles_delete(article_ids=[article.pk], actor=actor)
+    return event
 
-    Each span's deletion is its own event first (so its timeline ends with it), then one
+
+@transaction.atomic
+def articles_delete(*, article_ids, actor) -> list[HistoryEvent]:
+    """Delete articles with their spans; the history keeps all of it for an undo.
+
+    For each article, in id order: its row is locked, then all its spans at once (the
+    order every writer takes them in), each span's deletion is its own event first (so
+    its timeline ends with it, with the snapshot annotation_delete keeps), then one
     ARTICLE event whose `before` is the whole article (history.snapshot_article). That
     event belongs to no article row (the row is gone; the column would be nulled): it
-    names the article by object_id.
+    names the article by object_id. A fixed number of queries per article, however many
+    spans it has (a span at a time was 16 queries per span: 2,000 articles of 10 spans
+    took minutes).
     """
-    from .annotations import annotation_delete
-
     if not can_delete_article(actor):
         raise PermissionDenied("Only an admin can delete articles.")
-    stored = locked_article(article.pk)
+    return [_delete_article(pk, actor) for pk in sorted(set(article_ids))]
+
+
+def _delete_article(pk: int, actor) -> HistoryEvent:
+    stored = locked_article(pk)
+    # Spans a revision could not place too: they are the article's, and the undo keeps
+    # them. OF self: not the article again (see _locks.locked_annotation).
+    spans = (
+        Annotation.all_objects.select_for_update(of=("self",))
+        .filter(article_id=stored.pk)
+        .order_by("id")
+        .only("id", "author_id")
+    )
+    for span in spans:
+        if not permissions.can_delete_annotation(actor, span):
+            raise PermissionDenied(
+                f"Only its author or an editor can delete span #{span.pk}; nothing was deleted."
+            )
     before = history.snapshot_article(stored)
-    # Spans a revision could not place too: they are the article's, and the undo keeps them.
-    for span in Annotation.all_objects.filter(article_id=stored.pk).order_by("id"):
-        annotation_delete(annotation=span, actor=actor)
+    actor_id = history.actor_id_of(actor)
+    HistoryEvent.objects.bulk_create(
+        HistoryEvent(
+            **history.event_values(
+                kind=HistoryEvent.Kind.ANNOTATION,
+                obj_id=span["id"],
+                annotation_id=span["id"],
+                article_id=stored.pk,
+                action=HistoryEvent.Action.DELETE,
+                actor_id=actor_id,
+                before=history.span_deletion_snapshot(span),
+                after=None,
+            )
+        )
+        for span in before["annotations"]
+    )
     # The row's deletion empties the article column of its events (SET_NULL); an undo
     # links these back: spans deleted long before, and just now, included.
     before[HISTORY_EVENT_IDS] = list(
@@ -183,6 +221,7 @@ def article_delete(*, article: Article, actor) -> HistoryEvent:
         .order_by("id")
         .values_list("id", flat=True)
     )
+    # The base manager's cascade: the spans (unplaced ones too), their sources and links.
     Article.objects.filter(pk=stored.pk).delete()
     return history.record(
         kind=HistoryEvent.Kind.ARTICLE,
