@@ -19,7 +19,12 @@ from ..history_diff import event_lines, origin_phrase
 from ..history_selectors import names_for
 from ..models import Annotation, HistoryEvent
 from ..services.articles import can_delete_article
-from ..services.restore import article_restore, article_restore_refusal
+from ..services.restore import (
+    article_restore,
+    article_restore_refusal,
+    known_restorability,
+    with_restorability,
+)
 from ._common import _error_text, _pretty_json, _short
 
 # How many article deletions the "Recently deleted articles" page lists.
@@ -68,7 +73,7 @@ class HistoryEventAdmin(admin.ModelAdmin):
             object_id=OuterRef("object_id"),
             pk__gt=OuterRef("pk"),
         )
-        return (
+        return with_restorability(
             super()
             .get_queryset(request)
             .annotate(annotation_present=Exists(present), deleted_later=Exists(later_deletion))
@@ -109,18 +114,18 @@ class HistoryEventAdmin(admin.ModelAdmin):
         """The latest article deletions, each with its undo (or why it cannot be)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        events = (
+        events = with_restorability(
             HistoryEvent.objects.filter(
                 kind=HistoryEvent.Kind.ARTICLE, action=HistoryEvent.Action.DELETE
             )
             .select_related("actor")
-            .order_by("-id")[:RECENT_ARTICLE_DELETIONS]
-        )
+            .order_by("-id")
+        )[:RECENT_ARTICLE_DELETIONS]
         rows = [
             {
                 "event": event,
                 "spans": len((event.before or {}).get("annotations", [])),
-                "refusal": article_restore_refusal(event),
+                "refusal": article_restore_refusal(event, **known_restorability(event)),
             }
             for event in events
         ]
@@ -181,7 +186,8 @@ class HistoryEventAdmin(admin.ModelAdmin):
         if obj.action != HistoryEvent.Action.DELETE:
             return None
         if obj.kind == HistoryEvent.Kind.ARTICLE:
-            return article_restore_refusal(obj) is None  # rare rows: their own queries
+            # The restore rule itself, given what the list query already knows.
+            return article_restore_refusal(obj, **known_restorability(obj)) is None
         if obj.kind != HistoryEvent.Kind.ANNOTATION:
             return None
         # The restore rule itself, given what the list query already knows.

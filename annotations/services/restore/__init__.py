@@ -7,7 +7,8 @@ again under its lock:
   annotation_restore, with the helpers only it uses (where the span's text is now, which
   of its links can return).
 - article.py: article_restore_refusal, the rule for when an article's deletion can be
-  undone (ARTICLE_RETURNED is one of its answers), and article_restore, which brings the
+  undone (ARTICLE_RETURNED is one of its answers; with_restorability has a list's query
+  look up what it asks, for every row at once), and article_restore, which brings the
   article's row back and records the restore.
 - article_rows.py: what hung from the deleted article, rebuilt for article_restore: its
   spans and their sources, links, desk rows (collections, assignments, adjudication),
@@ -18,7 +19,13 @@ again under its lock:
 What other code uses is imported from here.
 """
 
-from .article import ARTICLE_RETURNED, article_restore, article_restore_refusal
+from .article import (
+    ARTICLE_RETURNED,
+    article_restore,
+    article_restore_refusal,
+    known_restorability,
+    with_restorability,
+)
 from .span import annotation_restore, restore_refusal
 
 __all__ = [
@@ -26,5 +33,7 @@ __all__ = [
     "annotation_restore",
     "article_restore",
     "article_restore_refusal",
+    "known_restorability",
     "restore_refusal",
+    "with_restorability",
 ]
