@@ -114,7 +114,14 @@ class ArticleAdmin(admin.ModelAdmin):
     delete_selected_confirmation_template = "annotations/history/admin_article_delete_selected.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(span_count=Count("annotations"))
+        # Explicitly ordered: a grouped query drops Meta.ordering, and the autocomplete's
+        # pages of an unordered query can repeat or skip articles.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(span_count=Count("annotations"))
+            .order_by(*Article._meta.ordering)
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
