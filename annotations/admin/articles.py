@@ -19,10 +19,16 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 
 from .. import offsets, services
+from ..conflicts import Conflict, Gone
 from ..models import Annotation, Article, Assignment, Evidence
 from ..models.article import body_hash
-from ..services.articles import article_delete, articles_delete, deletion_impact
-from ._common import _copy_saved, _pretty_json
+from ..services.articles import (
+    article_delete,
+    articles_delete,
+    deletion_impact,
+    spans_pointing_into,
+)
+from ._common import ServiceRefusalsAsFormErrors, _copy_saved, _pretty_json
 
 User = get_user_model()
 
@@ -63,7 +69,7 @@ class ArticleAdminForm(forms.ModelForm):
                 Article.objects.filter(pk=self.instance.pk).values_list("body", flat=True).first()
             )
             if stored is not None and body != stored:
-                span_count = Annotation.objects.filter(article_id=self.instance.pk).count()
+                span_count = spans_pointing_into(self.instance.pk)
                 if span_count:
                     raise ValidationError(
                         "The text cannot change: %(count)d span(s) point into it by "
@@ -88,7 +94,7 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "title",
@@ -165,9 +171,12 @@ class ArticleAdmin(admin.ModelAdmin):
         return readonly
 
     def _body_locked(self, obj) -> bool:
-        if not hasattr(obj, "_body_locked"):
-            obj._body_locked = obj.annotations.exists()
-        return obj._body_locked
+        return bool(self._spans_pointing_into(obj))
+
+    def _spans_pointing_into(self, obj) -> int:
+        if not hasattr(obj, "_spans_pointing_into"):
+            obj._spans_pointing_into = spans_pointing_into(obj.pk)
+        return obj._spans_pointing_into
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
@@ -183,9 +192,23 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Spans")
     def spans(self, obj):
-        count = obj.annotations.count()
         url = reverse("admin:annotations_annotation_changelist")
-        return format_html('<a href="{}?article__id__exact={}">{} span(s)</a>', url, obj.pk, count)
+        count = self._spans_pointing_into(obj)
+        unplaced = Annotation.all_objects.needing_attention().filter(article_id=obj.pk).count()
+        if not unplaced:
+            return format_html(
+                '<a href="{}?article__id__exact={}">{} span(s)</a>', url, obj.pk, count
+            )
+        return format_html(
+            '<a href="{}?article__id__exact={}">{} span(s)</a>, <a href="{}?article__id__exact='
+            '{}&amp;needs_attention__exact=1">{} of them need attention</a>',
+            url,
+            obj.pk,
+            count,
+            url,
+            obj.pk,
+            unplaced,
+        )
 
     @admin.display(description="History")
     def history_link(self, obj):
@@ -225,7 +248,14 @@ class ArticleAdmin(admin.ModelAdmin):
             for name in form.changed_data
             if name in services.articles.EDITABLE_FIELDS
         }
-        saved = services.article_update(article=obj, actor=request.user, changes=changes)
+        try:
+            saved = services.article_update(article=obj, actor=request.user, changes=changes)
+        except Gone:
+            raise  # deleted meanwhile: the 409 says so
+        except Conflict as refusal:
+            # A span made since the form was checked: the form again, with what was typed
+            # (ServiceRefusalsAsFormErrors), not a bare 409 page.
+            raise ValidationError(str(refusal), code="body_locked") from refusal
         _copy_saved(saved, obj)
 
     # --- deleting: an explicit confirmation when spans go too, and an undo ---------------
