@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC
 
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Annotation, HistoryEvent
 
@@ -291,6 +293,19 @@ def snapshot_article_fields(article) -> dict:
     for name in ARTICLE_FIELDS:
         value = getattr(article, name)
         data[name] = _iso(value) if name == "published_at" else value
+    return data
+
+
+def snapshot_arrival(article, *, spans: int) -> dict:
+    """An article's arrival event's `after` (kind ARTICLE, action CREATE): an import's
+    (importers/rows.py, for each article it creates) or one typed in the admin
+    (services.articles.article_create). Its fields, the time in UTC (as the database
+    gives it back), and how many spans came with it."""
+    data = snapshot_article_fields(article)
+    moment = article.published_at
+    if moment is not None and timezone.is_aware(moment):
+        data["published_at"] = _iso(moment.astimezone(UTC))
+    data[IMPORTED_SPANS] = spans
     return data
 
 

@@ -236,12 +236,18 @@ class ArticleAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            if not obj.import_metadata:
-                obj.import_metadata = {
-                    "importer": "admin",
-                    "imported_by": request.user.get_username(),
-                }
-            super().save_model(request, obj, form, change)
+            # Through the service an import's articles are stored by: history and all.
+            saved = services.articles.article_create(
+                actor=request.user,
+                fields={
+                    name: form.cleaned_data[name]
+                    for name in form.fields
+                    if name in services.articles.EDITABLE_FIELDS
+                },
+                import_metadata=obj.import_metadata
+                or {"importer": "admin", "imported_by": request.user.get_username()},
+            )
+            _copy_saved(saved, obj)
             return
         changes = {
             name: form.cleaned_data[name]

@@ -6,14 +6,14 @@ the look-ups of what is already stored (by content hash, by canonical source URL
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
 from django.db import connection
 from django.utils import timezone
 
-from ..history import IMPORTED_SPANS, current_origin, snapshot_article_fields
+from ..history import current_origin, snapshot_arrival
 from ..models import Annotation, Article, Evidence, HistoryEvent, Relation
 from ..offsets import quote_selector
 from ..services.sources import source_records_by_url
@@ -381,20 +381,15 @@ def _record_arrivals(refs, new: dict[str, ArticleRecord], rows, *, actor, now) -
             title=record.title,
             author=record.author,
             publisher=record.publisher,
-            # As the database gives it back: in UTC.
-            published_at=_in_utc(record.published_at),
+            published_at=record.published_at,
             source_url=record.source_url,
             status=row[status_column],
             assignee_id=None,
             content_hash=digest,
         )
-        after = {**snapshot_article_fields(arrived), IMPORTED_SPANS: len(record.spans)}
+        after = snapshot_arrival(arrived, spans=len(record.spans))
         # before: SQL NULL, as bulk_create stores None
         events.append(
             (kind, ref.id, None, ref.id, action, actor_id, at, None, to_json(after), origin)
         )
     insert_rows(HistoryEvent, HISTORY_COLUMNS, events)
-
-
-def _in_utc(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC) if moment is not None and timezone.is_aware(moment) else moment

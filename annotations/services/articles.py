@@ -13,6 +13,7 @@ from django.utils import timezone
 from .. import history, permissions
 from ..conflicts import Conflict, Gone
 from ..models import Annotation, Article, Assignment, HistoryEvent
+from ..models.article import body_hash
 from . import assignments
 from ._locks import locked_article
 
@@ -102,6 +103,37 @@ def _record_change(article_id: int, actor, before: dict, after: dict) -> None:
         before=before,
         after=after,
     )
+
+
+@transaction.atomic
+def article_create(*, actor, fields: dict, import_metadata: dict) -> Article:
+    """Store an article typed by hand (the admin's "Add article"), as an import stores
+    each article it creates: its text's hash and canonical URL (Article.save), its search
+    index (the database's triggers), and its arrival in the history (the same event,
+    history.snapshot_arrival, with no spans)."""
+    if not (actor.is_authenticated and actor.has_perm("annotations.add_article")):
+        raise PermissionDenied("Your account cannot add articles.")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.")
+    article = Article(**fields, import_metadata=import_metadata)
+    duplicate = Article.objects.filter(content_hash=body_hash(article.body)).first()
+    if duplicate is not None:
+        raise ValidationError(
+            f"An article with exactly this text already exists: “{duplicate.title}” "
+            f"(#{duplicate.pk}); nothing was added."
+        )
+    article.save(force_insert=True)
+    history.record(
+        kind=HistoryEvent.Kind.ARTICLE,
+        obj_id=article.pk,
+        annotation_id=None,
+        article_id=article.pk,
+        action=HistoryEvent.Action.CREATE,
+        actor=actor,
+        after=history.snapshot_arrival(article, spans=0),
+    )
+    return article
 
 
 def spans_pointing_into(article_id: int) -> int:
