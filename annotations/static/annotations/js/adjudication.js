@@ -19,9 +19,11 @@
       target.closest("input:not([type=checkbox]), textarea, select, [contenteditable], dialog[open]");
   }
 
-  function showMessage(text) {
+  // A note, or with `error` a refusal or failure (in red, as on the review page).
+  function showMessage(text, error) {
     if (!flash) { return; }
     flash.textContent = text;
+    flash.classList.toggle("is-error", Boolean(error));
     flash.hidden = false;
     clearTimeout(showMessage.timer);
     showMessage.timer = setTimeout(function () { flash.hidden = true; }, 6000);
@@ -169,6 +171,6 @@
   // Refusals that are not redrawn (403, 409) are shown as a message.
   document.body.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
-    showMessage(xhr && xhr.responseText && xhr.responseText.length < 400 ? xhr.responseText : "That did not work; reload the page.");
+    showMessage(xhr && xhr.responseText && xhr.responseText.length < 400 ? xhr.responseText : "That did not work; reload the page.", true);
   });
 })();
