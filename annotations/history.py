@@ -136,6 +136,11 @@ def snapshot_annotation(annotation, *, sources=None, relations=None) -> dict:
         "created_at": _iso(annotation.created_at),
         "version": getattr(annotation, "version", 1) or 1,
     }
+    if getattr(annotation, "needs_attention", False):
+        # Unplaced by a revision: its offsets index that revision's text, not the
+        # article's (only such spans have these keys; older snapshots lack them).
+        data["needs_attention"] = True
+        data["anchored_in_id"] = annotation.anchored_in_id
     if sources is not None:
         data["sources"] = [snapshot_source(s) for s in sources]
     if relations is not None:
@@ -356,6 +361,7 @@ def snapshot_article(article) -> dict:
         # Earlier texts (revisions): an undo brings them back with the article.
         "revisions": [
             {
+                "id": r.pk,  # what an unplaced span's anchored_in_id names
                 "number": r.number,
                 "title": r.title,
                 "body": r.body,

@@ -17,6 +17,7 @@ from annotations.models import (
 )
 from annotations.services.articles import article_delete
 from annotations.services.restore import ARTICLE_RETURNED, article_restore
+from annotations.services.revisions import revise_article
 from tests.desk_factories import make_assignment, make_collection
 from tests.factories import make_article, make_span
 
@@ -184,6 +185,29 @@ def test_taken_ids_get_new_ones_and_the_links_follow(admin_user, worked_article,
     assert article.annotations.count() == 3
     assert set(article.annotations.values_list("pk", flat=True)) == span_ids
     assert Relation.objects.get().from_span.article_id == article.pk
+
+
+def test_a_span_a_revision_left_unplaced_comes_back_unplaced(admin_user, reviewer):
+    """An unplaced span's offsets index the text it was made on, not the article's: the
+    undo brings it back needing attention, anchored in that restored revision, and a
+    placed span back placed. (It came back "placed", its offsets into the wrong text.)"""
+    article = make_article("Kept sentence here. Removed sentence there.", title="A")
+    placed = make_span(article, "Kept sentence", reviewer)
+    unplaced = make_span(article, "Removed sentence", reviewer)
+    revise_article(article=article, title="A", body="Kept sentence here. New end.", actor=None)
+    assert Annotation.all_objects.get(pk=unplaced.pk).needs_attention
+    article_delete(article=Article.objects.get(pk=article.pk), actor=admin_user)
+
+    restored = article_restore(event=deletion_of(article.pk), actor=admin_user)
+
+    back = Annotation.all_objects.get(pk=unplaced.pk)
+    assert back.needs_attention
+    revision = back.anchored_in
+    assert revision.article_id == restored.pk
+    assert revision.body[back.start : back.end] == "Removed sentence"
+    kept = Annotation.objects.get(pk=placed.pk)
+    assert not kept.needs_attention and kept.anchored_in_id is None
+    assert restored.body[kept.start : kept.end] == "Kept sentence"
 
 
 def test_bulk_delete_needs_i_understand(admin_client, worked_article):

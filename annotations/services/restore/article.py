@@ -116,10 +116,11 @@ def article_restore(*, event: HistoryEvent, actor) -> Article:
     data = locked.before
     _refuse_missing_references(data["annotations"])
     article = _article_from(data)
-    span_ids = _spans_from(data["annotations"], article, actor)
+    # The earlier texts first: an unplaced span is anchored in one of them.
+    revision_ids = _revisions_from(data, article)
+    span_ids = _spans_from(data["annotations"], article, actor, revision_ids=revision_ids)
     _links_from(data["annotations"], span_ids)
     _desk_rows_from(data, article)
-    _revisions_from(data, article)
     _relink_history(data, article, span_ids)
     _record_restore(locked, article, data, span_ids, actor)
     return article

@@ -22,8 +22,13 @@ def _if_present(user_id, people: set[int]) -> int | None:
     return user_id if user_id in people else None
 
 
-def _spans_from(spans: list[dict], article: Article, actor) -> dict[int, int]:
-    """Re-create the spans and their sources; {snapshot id: id now}."""
+def _spans_from(
+    spans: list[dict], article: Article, actor, *, revision_ids: dict[int, int]
+) -> dict[int, int]:
+    """Re-create the spans and their sources; {snapshot id: id now}. A span a revision
+    left unplaced comes back unplaced, anchored in the restored revision it was made on
+    (`revision_ids`: {snapshot id: id now}): its offsets index that text, not the
+    article's."""
     taken = set(
         Annotation.objects.filter(pk__in=[s["id"] for s in spans]).values_list("pk", flat=True)
     )
@@ -56,6 +61,8 @@ def _spans_from(spans: list[dict], article: Article, actor) -> dict[int, int]:
             author_id=data["author_id"],
             layer=data.get("layer") or Annotation.Layer.REVIEWER,
             version=int(data.get("version") or 1),
+            needs_attention=bool(data.get("needs_attention")),
+            anchored_in_id=revision_ids.get(data.get("anchored_in_id")),
         )
         annotation.save(force_insert=True)
         ids[data["id"]] = annotation.pk
@@ -177,13 +184,14 @@ def _desk_rows_from(data: dict, article: Article) -> None:
             Adjudication.objects.filter(pk=row.pk).update(started_at=started)
 
 
-def _revisions_from(data: dict, article: Article) -> None:
+def _revisions_from(data: dict, article: Article) -> dict[int, int]:
     """The article's earlier texts, as they were (who replaced one is kept if the account
-    still exists)."""
+    still exists); {snapshot id: id now} (a snapshot from before ids were kept has none)."""
     from ...models import ArticleRevision
 
     revisions = data.get("revisions") or []
     people = _existing_users([r.get("replaced_by_id") for r in revisions])
+    ids: dict[int, int] = {}
     for r in revisions:
         row = ArticleRevision.objects.create(
             article=article,
@@ -197,6 +205,9 @@ def _revisions_from(data: dict, article: Article) -> None:
         )
         if replaced_at := _parse_time(r.get("replaced_at")):  # auto_now_add stamped "now"
             ArticleRevision.objects.filter(pk=row.pk).update(replaced_at=replaced_at)
+        if r.get("id") is not None:
+            ids[r["id"]] = row.pk
+    return ids
 
 
 def _relink_history(data: dict, article: Article, ids: dict[int, int]) -> None:
