@@ -72,3 +72,32 @@ def test_the_command_refuses_an_unknown_collection_first(tmp_path):
     with pytest.raises(CommandError, match=r"No collection named “Nope”\. Collections: Desk\."):
         call_command("import_articles", str(tmp_path), "--collection", "Nope", stdout=StringIO())
     assert not Article.objects.exists()
+
+
+def test_an_article_already_here_the_importer_sees_only_in_part_is_not_added(client):
+    """A reviewer with the import right who edits a collection uploads the text of an
+    article they see only their own spans of (blind): the import finds it present and
+    does not put it into their collection, which would make them its editor and show them
+    every reviewer's spans. A new article from the same upload joins; the page says why
+    the other did not."""
+    from django.contrib.auth.models import Permission
+
+    ivo = make_user("ivo", role="reviewer")
+    ivo.user_permissions.add(Permission.objects.get(codename="import_articles"))
+    secret = make_article("Already here, in a blind desk.")
+    make_collection("Blind", members=[ivo], articles=[secret], blind=True)
+    own = make_collection("Own", editors=[ivo])
+    client.force_login(ivo)
+    response = client.post(
+        reverse("import"),
+        {
+            "files": [upload("a.txt", TEXT), upload("b.txt", "Already here, in a blind desk.")],
+            "collection": "own",
+        },
+    )
+    assert response.status_code == 200
+    new = Article.objects.exclude(pk=secret.pk).get()
+    assert list(own.articles.values_list("pk", flat=True)) == [new.pk]
+    page = response.content.decode()
+    assert "1 article added to" in page
+    assert "1 article already here was not added: only articles you can open and see" in page

@@ -27,7 +27,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils import timezone
 
-from .. import job_liveness
+from .. import job_liveness, permissions
 from ..models import Collection, ImportJob
 from . import report, side_connection
 from .reading import read_url
@@ -140,19 +140,30 @@ def _import_source(source: Source, *, user, on_chunk, in_steps: bool) -> list[Fi
     )
 
 
-def add_to_collection(outcome: Outcome, collection: Collection | None) -> dict | None:
-    """Every article the files hold joins the collection; what happened, for the report."""
+def add_to_collection(
+    outcome: Outcome, collection: Collection | None, *, importer=None
+) -> dict | None:
+    """Every article the files hold joins the collection; what happened, for the report.
+
+    An article the files hold that was already here (same text) joins only if the person
+    who imported may hand it on (permissions.collection_article_refusals, the rule the
+    collection page's "Add articles" follows): else uploading its text again would put
+    an article they may not open, or see only in part, into a collection they edit. The
+    command line (no `importer`) is the operator's and adds them all."""
     if collection is None or outcome.rolled_back:
         return None
     from ..services.collections import articles_add
 
     ids = imported_article_ids(outcome.results)
-    added = articles_add(collection=collection, article_ids=ids, actor=None) if ids else 0
+    kept_out = permissions.collection_article_refusals(importer, ids) if importer else {}
+    allowed = [pk for pk in ids if pk not in kept_out]
+    added = articles_add(collection=collection, article_ids=allowed, actor=None) if allowed else 0
     return {
         "name": collection.name,
         "slug": collection.slug,
         "added": added,
-        "already": len(ids) - added,
+        "already": len(allowed) - added,
+        "kept_out": len(kept_out),
     }
 
 
@@ -246,7 +257,7 @@ def run_job(job_id) -> bool:
         )
         slug = job.options.get("collection") or ""
         collection = Collection.objects.filter(slug=slug).first() if slug else None
-        joined = add_to_collection(outcome, collection)
+        joined = add_to_collection(outcome, collection, importer=job.created_by)
         progress.finish(outcome, joined)
     except Exception:
         logger.exception("Import job %s failed", job_id)
