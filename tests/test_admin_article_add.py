@@ -93,6 +93,23 @@ def test_a_duplicate_text_is_refused_with_the_form(admin_client):
     assert not Article.objects.filter(title="Again").exists()
 
 
+def test_a_page_already_here_is_refused_with_the_form(admin_client):
+    """The same address (as the importers compare it: host's case, utm_ tags, trailing
+    slash) is the same article: a second one with another text is refused, pointing to
+    the import, which makes a revision and keeps the spans."""
+    added(admin_client)
+    response = added(
+        admin_client,
+        title="Other text",
+        body="Another text of the same page.",
+        source_url="https://www.example.org/typed",
+    )
+    assert response.status_code == 200
+    assert "An article from this address already exists" in response.content.decode()
+    assert not Article.objects.filter(title="Other text").exists()
+    assert HistoryEvent.objects.count() == 1  # the first article's arrival only
+
+
 def test_only_who_may_add_articles_can(reviewer):
     with pytest.raises(PermissionDenied):
         article_create(actor=reviewer, fields={"title": "X", "body": "Y."}, import_metadata={})

@@ -123,6 +123,18 @@ def article_create(*, actor, fields: dict, import_metadata: dict) -> Article:
             f"An article with exactly this text already exists: “{duplicate.title}” "
             f"(#{duplicate.pk}); nothing was added."
         )
+    # The same page is the same article (the importers' identity rule): a second row for
+    # it would split its spans and revisions in two.
+    from ..weburl import canonical_url
+
+    address = canonical_url(article.source_url) if article.source_url else ""
+    same_page = Article.objects.filter(canonical_url=address).first() if address else None
+    if same_page is not None:
+        raise ValidationError(
+            f"An article from this address already exists: “{same_page.title}” "
+            f"(#{same_page.pk}). To bring in a new text of it, import the page or file "
+            "again: that makes a revision and keeps every span. Nothing was added."
+        )
     article.save(force_insert=True)
     history.record(
         kind=HistoryEvent.Kind.ARTICLE,
