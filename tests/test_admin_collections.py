@@ -178,3 +178,55 @@ def test_deleting_one_assignment_records_it_once(admin_client, reviewer):
     assert not Assignment.objects.exists()
     event = HistoryEvent.objects.get(kind="assignment")
     assert (event.action, event.object_id, event.origin) == ("delete", row.pk, "admin")
+
+
+def test_a_member_added_or_given_a_role_in_the_admin_is_in_the_history(admin_client, reviewer):
+    """A member row added in the admin joins as on the desk (member_add): recorded in the
+    collection's history; a role changed there is recorded too (member_set_role)."""
+    desk = make_collection("Desk", members=[reviewer])
+    newcomer = make_user("nina", role="reviewer")
+    data = _collection_form(desk, articles=[], memberships=list(desk.memberships.all()))
+    data["memberships-0-role"] = "editor"
+    data |= {
+        "memberships-TOTAL_FORMS": 2,
+        "memberships-1-collection": desk.pk,
+        "memberships-1-user": newcomer.pk,
+        "memberships-1-role": "reviewer",
+    }
+    response = admin_client.post(
+        reverse("admin:annotations_collection_change", args=[desk.pk]), data
+    )
+    assert response.status_code == 302
+    assert dict(desk.memberships.values_list("user__username", "role")) == {
+        reviewer.username: "editor",
+        "nina": "reviewer",
+    }
+    events = HistoryEvent.objects.filter(kind="collection", object_id=desk.pk)
+    changes = [(e.before, e.after, e.origin) for e in events.order_by("pk")]
+    assert (None, {"member": "nina", "role": "reviewer"}, "admin") in changes
+    assert (
+        {"member": reviewer.username, "role": "reviewer"},
+        {"member": reviewer.username, "role": "editor"},
+        "admin",
+    ) in changes
+
+
+def test_a_deactivated_account_is_refused_as_a_new_member_row(admin_client, reviewer):
+    desk = make_collection("Desk", members=[reviewer])
+    gone = make_user("gone", role="reviewer")
+    gone.is_active = False
+    gone.save()
+    data = _collection_form(desk, articles=[], memberships=list(desk.memberships.all()))
+    data |= {
+        "memberships-TOTAL_FORMS": 2,
+        "memberships-1-collection": desk.pk,
+        "memberships-1-user": gone.pk,
+        "memberships-1-role": "reviewer",
+    }
+    response = admin_client.post(
+        reverse("admin:annotations_collection_change", args=[desk.pk]), data
+    )
+    assert response.status_code == 200
+    assert "gone&#x27;s account is deactivated." in response.content.decode()
+    assert list(desk.memberships.values_list("user_id", flat=True)) == [reviewer.pk]
+    assert not HistoryEvent.objects.filter(kind="collection").exists()

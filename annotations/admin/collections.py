@@ -25,9 +25,12 @@ from ._common import ServiceRefusalsAsFormErrors, _plural
 
 
 class MembershipFormSet(BaseInlineFormSet):
-    """A member deleted here leaves as on the desk (services.collections.member_remove):
-    their unfinished assignments are withdrawn, with history. Another user put on an
-    existing row is refused: that would move the membership without withdrawing anything."""
+    """Members are added, given another role and deleted here as on the desk (the
+    services' member_add, member_set_role and member_remove): held to the same rules
+    (member_refusal: an active account, not a member already), recorded in the history,
+    and a member deleted has their unfinished assignments withdrawn. Another user put on
+    an existing row is refused: that would move the membership without withdrawing
+    anything."""
 
     actor = None  # the admin user, set by MembershipInline.get_formset
     withdrawn = 0
@@ -41,6 +44,27 @@ class MembershipFormSet(BaseInlineFormSet):
                     "A member cannot be replaced in place: delete this row and add the new "
                     "member in a new one.",
                 )
+        for form in self.extra_forms:
+            user = form.cleaned_data.get("user") if form.has_changed() else None
+            if user is None or self._should_delete_form(form):
+                continue
+            if refusal := collection_service.member_refusal(self.instance, user):
+                form.add_error("user", refusal)
+
+    def save_new(self, form, commit=True):
+        return collection_service.member_add(
+            collection=self.instance,
+            username=form.cleaned_data["user"].get_username(),
+            role=form.cleaned_data["role"],
+            actor=self.actor,
+        )
+
+    def save_existing(self, form, obj, commit=True):
+        if "role" not in form.changed_data:
+            return obj
+        return collection_service.member_set_role(
+            membership=obj, role=form.cleaned_data["role"], actor=self.actor
+        )
 
     def delete_existing(self, obj, commit=True):
         if commit:

@@ -159,6 +159,16 @@ def _role(role: str) -> str:
     return role
 
 
+def member_refusal(collection: Collection, user) -> str | None:
+    """Why `user` cannot join `collection` (None if they can): the one rule for the desk's
+    "Add member" and the admin's member rows."""
+    if not user.is_active:
+        return f"{user.get_username()}'s account is deactivated."
+    if collection.pk and Membership.objects.filter(collection=collection, user=user).exists():
+        return f"{user.get_username()} is already a member of {collection.name}."
+    return None
+
+
 @transaction.atomic
 def member_add(*, collection: Collection, username: str, role: str, actor) -> Membership:
     _require_manager(actor, collection)
@@ -168,10 +178,8 @@ def member_add(*, collection: Collection, username: str, role: str, actor) -> Me
     user = User.objects.filter(**{f"{User.USERNAME_FIELD}__iexact": username}).first()
     if user is None:
         raise ValidationError(f"No user named “{username[:60]}”.")
-    if not user.is_active:
-        raise ValidationError(f"{user.get_username()}'s account is deactivated.")
-    if Membership.objects.filter(collection=collection, user=user).exists():
-        raise ValidationError(f"{user.get_username()} is already a member of {collection.name}.")
+    if refusal := member_refusal(collection, user):
+        raise ValidationError(refusal)
     membership = Membership.objects.create(collection=collection, user=user, role=role)
     _member_event(collection, actor, after={"member": user.get_username(), "role": role})
     return membership
