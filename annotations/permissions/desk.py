@@ -203,14 +203,10 @@ def rollup_refusal(user, article) -> str | None:
     """Why the user may not set by hand the status of an article whose status follows its
     assignments (status_rollup.py): only an editor of it may. None: they may, or nothing
     is assigned on it and its status is set by hand."""
-    from ..models import Assignment
-
-    if is_desk_editor(user) or article_access(user, article).edits:
+    if is_desk_editor(user):
         return None
-    memo = article.__dict__
-    if "_has_assignments" not in memo:
-        memo["_has_assignments"] = Assignment.objects.filter(article_id=article.pk).exists()
-    return ROLLUP_REFUSAL if memo["_has_assignments"] else None
+    access = article_access(user, article)  # asked once per request with the rest of it
+    return ROLLUP_REFUSAL if access.assigned and not access.edits else None
 
 
 def offered_statuses(user, article) -> list[tuple[str, str]]:
@@ -293,6 +289,7 @@ class ArticleAccess:
     label_subset: bool  # one of its collections offers only some labels
     scale_id: int | None = None  # the rating scale its collections pick (None: default)
     edits: bool = False  # a global editor, or an editor of one of its collections
+    assigned: bool = False  # it has assignments: its status follows them (status_rollup)
 
 
 _CACHE = "_desk_access"
@@ -309,7 +306,7 @@ def article_access(user, article) -> ArticleAccess:
     The memo is keyed by the user and the article's status (adjudicating an article lifts
     blind mode); a view loads its article once per request, so nothing outlives a request.
     """
-    from ..models import Article, Collection
+    from ..models import Article, Assignment, Collection
 
     if not _signed_in(user):
         return ArticleAccess(openable=False, blind=False, label_subset=False)
@@ -332,16 +329,19 @@ def article_access(user, article) -> ArticleAccess:
         if editor
         else Exists(_article_collections().filter(collection__in=editor_collection_ids(user)))
     )
+    assigned = Exists(Assignment.objects.filter(article=OuterRef("pk")))
     row = (
         Article.objects.filter(pk=article.pk)
         .order_by()
-        .values_list(opens, blind, labelled, scale, edits)
+        .values_list(opens, blind, labelled, scale, edits, assigned)
         .first()
     )
     if row is None:  # no such article (any more): nothing to open
         access = ArticleAccess(openable=False, blind=False, label_subset=False)
     else:
-        access = ArticleAccess(bool(row[0]), bool(row[1]), bool(row[2]), row[3], bool(row[4]))
+        access = ArticleAccess(
+            bool(row[0]), bool(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5])
+        )
     memo[key] = access
     return access
 
