@@ -319,6 +319,8 @@ class CopyOutcome:
     explanation: bool = False  # its explanation was copied too
     copied: list[Evidence] = field(default_factory=list)
     already_cited: int = 0
+    # Why the match's verdict was not copied (not on this article's rating scale), or "".
+    verdict_refused: str = ""
 
     @property
     def message(self) -> str:
@@ -333,11 +335,18 @@ class CopyOutcome:
         if self.copied:
             parts.append(f"{len(self.copied)} source{'s' if len(self.copied) != 1 else ''}")
         if not parts:
+            if self.verdict_refused:
+                return (
+                    f"Nothing new to copy from #{self.match_id}: its verdict was not copied "
+                    f"({self.verdict_refused}) and this span cites its sources already."
+                )
             return (
                 f"Nothing new to copy from #{self.match_id}: this span already has its "
                 "verdict and cites its sources."
             )
         text = f"Copied {' and '.join(parts)} from #{self.match_id}."
+        if self.verdict_refused:
+            text += f" Its verdict was not copied: {self.verdict_refused}"
         if self.already_cited:
             were = "was" if self.already_cited == 1 else "were"
             text += f" {self.already_cited} of its sources {were} cited here already."
@@ -353,6 +362,10 @@ def copy_from_match(*, annotation: Annotation, match: Annotation, actor) -> Copy
     checks the actor's permission and records history); in one transaction, a span
     deleted halfway (Gone) leaves nothing copied. ValidationError when this span takes no
     verdict, is the match itself, or the match has nothing to copy.
+
+    The match's verdict is copied only when it is one this span may be given (on its
+    article's rating scale: permissions.rating_refusal, which the update service asks
+    too); otherwise only the sources are, and the outcome says why the verdict was not.
     """
     if not annotation.label.takes_verdict:
         raise ValidationError(
@@ -367,7 +380,18 @@ def copy_from_match(*, annotation: Annotation, match: Annotation, actor) -> Copy
             f"#{match.pk} has no verdict or sources yet, so there is nothing to copy."
         )
     outcome = CopyOutcome(match_id=match.pk)
-    if match.verdict_id is not None and match.verdict_id != annotation.verdict_id:
+    verdict_id = match.verdict_id
+    if verdict_id is not None and verdict_id != annotation.verdict_id:
+        refusal = permissions.rating_refusal(
+            match.verdict, article=annotation.article, current_id=annotation.verdict_id
+        )
+        if refusal:
+            verdict_id, outcome.verdict_refused = None, refusal
+            if not evidence:
+                raise ValidationError(
+                    f"#{match.pk} has no sources, and its verdict was not copied: {refusal}"
+                )
+    if verdict_id is not None and verdict_id != annotation.verdict_id:
         previous = annotation.verdict.name if annotation.verdict_id else ""
         take_explanation = bool(match.verdict_explanation) and not annotation.verdict_explanation
         annotation = services.annotation_update(

@@ -11,7 +11,7 @@ out once.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import cache, lru_cache
 
 from django.core.exceptions import ValidationError
@@ -40,11 +40,13 @@ def record_problem(
     label_slugs: Collection[str],
     verdict_labels: Collection[str] = (),
     ratings: Mapping[tuple[str, str], int] | None = None,
+    rating_refusal: Callable[[int], str | None] | None = None,
 ) -> str | None:
     """Why this record cannot be stored, or None. `label_slugs`: the labels that exist;
     `verdict_labels`: those whose spans take a verdict; `ratings`: the verdicts that
-    exist, by (scale name, slug). A verdict's empty scale is the default's, filled in
-    before this is called."""
+    exist, by (scale name, slug); `rating_refusal`: why a span of the new article may not
+    be given the rating of that id (permissions.rating_refusal), or None. A verdict's
+    empty scale is the default's, filled in before this is called."""
     if is_blank(record.title):
         return "the article has no title"
     if is_blank(record.body):
@@ -64,7 +66,9 @@ def record_problem(
             return f"span {index}: unknown label “{span.label}” (add it in the admin first)"
         if problem := _too_long(Speaker, "name", span.speaker):
             return f"span {index}: {problem}"
-        if problem := _speaker_problem(span) or _verdict_problem(span, verdict_labels, ratings):
+        if problem := _speaker_problem(span) or _verdict_problem(
+            span, verdict_labels, ratings, rating_refusal
+        ):
             return f"span {index}: {problem}"
         for number, link in enumerate(span.relations, start=1):
             if link.type not in _RELATION_TYPES:
@@ -100,14 +104,18 @@ def _speaker_problem(span: SpanRecord) -> str | None:
 
 
 def _verdict_problem(
-    span: SpanRecord, verdict_labels: Collection[str], ratings: Mapping | None
+    span: SpanRecord,
+    verdict_labels: Collection[str],
+    ratings: Mapping | None,
+    rating_refusal: Callable[[int], str | None] | None = None,
 ) -> str | None:
     verdict = span.verdict
     if verdict is None or not verdict.slug:
         return None
     if not verdict.scale:
         return f"the verdict “{verdict.slug}” names no scale, and there is no default scale"
-    if (verdict.scale, verdict.slug) not in (ratings or {}):
+    key = (verdict.scale, verdict.slug)
+    if key not in (ratings or {}):
         return (
             f"unknown verdict “{verdict.slug}” on the rating scale “{verdict.scale}” "
             "(add it in the admin first)"
@@ -117,6 +125,8 @@ def _verdict_problem(
             f"a “{span.label}” span carries no verdict: only spans whose label takes a "
             "verdict (claims) are rated"
         )
+    if rating_refusal is not None and (refusal := rating_refusal(ratings[key])):
+        return refusal
     return None
 
 

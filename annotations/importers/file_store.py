@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
-from .. import search_index
+from .. import permissions, search_index
 from ..models import Label, Rating, RatingScale
 from ..models.article import body_hash
 from . import revising
@@ -37,13 +37,17 @@ class FileStore:
     kept per article but its id (refs.Refs), so memory is flat in the file's size.
     """
 
-    def __init__(self, result: FileResult, *, provenance: dict, user):
+    def __init__(self, result: FileResult, *, provenance: dict, user, scale_id=None):
         self.result = result
         self.provenance = provenance
         self.user = user
         self.labels: dict[str, int] = {}  # slug -> id, of the labels that exist
         self.verdict_labels: set[str] = set()  # the slugs of those that take a verdict
         self.ratings = _Ratings()
+        # The rating scale the new articles will use (their collection's; None: the
+        # default), and why each verdict named so far may not be given on it.
+        self.scale_id = scale_id
+        self._rating_refusals: dict[int, str | None] = {}
         self.authors = Annotators(importer=user)
 
     def add(self, chunk: ParseResult) -> None:
@@ -63,6 +67,7 @@ class FileStore:
                 label_slugs=self.labels,
                 verdict_labels=self.verdict_labels,
                 ratings=self.ratings.ids,
+                rating_refusal=self._rating_refusal,
             )
             if problem:
                 self.result.refused_lines.append((record.line, problem))
@@ -99,6 +104,14 @@ class FileStore:
             search_index.schedule_catch_up()
         self.result.created.extend(refs)
         return refs
+
+    def _rating_refusal(self, rating_id: int) -> str | None:
+        """permissions.rating_refusal on the new articles' scale, asked once per verdict."""
+        if rating_id not in self._rating_refusals:
+            rating = Rating.objects.select_related("scale").get(pk=rating_id)
+            refusal = permissions.rating_refusal(rating, scale_id=self.scale_id)
+            self._rating_refusals[rating_id] = refusal
+        return self._rating_refusals[rating_id]
 
     def finish(self) -> None:
         self.result.refused_lines.sort(key=lambda item: item[0] or 0)

@@ -107,10 +107,18 @@ class _RollBack(Exception):
 
 
 def run_import(
-    sources: Iterable[Source], *, user=None, atomic: bool = False, listener: Listener | None = None
+    sources: Iterable[Source],
+    *,
+    user=None,
+    atomic: bool = False,
+    listener: Listener | None = None,
+    collection: Collection | None = None,
 ) -> Outcome:
+    """Import the sources in order. `collection`: the one the new articles will join
+    (add_to_collection, after), whose rating scale their spans' verdicts must be on."""
     listener = listener or Listener()
     outcome = Outcome()
+    scale_id = collection.rating_scale_id if collection is not None else None
     try:
         with transaction.atomic() if atomic else nullcontext():
             for source in sources:
@@ -120,6 +128,7 @@ def run_import(
                     user=user,
                     on_chunk=listener.chunk_stored,
                     in_steps=listener.commit_each_chunk and not atomic,
+                    scale_id=scale_id,
                 )
                 outcome.results.extend(results)
                 listener.file_finished(results)
@@ -130,13 +139,24 @@ def run_import(
     return outcome
 
 
-def _import_source(source: Source, *, user, on_chunk, in_steps: bool) -> list[FileResult]:
+def _import_source(
+    source: Source, *, user, on_chunk, in_steps: bool, scale_id: int | None
+) -> list[FileResult]:
     if source.url:
         read = read_url(source.url)
-        return [store_read(read, user=user, on_chunk=on_chunk, commit_each_chunk=in_steps)]
+        return [
+            store_read(
+                read, user=user, on_chunk=on_chunk, commit_each_chunk=in_steps, scale_id=scale_id
+            )
+        ]
     # Read under the name it was uploaded with, not where the worker keeps it.
     return import_path_results(
-        source.path, user=user, on_chunk=on_chunk, name=source.name, commit_each_chunk=in_steps
+        source.path,
+        user=user,
+        on_chunk=on_chunk,
+        name=source.name,
+        commit_each_chunk=in_steps,
+        scale_id=scale_id,
     )
 
 
@@ -249,14 +269,15 @@ def run_job(job_id) -> bool:
         sources = [
             Source(name=f["name"], path=folder / f["stored"]) for f in job.options.get("files", [])
         ] + [Source(name=url, url=url) for url in job.options.get("urls", [])]
+        slug = job.options.get("collection") or ""
+        collection = Collection.objects.filter(slug=slug).first() if slug else None
         outcome = run_import(
             sources,
             user=job.created_by,
             atomic=progress.all_or_nothing,
             listener=progress,
+            collection=collection,
         )
-        slug = job.options.get("collection") or ""
-        collection = Collection.objects.filter(slug=slug).first() if slug else None
         joined = add_to_collection(outcome, collection, importer=job.created_by)
         progress.finish(outcome, joined)
     except Exception:

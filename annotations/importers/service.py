@@ -180,6 +180,7 @@ def import_path_results(
     on_chunk: ChunkCallback | None = None,
     name: str = "",
     commit_each_chunk: bool = False,
+    scale_id: int | None = None,
 ) -> list[FileResult]:
     """One file on disk: its size checked before it is read; a JSONL file is streamed
     line by line, so memory does not grow with the file (importers/streaming.py).
@@ -197,14 +198,25 @@ def import_path_results(
     streamed = open_streamed(path, name=name)
     if streamed is not None:
         return [
-            store_read(streamed, user=user, on_chunk=on_chunk, commit_each_chunk=commit_each_chunk)
+            store_read(
+                streamed,
+                user=user,
+                on_chunk=on_chunk,
+                commit_each_chunk=commit_each_chunk,
+                scale_id=scale_id,
+            )
         ]
     try:
         data = path.read_bytes()
     except OSError as error:
         return [FileResult(name=name, reason=f"The file cannot be read: {error.strerror}.")]
     return import_data(
-        name=name, data=data, user=user, on_chunk=on_chunk, commit_each_chunk=commit_each_chunk
+        name=name,
+        data=data,
+        user=user,
+        on_chunk=on_chunk,
+        commit_each_chunk=commit_each_chunk,
+        scale_id=scale_id,
     )
 
 
@@ -224,10 +236,17 @@ def import_data(
     user=None,
     on_chunk: ChunkCallback | None = None,
     commit_each_chunk: bool = False,
+    scale_id: int | None = None,
 ) -> list[FileResult]:
     """One uploaded or scanned file: one result, or one per member of a ZIP archive."""
     return [
-        store_read(read, user=user, on_chunk=on_chunk, commit_each_chunk=commit_each_chunk)
+        store_read(
+            read,
+            user=user,
+            on_chunk=on_chunk,
+            commit_each_chunk=commit_each_chunk,
+            scale_id=scale_id,
+        )
         for read in read_file(name, data, size=_CHUNK)
     ]
 
@@ -256,9 +275,14 @@ def store_read(
     user=None,
     on_chunk: ChunkCallback | None = None,
     commit_each_chunk: bool = False,
+    scale_id: int | None = None,
 ) -> FileResult:
     """Store one file already read (importers.reading): one transaction, so a file that
     is refused part-way stores nothing.
+
+    `scale_id`: the rating scale the new articles will use (the collection's they are
+    imported into; None: the default scale). A span's verdict of another scale refuses
+    its line (permissions.rating_refusal).
 
     `commit_each_chunk` (the worker's jobs): a transaction per chunk instead, so that the
     progress written between chunks is seen by the page while a large file imports (on
@@ -304,7 +328,13 @@ def store_read(
         foreign_keys.checked_per_transaction(connection, bulk=bulk) as keys,
     ):
         store = _store_in_steps if commit_each_chunk else _store_at_once
-        return store(chunks, result, provenance=provenance, user=user, on_chunk=on_chunk, keys=keys)
+        return store(
+            chunks,
+            result,
+            store=FileStore(result, provenance=provenance, user=user, scale_id=scale_id),
+            on_chunk=on_chunk,
+            keys=keys,
+        )
 
 
 def _starting_with(first: ParseResult, rest: Iterator[ParseResult]) -> Iterator[ParseResult]:
@@ -313,11 +343,10 @@ def _starting_with(first: ParseResult, rest: Iterator[ParseResult]) -> Iterator[
     yield from rest
 
 
-def _store_at_once(chunks, result: FileResult, *, provenance, user, on_chunk, keys):
+def _store_at_once(chunks, result: FileResult, *, store: FileStore, on_chunk, keys):
     try:
         with transaction.atomic():
             keys.begin()
-            store = FileStore(result, provenance=provenance, user=user)
             for chunk in chunks:
                 store.add(chunk)
                 if on_chunk is not None:
@@ -341,8 +370,7 @@ def _store_at_once(chunks, result: FileResult, *, provenance, user, on_chunk, ke
     return result
 
 
-def _store_in_steps(chunks, result: FileResult, *, provenance, user, on_chunk, keys):
-    store = FileStore(result, provenance=provenance, user=user)
+def _store_in_steps(chunks, result: FileResult, *, store: FileStore, on_chunk, keys):
     try:
         for chunk in chunks:
             kept = (len(result.created), len(result.revised), len(result.already_present))

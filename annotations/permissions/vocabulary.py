@@ -4,6 +4,11 @@ A collection may narrow the label set (none chosen = every active label) and pic
 rating scale (none = the default). An article in several collections offers the union
 of their labels and the scale of the first of them (by name) that picks one. The label
 bar, the editor's pickers and the create service all ask here.
+
+Which verdicts a span may be given is `rating_refusal` (the verdicts of the article's
+scale; a span keeps the one it has even when its desk changed scales since): the
+editor's picker (`article_ratings`, the same condition), the update service, "seen
+before" copying, the admin's span form and the importers all ask it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ __all__ = [
     "article_ratings",
     "label_refusal",
     "offered_labels",
+    "rating_refusal",
+    "scale_name",
 ]
 
 
@@ -88,11 +95,47 @@ def article_rating_scale_id(article, user=None) -> int | None:
     return scale_id
 
 
+def _on_scale(scale_id: int | None) -> Q:
+    """Ratings of the scale `scale_id`, or of the default scale when it is None."""
+    return Q(scale_id=scale_id) if scale_id else Q(scale__is_default=True)
+
+
 def article_ratings(article, *, keep_id=None):
     """The verdicts offered on the article (and `keep_id`, a span's current verdict, so
     it stays visible in the picker even from another scale)."""
     from ..models import Rating
 
-    scale_id = article_rating_scale_id(article)
-    on_scale = Q(scale_id=scale_id) if scale_id else Q(scale__is_default=True)
-    return Rating.objects.filter(on_scale | Q(pk=keep_id))
+    return Rating.objects.filter(_on_scale(article_rating_scale_id(article)) | Q(pk=keep_id))
+
+
+def scale_name(scale_id: int | None) -> str:
+    """The name of the scale `scale_id` (None: the default scale), "" when there is none."""
+    from ..models import RatingScale
+
+    where = {"pk": scale_id} if scale_id else {"is_default": True}
+    return RatingScale.objects.filter(**where).values_list("name", flat=True).first() or ""
+
+
+def rating_refusal(rating, *, article=None, scale_id=None, current_id=None) -> str | None:
+    """Why a span may not be given the verdict `rating` (a Rating), or None when it may.
+
+    The span is on `article` (its scale: article_rating_scale_id), or, for an article
+    not stored yet (an import), on the scale `scale_id` (None: the default scale). The
+    span's `current_id` verdict is always allowed: it keeps the verdict it has."""
+    from ..models import Rating
+
+    if rating is None or rating.pk == current_id:
+        return None
+    if article is not None:
+        scale_id = article_rating_scale_id(article)
+    if Rating.objects.filter(_on_scale(scale_id), pk=rating.pk).exists():
+        return None
+    if not Rating.objects.filter(pk=rating.pk).exists():
+        return "That verdict no longer exists; choose another."
+    used = scale_name(scale_id)
+    theirs = rating.scale.name if rating.scale_id else ""
+    where = f"the rating scale “{used}”" if used else "no rating scale (there is no default)"
+    return (
+        f"The verdict “{rating.name}” is on the rating scale “{theirs}”, but the article "
+        f"uses {where}; only that scale's verdicts can be given."
+    )

@@ -163,7 +163,8 @@ def annotation_update(
     note, verdict (a Rating or None) or verdict explanation; returns the stored span.
 
     Only a span whose label takes a verdict (a claim) carries one: giving a verdict to
-    another span, or relabelling a span that has one, is refused with a message.
+    another span, or relabelling a span that has one, is refused with a message. A new
+    verdict must be on the article's rating scale (permissions.rating_refusal).
 
     `expected_version` is the version the edit form was rendered from: when the span has
     moved on since, edits of different fields merge and an edit of a field someone else
@@ -197,6 +198,8 @@ def annotation_update(
         return stored
     if "label_id" in changes:
         _refuse_twin_label(stored, label)
+    if changes.get("verdict_id") is not None:
+        _require_on_scale(stored, verdict)
     before = history.snapshot_annotation(stored)
     for field, value in changes.items():
         setattr(stored, field, value)
@@ -234,6 +237,16 @@ def _refuse_twin_label(stored: Annotation, label: Label) -> None:
             f"This text is already marked “{label.name}” by the same reviewer (span #{twin}); "
             "the label was not changed."
         )
+
+
+def _require_on_scale(stored: Annotation, verdict: Rating) -> None:
+    """A new verdict is one of the article's rating scale (permissions.rating_refusal); the
+    one a span has stays, even from a scale its desk no longer uses."""
+    refusal = permissions.rating_refusal(
+        verdict, article=Article(pk=stored.article_id), current_id=stored.verdict_id
+    )
+    if refusal:
+        raise ValidationError(f"{refusal} Nothing was saved.")
 
 
 def _check_verdict(span: Annotation, label: Label) -> None:

@@ -46,7 +46,7 @@ def seen_before_copy(request, annotation_id, match_id):
         request.user,
         gone="The claim #{id} was deleted by {who}; nothing was copied.",
     )
-    match = Annotation.objects.select_related("verdict").get(pk=match_id)
+    match = Annotation.objects.select_related("verdict__scale").get(pk=match_id)
     try:
         outcome = similar.copy_from_match(annotation=annotation, match=match, actor=request.user)
     except ValidationError as error:

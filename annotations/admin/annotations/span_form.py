@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from ... import offsets, services
+from ... import offsets, permissions, services
 from ...conflicts import StaleEdit
 from ...models import Annotation, Label, Rating, Speaker
 from .._common import VersionField, _bump_version, _short, _stale_message
@@ -94,8 +94,11 @@ class AnnotationAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         label = cleaned.get("label") or (self.instance.label if self.instance.label_id else None)
-        if cleaned.get("verdict") is not None and label is not None and not label.takes_verdict:
+        verdict = cleaned.get("verdict")
+        if verdict is not None and label is not None and not label.takes_verdict:
             self.add_error("verdict", verdict_refusal(label))
+        elif verdict is not None and "verdict" not in self.errors:
+            self._check_scale(verdict, cleaned.get("article") or self._stored_article())
         if self.instance.pk:
             self._check_version(cleaned)
         if not {"article", "start", "end", "quote"} <= set(self.fields):
@@ -113,6 +116,19 @@ class AnnotationAdminForm(forms.ModelForm):
         selector = offsets.quote_selector(article.body, start, end)
         self.instance.prefix, self.instance.suffix = selector.prefix, selector.suffix
         return cleaned
+
+    def _stored_article(self):
+        return self.instance.article if self.instance.article_id else None
+
+    def _check_scale(self, verdict, article) -> None:
+        """The verdict is one of the article's rating scale, or the one the span has
+        (permissions.rating_refusal, which the service asks again under its lock)."""
+        if article is None:
+            return
+        current = self.instance.verdict_id if self.instance.pk else None
+        refusal = permissions.rating_refusal(verdict, article=article, current_id=current)
+        if refusal:
+            self.add_error("verdict", refusal)
 
     def _check_version(self, cleaned) -> None:
         """A save from an older version merges with what changed since, or is refused

@@ -82,7 +82,9 @@ class Command(BaseCommand):
         sources = [Source(name=str(path), path=path) for path in files]
         sources += [Source(name=url, url=url) for url in urls]
         listener = _Progress(self, total=len(sources), live=_is_terminal(self.stdout))
-        outcome = run_import(sources, user=importer, atomic=atomic, listener=listener)
+        outcome = run_import(
+            sources, user=importer, atomic=atomic, listener=listener, collection=target
+        )
         listener.clear()
 
         created, present, refused = totals(outcome.results)
