@@ -339,6 +339,8 @@ def snapshot_article(article) -> dict:
     adjudication = getattr(article, "adjudication", None) if article.pk else None
     return {
         **snapshot_article_fields(article),
+        # The page's identity, as its undo compares it (a snapshot before this has none).
+        "canonical_url": article.canonical_url,
         "body": article.body,
         "import_metadata": article.import_metadata,
         "imported_at": _iso(article.imported_at),

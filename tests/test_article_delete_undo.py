@@ -210,6 +210,21 @@ def test_a_span_a_revision_left_unplaced_comes_back_unplaced(admin_user, reviewe
     assert restored.body[kept.start : kept.end] == "Kept sentence"
 
 
+def test_undo_is_refused_once_the_page_is_an_article_again(admin_client, admin_user):
+    """Deleted, then the same page (another text, same address as the importers compare
+    it) added again: one page is one article, so the undo is refused, the list says so
+    too, and nothing is restored."""
+    article = make_article("The first text of the page.", source_url="https://ex.org/a7")
+    article_delete(article=article, actor=admin_user)
+    again = make_article("A second text of it.", source_url="https://EX.org/a7/?utm_source=x")
+    deletion = deletion_of(article.pk)
+    with pytest.raises(Conflict, match=r"Another article from this address \(https://ex.org/a7\)"):
+        article_restore(event=deletion, actor=admin_user)
+    assert list(Article.objects.values_list("pk", flat=True)) == [again.pk]
+    listed = admin_client.get(reverse("admin:annotations_historyevent_deleted_articles"))
+    assert "Another article from this address" in listed.content.decode()
+
+
 def test_bulk_delete_needs_i_understand(admin_client, worked_article):
     empty = make_article("Nothing marked here either.")
     url = reverse("admin:annotations_article_changelist")

@@ -18,7 +18,7 @@ from ..conflicts import Conflict, Gone
 from ..history_diff import event_lines, origin_phrase
 from ..history_selectors import names_for
 from ..models import Annotation, HistoryEvent
-from ..services.articles import can_delete_article
+from ..services.articles import can_delete_article, spans_pointing_into
 from ..services.restore import (
     article_restore,
     article_restore_refusal,
@@ -155,7 +155,8 @@ class HistoryEventAdmin(admin.ModelAdmin):
                 messages.ERROR,
             )
             return
-        spans = article.annotations.count()
+        # Every span that came back, those a revision had left unplaced too.
+        spans = spans_pointing_into(article.pk)
         self.message_user(
             request,
             format_html(

@@ -26,14 +26,21 @@ from .shared import _existing_user, _existing_users, _parse_time
 # --- undoing an article's deletion ----------------------------------------------------------
 
 ARTICLE_RETURNED = "An article with this text was imported again since; nothing restored."
+ADDRESS_RETURNED = (
+    "Another article from this address ({address}) was added since: the same page is one "
+    "article, so nothing was restored."
+)
 
 
-def article_restore_refusal(event: HistoryEvent, *, restored=None, returned=None) -> str | None:
+def article_restore_refusal(
+    event: HistoryEvent, *, restored=None, returned=None, addressed=None
+) -> str | None:
     """Why this article deletion cannot be undone (a message), or None if it can.
 
-    `restored` and `returned`: what a list of deletions already knows (with_restorability
-    says it for a whole queryset, in its own query): the ids of those among them already
-    undone, and of those whose text is a live article's again. None: asked here.
+    `restored`, `returned` and `addressed`: what a list of deletions already knows
+    (with_restorability says it for a whole queryset, in its own query): the ids of those
+    among them already undone, of those whose text is a live article's again, and of
+    those whose address (canonical URL) is. None: asked here.
     """
     if event.kind != HistoryEvent.Kind.ARTICLE or event.action != HistoryEvent.Action.DELETE:
         return "Only a deleted article can be restored."
@@ -59,7 +66,25 @@ def article_restore_refusal(event: HistoryEvent, *, restored=None, returned=None
         else Article.objects.filter(content_hash=recorded or _body_hash(data["body"])).exists()
     ):
         return ARTICLE_RETURNED
+    # The page's identity (the importers' rule, and the admin's "Add article"): a deletion
+    # recorded before snapshots kept the canonical URL has it worked out from its source.
+    address = _recorded_address(data)
+    if address and (
+        event.pk in addressed
+        if addressed is not None and "canonical_url" in data
+        else Article.objects.filter(canonical_url=address).exists()
+    ):
+        return ADDRESS_RETURNED.format(address=address)
     return None
+
+
+def _recorded_address(data: dict) -> str:
+    if "canonical_url" in data:
+        return data["canonical_url"] or ""
+    from ...weburl import canonical_url
+
+    source = data.get("source_url") or ""
+    return canonical_url(source) if source else ""
 
 
 def with_restorability(events: QuerySet) -> QuerySet:
@@ -77,8 +102,14 @@ def with_restorability(events: QuerySet) -> QuerySet:
     )
     return events.annotate(
         deleted_text_hash=KT("before__content_hash"),
+        deleted_address=KT("before__canonical_url"),
         article_restored=Exists(undone),
         article_returned=Exists(Article.objects.filter(content_hash=OuterRef("deleted_text_hash"))),
+        article_addressed=Exists(
+            Article.objects.exclude(canonical_url="").filter(
+                canonical_url=OuterRef("deleted_address")
+            )
+        ),
     )
 
 
@@ -88,6 +119,7 @@ def known_restorability(event) -> dict:
     return {
         "restored": {event.pk} if event.article_restored else set(),
         "returned": {event.pk} if event.article_returned else set(),
+        "addressed": {event.pk} if event.article_addressed else set(),
     }
 
 
