@@ -18,10 +18,15 @@ def parse_ids(raw: str, what: str = "article") -> list[int]:
         raise ValidationError(f"Give at least one {what} id.")
     # ASCII digits only: isdigit() alone takes "²" (which int() refuses: a 500) and
     # Arabic-Indic or full-width digits (which int() reads as another id).
-    bad = [p for p in parts if not (p.isascii() and p.isdigit() and len(p) < 12)]
+    bad = [p for p in parts if not (p.isascii() and p.isdigit())]
     if bad:
         shown = ", ".join(f"“{p[:20]}”" for p in bad[:5])
         raise ValidationError(f"{what.capitalize()} ids are whole numbers; {shown} is not.")
+    # No id has 12 digits yet; a longer number is no id (and past a column's range).
+    huge = [p for p in parts if len(p.lstrip("0")) >= 12]
+    if huge:
+        shown = ", ".join(f"“{p[:20]}”" for p in huge[:5])
+        raise ValidationError(f"There is no {what} with the id {shown}: it is far too large.")
     if len(parts) > MAX_IDS:
         raise ValidationError(f"At most {MAX_IDS} {what} ids at once.")
     return list(dict.fromkeys(int(p) for p in parts))

@@ -309,6 +309,10 @@ def test_add_articles_by_id(editor_client, desk):
         ("12, x", "Article ids are whole numbers; “x” is not."),
         ("", "Give at least one article id."),
         ("999999", "No article with id 999999. Nothing was changed."),
+        (
+            "99999999999999999999",
+            "There is no article with the id “99999999999999999999”: it is far too large.",
+        ),
     ],
 )
 def test_bad_article_ids_store_nothing(editor_client, desk, ids, message):
