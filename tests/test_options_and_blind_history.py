@@ -103,3 +103,27 @@ def test_a_reviewer_still_sees_their_own_assignment_in_the_history(client, world
     client.force_login(world.c)
     page = client.get(reverse("article-history", args=[world.article.pk])).content.decode()
     assert "Assignment" in page and "Done" in page
+
+
+def test_names_from_a_deleted_span_stay_hidden_from_who_could_not_see_it(client):
+    """A reviewer's span on a closed desk's article, with a speaker and a source they
+    typed, is deleted: no span uses them any more, but they are still that article's
+    (the deletion can be undone). An outsider is not offered them; their maker is, and
+    a record of the desk's own directory (made by no one) stays offered to everyone."""
+    from annotations import services
+    from annotations.models import Speaker
+
+    maker = make_user("maker", role="reviewer")
+    article = make_article("The source told reporters the plant would close in May.")
+    make_collection("Closed desk", members=[maker], articles=[article])
+    span = make_span(article, "the plant would close in May", maker, speaker=SECRET_SPEAKER)
+    services.source_create(annotation=span, url=SECRET_URL, title=SECRET_TITLE, actor=maker)
+    services.annotation_delete(annotation=span, actor=maker)
+    Speaker.objects.create(name="Confidential Directory Entry")
+
+    outsider = make_user("outsider", role="reviewer")
+    offered = _options(client, outsider, "speaker-options", q="Confidential")
+    assert SECRET_SPEAKER not in offered and "Confidential Directory Entry" in offered
+    assert SECRET_TITLE not in _options(client, outsider, "source-options", q="Confidential")
+    assert SECRET_SPEAKER in _options(client, maker, "speaker-options", q="Confidential")
+    assert SECRET_TITLE in _options(client, maker, "source-options", q="Confidential")

@@ -474,10 +474,16 @@ def annotations_seen_by(user) -> QuerySet:
 
 def _shared_record_visible(user, uses: QuerySet, annotation_path: str) -> Q:
     """A shared record (speaker, source) is offered if a span the user sees uses it, or
-    no span does: a name typed only on another reviewer's blind span, or only on articles
-    the user may not open, stays hidden."""
+    if no span uses it and it is the desk's or the user's own: made by no one (seeded),
+    by a staff account (the admin's directory) or by the user. A name a reviewer typed
+    only on another reviewer's blind span, or only on articles the user may not open,
+    stays hidden, also once those spans are deleted (their deletion may be undone) or
+    left unplaced by a revision: `uses` counts every span (Annotation.all_objects)."""
     seen = annotations_seen_by(user).values("pk")
-    return Exists(uses.filter(**{f"{annotation_path}__in": seen})) | ~Exists(uses)
+    desk_record = (
+        Q(created_by__isnull=True) | Q(created_by__is_staff=True) | Q(created_by_id=user.pk)
+    )
+    return Exists(uses.filter(**{f"{annotation_path}__in": seen})) | (~Exists(uses) & desk_record)
 
 
 def visible_speakers(user, queryset: QuerySet) -> QuerySet:
@@ -487,7 +493,7 @@ def visible_speakers(user, queryset: QuerySet) -> QuerySet:
         return queryset.none()
     if is_desk_editor(user):
         return queryset
-    uses = Annotation.objects.filter(speaker_id=OuterRef("pk"))
+    uses = Annotation.all_objects.filter(speaker_id=OuterRef("pk"))
     return queryset.filter(_shared_record_visible(user, uses, "pk"))
 
 
