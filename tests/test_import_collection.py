@@ -101,3 +101,40 @@ def test_an_article_already_here_the_importer_sees_only_in_part_is_not_added(cli
     page = response.content.decode()
     assert "1 article added to" in page
     assert "1 article already here was not added: only articles you can open and see" in page
+
+
+def test_an_importer_cannot_rewrite_or_name_an_article_they_may_not_open(client):
+    """A reviewer with the import right uploads a new text for the address of an article
+    only another desk may open: it is not made a revision (nothing changes), the line
+    says why without the article's title, and the report does not name it either."""
+    from django.contrib.auth.models import Permission
+
+    from annotations.models import ArticleRevision
+
+    ivo = make_user("ivo", role="reviewer")
+    ivo.user_permissions.add(Permission.objects.get(codename="import_articles"))
+    closed = make_article("The closed desk's text.", title="Closed dossier")
+    closed.source_url = "https://ex.org/a5"
+    closed.save()
+    make_collection("Closed desk", articles=[closed], requires_assignment=True)
+    client.force_login(ivo)
+    line = '{"title": "Rewritten", "body": "A new text.", "source_url": "https://ex.org/a5"}'
+    present = make_article("Already here, in the closed desk too.", title="Hidden title")
+    make_collection("Closed too", articles=[present], requires_assignment=True)
+    response = client.post(
+        reverse("import"),
+        {
+            "files": [
+                upload("a.jsonl", line + "\n"),
+                upload("b.txt", "Already here, in the closed desk too."),
+            ]
+        },
+    )
+    assert response.status_code == 200
+    closed.refresh_from_db()
+    assert (closed.title, closed.body) == ("Closed dossier", "The closed desk's text.")
+    assert not ArticleRevision.objects.exists()
+    page = response.content.decode()
+    assert "you may not open it or see all of it; nothing was changed" in page
+    assert "Closed dossier" not in page and "Hidden title" not in page
+    assert "an article you may not open" in page

@@ -43,6 +43,39 @@ def _refs(refs) -> list[dict]:
     ]
 
 
+HIDDEN_TITLE = "an article you may not open"
+_LISTS = ("created_articles", "present_articles", "revised_articles")
+
+
+def listed_article_ids(entries: Iterable[dict]) -> set[int]:
+    """Every article the entries name."""
+    return {ref["id"] for entry in entries for key in _LISTS for ref in entry.get(key, [])}
+
+
+def hiding_titles(entries: list[dict], shown: set[int]) -> list[dict]:
+    """The entries as a viewer sees them: an article outside `shown` (those they may
+    open) is named by no title and no link. A file holding the text of an article the
+    importer may not open finds it "already present", but says nothing more of it."""
+    hidden = listed_article_ids(entries) - shown
+    if not hidden:
+        return entries
+    return [
+        {
+            **entry,
+            **{
+                key: [
+                    {"id": ref["id"], "title": HIDDEN_TITLE, "hidden": True}
+                    if ref["id"] in hidden
+                    else ref
+                    for ref in entry.get(key, [])
+                ]
+                for key in _LISTS
+            },
+        }
+        for entry in entries
+    ]
+
+
 def totals(entries: Iterable[dict]) -> dict:
     """Articles created, present, revised and refused over every file (a file refused as
     a whole counts as one refused; a skipped archive member as none)."""

@@ -37,6 +37,8 @@ def revise(article_id: int, record: ArticleRecord, *, actor) -> Revised:
             "installation cannot store revisions yet; nothing was changed"
         )
     article = Article.objects.get(pk=article_id)
+    if refusal := _not_theirs(actor, article):
+        return Revised(refusal)
     # What the file says about the article besides its text (empty values are not news).
     metadata = {
         name: value
@@ -62,6 +64,24 @@ def revise(article_id: int, record: ArticleRecord, *, actor) -> Revised:
         logger.info("Revision of article %s refused: %s", article_id, error)
         return Revised(f"a new text for “{article.title}” could not be stored now: {error}")
     return Revised(summary=getattr(outcome, "summary", ""))
+
+
+def _not_theirs(actor, article) -> str:
+    """Why `actor` may not give this article a new text ("" if they may): a person who
+    may not open it, or sees only their own spans on it (blind), would rewrite a text
+    and move spans they cannot see. The command line (no signed-in actor) may."""
+    from .. import permissions
+
+    if not getattr(actor, "is_authenticated", False):
+        return ""
+    access = permissions.article_access(actor, article)
+    if access.openable and not access.blind:
+        return ""
+    # Not its title: they may not see that either.
+    return (
+        "an article from this source URL is already here, and you may not open it or see "
+        "all of it; nothing was changed"
+    )
 
 
 def _revise_function():

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import permissions
 from ..forms import ImportForm
 from ..importers import FORMATS, jobs, limits, side_connection
-from ..importers.report import totals
-from ..models import ImportJob
+from ..importers.report import hiding_titles, listed_article_ids, totals
+from ..models import Article, ImportJob
 
 PAGE = "annotations/import.html"
 # What a multipart body adds to its files (boundaries, headers, the other fields).
@@ -128,17 +128,17 @@ def _page(request, form, *, job=None, refusal=None, status=200):
         "max_file_shown": limits.human_size(limits.max_file_bytes()),
         "max_upload_shown": limits.human_size(limits.max_upload_bytes()),
         "nav": "import",
-        **(_job_context(job) if job else {}),
+        **(_job_context(job, request.user) if job else {}),
     }
     template = f"{PAGE}#import-region" if request.htmx else PAGE
     return render(request, template, context, status=status)
 
 
-def _job_context(job: ImportJob) -> dict:
+def _job_context(job: ImportJob, viewer) -> dict:
     options = job.options or {}
     return {
         "job": job,
-        "entries": job.report or [],
+        "entries": _as_seen_by(job.report or [], viewer),
         "totals": totals(job.report or []),
         "joined": options.get("joined"),
         "rolled_back": options.get("rolled_back", False),
@@ -154,6 +154,19 @@ def _job_context(job: ImportJob) -> dict:
     }
 
 
+def _as_seen_by(entries: list[dict], viewer) -> list[dict]:
+    """The report's entries without the titles of articles the viewer may not open."""
+    ids = listed_article_ids(entries)
+    if not ids:
+        return entries
+    shown = set(
+        permissions.openable_articles(viewer, Article.objects.filter(pk__in=ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    return hiding_titles(entries, shown)
+
+
 def _percent(job: ImportJob) -> int:
     if job.status == ImportJob.Status.DONE:
         return 100
@@ -165,7 +178,7 @@ def _percent(job: ImportJob) -> int:
 
 
 def _job_region(request, job):
-    return render(request, "annotations/imports/progress.html", _job_context(job))
+    return render(request, "annotations/imports/progress.html", _job_context(job, request.user))
 
 
 # --- one job, and the list -------------------------------------------------------------------
@@ -186,7 +199,7 @@ def import_job(request, job_id):
     return render(
         request,
         "annotations/imports/job.html",
-        {**_job_context(job), "nav": "import"},
+        {**_job_context(job, request.user), "nav": "import"},
     )
 
 
