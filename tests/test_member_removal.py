@@ -59,7 +59,9 @@ def test_a_removed_member_loses_the_article_they_had_finished(client, editor, de
     assert list(queue.context["rows"]) == []
     assert desk_queries.nav_counts(r3).all_items == 0
     # Reopening it from an old page finds nothing in the queue (the 404 page).
-    assert client.post(reverse("queue-reopen", args=[row.pk])).status_code == 404
+    refused = client.post(reverse("queue-reopen", args=[row.pk]))
+    assert refused.status_code == 404
+    assert "No such assignment in your queue." in refused.content.decode()  # not the generic
     assert client.post(reverse("queue-start", args=[row.pk])).status_code == 404
     row.refresh_from_db()
     assert row.status == "done"  # kept, as a record of who reviewed it

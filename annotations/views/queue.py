@@ -30,7 +30,7 @@ def _mine(request, assignment_id) -> Assignment:
         desk_queries.queue(request.user).select_related("collection").filter(pk=assignment_id)
     ).first()
     if row is None:
-        raise Http404("This is not in your queue.")
+        raise Http404("No such assignment in your queue.")
     return row
 
 
