@@ -140,3 +140,18 @@ class ServiceRefusalsAsFormErrors:
             raise ValidationError(message, code="refused")
 
         return type(form_class.__name__, (form_class,), {"clean": clean})
+
+
+class ConstraintsCheckedInClean:
+    """ModelForm mixin: Django's own check of the model's constraints leaves out the
+    fields in `checked_in_clean`, which the form checks itself with a message that says
+    what to do (a label's key, a speaker's name, the one default scale)."""
+
+    checked_in_clean: frozenset[str] = frozenset()
+
+    def validate_constraints(self):
+        exclude = self._get_validation_exclusions() | self.checked_in_clean
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as e:
+            self._update_errors(e)

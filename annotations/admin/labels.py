@@ -19,7 +19,7 @@ from django.forms.models import BaseModelFormSet
 from django.utils.html import format_html
 
 from ..models import Annotation, Label
-from ._common import ProtectedFirst, _counts, _plural
+from ._common import ConstraintsCheckedInClean, ProtectedFirst, _counts, _plural
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -50,17 +50,12 @@ class LabelAdminForm(forms.ModelForm):
         return takes_verdict
 
 
-class LabelRowForm(forms.ModelForm):
+class LabelRowForm(ConstraintsCheckedInClean, forms.ModelForm):
     """A row of the label list."""
 
-    def validate_constraints(self):
-        # The shortcut is unique among labels: LabelListFormSet checks it over all the
-        # rows together, as they will be stored, instead of each against the old keys.
-        exclude = self._get_validation_exclusions() | {"shortcut"}
-        try:
-            self.instance.validate_constraints(exclude=exclude)
-        except ValidationError as e:
-            self._update_errors(e)
+    # The shortcut is unique among labels: LabelListFormSet checks it over all the
+    # rows together, as they will be stored, instead of each against the old keys.
+    checked_in_clean = frozenset({"shortcut"})
 
 
 class LabelListFormSet(BaseModelFormSet):

@@ -16,7 +16,7 @@ from .. import permissions, services
 from ..conflicts import Conflict
 from ..models import Annotation, Speaker
 from ..services.speakers import clean_name
-from ._common import ProtectedFirst, _counts, _error_text, _plural
+from ._common import ConstraintsCheckedInClean, ProtectedFirst, _counts, _error_text, _plural
 
 MERGE_INTO_ITSELF = (
     "Select the duplicates together with the speaker to keep: a speaker cannot be merged "
@@ -24,7 +24,7 @@ MERGE_INTO_ITSELF = (
 )
 
 
-class SpeakerAdminForm(forms.ModelForm):
+class SpeakerAdminForm(ConstraintsCheckedInClean, forms.ModelForm):
     class Meta:
         model = Speaker
         fields = ["name", "kind", "role", "url"]
@@ -42,13 +42,8 @@ class SpeakerAdminForm(forms.ModelForm):
             )
         return name
 
-    def validate_constraints(self):
-        # The name's uniqueness is checked above, with a message that says what to do.
-        exclude = self._get_validation_exclusions() | {"name"}
-        try:
-            self.instance.validate_constraints(exclude=exclude)
-        except ValidationError as e:
-            self._update_errors(e)
+    # The name's uniqueness is checked above, with a message that says what to do.
+    checked_in_clean = frozenset({"name"})
 
 
 @admin.register(Speaker)

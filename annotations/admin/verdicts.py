@@ -19,7 +19,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
 from ..models import Annotation, Collection, Rating, RatingScale
-from ._common import ProtectedFirst, _plural
+from ._common import ConstraintsCheckedInClean, ProtectedFirst, _plural
 
 # While a scale's verdicts change places, the moving ones wait on values no verdict has.
 _VALUE_MAX = 32767
@@ -153,7 +153,7 @@ class RatingInline(admin.TabularInline):
         return getattr(obj, "n", None) if obj.pk else "—"
 
 
-class RatingScaleForm(forms.ModelForm):
+class RatingScaleForm(ConstraintsCheckedInClean, forms.ModelForm):
     class Meta:
         model = RatingScale
         fields = ["name", "description", "is_default"]
@@ -169,13 +169,8 @@ class RatingScaleForm(forms.ModelForm):
                 )
         return is_default
 
-    def validate_constraints(self):
-        # The one default is checked in clean_is_default, naming the current default.
-        exclude = self._get_validation_exclusions() | {"is_default"}
-        try:
-            self.instance.validate_constraints(exclude=exclude)
-        except ValidationError as e:
-            self._update_errors(e)
+    # The one default is checked in clean_is_default, naming the current default.
+    checked_in_clean = frozenset({"is_default"})
 
 
 @admin.register(RatingScale)
