@@ -12,7 +12,14 @@ revision, each span is looked for in the new text, in this order:
 2. **Exact quote** ("exact" when the quote occurs once in the new text, "exact-context"
    when it occurs several times): every occurrence is scored by how much of the prefix
    and suffix match around it, ties going to the occurrence nearest the expected position
-   (the old start mapped through the diff).
+   (the old start mapped through the diff). The same words elsewhere are not the span's
+   text by themselves: a journalist's "taxes will rise" deleted from the minister's
+   sentence is not the mayor's "taxes will rise" two paragraphs on, nor is a quote of
+   Biden's the same quote of Trump's. So an occurrence is taken only where its context
+   corroborates it (see **Context** below) and it does not cut a word the span did not
+   cut ("no" is not the start of "noting"). Only an occurrence whose whole context is
+   unchanged scores 1.0; the others are scored like a fuzzy candidate with a quote
+   similarity of 1.
 3. **Fuzzy** ("fuzzy"): diff-match-patch's Bitap `match_main` looks for the quote near
    the expected position, as Hypothesis's dom-anchor-text-quote does. Bitap patterns are
    limited to `Match_MaxBits` (32) characters, so a longer quote is found by its first 32
@@ -28,6 +35,32 @@ revision, each span is looked for in the new text, in this order:
    quote's first (last) characters and the prefix (suffix) match best, within a few
    characters, the quote counting double and an edge inside a word costing one more,
    so an insertion next to the span or inside it does not cut a word in two.
+
+**Context** (the one rule for both searches): a place is taken only when
+
+- at least one side of the span's context, prefix or suffix, is still next to it with at
+  most a fifth of its NEAR (16) code points nearest the quote changed (edit distance,
+  an insertion counted once: similarity >= CONTEXT_THRESHOLD, the quote's own bar); or
+- (exact quote only) the diff kept the span's own characters where they were, as one
+  unchanged run of at least NEAR code points with the context still touching them: the
+  text was edited on both sides of a quote that did not move ("said" → "said on Monday
+  that", "in June." → "in July.").
+
+One intact side is what every edit that should move a span leaves: text inserted before
+or after it, its paragraph moved (the side inside the paragraph stays), a word or a mark
+changed next to it. The same words in another sentence score far lower (the 16 code
+points before the mayor's "taxes will rise" are 0.6 like the minister's, before Trump's
+quote 0.56 like Biden's; unrelated news text about a third). The near half decides, not
+the whole 32: "Biden said: " and "Trump said: " differ in five code points of 16, only in
+five of 32. A side under SHORT (8) code points is no evidence (by chance too likely),
+unless it is all the span has (a text of a few words): then it must be there exactly.
+Hypothesis's client also scores quote, prefix, suffix and position (50/20/20/2) but takes
+the best match whatever its context; here a quote with no corroborating context goes to
+"needs attention", where the reviewer is offered its occurrences (`candidates`) and
+decides. A span with no context at all (its quote was the whole text) is taken. Known
+limit: a sentence rewritten in place around an unchanged quote of 16 code points or more
+("The minister said taxes will rise" → "The mayor said taxes will rise", where it was)
+keeps the span, as the diff says those characters stayed.
 
 Offsets are Python code points throughout, like Annotation.start/end (diff-match-patch
 works on Python strings, so emoji, CJK and combining marks count one per code point).
@@ -49,6 +82,9 @@ MAX_PATTERN = 32
 FUZZY_THRESHOLD = 0.75
 # ...nor when the text it covers differs from the quote by more than a fifth.
 QUOTE_THRESHOLD = 0.8
+# No place (exact or fuzzy) is taken unless one side of its context, prefix or suffix,
+# differs from the span's by at most a fifth (see **Context** in the module docstring).
+CONTEXT_THRESHOLD = 0.8
 # How far from the expected place Bitap searches, and position scoring fades: a tenth of
 # the text, within these bounds (the expected place comes from the diff, so it is near;
 # a passage moved further is found by the exact search when its quote is unchanged).
@@ -93,6 +129,9 @@ class TextMap:
         self.old, self.new = old, new
         self._dmp = _dmp()
         diffs = self._dmp.diff_main(old, new) if old != new else [(_EQUAL, old)]
+        # An edit next to a span shifted to a word boundary ("said th|at th|e bridge"
+        # → "said |that |the bridge"): the span's words stay one unchanged piece.
+        self._dmp.diff_cleanupSemanticLossless(diffs)
         # Per diff piece: where it starts in old and in new; equal pieces kept apart.
         self._old_starts: list[int] = []
         self._pieces: list[tuple[int, int, int, int]] = []  # (op, old_at, new_at, length)
@@ -147,11 +186,16 @@ def reanchor(
     ):
         return Placement(mapped[0], mapped[1], 1.0, "exact")
     expected = text_map.position(span.start)
-    found = _exact(new_text, span, expected)
+    kept = mapped[0] if mapped is not None else None
+    found = _exact(new_text, span, expected, text_map._dmp, kept)
     if found is not None:
         return found
     candidate = _fuzzy(new_text, span, expected, text_map._dmp, grown=_growth(text_map, span))
-    if candidate is None or candidate.score < FUZZY_THRESHOLD:
+    if (
+        candidate is None
+        or candidate.score < FUZZY_THRESHOLD
+        or not _corroborated(span, _sides(new_text, span, candidate.start, candidate.end))
+    ):
         return None
     return candidate
 
@@ -187,18 +231,116 @@ def _occurrences(text: str, quote: str, cap: int = 1000) -> list[int]:
     return found
 
 
-def _exact(text: str, span: SpanText, expected: int) -> Placement | None:
+def _exact(
+    text: str, span: SpanText, expected: int, dmp: diff_match_patch, kept: int | None = None
+) -> Placement | None:
+    """The occurrence of the quote whose context is the span's, or None (see **Context**:
+    the same words with other words around them are not the span's text). `kept`: where
+    the diff kept the span's own characters, unchanged, if it did."""
     starts = _occurrences(text, span.quote)
-    if not starts:
-        return None
     length = len(span.quote)
-    if len(starts) == 1:
-        return Placement(starts[0], starts[0] + length, 1.0, "exact")
-    best = min(
-        starts,
-        key=lambda at: (-_context_match(text, span, at), abs(at - expected), at),
+    corroborated = []
+    for at in starts:
+        if _cuts_a_word(text, span, at):
+            continue
+        sides = _sides(text, span, at, at + length)
+        if _corroborated(span, sides) or (
+            at == kept and length + _context_match(text, span, at) >= NEAR
+        ):
+            corroborated.append((at, sides))
+    if not corroborated:
+        return None
+    best, sides = min(
+        corroborated,
+        key=lambda item: (
+            -_context_match(text, span, item[0]),
+            -_mean(item[1]),
+            abs(item[0] - expected),
+            item[0],
+        ),
     )
-    return Placement(best, best + length, _context_score(text, span, best), "exact-context")
+    method = "exact" if len(starts) == 1 else "exact-context"
+    if _context_score(text, span, best) == 1.0:
+        return Placement(best, best + length, 1.0, method)
+    dmp.Match_Distance = min(_MAX_DISTANCE, max(_MIN_DISTANCE, len(text) // 10))
+    position = max(0.0, 1.0 - abs(best - expected) / dmp.Match_Distance)
+    score = 0.6 + 0.25 * _mean(sides) + 0.15 * position
+    return Placement(best, best + length, round(score, 3), method)
+
+
+def _sides(text: str, span: SpanText, start: int, end: int) -> list[float | None]:
+    """How alike each side of the span's context (prefix, suffix: the ones it has) is to
+    the text around [start, end) (see _side_similarity); None for a side the new text has
+    no room for."""
+    sides = []
+    if span.prefix:
+        before = text[max(0, start - 2 * len(span.prefix)) : start]
+        sides.append(_side_similarity(span.prefix[::-1], before[::-1]))
+    if span.suffix:
+        sides.append(_side_similarity(span.suffix, text[end : end + 2 * len(span.suffix)]))
+    return sides
+
+
+# A side of context is compared on its NEAR code points next to the quote (who said it is
+# there, the rest is the sentence before), and is no evidence under SHORT code points,
+# where a chance match is likely, unless it is all the span has (see _corroborated).
+NEAR = 16
+SHORT = 8
+
+
+def _side_similarity(side: str, text: str) -> float | None:
+    """1 − the edit distance of the side's NEAR code points next to the quote (read
+    outwards) to the closest start of `text` (the new text, read the same way), over
+    their length: an insertion next to the quote costs its length once, not again for
+    the context it pushes away. A short side (its old text began or ended there) counts
+    only when it is all there, exactly; a long one the new text has no room for is
+    None."""
+    if len(side) < SHORT:
+        return 1.0 if text.startswith(side) else 0.0
+    near = side[:NEAR][: len(text)]
+    if len(near) < SHORT:
+        return None
+    return 1.0 - _edit_distance_to_a_start(near, text) / len(near)
+
+
+def _edit_distance_to_a_start(a: str, b: str) -> int:
+    """The Levenshtein distance of `a` to the closest prefix of `b` (any length)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return min(previous)
+
+
+def _corroborated(span: SpanText, sides: list[float | None]) -> bool:
+    """The context rule: one side's nearest code points at most a fifth changed. Only a
+    long side (SHORT or more) is evidence; a span whose every side is short (a text of a
+    few words) is taken when one of them is there exactly, and one with no context at
+    all (its quote was its whole text) has nothing to contradict it."""
+    stored = [side for side in (span.prefix, span.suffix) if side]
+    if not stored:
+        return True
+    long_sides = [v for side, v in zip(stored, sides, strict=True) if len(side) >= SHORT]
+    if any(len(side) >= SHORT for side in stored):
+        return any(v is not None and v >= CONTEXT_THRESHOLD for v in long_sides)
+    return any(v == 1.0 for v in sides)
+
+
+def _mean(sides: list[float | None]) -> float:
+    known = [v for v in sides if v is not None]
+    return sum(known) / len(known) if known else 1.0
+
+
+def _cuts_a_word(text: str, span: SpanText, at: int) -> bool:
+    """An occurrence inside a longer word ("no" in "noting") where the span's own edge was
+    between words: other text, whatever its context."""
+    end = at + len(span.quote)
+    # A side the span does not have (it began or ended its text) says nothing.
+    return (
+        bool(span.prefix) and _splits_word(text, at) and not _was_split(span, at_start=True)
+    ) or (bool(span.suffix) and _splits_word(text, end) and not _was_split(span, at_start=False))
 
 
 def _context_match(text: str, span: SpanText, at: int) -> int:
@@ -359,7 +501,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _similarity(dmp: diff_match_patch, a: str, b: str) -> float:
     if not a and not b:
         return 1.0
-    return 1.0 - _distance(dmp, a, b) / max(len(a), len(b))
+    # diff-match-patch's Levenshtein (from a diff) can exceed the longer length.
+    return max(0.0, 1.0 - _distance(dmp, a, b) / max(len(a), len(b)))
 
 
 def _fuzzy_context(dmp, text: str, span: SpanText, start: int, end: int) -> float:

@@ -128,8 +128,9 @@ def test_empty_text_and_another_articles_text_are_refused(story, reviewer, edito
 def test_second_revision_numbers_on_and_retries_unplaced_spans(story, reviewer, editor):
     inspected = make_span(story, "Engineers inspected it in May", reviewer)
     revise_article(article=story, title="Bridge", body=NEW, actor=editor)
-    # The sentence comes back in revision 3: the span is placed again from its own text.
-    third = NEW + " Engineers inspected it in May."
+    # The sentence comes back, where it was, in revision 3: the span is placed again
+    # from its own text (its context, the sentences around it, corroborates it).
+    third = NEW.replace("safe. ", "safe. Engineers inspected it in May. ")
     result = revise_article(article=story, title="Bridge", body=third, actor=None)
     assert result.revision.number == 2
     assert list(story.revisions.values_list("number", flat=True)) == [2, 1]
