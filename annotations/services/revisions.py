@@ -27,6 +27,7 @@ from .. import anchoring, history, offsets, permissions
 from ..conflicts import Conflict, Gone
 from ..models import Annotation, Article, ArticleRevision, HistoryEvent
 from ..models.article import body_hash
+from . import twins
 from .annotations import annotation_delete
 
 # The key of Article.import_metadata that counts the article's earlier texts.
@@ -46,13 +47,21 @@ class RevisionResult:
     placed: dict[int, anchoring.Placement] = field(default_factory=dict)  # span id → where
     moved: list[int] = field(default_factory=list)  # placed at other offsets or quote
     unplaced: list[int] = field(default_factory=list)  # marked "needs attention"
+    # span id → the span it would have doubled (services/twins.py): left unplaced.
+    twins: dict[int, int] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
-        return (
+        text = (
             f"Revision {self.revision.number + 1} stored: {len(self.placed)} spans placed "
             f"({len(self.moved)} moved), {len(self.unplaced)} need attention."
         )
+        if self.twins:
+            text += (
+                f" {len(self.twins)} of them would have been placed on a span of the same "
+                "reviewer and label (an exact twin), so were not."
+            )
+        return text
 
 
 def _locked_article(pk, *, fields: tuple[str, ...] = ()) -> Article:
@@ -171,6 +180,13 @@ def revise_article(
     return result
 
 
+def _precedence(span: Annotation, placement: anchoring.Placement) -> tuple:
+    """Which of two spans a revision would put on one place keeps it: one already there
+    (placed, same offsets), then the surer placement, then the older span."""
+    stays = not span.needs_attention and (placement.start, placement.end) == (span.start, span.end)
+    return (not stays, -placement.score, span.pk)
+
+
 def _locked_spans(article_id: int) -> list[Annotation]:
     """All the article's spans, unplaced ones included, locked in id order."""
     return list(
@@ -190,6 +206,7 @@ def _reanchor_spans(spans, article, old_body, revision, actor, result: RevisionR
     changed: list[Annotation] = []
     events: list[HistoryEvent] = []
     actor_id = history.actor_id_of(actor)
+    placements: dict[int, anchoring.Placement | None] = {}
     for span in spans:
         # An unplaced span of an earlier revision is tried again, from its own text.
         source = span.anchored_in if span.needs_attention else None
@@ -197,12 +214,37 @@ def _reanchor_spans(spans, article, old_body, revision, actor, result: RevisionR
         key = source.pk if source is not None else None
         if key not in text_maps:
             text_maps[key] = anchoring.TextMap(old_text, new_body)
-        placement = anchoring.reanchor(
+        placements[span.pk] = anchoring.reanchor(
             old_text,
             new_body,
             anchoring.SpanText(span.start, span.end, span.quote, span.prefix, span.suffix),
             text_map=text_maps[key],
         )
+    # No place makes an exact twin (services/twins.py): a span that stays where it was
+    # keeps its place, then the surest placement, then the oldest span; the others are
+    # left for a reviewer, as a span whose text was not found.
+    doubled = twins.twins_among(
+        (
+            span.pk,
+            twins.twin_key(
+                start=placements[span.pk].start,
+                end=placements[span.pk].end,
+                label_id=span.label_id,
+                author_id=span.author_id,
+            ),
+        )
+        for span in sorted(
+            (span for span in spans if placements[span.pk] is not None),
+            key=lambda span: _precedence(span, placements[span.pk]),
+        )
+    )
+    unplaced_before = {span.pk for span in spans if span.needs_attention}
+    for pk, twin in doubled.items():
+        placements[pk] = None
+        if pk not in unplaced_before:  # newly unplaced (one still unplaced stays so)
+            result.twins[pk] = twin
+    for span in spans:
+        placement = placements[span.pk]
         before = history.snapshot_annotation(span)
         if placement is None:
             if span.needs_attention:
