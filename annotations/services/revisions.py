@@ -327,7 +327,8 @@ def place_span(*, annotation: Annotation, start: int, end: int, actor) -> Annota
     """Put a span that needs attention at [start, end) of the article's current text.
 
     Raises PermissionDenied, offsets.SpanError (offsets outside or blank), Conflict (it
-    was placed meanwhile) or Gone; nothing is changed then.
+    was placed meanwhile, or its author already marked that text with its label: a twin)
+    or Gone; nothing is changed then.
     """
     # The article first, then the span: the order a revision takes them in.
     article = _locked_article(_article_id_of(annotation.pk), fields=("id", "body"))
@@ -335,6 +336,21 @@ def place_span(*, annotation: Annotation, start: int, end: int, actor) -> Annota
     if not permissions.can_change_annotation(actor, span):
         raise PermissionDenied("Only its author or an editor can place this span.")
     offsets.check_span(article.body, start, end)
+    # Under the article's lock, as a new span's check (services/twins.py).
+    twin = twins.twin_of(
+        article_id=article.pk,
+        start=start,
+        end=end,
+        label_id=span.label_id,
+        author_id=span.author_id,
+        excluding=span.pk,
+    )
+    if twin is not None:
+        raise Conflict(
+            f"The same reviewer has already marked this text with this label (span "
+            f"#{twin}), so placing this span there would make a twin of it: nothing was "
+            "changed. Place it elsewhere, or discard it."
+        )
     before = history.snapshot_annotation(span)
     selector = offsets.quote_selector(article.body, start, end)
     span.start, span.end = start, end
