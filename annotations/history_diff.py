@@ -109,12 +109,30 @@ def _annotation_update(before: dict, after: dict, names: Names) -> list[str]:
         ),
         _note_change(before.get("note"), after.get("note")),
     ]
+    return [line for line in [*_placement_change(before, after), *lines] if line]
+
+
+def _placement_change(before: dict, after: dict) -> list[str]:
+    """Where the span went: a revision could not place it (its offsets kept, indexing the
+    old text: `needs_attention`, only in the snapshots of such spans), it was placed
+    again (by hand or by a later revision), or it moved with an edited text."""
+    was_unplaced, is_unplaced = (
+        bool(before.get("needs_attention")),
+        bool(after.get("needs_attention")),
+    )
+    where = f"characters {after.get('start')}–{after.get('end')}"
+    if is_unplaced and not was_unplaced:
+        return ["Could not be placed on the new text (needs attention)"]
+    if is_unplaced:
+        return []  # still unplaced: nothing moved
+    if was_unplaced:
+        return [f"Placed on the current text: {where}, “{_shown(after.get('quote'))}”"]
+    lines = []
     if (before.get("start"), before.get("end")) != (after.get("start"), after.get("end")):
-        lines.append(
-            f"Moved: characters {before.get('start')}–{before.get('end')} → "
-            f"{after.get('start')}–{after.get('end')}"
-        )
-    return [line for line in lines if line]
+        lines.append(f"Moved: characters {before.get('start')}–{before.get('end')} → {where}")
+    if before.get("quote") is not None and before.get("quote") != after.get("quote"):
+        lines.append(_text_change("Text", f"“{before.get('quote')}”", f"“{after.get('quote')}”"))
+    return lines
 
 
 def _note_change(before: str | None, after: str | None) -> str | None:

@@ -63,7 +63,8 @@ def restorable_ids(events, user) -> set[int]:
     if not deletions:
         return set()
     span_ids = {e.object_id for e in deletions}
-    live = set(Annotation.objects.filter(pk__in=span_ids).values_list("pk", flat=True))
+    # A span a revision could not place is live too (waiting on the attention page).
+    live = set(Annotation.all_objects.filter(pk__in=span_ids).values_list("pk", flat=True))
     latest = dict(
         HistoryEvent.objects.filter(
             kind=HistoryEvent.Kind.ANNOTATION,
@@ -102,19 +103,23 @@ def timeline(events, user) -> list[TimelineEntry]:
 
 @dataclass(frozen=True)
 class SpanRef:
-    """A span the history knows: live, or deleted with only its events left."""
+    """A span the history knows: live (placed, or waiting for a reviewer to place it after
+    a revision: `needs_attention`), or deleted with only its events left."""
 
     pk: int
     article: Article
     author_id: int | None
     quote: str
     live: bool
+    needs_attention: bool = False
 
 
 def span_ref(annotation_id: int) -> SpanRef | None:
-    live = Annotation.objects.select_related("article").filter(pk=annotation_id).first()
+    live = Annotation.all_objects.select_related("article").filter(pk=annotation_id).first()
     if live is not None:
-        return SpanRef(live.pk, live.article, live.author_id, live.quote, True)
+        return SpanRef(
+            live.pk, live.article, live.author_id, live.quote, True, live.needs_attention
+        )
     event = (
         HistoryEvent.objects.filter(kind=HistoryEvent.Kind.ANNOTATION, object_id=annotation_id)
         .exclude(article__isnull=True)
@@ -133,7 +138,7 @@ def span_ref(annotation_id: int) -> SpanRef | None:
 def can_see_span(user, span: SpanRef) -> bool:
     """Blind mode: a reviewer sees only their own spans' histories, deleted ones too."""
     if span.live:
-        spans = Annotation.objects.filter(pk=span.pk)
+        spans = Annotation.all_objects.filter(pk=span.pk)
         return permissions.visible_annotations(user, spans, article=span.article).exists()
     return span.author_id == user.pk or not permissions.is_blind_for(user, span.article)
 

@@ -30,6 +30,11 @@ from .shared import (
     _speaker_from,
 )
 
+UNPLACED_NOT_DELETED = (
+    "This span is not deleted: a new text of its article could not place it, and it waits "
+    "on the article's “needs attention” page, to be placed on the new text or discarded."
+)
+
 
 def restore_refusal(event: HistoryEvent, *, live_ids=None, later_deletes=None) -> str | None:
     """Why this deletion cannot be restored (a message), or None if it can.
@@ -44,11 +49,14 @@ def restore_refusal(event: HistoryEvent, *, live_ids=None, later_deletes=None) -
         # a reviewer's span authored by the editor.
         return "A gold span is restored from the adjudication page, not here."
     span_id = event.object_id
-    is_live = (
-        span_id in live_ids
-        if live_ids is not None
-        else Annotation.objects.filter(pk=span_id).exists()
-    )
+    if live_ids is not None:
+        is_live, waiting = span_id in live_ids, False
+    else:
+        # all_objects: a span a revision could not place is live, not deleted.
+        found = Annotation.all_objects.filter(pk=span_id).values_list("needs_attention").first()
+        is_live, waiting = found is not None, bool(found and found[0])
+    if waiting:
+        return UNPLACED_NOT_DELETED
     if is_live:
         return "This span has already been restored."
     has_later = (
