@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Annotation, Collection, HistoryEvent, Membership
+from annotations.services import revisions as service
 from annotations.services.revisions import revise_article
 from tests.factories import make_article, make_span, make_user
 
@@ -189,12 +190,11 @@ def test_discard_deletes_with_history(revised, reviewer_client):
     assert "No span of this article needs attention." in page
 
 
-def test_actions_on_a_placed_or_foreign_span_are_404(revised, reviewer_client, reviewer):
+def test_actions_on_a_foreign_span_are_404(revised, reviewer_client, reviewer):
     article, _ = revised
     placed = Annotation.objects.filter(article=article).first()
     other = make_article("Another article entirely.")
     for name in ("attention-place", "attention-discard"):
-        assert reviewer_client.post(reverse(name, args=[article.pk, placed.pk])).status_code == 404
         assert reviewer_client.post(reverse(name, args=[other.pk, placed.pk])).status_code == 404
         huge = reverse(name, args=[article.pk, 10**30])
         assert reviewer_client.post(huge).status_code == 404
@@ -244,3 +244,23 @@ def test_attention_page_offers_the_current_text_to_pick_from(revised, reviewer_c
     page = reviewer_client.get(reverse("article-attention", args=[article.pk])).content.decode()
     assert 'id="attention-current-text"' in page and "attention.js" in page
     assert "Critics say the report was rushed and incomplete." in page
+
+
+def test_a_stale_place_or_discard_says_the_span_was_placed_meanwhile(revised, reviewer_client):
+    """Found by the outside tester: the page still offered Place and Discard for a span
+    someone had placed meanwhile, and the click answered a bare 404 "Not found"."""
+    article, gone = revised
+    start = article.body.index("Critics")
+    gone = Annotation.all_objects.get(pk=gone.pk)
+    service.place_span(annotation=gone, start=start, end=start + 7, actor=gone.author)
+    placed = Annotation.objects.get(pk=gone.pk)
+    last = HistoryEvent.objects.latest("pk").pk
+    for name, data in (("attention-place", {"start": 0, "end": 4}), ("attention-discard", {})):
+        response = reviewer_client.post(reverse(name, args=[article.pk, gone.pk]), data)
+        assert response.status_code == 409, name
+        assert "This span was placed in the meantime; nothing was changed." in (
+            response.content.decode()
+        )
+    stored = Annotation.objects.get(pk=gone.pk)
+    assert (stored.start, stored.end, stored.version) == (placed.start, placed.end, placed.version)
+    assert not HistoryEvent.objects.filter(pk__gt=last).exists()

@@ -33,6 +33,7 @@ from .annotations import annotation_delete
 # The key of Article.import_metadata that counts the article's earlier texts.
 REVISIONS_KEY = "revisions"
 ALREADY_PRESENT = "This text is already the article's current text: nothing to revise."
+PLACED_MEANWHILE = "This span was placed in the meantime; nothing was changed."
 # The article fields a revision may bring along with its text (an import's metadata).
 METADATA_FIELDS = ("author", "publisher", "published_at")
 _SELECTOR_FIELDS = ("start", "end", "quote", "prefix", "suffix")
@@ -311,7 +312,7 @@ def _locked_unplaced(pk) -> Annotation:
     if span is None:
         raise Gone("This span was deleted in the meantime; nothing was changed.")
     if not span.needs_attention:
-        raise Conflict("This span was placed in the meantime; nothing was changed.")
+        raise Conflict(PLACED_MEANWHILE)
     return span
 
 
@@ -404,6 +405,7 @@ def placement_candidates(annotation: Annotation, *, limit: int = 3) -> list[anch
 
 __all__ = [
     "ALREADY_PRESENT",
+    "PLACED_MEANWHILE",
     "REVISIONS_KEY",
     "RevisionResult",
     "discard_span",

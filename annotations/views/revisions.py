@@ -212,13 +212,21 @@ class PlaceForm(forms.Form):
 
 
 def _unplaced_span(user, article: Article, annotation_id) -> Annotation:
+    """The span a Place or Discard button names; a 404 if it is not one of this article's
+    that the user may see, a 409 if it is but is placed (a stale page: someone placed it
+    meanwhile), with the service's own message."""
+    spans = permissions.visible_annotations(
+        user, Annotation.all_objects.filter(article=article), article=article
+    )
     span = (
-        _unplaced(user, article).select_related("anchored_in").filter(pk=annotation_id).first()
+        spans.select_related("anchored_in").filter(pk=annotation_id).first()
         if annotation_id <= 2**63 - 1
         else None
     )
     if span is None:
         raise Http404(NO_SUCH_SPAN)
+    if not span.needs_attention:
+        raise Conflict(service.PLACED_MEANWHILE)
     span.article = article
     return span
 
