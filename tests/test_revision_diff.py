@@ -58,3 +58,28 @@ def test_many_distinct_words_do_not_collide():
     diff = word_diff(old, new, context=None)
     assert ("delete", "w69999") in ops(diff) and ("insert", "last") in ops(diff)
     assert diff.words_inserted == diff.words_deleted == 1
+
+
+def test_punctuation_is_not_counted_as_words():
+    """Found by the outside tester: "20 words added, 35 removed" where about 17 and 28
+    were: each quotation mark, comma and full stop counted as a word."""
+    old = 'The minister said, "taxes will rise next year." Critics disagreed.'
+    new = 'The mayor said: "taxes will fall!" Critics disagreed.'
+    diff = word_diff(old, new, context=None)
+    # minister → mayor, rise next year → fall; the marks around them are not words.
+    assert (diff.words_deleted, diff.words_inserted) == (4, 2)
+    assert "".join(s.text for s in diff.segments if s.op != "delete") == new
+
+
+def test_a_devanagari_word_keeps_its_vowel_signs():
+    """Python's \\w leaves out vowel signs (category Mc/Mn): "हिन्दी" was four units, so a
+    changed word was split and counted as several."""
+    diff = word_diff("मंत्री ने हिन्दी में कहा।", "मंत्री ने मराठी में कहा।")
+    assert ("delete", "हिन्दी") in ops(diff) and ("insert", "मराठी") in ops(diff)
+    assert (diff.words_deleted, diff.words_inserted) == (1, 1)
+
+
+def test_a_combining_mark_after_a_latin_letter_stays_in_its_word():
+    diff = word_diff("Ce\u0301line said yes.", "Ce\u0301line said no.")
+    assert ops(diff)[0] == ("equal", "Ce\u0301line said ")
+    assert (diff.words_deleted, diff.words_inserted) == (1, 1)
