@@ -200,6 +200,15 @@ def reanchor(
     return candidate
 
 
+def find_in(text: str, span: SpanText) -> Placement | None:
+    """The span's exact quote in `text` where its context corroborates it (see
+    **Context**), with no older text to map from: a deleted span's restore, whose article
+    may have been revised since. The same words in another sentence are not the span."""
+    if not span.quote:
+        return None
+    return _exact(text, span, span.start, _dmp())
+
+
 def candidates(old_text: str, new_text: str, span: SpanText, *, limit: int = 3) -> list[Placement]:
     """The best few places a reviewer could choose from, confident or not (for a span
     `reanchor` could not place): exact occurrences, then the best fuzzy match."""

@@ -14,7 +14,7 @@ from annotations import services
 from annotations.conflicts import Conflict, Gone, StaleEdit
 from annotations.models import Annotation, Article, Evidence, HistoryEvent, Source
 from annotations.permissions import REVIEWERS
-from tests.factories import make_span, make_user
+from tests.factories import make_article, make_span, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +191,27 @@ def test_restore_after_the_text_is_gone_is_refused(article, reviewer):
     annotation = create(article, "Moscow denied it", reviewer)
     deletion = services.annotation_delete(annotation=annotation, actor=reviewer)
     Article.objects.filter(pk=article.pk).update(body="A different text entirely.")
+    before = state()
+    with pytest.raises(Conflict, match="no longer in it"):
+        services.annotation_restore(event=deletion, actor=reviewer)
+    assert state() == before
+
+
+def test_restore_does_not_land_on_the_same_words_in_another_sentence(reviewer):
+    """Deleted, then its sentence went from the text while the same words stayed in
+    another one (Biden's "We will win" gone, Trump's still there): that is another claim,
+    so the restore is refused and nothing is stored, as a revision would not place it."""
+    article = make_article(
+        "Biden said: 'We will win the election in November.' Markets rose. "
+        "Later, Trump said: 'We will win the election in November.' Nobody believed it."
+    )
+    annotation = create(article, "'We will win the election in November.'", reviewer)
+    assert article.body.startswith("Biden said: ", 0) and annotation.start == len("Biden said: ")
+    deletion = services.annotation_delete(annotation=annotation, actor=reviewer)
+    Article.objects.filter(pk=article.pk).update(
+        body="Markets rose. Later, Trump said: 'We will win the election in November.' "
+        "Nobody believed it."
+    )
     before = state()
     with pytest.raises(Conflict, match="no longer in it"):
         services.annotation_restore(event=deletion, actor=reviewer)

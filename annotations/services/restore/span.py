@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from ... import history, offsets, permissions
+from ...anchoring import SpanText, find_in
 from ...conflicts import Conflict, Gone
 from ...models import Annotation, Article, Evidence, HistoryEvent, Label, Rating, Relation
 from ..twins import twin_of
@@ -85,7 +86,11 @@ def _placed(body: str, data: dict) -> tuple[int, int]:
         return start, end
     except offsets.SpanError:
         pass
-    found = offsets.find_quote(body, quote, data.get("prefix", ""), data.get("suffix", ""), start)
+    # Found again only where its context says it is the span's text (anchoring's rule
+    # for revisions): the same words in another sentence are another claim.
+    span = SpanText(start, end, quote, data.get("prefix", ""), data.get("suffix", ""))
+    placed = find_in(body, span)
+    found = (placed.start, placed.end) if placed is not None else None
     if found is None:
         raise Conflict(
             "The article's text has changed and this span's text is no longer in it, so "
