@@ -138,3 +138,26 @@ def test_an_importer_cannot_rewrite_or_name_an_article_they_may_not_open(client)
     assert "you may not open it or see all of it; nothing was changed" in page
     assert "Closed dossier" not in page and "Hidden title" not in page
     assert "an article you may not open" in page
+
+
+def test_a_new_text_that_is_a_closed_articles_does_not_name_it():
+    """A new text for an article the importer may revise, which is word for word an
+    article they may not open (the import finds that first; a second import can store it
+    in between): refused without naming that other article, nothing changed."""
+    from django.contrib.auth.models import Permission
+    from django.core.exceptions import ValidationError
+
+    from annotations.services.revisions import revise_article
+
+    ivo = make_user("ivo", role="reviewer")
+    ivo.user_permissions.add(Permission.objects.get(codename="import_articles"))
+    own = make_article("The open text of the page.", title="Open page")
+    closed = make_article("The closed desk's own words.", title="Closed dossier")
+    make_collection("Closed desk", articles=[closed], requires_assignment=True)
+    with pytest.raises(ValidationError) as refused:
+        revise_article(article=own, title="Open page", body=closed.body, actor=ivo)
+    assert refused.value.messages == [
+        "This text is already another article's; the article was not changed."
+    ]
+    own.refresh_from_db()
+    assert own.body == "The open text of the page."

@@ -125,9 +125,14 @@ def revise_article(
         raise ValidationError(ALREADY_PRESENT)
     twin = Article.objects.filter(content_hash=digest).exclude(pk=stored.pk).first()
     if twin is not None:
+        # Named only to who may open it: an importer may hold the text of an article
+        # they may not see.
+        named = actor is None or permissions.can_open_article(actor, twin)
         raise ValidationError(
             f"This text is already article #{twin.pk} (“{twin.title}”); "
             "the article was not changed."
+            if named
+            else "This text is already another article's; the article was not changed."
         )
     # Every span locked before the article row is written: changing its content_hash (a
     # unique, so "key", column) conflicts with the KEY SHARE lock a reviewer's history row
