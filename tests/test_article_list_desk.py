@@ -171,7 +171,7 @@ def test_the_list_runs_the_same_queries_for_more_rows(
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("reviewers", "99999999999999999999", "Reviewer ids are whole numbers"),
+        ("reviewers", "99999999999999999999", "There is no reviewer with the id"),
         ("reviewers", "987654", "There is no such reviewer."),
         ("per_article", "99999999999999999999", "less than or equal to 20"),
     ],
