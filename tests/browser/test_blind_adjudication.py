@@ -264,3 +264,39 @@ def test_a_stale_gold_edit_shows_theirs_beside_mine_and_saves_on_purpose(
     assert Annotation.objects.get(pk=gold.pk).quote == "Moscow denied it on Thursday"
     assert page.js_errors == []
     page.context.close()
+
+
+# Reviewer letters (and the gold star) not on the line of their span's first letter.
+LETTERS_OFF_THEIR_LINE = """() => Array.from(
+  document.querySelectorAll('mark.adj-mark[data-badge]')).filter(mark => {
+    const box = mark.getClientRects()[0];
+    const text = document.createTreeWalker(mark, NodeFilter.SHOW_TEXT).nextNode();
+    const letter = document.createRange();
+    letter.setStart(text, 0);
+    letter.setEnd(text, 1);
+    const at = letter.getClientRects()[0];
+    return box.bottom <= at.top || box.top >= at.bottom;  // no height in common
+  }).length"""
+
+
+def test_reviewer_letters_stay_on_the_line_of_their_spans(live_server, page, artifacts):
+    """At any width, the letter of a reviewer's span on the adjudication page is on the
+    line where the span begins, never left at the end of the line before."""
+    rita, oscar = make_user("rita"), make_user("oscar")
+    make_user("edith", role="editor")
+    sentence = "Critics denied that claim strongly."
+    article = make_article(f"Officials said the plan was sound. {sentence} " * 12)
+    make_collection(article, reviewers=[rita, oscar], editors=[])
+    for occurrence in range(12):
+        span_on(article, sentence, rita, occurrence=occurrence)
+        span_on(article, sentence, oscar, occurrence=occurrence, label_slug="denial")
+    sign_in(page, live_server.url, "edith")
+    off = {}
+    for width in range(1000, 1700, 29):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/articles/{article.pk}/adjudicate/")
+        page.wait_for_selector("mark.adj-mark")
+        if count := page.evaluate(LETTERS_OFF_THEIR_LINE):
+            off[width] = count
+    page.screenshot(path=str(artifacts / "adjudication-letters.png"))
+    assert off == {}, f"letters left at a line's end, by viewport width: {off}"
