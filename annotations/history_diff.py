@@ -132,6 +132,9 @@ def _placement_change(before: dict, after: dict) -> list[str]:
         lines.append(f"Moved: characters {before.get('start')}–{before.get('end')} → {where}")
     if before.get("quote") is not None and before.get("quote") != after.get("quote"):
         lines.append(_text_change("Text", f"“{before.get('quote')}”", f"“{after.get('quote')}”"))
+    if not lines and any(before.get(k) != after.get(k) for k in ("prefix", "suffix")):
+        # A new text of the article changed the words beside it (what anchors it).
+        lines.append("The text around it changed; the span kept its place")
     return lines
 
 

@@ -102,3 +102,17 @@ def test_a_span_a_revision_moves_says_where_and_what_its_text_became(db, reviewe
         f"Moved: characters 7–25 → characters {start}–{start + 22}",
         "Text: “The bridge is safe” → “The bridge is now safe”",
     ]
+
+
+def test_a_span_kept_in_place_says_the_text_around_it_changed(db, reviewer, editor):
+    """A revision that changed the words beside a span but not its place (as much text
+    added before it as removed): its entry says so, not "No visible change"."""
+    story = make_article("Kept here. Removed sentence there. Another kept one.", title="C")
+    span = make_span(story, "Another kept one", reviewer)
+    new = "Preface of 14. Kept here. New end. Another kept one."
+    assert new.index("Another kept one") == span.start  # the same place, other neighbours
+    revise_article(article=story, title="C", body=new, actor=editor)
+    event = HistoryEvent.objects.filter(object_id=span.pk, action="update").latest("pk")
+    assert diff_lines("annotation", "update", event.before, event.after) == [
+        "The text around it changed; the span kept its place"
+    ]
