@@ -31,3 +31,34 @@ def make_assignment(collection, article, reviewer, status="todo", **fields):
     return Assignment.objects.create(
         collection=collection, article=article, reviewer=reviewer, status=status, **fields
     )
+
+
+def collection_admin_form(collection, *, articles, memberships, delete=()) -> dict:
+    """The POST of the collection's admin change page: its fields as stored, these
+    articles, these member rows (those in `delete` ticked for deletion)."""
+    data = {
+        "name": collection.name,
+        "slug": collection.slug,
+        "description": collection.description,
+        "reviewers_per_article": collection.reviewers_per_article,
+        "rating_scale": "",
+        "articles": [a.pk for a in articles],
+        "memberships-TOTAL_FORMS": len(memberships),
+        "memberships-INITIAL_FORMS": len(memberships),
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+    }
+    if collection.blind:
+        data["blind"] = "on"
+    if collection.requires_assignment:
+        data["requires_assignment"] = "on"
+    for i, m in enumerate(memberships):
+        data |= {
+            f"memberships-{i}-id": m.pk,
+            f"memberships-{i}-collection": collection.pk,
+            f"memberships-{i}-user": m.user_id,
+            f"memberships-{i}-role": m.role,
+        }
+        if m in delete:
+            data[f"memberships-{i}-DELETE"] = "on"
+    return data

@@ -5,7 +5,12 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Article, Assignment, HistoryEvent
-from tests.desk_factories import make_articles, make_assignment, make_collection
+from tests.desk_factories import (
+    collection_admin_form,
+    make_articles,
+    make_assignment,
+    make_collection,
+)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -65,33 +70,6 @@ def test_a_reviewer_cannot_open_the_assignment_admin(client):
 # --- members and articles taken off in the admin go through the desk's services ------------
 
 
-def _collection_form(collection, *, articles, memberships, delete=()) -> dict:
-    data = {
-        "name": collection.name,
-        "slug": collection.slug,
-        "description": collection.description,
-        "reviewers_per_article": collection.reviewers_per_article,
-        "rating_scale": "",
-        "articles": [a.pk for a in articles],
-        "memberships-TOTAL_FORMS": len(memberships),
-        "memberships-INITIAL_FORMS": len(memberships),
-        "memberships-MIN_NUM_FORMS": 0,
-        "memberships-MAX_NUM_FORMS": 1000,
-    }
-    if collection.requires_assignment:
-        data["requires_assignment"] = "on"
-    for i, m in enumerate(memberships):
-        data |= {
-            f"memberships-{i}-id": m.pk,
-            f"memberships-{i}-collection": collection.pk,
-            f"memberships-{i}-user": m.user_id,
-            f"memberships-{i}-role": m.role,
-        }
-        if m in delete:
-            data[f"memberships-{i}-DELETE"] = "on"
-    return data
-
-
 def test_deleting_a_member_and_removing_an_article_withdraws_their_assignments(
     admin_client, client, reviewer
 ):
@@ -102,7 +80,7 @@ def test_deleting_a_member_and_removing_an_article_withdraws_their_assignments(
     on_dropped = make_assignment(desk, dropped, other)
     stays = make_assignment(desk, kept, other)
     membership = desk.memberships.get(user=reviewer)
-    data = _collection_form(
+    data = collection_admin_form(
         desk,
         articles=[kept],
         memberships=list(desk.memberships.order_by("pk")),
@@ -131,7 +109,7 @@ def test_putting_another_user_on_a_member_row_is_refused(admin_client, reviewer)
     article = make_articles(1, desk)[0]
     make_assignment(desk, article, reviewer)
     newcomer = make_user("nina", role="reviewer")
-    data = _collection_form(desk, articles=[article], memberships=list(desk.memberships.all()))
+    data = collection_admin_form(desk, articles=[article], memberships=list(desk.memberships.all()))
     data["memberships-0-user"] = newcomer.pk
     response = admin_client.post(
         reverse("admin:annotations_collection_change", args=[desk.pk]), data
@@ -185,7 +163,7 @@ def test_a_member_added_or_given_a_role_in_the_admin_is_in_the_history(admin_cli
     collection's history; a role changed there is recorded too (member_set_role)."""
     desk = make_collection("Desk", members=[reviewer])
     newcomer = make_user("nina", role="reviewer")
-    data = _collection_form(desk, articles=[], memberships=list(desk.memberships.all()))
+    data = collection_admin_form(desk, articles=[], memberships=list(desk.memberships.all()))
     data["memberships-0-role"] = "editor"
     data |= {
         "memberships-TOTAL_FORMS": 2,
@@ -216,7 +194,7 @@ def test_a_deactivated_account_is_refused_as_a_new_member_row(admin_client, revi
     gone = make_user("gone", role="reviewer")
     gone.is_active = False
     gone.save()
-    data = _collection_form(desk, articles=[], memberships=list(desk.memberships.all()))
+    data = collection_admin_form(desk, articles=[], memberships=list(desk.memberships.all()))
     data |= {
         "memberships-TOTAL_FORMS": 2,
         "memberships-1-collection": desk.pk,

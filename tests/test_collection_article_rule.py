@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from annotations import permissions
-from annotations.models import Collection, HistoryEvent
+from annotations.models import HistoryEvent
 from annotations.services import collections as service
 from tests.blind_world import A_NOTE, make_blind_world
-from tests.desk_factories import make_collection
+from tests.desk_factories import collection_admin_form, make_collection
 from tests.factories import make_article, make_user
 
 pytestmark = pytest.mark.django_db
@@ -144,33 +144,6 @@ def test_the_importer_with_no_actor_is_trusted(world):
 # --- the admin --------------------------------------------------------------------------------
 
 
-def _collection_form(collection: Collection, *, articles, memberships) -> dict:
-    data = {
-        "name": collection.name,
-        "slug": collection.slug,
-        "description": collection.description,
-        "reviewers_per_article": collection.reviewers_per_article,
-        "rating_scale": "",
-        "articles": [a.pk for a in articles],
-        "memberships-TOTAL_FORMS": len(memberships),
-        "memberships-INITIAL_FORMS": len(memberships),
-        "memberships-MIN_NUM_FORMS": 0,
-        "memberships-MAX_NUM_FORMS": 1000,
-    }
-    if collection.blind:
-        data["blind"] = "on"
-    if collection.requires_assignment:
-        data["requires_assignment"] = "on"
-    for i, m in enumerate(memberships):
-        data |= {
-            f"memberships-{i}-id": m.pk,
-            f"memberships-{i}-collection": collection.pk,
-            f"memberships-{i}-user": m.user_id,
-            f"memberships-{i}-role": m.role,
-        }
-    return data
-
-
 def test_the_admin_refuses_the_same_article_with_the_same_message(client, world):
     """A staff member who may change collections in the admin, but is an editor of Other
     desk only, gets the desk's refusal on the form; nothing is stored."""
@@ -181,7 +154,7 @@ def test_the_admin_refuses_the_same_article_with_the_same_message(client, world)
     )
     client.force_login(world.ce)
     url = reverse("admin:annotations_collection_change", args=[world.other.pk])
-    data = _collection_form(
+    data = collection_admin_form(
         world.other, articles=[world.article], memberships=list(world.other.memberships.all())
     )
     response = client.post(url, data)
@@ -195,7 +168,7 @@ def test_the_admin_adds_an_allowed_article_through_the_service(client, admin_use
     client.force_login(admin_user)
     free = make_article("An article in no collection at all.")
     url = reverse("admin:annotations_collection_change", args=[world.other.pk])
-    data = _collection_form(
+    data = collection_admin_form(
         world.other, articles=[free], memberships=list(world.other.memberships.all())
     )
     assert client.post(url, data).status_code == 302

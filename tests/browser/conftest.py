@@ -152,3 +152,20 @@ def select_with_mouse(page, text):
     page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=4)
     page.mouse.move(box["x2"], box["y2"], steps=4)
     page.mouse.up()
+
+
+def marks_off_their_line(page, selector: str) -> int:
+    """How many of the marks `selector` finds have their badge (their ::before, which
+    comes first in their first line box) on another line than their first letter."""
+    return page.evaluate(
+        """selector => Array.from(document.querySelectorAll(selector)).filter(mark => {
+          const box = mark.getClientRects()[0];  // the badge's line: it comes first
+          const text = document.createTreeWalker(mark, NodeFilter.SHOW_TEXT).nextNode();
+          const letter = document.createRange();
+          letter.setStart(text, 0);
+          letter.setEnd(text, 1);
+          const at = letter.getClientRects()[0];
+          return box.bottom <= at.top || box.top >= at.bottom;  // no height in common
+        }).length""",
+        selector,
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from annotations.models import Annotation
 from tests.adjudication_factories import make_collection, span_on
-from tests.browser.conftest import select_with_mouse, sign_in
+from tests.browser.conftest import marks_off_their_line, select_with_mouse, sign_in
 from tests.factories import make_article, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -266,19 +266,6 @@ def test_a_stale_gold_edit_shows_theirs_beside_mine_and_saves_on_purpose(
     page.context.close()
 
 
-# Reviewer letters (and the gold star) not on the line of their span's first letter.
-LETTERS_OFF_THEIR_LINE = """() => Array.from(
-  document.querySelectorAll('mark.adj-mark[data-badge]')).filter(mark => {
-    const box = mark.getClientRects()[0];
-    const text = document.createTreeWalker(mark, NodeFilter.SHOW_TEXT).nextNode();
-    const letter = document.createRange();
-    letter.setStart(text, 0);
-    letter.setEnd(text, 1);
-    const at = letter.getClientRects()[0];
-    return box.bottom <= at.top || box.top >= at.bottom;  // no height in common
-  }).length"""
-
-
 def test_reviewer_letters_stay_on_the_line_of_their_spans(live_server, page, artifacts):
     """At any width, the letter of a reviewer's span on the adjudication page is on the
     line where the span begins, never left at the end of the line before."""
@@ -296,7 +283,7 @@ def test_reviewer_letters_stay_on_the_line_of_their_spans(live_server, page, art
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{live_server.url}/articles/{article.pk}/adjudicate/")
         page.wait_for_selector("mark.adj-mark")
-        if count := page.evaluate(LETTERS_OFF_THEIR_LINE):
+        if count := marks_off_their_line(page, "mark.adj-mark[data-badge]"):
             off[width] = count
     page.screenshot(path=str(artifacts / "adjudication-letters.png"))
     assert off == {}, f"letters left at a line's end, by viewport width: {off}"

@@ -9,7 +9,7 @@ import pytest
 from annotations import selectors, services
 from annotations.models import Annotation, Article, HistoryEvent, Label
 from annotations.sentences import sentence_spans
-from tests.browser.conftest import select_with_mouse, sign_in
+from tests.browser.conftest import marks_off_their_line, select_with_mouse, sign_in
 from tests.factories import make_article, make_span, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -660,19 +660,6 @@ def test_a_poll_answer_for_the_lists_old_filter_is_not_drawn(live_server, page):
     assert page.js_errors == []
 
 
-# Marks whose label badge is not on the line of the span's first letter.
-BADGES_OFF_THEIR_LINE = """() => Array.from(
-  document.querySelectorAll('#article-text mark[data-first]')).filter(mark => {
-    const box = mark.getClientRects()[0];  // the badge's line: it comes first
-    const text = document.createTreeWalker(mark, NodeFilter.SHOW_TEXT).nextNode();
-    const letter = document.createRange();
-    letter.setStart(text, 0);
-    letter.setEnd(text, 1);
-    const at = letter.getClientRects()[0];
-    return box.bottom <= at.top || box.top >= at.bottom;  // no height in common
-  }).length"""
-
-
 def test_a_label_badge_stays_on_the_line_of_its_spans_first_word(live_server, page, artifacts):
     """At any width, a span's label badge (the letter colour-blind readers go by) is on
     the line where the span begins, never left at the end of the line before."""
@@ -694,7 +681,7 @@ def test_a_label_badge_stays_on_the_line_of_its_spans_first_word(live_server, pa
     for width in range(700, 1400, 23):
         page.set_viewport_size({"width": width, "height": 900})
         open_article(page, live_server.url, article)
-        if count := page.evaluate(BADGES_OFF_THEIR_LINE):
+        if count := marks_off_their_line(page, "#article-text mark[data-first]"):
             off[width] = count
     page.screenshot(path=str(artifacts / "badges-at-line-ends.png"))
     assert off == {}, f"badges left at a line's end, by viewport width: {off}"
