@@ -314,13 +314,18 @@ def _side_similarity(side: str, text: str) -> float | None:
 
 def _edit_distance_to_a_start(a: str, b: str) -> int:
     """The Levenshtein distance of `a` to the closest prefix of `b` (any length)."""
+    return min(_last_levenshtein_row(a, b))
+
+
+def _last_levenshtein_row(a: str, b: str) -> list[int]:
+    """The Levenshtein table's last row: the distance of `a` to each prefix of `b`."""
     previous = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
         current = [i]
         for j, y in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
         previous = current
-    return min(previous)
+    return previous
 
 
 def _corroborated(span: SpanText, sides: list[float | None]) -> bool:
@@ -483,13 +488,7 @@ def _edit_distance(a: str, b: str) -> int:
     plain table is faster here than a diff)."""
     if a == b:
         return 0
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
+    return _last_levenshtein_row(a, b)[-1]
 
 
 def _distance(dmp: diff_match_patch, a: str, b: str) -> int:
